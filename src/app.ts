@@ -1,0 +1,201 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { LoopwiseError } from './errors.js';
+import { createLogger, type LoggerSetting } from './logger.js';
+import { compileRoute } from './pipeline/compile-route.js';
+import { createDispatcher, type CompiledTable } from './pipeline/dispatch.js';
+import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
+import type { RequestContext } from './pipeline/context.js';
+import type { HttpMethod, RouteDefinition } from './route.js';
+import { Router } from './router.js';
+import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
+
+export interface AppOptions {
+  /** Shown in the OpenAPI document and docs pages. */
+  title?: string;
+  version?: string;
+  description?: string;
+  /** pino logger: `true` (default) logs JSON lines to stdout, `false` is silent, or pass options or a logger. */
+  logger?: LoggerSetting;
+  /** Largest request body in bytes; larger ones get 413. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Longest path parameter in characters; longer ones get 414. Default 100 (as Fastify). */
+  maxParamLength?: number;
+  /** How long `close()` waits for in-flight requests before cutting connections, in ms. Default 10 s. */
+  closeTimeout?: number;
+}
+
+export interface ListenOptions {
+  /** Default 8000, as uvicorn. 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1; use 0.0.0.0 to accept connections from other machines. */
+  host?: string;
+  /** Close gracefully on SIGTERM and SIGINT, then exit. Default true. */
+  handleSignals?: boolean;
+}
+
+export interface Listening {
+  url: string;
+  host: string;
+  port: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_MAX_PARAM_LENGTH = 100;
+export const DEFAULT_CLOSE_TIMEOUT = 10_000;
+
+/** The application: its routes (it is the root Router), its error handlers, its server. */
+export class App extends Router {
+  readonly title: string;
+  readonly version: string;
+  readonly description: string | undefined;
+  readonly log: Logger;
+  server: Server | null = null;
+
+  private readonly settings: Required<Pick<AppOptions, 'bodyLimit' | 'maxParamLength' | 'closeTimeout'>>;
+  private readonly errors: ErrorResponder;
+  private listener: RequestListener | null = null;
+  private closing: Promise<void> | null = null;
+  private removeSignalHandlers: (() => void) | null = null;
+
+  constructor(options: AppOptions = {}) {
+    super();
+    this.title = options.title ?? 'loopwise';
+    this.version = options.version ?? '0.1.0';
+    this.description = options.description;
+    this.log = createLogger(options.logger);
+    this.settings = {
+      bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      maxParamLength: options.maxParamLength ?? DEFAULT_MAX_PARAM_LENGTH,
+      closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+    };
+    this.errors = new ErrorResponder(this.log);
+  }
+
+  /**
+   * Answers errors of a class (and its subclasses), or every error answered with a status, your
+   * way. Return an HttpResponse (e.g. `json(...)`) or a value sent as JSON with the error's status.
+   */
+  exceptionHandler<E>(key: ErrorClass<E> | number, handler: (error: E, context: RequestContext) => unknown): void {
+    this.assertNotStarted('add an exception handler');
+    this.errors.register(key, handler as ExceptionHandler);
+  }
+
+  /** Compiles every route (validators, serializers, router) once. Called by listen() and inject(). */
+  ready(): this {
+    if (this.listener !== null) return this;
+    const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors };
+    const table: CompiledTable[] = [];
+    const seen = new Set<string>();
+    const definitions = this.routes();
+    for (const route of definitions) {
+      const key = `${route.method} ${route.path}`;
+      if (seen.has(key)) {
+        throw new LoopwiseError('LW_ERR_DUPLICATE_ROUTE', `${key} is declared twice; remove one, or give them different paths.`);
+      }
+      seen.add(key);
+      table.push({ method: route.method, path: route.path, handler: compileRoute(route, runtime) });
+    }
+    // HEAD is answered for every GET route that has no HEAD of its own: same handler, no body.
+    for (const route of table) {
+      if (route.method === 'GET' && !seen.has(`HEAD ${route.path}`)) table.push({ ...route, method: 'HEAD' });
+    }
+    try {
+      this.listener = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors });
+    } catch (error) {
+      throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the router rejected a route: ${(error as Error).message}`, { cause: error });
+    }
+    this.log.debug({ routes: definitions.map((r) => `${r.method} ${r.path}`) }, 'routes compiled');
+    return this;
+  }
+
+  /** The compiled request listener, for `http.createServer(app.handler)` or any Node server. */
+  get handler(): RequestListener {
+    return this.ready().listener!;
+  }
+
+  /** Sends a request through the whole pipeline without a socket (FastAPI's TestClient). */
+  inject(options: InjectOptions | string): Promise<InjectResponse> {
+    return inject(this.handler, options);
+  }
+
+  async listen(options: ListenOptions = {}): Promise<Listening> {
+    if (this.server !== null) throw new LoopwiseError('LW_ERR_ALREADY_LISTENING', 'this app is already listening; call close() first.');
+    const server = createServer(this.handler);
+    this.server = server;
+    const host = options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8000, host, () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (options.handleSignals !== false) this.handleSignals();
+    this.log.info({ url }, `${this.title} listening on ${url}`);
+    return { url, host, port };
+  }
+
+  /**
+   * Stops accepting connections, lets in-flight requests finish (up to `closeTimeout`), then
+   * cuts what is left and resolves. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
+    this.removeSignalHandlers?.();
+    const server = this.server;
+    if (server === null) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive sockets become idle as their responses finish: close them as they do.
+    const sweep = setInterval(() => server.closeIdleConnections(), 25);
+    server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.settings.closeTimeout, 'timeout')));
+    const outcome = await Promise.race([closed, timedOut]);
+    clearInterval(sweep);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.log.warn(`requests still running after ${this.settings.closeTimeout} ms; closing their connections`);
+      server.closeAllConnections();
+      await closed;
+    }
+    this.server = null;
+    this.log.info('server closed');
+  }
+
+  private handleSignals(): void {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      this.log.info({ signal }, `${signal} received: finishing in-flight requests, then exiting`);
+      this.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          this.log.error({ err: error }, 'graceful close failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    this.removeSignalHandlers = () => {
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
+    };
+  }
+
+  protected override add(method: HttpMethod, path: string, options: RouteDefinition['options'], handler: (context: never) => unknown): void {
+    this.assertNotStarted(`add ${method} ${path}`);
+    super.add(method, path, options, handler);
+  }
+
+  private assertNotStarted(action: string): void {
+    if (this.listener !== null) {
+      throw new LoopwiseError('LW_ERR_ROUTES_FROZEN', `cannot ${action}: the app has started and its routes are compiled. Register everything before listen() or inject().`);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { STATUS_CODES } from 'node:http';
+import type { ValidationIssue } from './schema/validation-issue.js';
+
+/**
+ * Raise from a handler to answer with `{"detail": detail}` and the given status, as FastAPI's
+ * HTTPException does. `detail` may be any JSON value; it defaults to the status' reason phrase.
+ */
+export class HTTPException extends Error {
+  readonly statusCode: number;
+  readonly detail: unknown;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(statusCode: number, detail?: unknown, headers?: Record<string, string>) {
+    const text = detail ?? STATUS_CODES[statusCode] ?? 'Error';
+    super(typeof text === 'string' ? text : JSON.stringify(text));
+    this.name = 'HTTPException';
+    this.statusCode = statusCode;
+    this.detail = text;
+    this.headers = headers;
+  }
+}
+
+/** The request did not match its declared schemas; answered 422 with one issue per failure. */
+export class RequestValidationError extends Error {
+  readonly errors: ValidationIssue[];
+
+  constructor(errors: ValidationIssue[]) {
+    super(`Request validation failed: ${errors.map((e) => `${e.loc.join('.')}: ${e.msg}`).join('; ')}`);
+    this.name = 'RequestValidationError';
+    this.errors = errors;
+  }
+}
+
+/**
+ * Framework errors a developer can hit. Each has a stable code (searchable in docs/errors.md)
+ * and a message that says what to do.
+ */
+export type LoopwiseErrorCode =
+  | 'LW_ERR_ROUTES_FROZEN'
+  | 'LW_ERR_DUPLICATE_ROUTE'
+  | 'LW_ERR_INVALID_ROUTE'
+  | 'LW_ERR_SCHEMA_INVALID'
+  | 'LW_ERR_RESPONSE_SERIALIZATION'
+  | 'LW_ERR_ALREADY_LISTENING';
+
+export class LoopwiseError extends Error {
+  readonly code: LoopwiseErrorCode;
+
+  constructor(code: LoopwiseErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.name = 'LoopwiseError';
+    this.code = code;
+  }
+}

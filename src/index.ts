@@ -1,0 +1,10 @@
+// The public API of loopwise: everything users import comes from here, and only from here.
+export { App, type AppOptions, type ListenOptions, type Listening } from './app.js';
+export { Router, type RouterOptions } from './router.js';
+export { t, type Static, type TSchema } from './schema/t.js';
+export { HTTPException, RequestValidationError, LoopwiseError, type LoopwiseErrorCode } from './errors.js';
+export { HttpResponse, text, html, json, redirect, noContent, type ResponseInit } from './responses.js';
+export { Reply, type CookieOptions } from './pipeline/reply.js';
+export type { Context, Handler, HttpMethod, PathParams, RouteOptions } from './route.js';
+export type { ValidationIssue, RequestPart } from './schema/validation-issue.js';
+export type { InjectOptions, InjectResponse } from './testing/inject.js';

@@ -1,0 +1,189 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { OptionalKind, type TSchema } from '@sinclair/typebox';
+import { LoopwiseError, RequestValidationError } from '../errors.js';
+import { HttpResponse } from '../responses.js';
+import type { RouteDefinition } from '../route.js';
+import { compileSerializer, serializeAny, type Serializer } from '../schema/serializer.js';
+import { compileValidator } from '../schema/validator.js';
+import type { ValidationIssue } from '../schema/validation-issue.js';
+import { RequestContext, parseCookies, parseQuery } from './context.js';
+import type { ErrorResponder } from './handle-error.js';
+import { bodyKindOf, decodeBody } from './parse-body.js';
+import { readBody } from './read-body.js';
+import { writeJson, writeResponse } from './send.js';
+
+/** The request handler a route becomes: called by the dispatcher with the router's match. */
+export type CompiledRoute = (req: IncomingMessage, res: ServerResponse, params: Record<string, unknown>, rawQuery: string) => void;
+
+export interface RouteRuntime {
+  bodyLimit: number;
+  errors: ErrorResponder;
+}
+
+type Validated = (context: RequestContext, issues: ValidationIssue[]) => void;
+
+/**
+ * Compiles a route once, at startup, into one function that does only what the route declares:
+ * a route without a body never reads one, a route without schemas never validates.
+ */
+export function compileRoute(route: RouteDefinition, runtime: RouteRuntime): CompiledRoute {
+  const name = `${route.method} ${route.path}`;
+  const options = route.options;
+  const handler = route.handler as unknown as (context: RequestContext) => unknown;
+  const errors = runtime.errors;
+  const checks = compileChecks(route, name);
+  const body = options.body === undefined ? null : compileBody(options.body, name);
+  const bodyLimit = options.bodyLimit ?? runtime.bodyLimit;
+  const defaultStatus = options.status ?? 200;
+  const serializers = compileSerializers(options.response, name);
+  const defaultSerializer = serializers.get(defaultStatus) ?? serializeAny;
+
+  function send(context: RequestContext, res: ServerResponse, value: unknown): void {
+    if (value instanceof HttpResponse) {
+      writeResponse(res, value, context.replyState);
+      return;
+    }
+    const reply = context.replyState;
+    const status = reply?.statusCode ?? defaultStatus;
+    const serializer = status === defaultStatus ? defaultSerializer : (serializers.get(status) ?? serializeAny);
+    let payload: string;
+    try {
+      payload = serializer(value);
+    } catch (error) {
+      const message = `the value returned by ${name} does not fit its response schema for status ${status} (${(error as Error).message})`;
+      errors.respond(context, res, new LoopwiseError('LW_ERR_RESPONSE_SERIALIZATION', message, { cause: error }), name);
+      return;
+    }
+    writeJson(res, status, payload, reply?.headers);
+  }
+
+  function run(context: RequestContext, res: ServerResponse): void {
+    let result: unknown;
+    try {
+      result = handler(context);
+    } catch (error) {
+      errors.respond(context, res, error, name);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => send(context, res, value),
+        (error: unknown) => errors.respond(context, res, error, name),
+      );
+    } else {
+      send(context, res, result);
+    }
+  }
+
+  // Every failing part is reported at once, as FastAPI does, so a client fixes all in one round.
+  function validateAndRun(context: RequestContext, res: ServerResponse, issues: ValidationIssue[]): void {
+    for (const check of checks) check(context, issues);
+    if (issues.length > 0) {
+      errors.respond(context, res, new RequestValidationError(issues), name);
+      return;
+    }
+    run(context, res);
+  }
+
+  if (body !== null) {
+    return function handleWithBody(req, res, params, rawQuery) {
+      const context = new RequestContext(req, params, rawQuery);
+      let kind;
+      try {
+        kind = bodyKindOf(req);
+      } catch (error) {
+        errors.respond(context, res, error, name);
+        return;
+      }
+      readBody(req, bodyLimit).then(
+        (raw) => {
+          let issues: ValidationIssue[];
+          try {
+            context.body = decodeBody(raw, kind);
+            issues = body.validate(context.body, kind === 'json');
+          } catch (error) {
+            errors.respond(context, res, error, name);
+            return;
+          }
+          validateAndRun(context, res, issues);
+        },
+        (error: unknown) => errors.respond(context, res, error, name),
+      );
+    };
+  }
+  if (checks.length > 0) {
+    return function handleValidated(req, res, params, rawQuery) {
+      validateAndRun(new RequestContext(req, params, rawQuery), res, []);
+    };
+  }
+  return function handle(req, res, params, rawQuery) {
+    run(new RequestContext(req, params, rawQuery), res);
+  };
+}
+
+/** One check per declared part besides the body; undeclared parts cost nothing. */
+function compileChecks(route: RouteDefinition, name: string): Validated[] {
+  const { params, query, headers, cookies } = route.options;
+  const checks: Validated[] = [];
+  const coerce = { coerce: true, route: name };
+  if (params !== undefined) {
+    const validate = compileValidator(params, 'path', coerce);
+    checks.push((context, issues) => collect(validate(context.params), issues));
+  }
+  if (query !== undefined) {
+    const validate = compileValidator(query, 'query', coerce);
+    checks.push((context, issues) => {
+      const parsed = parseQuery(context.rawQuery);
+      context.parsedQuery = parsed;
+      collect(validate(parsed), issues);
+    });
+  }
+  if (headers !== undefined) {
+    const validate = compileValidator(headers, 'header', coerce);
+    const names = Object.keys((headers as { properties?: object }).properties ?? {}).map((n) => [n, n.toLowerCase()] as const);
+    checks.push((context, issues) => {
+      // Only the declared headers, under the names the schema uses: validation must not touch Node's own object.
+      const declared: Record<string, unknown> = {};
+      const raw = context.request.headers;
+      for (const [key, lower] of names) if (raw[lower] !== undefined) declared[key] = raw[lower];
+      context.headers = declared;
+      collect(validate(declared), issues);
+    });
+  }
+  if (cookies !== undefined) {
+    const validate = compileValidator(cookies, 'cookie', coerce);
+    checks.push((context, issues) => {
+      const parsed = parseCookies(context.request.headers.cookie);
+      context.parsedCookies = parsed;
+      collect(validate(parsed), issues);
+    });
+  }
+  return checks;
+}
+
+function collect(found: ValidationIssue[] | null, issues: ValidationIssue[]): void {
+  if (found !== null) for (const issue of found) issues.push(issue);
+}
+
+/** JSON bodies are validated as sent; form and text bodies are strings and get coerced. */
+function compileBody(schema: TSchema, name: string): { validate: (value: unknown, isJson: boolean) => ValidationIssue[] } {
+  const optional = (schema as unknown as Record<symbol, unknown>)[OptionalKind] === 'Optional';
+  const exact = compileValidator(schema, 'body', { coerce: false, route: name });
+  const coercing = compileValidator(schema, 'body', { coerce: true, route: name });
+  return {
+    validate(value, isJson) {
+      if (value === undefined) {
+        return optional ? [] : [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }];
+      }
+      return (isJson ? exact : coercing)(value) ?? [];
+    },
+  };
+}
+
+function compileSerializers(response: Record<number, TSchema> | undefined, name: string): Map<number, Serializer> {
+  const serializers = new Map<number, Serializer>();
+  for (const [status, schema] of Object.entries(response ?? {})) {
+    serializers.set(Number(status), compileSerializer(schema, name, Number(status)));
+  }
+  return serializers;
+}

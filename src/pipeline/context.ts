@@ -1,0 +1,47 @@
+import type { IncomingMessage } from 'node:http';
+import { parse as parseQueryString } from 'fast-querystring';
+import { parse as parseCookieHeader } from 'cookie';
+import { Reply } from './reply.js';
+
+/**
+ * The object a handler receives. One class, so every request's context has the same shape for
+ * V8; the query, cookies and reply are built only when the handler (or its schema) asks for them.
+ */
+export class RequestContext {
+  readonly request: IncomingMessage;
+  params: Record<string, unknown>;
+  headers: Record<string, unknown>;
+  body: unknown = undefined;
+  rawQuery: string;
+  parsedQuery: unknown = undefined;
+  parsedCookies: unknown = undefined;
+  replyState: Reply | undefined = undefined;
+
+  constructor(request: IncomingMessage, params: Record<string, unknown>, rawQuery: string) {
+    this.request = request;
+    this.params = params;
+    this.headers = request.headers;
+    this.rawQuery = rawQuery;
+  }
+
+  get query(): unknown {
+    return (this.parsedQuery ??= parseQuery(this.rawQuery));
+  }
+
+  get cookies(): unknown {
+    return (this.parsedCookies ??= parseCookies(this.request.headers.cookie));
+  }
+
+  get reply(): Reply {
+    return (this.replyState ??= new Reply());
+  }
+}
+
+/** Repeated keys become arrays (`?tag=a&tag=b` → `{tag: ["a","b"]}`), as FastAPI's list params. */
+export function parseQuery(raw: string): Record<string, string | string[]> {
+  return raw.length === 0 ? {} : (parseQueryString(raw) as Record<string, string | string[]>);
+}
+
+export function parseCookies(header: string | undefined): Record<string, string | undefined> {
+  return header === undefined ? {} : parseCookieHeader(header);
+}

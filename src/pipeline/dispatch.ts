@@ -1,0 +1,76 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import FindMyWay from 'find-my-way';
+import { HTTPException } from '../errors.js';
+import type { HttpMethod } from '../route.js';
+import type { CompiledRoute } from './compile-route.js';
+import type { ErrorResponder } from './handle-error.js';
+import { RequestContext } from './context.js';
+
+export interface CompiledTable {
+  method: HttpMethod;
+  path: string;
+  handler: CompiledRoute;
+}
+
+export interface DispatchOptions {
+  maxParamLength: number;
+  errors: ErrorResponder;
+}
+
+type Match = { handler: unknown; params: Record<string, unknown>; searchParams: unknown; store: unknown };
+
+/**
+ * Builds the server's request listener: one radix-tree lookup (find-my-way, Fastify's router),
+ * then the route's compiled function. Misses are resolved to 404, or 405 with `Allow`.
+ */
+export function createDispatcher(routes: CompiledTable[], options: DispatchOptions): RequestListener {
+  const { errors } = options;
+  const router = FindMyWay({
+    caseSensitive: true,
+    ignoreTrailingSlash: false,
+    maxParamLength: options.maxParamLength,
+    // Parsed later, and only by routes that read the query.
+    querystringParser: (query: string) => query as never,
+    onBadUrl: (_path: string, req: IncomingMessage, res: ServerResponse) =>
+      errors.respond(missContext(req), res, new HTTPException(400, 'Bad Request: the URL is not valid percent-encoding'), 'router'),
+    onMaxParamLength: (_path: string, req: IncomingMessage, res: ServerResponse) =>
+      errors.respond(
+        missContext(req),
+        res,
+        new HTTPException(414, `URI Too Long: a path parameter is longer than ${options.maxParamLength} characters`),
+        'router',
+      ),
+  } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>);
+
+  const methods = new Set<string>();
+  for (const route of routes) {
+    router.on(route.method, route.path, route.handler as never);
+    methods.add(route.method);
+  }
+
+  function miss(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const allowed = [...methods].filter((method) => method !== req.method && router.find(method as never, url) !== null);
+    const error =
+      allowed.length === 0
+        ? new HTTPException(404, 'Not Found')
+        : new HTTPException(405, 'Method Not Allowed', { allow: allowed.sort().join(', ') });
+    errors.respond(missContext(req), res, error, 'router');
+  }
+
+  return function dispatch(req, res) {
+    const match = router.find(req.method as never, req.url!) as Match | null;
+    if (match === null) {
+      miss(req, res);
+      return;
+    }
+    (match.handler as CompiledRoute)(req, res, match.params, match.searchParams as string);
+  };
+}
+
+/** Requests that matched no route still get a context, so custom 404/405 handlers can read them. */
+function missContext(req: IncomingMessage): RequestContext {
+  const url = req.url ?? '/';
+  const mark = url.indexOf('?');
+  return new RequestContext(req, {}, mark === -1 ? '' : url.slice(mark + 1));
+}

@@ -1,0 +1,97 @@
+import type { ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { HTTPException, RequestValidationError } from '../errors.js';
+import { HttpResponse } from '../responses.js';
+import type { RequestContext } from './context.js';
+import { ClientAbortedError } from './read-body.js';
+import { writeJson, writeResponse } from './send.js';
+
+/** A user's answer for an error: an HttpResponse, or a value sent as JSON with the error's status. */
+export type ExceptionHandler<E = any> = (error: E, context: RequestContext) => unknown;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ErrorClass<E = any> = abstract new (...args: any[]) => E;
+
+/**
+ * Turns any error raised on a request's path into its response: the user's handler for the
+ * error's class (nearest first) or status if there is one, else FastAPI's default shapes.
+ */
+export class ErrorResponder {
+  private readonly byClass = new Map<ErrorClass, ExceptionHandler>();
+  private readonly byStatus = new Map<number, ExceptionHandler>();
+
+  constructor(private readonly log: Logger) {}
+
+  register(key: ErrorClass | number, handler: ExceptionHandler): void {
+    if (typeof key === 'number') this.byStatus.set(key, handler);
+    else this.byClass.set(key, handler);
+  }
+
+  respond(context: RequestContext | null, res: ServerResponse, error: unknown, route: string): void {
+    if (error instanceof ClientAbortedError) {
+      this.log.debug({ route }, error.message);
+      return;
+    }
+    if (res.headersSent) {
+      this.log.error({ err: error, route }, `Error after the response to ${route} had started; closing the connection`);
+      res.destroy();
+      return;
+    }
+    const status = statusOf(error);
+    const custom = context === null ? undefined : this.find(error, status);
+    if (custom === undefined) {
+      this.respondByDefault(res, error, status, route);
+      return;
+    }
+    let outcome: unknown;
+    try {
+      outcome = custom(error, context!);
+    } catch (failure) {
+      this.internalError(res, failure, route);
+      return;
+    }
+    Promise.resolve(outcome).then(
+      (value) => {
+        if (value instanceof HttpResponse) writeResponse(res, value, context!.replyState);
+        else writeJson(res, status, JSON.stringify(value) ?? 'null', undefined);
+      },
+      (failure: unknown) => this.internalError(res, failure, route),
+    );
+  }
+
+  private find(error: unknown, status: number): ExceptionHandler | undefined {
+    if (this.byClass.size > 0 && error !== null && typeof error === 'object') {
+      for (let proto = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
+        const handler = this.byClass.get(proto.constructor);
+        if (handler !== undefined) return handler;
+      }
+    }
+    return this.byStatus.get(status);
+  }
+
+  private respondByDefault(res: ServerResponse, error: unknown, status: number, route: string): void {
+    if (error instanceof HTTPException) {
+      writeJson(res, status, JSON.stringify({ detail: error.detail }), error.headers);
+    } else if (error instanceof RequestValidationError) {
+      writeJson(res, 422, JSON.stringify({ detail: error.errors }), undefined);
+    } else {
+      this.internalError(res, error, route);
+    }
+  }
+
+  /** The stack goes to the log, never to the client. */
+  private internalError(res: ServerResponse, error: unknown, route: string): void {
+    this.log.error({ err: error, route }, `Unhandled error in ${route}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    writeJson(res, 500, '{"detail":"Internal Server Error"}', undefined);
+  }
+}
+
+function statusOf(error: unknown): number {
+  if (error instanceof HTTPException) return error.statusCode;
+  if (error instanceof RequestValidationError) return 422;
+  return 500;
+}

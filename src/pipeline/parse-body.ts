@@ -1,0 +1,50 @@
+import type { IncomingMessage } from 'node:http';
+import { parse as parseJson } from 'secure-json-parse';
+import { parse as parseQueryString } from 'fast-querystring';
+import { HTTPException, RequestValidationError } from '../errors.js';
+
+/** How the body was encoded; form and text values are strings and get coerced like query values. */
+export type BodyKind = 'json' | 'form' | 'text';
+
+const JSON_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
+
+/** Picks the decoder from Content-Type. No Content-Type is read as JSON, as FastAPI does. */
+export function bodyKindOf(request: IncomingMessage): BodyKind {
+  const header = request.headers['content-type'];
+  if (header === undefined) return 'json';
+  const semicolon = header.indexOf(';');
+  const mime = (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+  if (mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json'))) return 'json';
+  if (mime === 'application/x-www-form-urlencoded') return 'form';
+  if (mime === 'text/plain') return 'text';
+  throw new HTTPException(
+    415,
+    `Unsupported Media Type: '${mime}'. Send the body as application/json, application/x-www-form-urlencoded or text/plain.`,
+  );
+}
+
+/** Decodes the raw bytes; an empty body is `undefined` so a required body reports "missing". */
+export function decodeBody(raw: Buffer, kind: BodyKind): unknown {
+  if (raw.length === 0) return undefined;
+  const text = raw.toString('utf8');
+  if (kind === 'text') return text;
+  if (kind === 'form') return { ...parseQueryString(text) };
+  try {
+    return parseJson(text, undefined, JSON_OPTIONS);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (message.includes('forbidden prototype property')) {
+      throw new HTTPException(400, 'Request body contains a forbidden __proto__ or constructor.prototype key');
+    }
+    const position = /position (\d+)/.exec(message);
+    throw new RequestValidationError([
+      {
+        type: 'json_invalid',
+        loc: ['body', position ? Number(position[1]) : 0],
+        msg: 'JSON decode error',
+        input: {},
+        ctx: { error: message },
+      },
+    ]);
+  }
+}

@@ -1,0 +1,55 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { HttpResponse } from '../responses.js';
+import type { Reply } from './reply.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Statuses that must not carry a body (RFC 9110). */
+function isBodiless(status: number): boolean {
+  return status === 204 || status === 304 || (status >= 100 && status < 200);
+}
+
+/** Writes a JSON payload with all headers in one writeHead. */
+export function writeJson(res: ServerResponse, status: number, payload: string, extra: OutgoingHttpHeaders | undefined): void {
+  if (isBodiless(status)) {
+    res.writeHead(status, extra).end();
+    return;
+  }
+  if (extra === undefined) {
+    res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(payload) }).end(payload);
+    return;
+  }
+  const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, ...extra };
+  headers['content-length'] = Buffer.byteLength(payload);
+  res.writeHead(status, headers).end(payload);
+}
+
+/** Writes an HttpResponse as built; a reply's headers and cookies are kept unless the response sets the same. */
+export function writeResponse(res: ServerResponse, response: HttpResponse, reply: Reply | undefined): void {
+  const status = response.status;
+  const headers: OutgoingHttpHeaders = reply === undefined ? { ...response.headers } : mergeHeaders(reply.headers, response.headers);
+  const body = response.body;
+  if (isBodiless(status) || body === null) {
+    if (!isBodiless(status)) headers['content-length'] = 0;
+    res.writeHead(status, headers).end();
+    return;
+  }
+  headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  res.writeHead(status, headers).end(body);
+}
+
+function mergeHeaders(fromReply: OutgoingHttpHeaders, fromResponse: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  const merged: OutgoingHttpHeaders = { ...fromReply };
+  for (const [name, value] of Object.entries(fromResponse)) {
+    const key = name.toLowerCase();
+    const before = merged[key];
+    // Cookies add up; any other header from the response wins.
+    merged[key] = key === 'set-cookie' && before !== undefined ? [...toList(before), ...toList(value)] : value;
+  }
+  return merged;
+}
+
+function toList(value: OutgoingHttpHeaders[string]): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [String(value)];
+}

@@ -1,0 +1,46 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+
+export interface ResponseInit {
+  status?: number;
+  headers?: OutgoingHttpHeaders;
+}
+
+/**
+ * A response written as given: no schema, no JSON encoding. Return one from a handler for text,
+ * HTML, redirects, empty answers or any body the route's JSON path does not fit.
+ */
+export class HttpResponse {
+  readonly status: number;
+  readonly body: string | Buffer | null;
+  readonly headers: OutgoingHttpHeaders;
+
+  constructor(body: string | Buffer | null, init: ResponseInit = {}) {
+    this.status = init.status ?? 200;
+    this.body = body;
+    this.headers = init.headers ?? {};
+  }
+}
+
+export function text(body: string, init: ResponseInit = {}): HttpResponse {
+  return new HttpResponse(body, { ...init, headers: { 'content-type': 'text/plain; charset=utf-8', ...init.headers } });
+}
+
+export function html(body: string, init: ResponseInit = {}): HttpResponse {
+  return new HttpResponse(body, { ...init, headers: { 'content-type': 'text/html; charset=utf-8', ...init.headers } });
+}
+
+/** JSON with a status or headers of its own, bypassing the route's response schema. */
+export function json(value: unknown, init: ResponseInit = {}): HttpResponse {
+  const body = JSON.stringify(value) ?? 'null';
+  return new HttpResponse(body, { ...init, headers: { 'content-type': 'application/json; charset=utf-8', ...init.headers } });
+}
+
+/** 307 by default, as FastAPI's RedirectResponse: the method and body are kept on the next request. */
+export function redirect(location: string, status: 301 | 302 | 303 | 307 | 308 = 307, init: Omit<ResponseInit, 'status'> = {}): HttpResponse {
+  return new HttpResponse(null, { status, headers: { ...init.headers, location } });
+}
+
+/** An empty answer, 204 No Content unless told otherwise. */
+export function noContent(init: ResponseInit = {}): HttpResponse {
+  return new HttpResponse(null, { status: 204, ...init });
+}

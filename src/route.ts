@@ -1,0 +1,90 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { HttpResponse } from './responses.js';
+import type { Reply } from './pipeline/reply.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+/** What a route declares once: its request parts, its responses, and its documentation. */
+export interface RouteOptions {
+  /** Path parameters; undeclared ones are strings named by the path itself. */
+  params?: TSchema;
+  query?: TSchema;
+  /** Header names are matched lowercased, as HTTP/1.1 and Node deliver them. */
+  headers?: TSchema;
+  cookies?: TSchema;
+  body?: TSchema;
+  /** A schema per status; a returned value is written with (and filtered by) the one for its status. */
+  response?: { [status: number]: TSchema };
+  /** Status for a returned value, 200 unless set (FastAPI's `status_code`). */
+  status?: number;
+  /** Bytes a body may have before the request is answered 413; the App's `bodyLimit` otherwise. */
+  bodyLimit?: number;
+  tags?: string[];
+  summary?: string;
+  description?: string;
+  operationId?: string;
+  deprecated?: boolean;
+}
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+// "id(^\\d+)", "from-:to", "name.json" → the parameter's own name.
+type ParamName<S extends string> = S extends `${infer N}(${string}`
+  ? N
+  : S extends `${infer N}-${string}`
+    ? N
+    : S extends `${infer N}.${string}`
+      ? N
+      : S;
+
+type SegmentParams<S extends string> = S extends `:${infer Rest}`
+  ? { [K in ParamName<Rest>]: string }
+  : S extends '*'
+    ? { '*': string }
+    : {};
+
+type CollectParams<P extends string> = P extends `${infer Segment}/${infer Rest}`
+  ? SegmentParams<Segment> & CollectParams<Rest>
+  : SegmentParams<P>;
+
+/** `'/users/:id/files/*'` → `{ id: string; '*': string }`, read from the path string itself. */
+export type PathParams<P extends string> = Simplify<CollectParams<P>>;
+
+type Declared<O, K extends string, Fallback> = O extends { [P in K]: infer S extends TSchema } ? Static<S> : Fallback;
+
+/** The handler's argument: every declared part typed from its schema, with no annotation. */
+export interface Context<P extends string = string, O extends RouteOptions = RouteOptions> {
+  params: Declared<O, 'params', PathParams<P>>;
+  query: Declared<O, 'query', Record<string, string | string[] | undefined>>;
+  headers: Declared<O, 'headers', IncomingHttpHeaders>;
+  cookies: Declared<O, 'cookies', Record<string, string | undefined>>;
+  body: Declared<O, 'body', undefined>;
+  /** Node's request, for what the declared parts do not cover (raw streams, the socket). */
+  request: IncomingMessage;
+  /** Status, headers and cookies to send with the returned value. */
+  reply: Reply;
+}
+
+/** A handler returns one of its declared responses (extra fields allowed, then filtered) or an HttpResponse. */
+export type HandlerResult<O> = O extends { response: infer R }
+  ? { [S in keyof R]: R[S] extends TSchema ? Static<R[S]> : never }[keyof R] | HttpResponse
+  : unknown;
+
+export type Handler<P extends string, O extends RouteOptions> = (
+  context: Context<P, O>,
+) => HandlerResult<O> | Promise<HandlerResult<O>>;
+
+/** `app.get(path, handler)` or `app.get(path, options, handler)`. */
+export interface RouteMethod {
+  <const P extends string, const O extends RouteOptions>(path: P, options: O, handler: Handler<P, O>): void;
+  <const P extends string>(path: P, handler: Handler<P, {}>): void;
+}
+
+/** A route as stored until the app compiles it. */
+export interface RouteDefinition {
+  method: HttpMethod;
+  path: string;
+  options: RouteOptions;
+  handler: (context: never) => unknown;
+}

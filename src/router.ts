@@ -1,0 +1,103 @@
+import { LoopwiseError } from './errors.js';
+import type { Handler, HttpMethod, RouteDefinition, RouteMethod, RouteOptions } from './route.js';
+
+export interface RouterOptions {
+  /** Prepended to every route's path, e.g. "/items". */
+  prefix?: string;
+  /** Added to every route's tags (they group operations in the docs). */
+  tags?: string[];
+}
+
+const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+
+/**
+ * A group of routes sharing a prefix and tags, included into an App (or another Router) with
+ * `include`. Routes added to a router before the app starts are all picked up.
+ */
+export class Router {
+  readonly prefix: string;
+  readonly tags: readonly string[];
+  private readonly own: RouteDefinition[] = [];
+  private readonly included: { router: Router; options: RouterOptions }[] = [];
+
+  readonly get: RouteMethod = this.method('GET');
+  readonly post: RouteMethod = this.method('POST');
+  readonly put: RouteMethod = this.method('PUT');
+  readonly patch: RouteMethod = this.method('PATCH');
+  readonly delete: RouteMethod = this.method('DELETE');
+  readonly head: RouteMethod = this.method('HEAD');
+  readonly options: RouteMethod = this.method('OPTIONS');
+
+  constructor(options: RouterOptions = {}) {
+    this.prefix = normalizePrefix(options.prefix ?? '');
+    this.tags = options.tags ?? [];
+  }
+
+  /** One handler for several methods: `route(['GET', 'POST'], '/path', options, handler)`. */
+  route<const P extends string, const O extends RouteOptions>(
+    methods: HttpMethod | HttpMethod[],
+    path: P,
+    options: O,
+    handler: Handler<P, O>,
+  ): void {
+    for (const method of Array.isArray(methods) ? methods : [methods]) this.add(method, path, options, handler as (context: never) => unknown);
+  }
+
+  include(router: Router, options: RouterOptions = {}): void {
+    if (router === this) throw new LoopwiseError('LW_ERR_INVALID_ROUTE', 'a router cannot include itself.');
+    this.included.push({ router, options });
+  }
+
+  /** Every route of this router and the ones it includes, with prefixes and tags applied. */
+  routes(): RouteDefinition[] {
+    const all: RouteDefinition[] = this.own.map((route) => this.scoped(route, '', []));
+    for (const { router, options } of this.included) {
+      const prefix = normalizePrefix(options.prefix ?? '');
+      for (const route of router.routes()) all.push(this.scoped(route, prefix, options.tags ?? []));
+    }
+    return all;
+  }
+
+  protected add(method: HttpMethod, path: string, options: RouteOptions, handler: (context: never) => unknown): void {
+    if (!METHODS.includes(method)) {
+      throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `unknown method "${method}"; use one of ${METHODS.join(', ')}.`);
+    }
+    if (typeof path !== 'string' || !path.startsWith('/')) {
+      throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the path of ${method} ${String(path)} must start with "/".`);
+    }
+    if (typeof handler !== 'function') {
+      throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `${method} ${path} needs a handler function as its last argument.`);
+    }
+    this.own.push({ method, path, options, handler });
+  }
+
+  private method(method: HttpMethod): RouteMethod {
+    return ((path: string, optionsOrHandler: unknown, maybeHandler?: unknown) => {
+      const [options, handler] =
+        typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler ?? {}, maybeHandler];
+      this.add(method, path, options as RouteOptions, handler as (context: never) => unknown);
+    }) as RouteMethod;
+  }
+
+  /** This router's prefix goes outside the include's prefix, which goes outside the route's path. */
+  private scoped(route: RouteDefinition, includePrefix: string, includeTags: readonly string[]): RouteDefinition {
+    const tags = [...this.tags, ...includeTags, ...(route.options.tags ?? [])];
+    return {
+      ...route,
+      path: joinPath(this.prefix + includePrefix, route.path),
+      options: tags.length > 0 ? { ...route.options, tags: [...new Set(tags)] } : route.options,
+    };
+  }
+}
+
+function normalizePrefix(prefix: string): string {
+  if (prefix === '' || prefix === '/') return '';
+  const withSlash = prefix.startsWith('/') ? prefix : `/${prefix}`;
+  return withSlash.endsWith('/') ? withSlash.slice(0, -1) : withSlash;
+}
+
+/** "/items" + "/" is "/items": a router's root is its prefix. */
+function joinPath(prefix: string, path: string): string {
+  if (prefix === '') return path;
+  return path === '/' ? prefix : prefix + path;
+}

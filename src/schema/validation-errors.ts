@@ -1,0 +1,164 @@
+import type { ErrorObject } from 'ajv';
+import type { RequestPart, ValidationIssue } from './validation-issue.js';
+
+/**
+ * Translates ajv's errors into FastAPI's (pydantic v2's) error entries, so clients written
+ * against FastAPI read loopwise's 422 responses unchanged.
+ */
+export function toValidationIssues(errors: ErrorObject[], part: RequestPart, root: unknown, schema: unknown): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  for (const error of errors) {
+    // A failed union reports every branch's failure too; one entry for the union says it better.
+    if (unions.some((u) => u !== error && isInside(error, u))) continue;
+    issues.push(toIssue(error, part, root, schema));
+  }
+  return issues;
+}
+
+function isInside(error: ErrorObject, union: ErrorObject): boolean {
+  return error.instancePath === union.instancePath && error.schemaPath.startsWith(`${union.schemaPath}/`);
+}
+
+function toIssue(error: ErrorObject, part: RequestPart, root: unknown, schema: unknown): ValidationIssue {
+  const path = pointerToPath(error.instancePath);
+  const input = valueAt(root, path);
+  const params = error.params as Record<string, unknown>;
+  const loc = [part, ...path];
+
+  switch (error.keyword) {
+    case 'required': {
+      const name = String(params.missingProperty);
+      return { type: 'missing', loc: [...loc, name], msg: 'Field required', input: part === 'body' ? input : null };
+    }
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      return { type: 'extra_forbidden', loc: [...loc, name], msg: 'Extra inputs are not permitted', input: valueAt(input, [name]) };
+    }
+    case 'type':
+      return typeIssue(params.type, loc, input);
+    case 'minimum':
+      return bound('greater_than_equal', 'greater than or equal to', 'ge', params.limit, loc, input);
+    case 'exclusiveMinimum':
+      return bound('greater_than', 'greater than', 'gt', params.limit, loc, input);
+    case 'maximum':
+      return bound('less_than_equal', 'less than or equal to', 'le', params.limit, loc, input);
+    case 'exclusiveMaximum':
+      return bound('less_than', 'less than', 'lt', params.limit, loc, input);
+    case 'multipleOf':
+      return { type: 'multiple_of', loc, msg: `Input should be a multiple of ${params.multipleOf}`, input, ctx: { multiple_of: params.multipleOf } };
+    case 'minLength':
+      return { type: 'string_too_short', loc, msg: `String should have at least ${count(params.limit, 'character')}`, input, ctx: { min_length: params.limit } };
+    case 'maxLength':
+      return { type: 'string_too_long', loc, msg: `String should have at most ${count(params.limit, 'character')}`, input, ctx: { max_length: params.limit } };
+    case 'pattern':
+      return { type: 'string_pattern_mismatch', loc, msg: `String should match pattern '${params.pattern}'`, input, ctx: { pattern: params.pattern } };
+    case 'format':
+      return { type: 'value_error', loc, msg: `Value error, input is not a valid ${params.format}`, input, ctx: { format: params.format } };
+    case 'minItems':
+      return listLength('too_short', 'at least', params.limit, loc, input);
+    case 'maxItems':
+      return listLength('too_long', 'at most', params.limit, loc, input);
+    case 'enum':
+      return literal(params.allowedValues as unknown[], loc, input);
+    case 'const':
+      return literal([params.allowedValue], loc, input);
+    case 'anyOf':
+    case 'oneOf':
+      return unionIssue(schemaAt(schema, error.schemaPath), loc, input);
+    default:
+      return { type: error.keyword, loc, msg: capitalize(error.message ?? 'Invalid input'), input };
+  }
+}
+
+function typeIssue(expected: unknown, loc: (string | number)[], input: unknown): ValidationIssue {
+  const type = Array.isArray(expected) ? expected.filter((t) => t !== 'null')[0] : expected;
+  const fromString = typeof input === 'string';
+  switch (type) {
+    case 'integer':
+      if (fromString) return { type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer', input };
+      if (typeof input === 'number') return { type: 'int_from_float', loc, msg: 'Input should be a valid integer, got a number with a fractional part', input };
+      return { type: 'int_type', loc, msg: 'Input should be a valid integer', input };
+    case 'number':
+      if (fromString) return { type: 'float_parsing', loc, msg: 'Input should be a valid number, unable to parse string as a number', input };
+      return { type: 'float_type', loc, msg: 'Input should be a valid number', input };
+    case 'boolean':
+      if (fromString) return { type: 'bool_parsing', loc, msg: 'Input should be a valid boolean, unable to interpret input', input };
+      return { type: 'bool_type', loc, msg: 'Input should be a valid boolean', input };
+    case 'string':
+      return { type: 'string_type', loc, msg: 'Input should be a valid string', input };
+    case 'object':
+      return { type: 'model_attributes_type', loc, msg: 'Input should be a valid dictionary or object to extract fields from', input };
+    case 'array':
+      return { type: 'list_type', loc, msg: 'Input should be a valid list', input };
+    case 'null':
+      return { type: 'none_required', loc, msg: 'Input should be null', input };
+    default:
+      return { type: `${type}_type`, loc, msg: `Input should be of type ${type}`, input };
+  }
+}
+
+function bound(type: string, words: string, key: string, limit: unknown, loc: (string | number)[], input: unknown): ValidationIssue {
+  return { type, loc, msg: `Input should be ${words} ${limit}`, input, ctx: { [key]: limit } };
+}
+
+function listLength(type: string, words: string, limit: unknown, loc: (string | number)[], input: unknown): ValidationIssue {
+  const actual = Array.isArray(input) ? input.length : 0;
+  return {
+    type,
+    loc,
+    msg: `List should have ${words} ${count(limit, 'item')} after validation, not ${actual}`,
+    input,
+    ctx: { field_type: 'List', [type === 'too_short' ? 'min_length' : 'max_length']: limit, actual_length: actual },
+  };
+}
+
+function literal(allowed: unknown[], loc: (string | number)[], input: unknown): ValidationIssue {
+  const expected = listWords(allowed.map((v) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v))));
+  return { type: allowed.length === 1 ? 'literal_error' : 'enum', loc, msg: `Input should be ${expected}`, input, ctx: { expected } };
+}
+
+function unionIssue(branchSchemas: unknown, loc: (string | number)[], input: unknown): ValidationIssue {
+  const branches = Array.isArray(branchSchemas) ? branchSchemas : [];
+  const constants = branches.filter((b): b is { const: unknown } => typeof b === 'object' && b !== null && 'const' in b);
+  if (constants.length > 0 && constants.length === branches.length) return literal(constants.map((b) => b.const), loc, input);
+  return { type: 'union_error', loc, msg: `Input should match one of ${branches.length} allowed shapes`, input };
+}
+
+function listWords(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+function count(n: unknown, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** "/items/0/name" → ["items", 0, "name"], unescaping JSON Pointer's ~1 and ~0. */
+export function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => {
+      const key = segment.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^(0|[1-9]\d*)$/.test(key) ? Number(key) : key;
+    });
+}
+
+/** Follows ajv's schemaPath ("#/properties/kind/anyOf") inside the route's own schema. */
+function schemaAt(schema: unknown, schemaPath: string): unknown {
+  return valueAt(schema, pointerToPath(schemaPath.replace(/^#/, '')));
+}
+
+function valueAt(root: unknown, path: (string | number)[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string | number, unknown>)[key];
+  }
+  return value ?? null;
+}
