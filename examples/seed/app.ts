@@ -1,0 +1,29 @@
+// The seed lesson, in loopwise: an async wait lets the server serve others meanwhile; a
+// blocking wait on the event loop freezes every request behind it. In your own app, import
+// from 'loopwise' instead of the relative path.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { App } from '../../src/index.js';
+
+/** 2 s as in the lesson; tests shorten it. */
+const delayMs = Number(process.env.SEED_DELAY_MS ?? 2000);
+
+export const app = new App({ title: 'Seed: async vs sync', version: '1.0.0' });
+
+/** Stands in for any synchronous call (a sync driver, hashing, `time.sleep`): it holds the thread. */
+function blockingWait(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+app.get('/async', async () => {
+  await sleep(delayMs); // non-blocking: the loop serves others meanwhile
+  return { message: 'done' };
+});
+
+// The anti-pattern, kept on purpose as evidence: the whole server stalls for delayMs.
+app.get('/sync', () => {
+  blockingWait(delayMs);
+  return { message: 'done' };
+});
+
+/** A cheap route the demo calls to measure how responsive the server is. */
+app.get('/ping', () => ({ pong: true }));
