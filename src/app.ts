@@ -7,7 +7,6 @@ import { compileRoute } from './pipeline/compile-route.js';
 import { createDispatcher, type CompiledTable } from './pipeline/dispatch.js';
 import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
 import type { RequestContext } from './pipeline/context.js';
-import type { HttpMethod, RouteDefinition } from './route.js';
 import { Router } from './router.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
 
@@ -78,7 +77,7 @@ export class App extends Router {
    * way. Return an HttpResponse (e.g. `json(...)`) or a value sent as JSON with the error's status.
    */
   exceptionHandler<E>(key: ErrorClass<E> | number, handler: (error: E, context: RequestContext) => unknown): void {
-    this.assertNotStarted('add an exception handler');
+    this.assertNotFrozen('add an exception handler');
     this.errors.register(key, handler as ExceptionHandler);
   }
 
@@ -87,25 +86,30 @@ export class App extends Router {
     if (this.listener !== null) return this;
     const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors };
     const table: CompiledTable[] = [];
-    const seen = new Set<string>();
+    const seen = new Map<string, string>();
     const definitions = this.routes();
     for (const route of definitions) {
-      const key = `${route.method} ${route.path}`;
-      if (seen.has(key)) {
-        throw new LoopwiseError('LW_ERR_DUPLICATE_ROUTE', `${key} is declared twice; remove one, or give them different paths.`);
+      const key = routeKey(route.method, route.path);
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        throw new LoopwiseError(
+          'LW_ERR_DUPLICATE_ROUTE',
+          `${route.method} ${route.path} matches the same requests as ${earlier}; remove one, or give them different paths.`,
+        );
       }
-      seen.add(key);
+      seen.set(key, `${route.method} ${route.path}`);
       table.push({ method: route.method, path: route.path, handler: compileRoute(route, runtime) });
     }
     // HEAD is answered for every GET route that has no HEAD of its own: same handler, no body.
     for (const route of table) {
-      if (route.method === 'GET' && !seen.has(`HEAD ${route.path}`)) table.push({ ...route, method: 'HEAD' });
+      if (route.method === 'GET' && !seen.has(routeKey('HEAD', route.path))) table.push({ ...route, method: 'HEAD' });
     }
     try {
       this.listener = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors });
     } catch (error) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the router rejected a route: ${(error as Error).message}`, { cause: error });
     }
+    this.freeze();
     this.log.debug({ routes: definitions.map((r) => `${r.method} ${r.path}`) }, 'routes compiled');
     return this;
   }
@@ -116,7 +120,7 @@ export class App extends Router {
   }
 
   /** Sends a request through the whole pipeline without a socket (FastAPI's TestClient). */
-  inject(options: InjectOptions | string): Promise<InjectResponse> {
+  async inject(options: InjectOptions | string): Promise<InjectResponse> {
     return inject(this.handler, options);
   }
 
@@ -188,14 +192,9 @@ export class App extends Router {
     };
   }
 
-  protected override add(method: HttpMethod, path: string, options: RouteDefinition['options'], handler: (context: never) => unknown): void {
-    this.assertNotStarted(`add ${method} ${path}`);
-    super.add(method, path, options, handler);
-  }
+}
 
-  private assertNotStarted(action: string): void {
-    if (this.listener !== null) {
-      throw new LoopwiseError('LW_ERR_ROUTES_FROZEN', `cannot ${action}: the app has started and its routes are compiled. Register everything before listen() or inject().`);
-    }
-  }
+/** Parameter names do not change what a path matches: "/items/:id" and "/items/:name" collide. */
+function routeKey(method: string, path: string): string {
+  return `${method} ${path.replace(/:[^/(.-]+/g, ':')}`;
 }

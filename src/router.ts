@@ -19,6 +19,8 @@ export class Router {
   readonly tags: readonly string[];
   private readonly own: RouteDefinition[] = [];
   private readonly included: { router: Router; options: RouterOptions }[] = [];
+  /** Set when an app compiled these routes: later additions would be silently lost, so they throw. */
+  private frozen = false;
 
   readonly get: RouteMethod = this.method('GET');
   readonly post: RouteMethod = this.method('POST');
@@ -44,6 +46,7 @@ export class Router {
   }
 
   include(router: Router, options: RouterOptions = {}): void {
+    this.assertNotFrozen('include a router');
     if (router === this) throw new LoopwiseError('LW_ERR_INVALID_ROUTE', 'a router cannot include itself.');
     this.included.push({ router, options });
   }
@@ -58,7 +61,23 @@ export class Router {
     return all;
   }
 
+  /** Called by the app when it compiles: this router and every router it includes stop changing. */
+  freeze(): void {
+    this.frozen = true;
+    for (const { router } of this.included) router.freeze();
+  }
+
+  protected assertNotFrozen(action: string): void {
+    if (this.frozen) {
+      throw new LoopwiseError(
+        'LW_ERR_ROUTES_FROZEN',
+        `cannot ${action}: the app has started and its routes are compiled. Register everything before listen() or inject().`,
+      );
+    }
+  }
+
   protected add(method: HttpMethod, path: string, options: RouteOptions, handler: (context: never) => unknown): void {
+    this.assertNotFrozen(`add ${method} ${path}`);
     if (!METHODS.includes(method)) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `unknown method "${method}"; use one of ${METHODS.join(', ')}.`);
     }

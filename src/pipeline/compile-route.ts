@@ -75,9 +75,12 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime): Com
     }
   }
 
-  // Every failing part is reported at once, as FastAPI does, so a client fixes all in one round.
-  function validateAndRun(context: RequestContext, res: ServerResponse, issues: ValidationIssue[]): void {
+  // Every failing part is reported at once, in FastAPI's order (path, query, header, cookie, body),
+  // so a client fixes all in one round.
+  function validateAndRun(context: RequestContext, res: ServerResponse, bodyIssues: ValidationIssue[] | null): void {
+    const issues: ValidationIssue[] = [];
     for (const check of checks) check(context, issues);
+    if (bodyIssues !== null) collect(bodyIssues, issues);
     if (issues.length > 0) {
       errors.respond(context, res, new RequestValidationError(issues), name);
       return;
@@ -113,7 +116,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime): Com
   }
   if (checks.length > 0) {
     return function handleValidated(req, res, params, rawQuery) {
-      validateAndRun(new RequestContext(req, params, rawQuery), res, []);
+      validateAndRun(new RequestContext(req, params, rawQuery), res, null);
     };
   }
   return function handle(req, res, params, rawQuery) {

@@ -2,6 +2,7 @@ import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
+import { compileStringCoercion } from './string-coercion.js';
 import { toValidationIssues } from './validation-errors.js';
 import type { RequestPart, ValidationIssue } from './validation-issue.js';
 
@@ -31,5 +32,13 @@ export function compileValidator(schema: TSchema, part: RequestPart, options: { 
       { cause: error },
     );
   }
-  return (data) => (validate(data) ? null : toValidationIssues(validate.errors ?? [], part, data, schema));
+  if (!options.coerce) return (data) => (validate(data) ? null : toValidationIssues(validate.errors ?? [], part, data, schema));
+
+  const prepare = compileStringCoercion(schema);
+  return (data) => {
+    // ajv coerces in place; errors must quote what the client sent, so keep the raw values.
+    const raw = typeof data === 'object' && data !== null ? { ...data } : data;
+    if (prepare !== null && raw !== data) prepare(data as Record<string, unknown>);
+    return validate(data) ? null : toValidationIssues(validate.errors ?? [], part, raw, schema);
+  };
 }

@@ -1,0 +1,69 @@
+import type { TSchema } from '@sinclair/typebox';
+
+/**
+ * Prepares strings from the URL, headers, cookies and forms for ajv's type coercion, which is
+ * looser than FastAPI's: ajv reads " " as 0, "0x10" as 16 and "1e3" as an integer. Strings that
+ * pydantic would not parse are replaced by a marker ajv cannot coerce either, so they fail with
+ * int_parsing/float_parsing; the caller reports the client's original string as `input`.
+ * Booleans accept pydantic's words (yes/no, on/off, 1/0), and a repeated key for a single-value
+ * parameter keeps the last value, as FastAPI does.
+ */
+export type StringCoercion = (data: Record<string, unknown>) => void;
+
+type Kind = 'integer' | 'number' | 'boolean' | 'scalar';
+
+const UNPARSEABLE = '\u0000unparseable';
+const INTEGER = /^[+-]?\d+$/;
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'y', 'on', 't']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'n', 'off', 'f']);
+
+export function compileStringCoercion(schema: TSchema): StringCoercion | null {
+  const properties = (schema as { properties?: Record<string, TSchema> }).properties;
+  if (properties === undefined) return null;
+  const scalars: [string, Kind][] = [];
+  const lists: [string, Kind][] = [];
+  for (const [name, property] of Object.entries(properties)) {
+    const type = (property as { type?: unknown }).type;
+    if (type === 'array') {
+      const item = kindOf((property as { items?: { type?: unknown } }).items?.type);
+      if (item !== 'scalar') lists.push([name, item]);
+    } else if (typeof type === 'string' || type === undefined) {
+      scalars.push([name, kindOf(type)]);
+    }
+  }
+  if (scalars.length === 0 && lists.length === 0) return null;
+
+  return (data) => {
+    for (const [name, kind] of scalars) {
+      let value = data[name];
+      if (Array.isArray(value)) value = data[name] = value[value.length - 1];
+      if (typeof value === 'string' && kind !== 'scalar') data[name] = prepare(value, kind);
+    }
+    for (const [name, kind] of lists) {
+      const value = data[name];
+      if (typeof value === 'string') data[name] = prepare(value, kind);
+      // A new array, so the caller's copy of the raw values keeps the client's strings.
+      else if (Array.isArray(value)) data[name] = value.map((item) => (typeof item === 'string' ? prepare(item, kind) : item));
+    }
+  };
+}
+
+function kindOf(type: unknown): Kind {
+  return type === 'integer' || type === 'number' || type === 'boolean' ? type : 'scalar';
+}
+
+function prepare(value: string, kind: Kind): string {
+  switch (kind) {
+    case 'integer':
+      return INTEGER.test(value) ? value : UNPARSEABLE;
+    case 'number':
+      return NUMBER.test(value) ? value : UNPARSEABLE;
+    case 'boolean': {
+      const word = value.toLowerCase();
+      return TRUE_WORDS.has(word) ? 'true' : FALSE_WORDS.has(word) ? 'false' : UNPARSEABLE;
+    }
+    default:
+      return value;
+  }
+}
