@@ -129,13 +129,18 @@ export class App extends Router {
     const server = createServer(this.handler);
     this.server = server;
     const host = options.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 8000, host, () => {
-        server.removeListener('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 8000, host, () => {
+          server.removeListener('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (error) {
+      this.server = null; // e.g. EADDRINUSE: the app stays free to listen elsewhere
+      throw error;
+    }
     const port = (server.address() as AddressInfo).port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     if (options.handleSignals !== false) this.handleSignals();
@@ -170,6 +175,7 @@ export class App extends Router {
       await closed;
     }
     this.server = null;
+    this.closing = null; // the next listen() gets a close() of its own
     this.log.info('server closed');
   }
 

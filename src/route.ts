@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { Static, TSchema } from '@sinclair/typebox';
+import type { OptionalKind, Static, TSchema } from '@sinclair/typebox';
 import type { HttpResponse } from './responses.js';
 import type { Reply } from './pipeline/reply.js';
 
@@ -59,7 +59,12 @@ export interface Context<P extends string = string, O extends RouteOptions = Rou
   query: Declared<O, 'query', Record<string, string | string[] | undefined>>;
   headers: Declared<O, 'headers', IncomingHttpHeaders>;
   cookies: Declared<O, 'cookies', Record<string, string | undefined>>;
-  body: Declared<O, 'body', undefined>;
+  /** `undefined` when the body is declared `t.Optional(...)` and none was sent. */
+  body: O extends { body: infer S extends TSchema }
+    ? S extends { [OptionalKind]: 'Optional' }
+      ? Static<S> | undefined
+      : Static<S>
+    : undefined;
   /** Node's request, for what the declared parts do not cover (raw streams, the socket). */
   request: IncomingMessage;
   /** Status, headers and cookies to send with the returned value. */

@@ -45,7 +45,9 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime): Com
     }
     const reply = context.replyState;
     const status = reply?.statusCode ?? defaultStatus;
-    const serializer = status === defaultStatus ? defaultSerializer : (serializers.get(status) ?? serializeAny);
+    // A status without a schema of its own still goes through the route's main one: filtering
+    // must never switch off because a handler picked another status (FastAPI's response_model).
+    const serializer = status === defaultStatus ? defaultSerializer : (serializers.get(status) ?? defaultSerializer);
     let payload: string;
     try {
       payload = serializer(value);

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseJson } from 'secure-json-parse';
 import { parse as parseQueryString } from 'fast-querystring';
+import { parse as parseTolerant, type ParseError } from 'jsonc-parser';
 import { HTTPException, RequestValidationError } from '../errors.js';
 
 /** How the body was encoded; form and text values are strings and get coerced like query values. */
@@ -36,15 +37,25 @@ export function decodeBody(raw: Buffer, kind: BodyKind): unknown {
     if (message.includes('forbidden prototype property')) {
       throw new HTTPException(400, 'Request body contains a forbidden __proto__ or constructor.prototype key');
     }
-    const position = /position (\d+)/.exec(message);
     throw new RequestValidationError([
       {
         type: 'json_invalid',
-        loc: ['body', position ? Number(position[1]) : 0],
+        loc: ['body', errorOffset(text)],
         msg: 'JSON decode error',
         input: {},
         ctx: { error: message },
       },
     ]);
   }
+}
+
+/**
+ * Where the JSON goes wrong, as Python's json (and so FastAPI) reports it. V8's messages often
+ * carry no position ("Unexpected token '}', … is not valid JSON"), so on this failure path only,
+ * VS Code's tolerant parser locates the first error.
+ */
+function errorOffset(text: string): number {
+  const errors: ParseError[] = [];
+  parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  return errors[0]?.offset ?? 0;
 }

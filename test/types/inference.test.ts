@@ -54,6 +54,15 @@ test('declared parts are typed from their schemas, with no annotation', async ()
   assert.deepEqual(res.json(), { id: 7, limit: 10, tag: ['a'], token: 'secret', name: 'pen' });
 });
 
+test('an optional body is typed as possibly undefined', () => {
+  const app = new App({ logger: false });
+  app.post('/search', { body: t.Optional(t.Object({ term: t.String() })) }, ({ body }) => {
+    expectType<typeof body, { term: string } | undefined>(true);
+    return null;
+  });
+  assert.equal(app.routes().length, 1);
+});
+
 test('undeclared parts keep their raw types', () => {
   const app = new App({ logger: false });
   app.get('/raw', ({ query, headers, cookies, body }) => {

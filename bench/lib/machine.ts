@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import { cpus, release } from 'node:os';
+
+export interface Machine {
+  node: string;
+  cpu: string;
+  cores: number;
+  kernel: string;
+  wrk: string;
+  /** The loopwise commit measured, with a note when src/ has uncommitted changes. */
+  commit: string;
+}
+
+/** What the numbers depend on, printed at the top and stored with the results. */
+export function describeMachine(root: string): Machine {
+  const list = cpus();
+  return {
+    node: process.version,
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    cores: list.length,
+    kernel: release(),
+    wrk: wrkVersion() ?? 'missing',
+    commit: commitOf(root),
+  };
+}
+
+/** `wrk -v` prints its version and exits 1; null when wrk is not installed. */
+function wrkVersion(): string | null {
+  const result = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
+  if (result.error !== undefined) return null;
+  return /wrk (\S+)/.exec(result.stdout + result.stderr)?.[1] ?? 'unknown';
+}
+
+export function hasCommand(command: string): boolean {
+  return spawnSync(command, ['--version'], { stdio: 'ignore' }).error === undefined;
+}
+
+function commitOf(root: string): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: root, encoding: 'utf8' });
+  return head.stdout.trim() + (dirty.stdout.trim() === '' ? '' : ' + uncommitted changes in src/');
+}
+
+/**
+ * Moves this process (every thread of it) onto the load core, so the orchestrator's own work,
+ * small as it is, never lands on the core the server is measured on.
+ */
+export function pinSelf(cpu: number): boolean {
+  return spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' }).status === 0;
+}

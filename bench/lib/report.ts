@@ -1,0 +1,141 @@
+import type { Route, ServerName } from './options.js';
+import type { Disturbance } from './cpu-noise.js';
+import type { WrkRun } from './wrk.js';
+
+/** Above this share of the server core going to other tasks, a run is marked as disturbed. */
+export const DISTURBED_PERCENT = 5;
+
+export interface RunResult extends WrkRun {
+  round: number;
+  route: string;
+  server: ServerName;
+  /** 1-based place of this server in its route's order that round (the order rotates). */
+  position: number;
+  /** Measurements taken to get this one: more than 1 when earlier ones were disturbed. */
+  attempts: number;
+  /** What else ran on the two cores meanwhile; null where /proc is not there to tell. */
+  disturbance: Disturbance | null;
+}
+
+export function isDisturbed(run: RunResult): boolean {
+  return disturbedBy(run) > DISTURBED_PERCENT;
+}
+
+/** The worse of the two cores: other tasks plus hypervisor steal, in percent of the core. */
+export function disturbedBy(run: RunResult): number {
+  const d = run.disturbance;
+  if (d === null) return 0;
+  return Math.max(d.server.otherPercent + d.server.stealPercent, d.load.otherPercent + d.load.stealPercent);
+}
+
+export interface ServerSummary {
+  server: ServerName;
+  requestsPerSecond: number;
+  p99Ms: number;
+  rounds: number[];
+  /** Rounds (1-based) during which other work took a slice of the server's or wrk's core. */
+  disturbedRounds: number[];
+}
+
+export interface RouteSummary {
+  route: string;
+  servers: ServerSummary[];
+  /** loopwise's median req/s over the others'; null when one of the two was not run. */
+  loopwiseVsRaw: number | null;
+  loopwiseVsFastify: number | null;
+}
+
+export interface Target {
+  label: string;
+  ratio: number | null;
+  minimum: number;
+  /** null: not measured in this run (a server or route was left out). */
+  pass: boolean | null;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function summarize(results: RunResult[], routes: Route[], servers: ServerName[]): RouteSummary[] {
+  return routes.map((route) => {
+    const rows = servers.map((server): ServerSummary => {
+      const runs = results.filter((r) => r.route === route.name && r.server === server).sort((a, b) => a.round - b.round);
+      return {
+        server,
+        requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
+        p99Ms: median(runs.map((r) => r.p99Ms)),
+        rounds: runs.map((r) => r.requestsPerSecond),
+        disturbedRounds: runs.filter(isDisturbed).map((r) => r.round),
+      };
+    });
+    const rate = (server: ServerName): number | undefined => rows.find((r) => r.server === server)?.requestsPerSecond;
+    const ratio = (other: ServerName): number | null => {
+      const mine = rate('loopwise');
+      const theirs = rate(other);
+      return mine === undefined || theirs === undefined ? null : mine / theirs;
+    };
+    return { route: route.name, servers: rows, loopwiseVsRaw: ratio('raw-http'), loopwiseVsFastify: ratio('fastify') };
+  });
+}
+
+/** The issue's bar: at least Fastify everywhere, and within 10% of bare node:http on /json. */
+export function judge(summaries: RouteSummary[]): Target[] {
+  const byRoute = new Map(summaries.map((s) => [s.route, s]));
+  const target = (route: string, against: 'raw-http' | 'fastify', minimum: number): Target => {
+    const summary = byRoute.get(route);
+    const ratio = summary === undefined ? null : against === 'fastify' ? summary.loopwiseVsFastify : summary.loopwiseVsRaw;
+    return {
+      label: `loopwise ≥ ${minimum.toFixed(1)}× ${against} on ${route}`,
+      ratio,
+      minimum,
+      pass: ratio === null ? null : ratio >= minimum,
+    };
+  };
+  return [
+    target('GET /json', 'fastify', 1.0),
+    target('GET /users/:id', 'fastify', 1.0),
+    target('POST /echo', 'fastify', 1.0),
+    target('GET /json', 'raw-http', 0.9),
+  ];
+}
+
+const rate = (value: number): string => Math.round(value).toLocaleString('en-US');
+const times = (value: number | null): string => (value === null ? 'n/a' : `${value.toFixed(2)}×`);
+
+function table(rows: string[][], alignRight: boolean[]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (alignRight[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join('   ')
+      .trimEnd(),
+  );
+}
+
+function perRound(s: ServerSummary): string {
+  return s.rounds.map((value, i) => rate(value) + (s.disturbedRounds.includes(i + 1) ? '*' : '')).join(' / ');
+}
+
+export function formatRoute(summary: RouteSummary): string {
+  const rows = [
+    ['server', 'req/s (median)', 'p99 (median)', 'req/s per round'],
+    ...summary.servers.map((s) => [s.server, rate(s.requestsPerSecond), `${s.p99Ms.toFixed(2)} ms`, perRound(s)]),
+  ];
+  const lines = table(rows, [false, true, true, false]).map((line) => `  ${line}`);
+  lines.push(`  loopwise/raw-http ${times(summary.loopwiseVsRaw)}   loopwise/fastify ${times(summary.loopwiseVsFastify)}`);
+  return [summary.route, ...lines].join('\n');
+}
+
+export function formatTargets(targets: Target[]): string {
+  const lines = targets.map((t) => {
+    const verdict = t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'FAIL';
+    return `  ${verdict}  ${t.label}: ${times(t.ratio)}`;
+  });
+  const measured = targets.filter((t) => t.pass !== null);
+  const passed = measured.filter((t) => t.pass).length;
+  const overall = measured.length === 0 ? 'n/a' : passed === measured.length ? 'PASS' : 'FAIL';
+  return [`targets: ${overall} (${passed}/${measured.length} met)`, ...lines].join('\n');
+}

@@ -1,0 +1,29 @@
+// The published package: compiled ESM plus type declarations, importable by name with plain
+// Node (no tsx), as a user's app would import it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+test('builds to dist/ with declarations and serves a route when imported as "loopwise"', async () => {
+  await run(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], { cwd: root, timeout: 120_000 });
+  assert.ok(existsSync(`${root}dist/index.js`));
+  assert.ok(existsSync(`${root}dist/index.d.ts`));
+
+  const script = `
+    import { App, t } from 'loopwise';
+    const app = new App({ logger: false });
+    app.get('/users/:id', { params: t.Object({ id: t.Integer() }) }, async ({ params }) => ({ id: params.id }));
+    const ok = await app.inject('/users/7');
+    const bad = await app.inject('/users/x');
+    console.log(JSON.stringify([ok.statusCode, ok.json(), bad.statusCode]));
+  `;
+  // Plain node, no loader: the compiled package must stand on its own.
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root, timeout: 30_000 });
+  assert.deepEqual(JSON.parse(stdout), [200, { id: 7 }, 422]);
+});
