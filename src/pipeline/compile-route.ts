@@ -100,20 +100,21 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime): Com
         errors.respond(context, res, error, name);
         return;
       }
-      readBody(req, bodyLimit).then(
-        (raw) => {
-          let issues: ValidationIssue[];
-          try {
-            context.body = decodeBody(raw, kind);
-            issues = body.validate(context.body, kind === 'json');
-          } catch (error) {
-            errors.respond(context, res, error, name);
-            return;
-          }
-          validateAndRun(context, res, issues);
-        },
-        (error: unknown) => errors.respond(context, res, error, name),
-      );
+      readBody(req, bodyLimit, (error, raw) => {
+        if (error !== null) {
+          errors.respond(context, res, error, name);
+          return;
+        }
+        let issues: ValidationIssue[];
+        try {
+          context.body = decodeBody(raw!, kind);
+          issues = body.validate(context.body, kind === 'json');
+        } catch (failure) {
+          errors.respond(context, res, failure, name);
+          return;
+        }
+        validateAndRun(context, res, issues);
+      });
     };
   }
   if (checks.length > 0) {

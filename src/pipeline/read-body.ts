@@ -13,48 +13,49 @@ export function payloadTooLarge(limit: number): HTTPException {
   return new HTTPException(413, `Request body is larger than the limit of ${limit} bytes`, { connection: 'close' });
 }
 
+export type BodyCallback = (error: Error | null, body: Buffer | null) => void;
+
+const EMPTY = Buffer.alloc(0);
+
 /**
- * Reads the request body up to `limit` bytes. A declared Content-Length over the limit is
- * refused before a byte is read; a body that grows past it while streaming stops being buffered.
+ * Reads the request body up to `limit` bytes, then calls `done` once. A declared Content-Length
+ * over the limit is refused before a byte is read; a body that grows past it while streaming
+ * stops being buffered. A callback, not a promise: this runs on every request with a body.
  */
-export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(request: IncomingMessage, limit: number, done: BodyCallback): void {
   const declared = request.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) return Promise.reject(payloadTooLarge(limit));
+  if (declared !== undefined && Number(declared) > limit) {
+    done(payloadTooLarge(limit), null);
+    return;
+  }
+  let first: Buffer | null = null;
+  let rest: Buffer[] | null = null;
+  let received = 0;
+  let settled = false;
 
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let settled = false;
-
-    const finish = (error: Error | null, body?: Buffer): void => {
-      if (settled) return;
+  request.on('data', (chunk: Buffer) => {
+    if (settled) return;
+    received += chunk.length;
+    if (received > limit) {
+      // Stop buffering; the 413 carries `Connection: close`, so the rest is dropped with the socket.
       settled = true;
-      request.removeListener('data', onData);
-      request.removeListener('end', onEnd);
-      request.removeListener('error', onError);
-      request.removeListener('close', onClose);
-      if (error !== null) reject(error);
-      else resolve(body!);
-    };
-    const onData = (chunk: Buffer): void => {
-      received += chunk.length;
-      if (received > limit) {
-        // Stop buffering; the 413 carries `Connection: close`, so the rest is dropped with the socket.
-        request.pause();
-        finish(payloadTooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => finish(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
-    const onError = (): void => finish(new ClientAbortedError());
-    const onClose = (): void => {
-      if (!request.complete) finish(new ClientAbortedError());
-    };
-
-    request.on('data', onData);
-    request.on('end', onEnd);
-    request.on('error', onError);
-    request.on('close', onClose);
+      request.pause();
+      done(payloadTooLarge(limit), null);
+    } else if (first === null) {
+      first = chunk;
+    } else {
+      (rest ??= [first]).push(chunk);
+    }
+  });
+  request.on('end', () => {
+    if (settled) return;
+    settled = true;
+    done(null, rest !== null ? Buffer.concat(rest, received) : (first ?? EMPTY));
+  });
+  // An aborted upload ends in 'error' (ECONNRESET, "aborted"): nobody is left to answer.
+  request.on('error', () => {
+    if (settled) return;
+    settled = true;
+    done(new ClientAbortedError(), null);
   });
 }

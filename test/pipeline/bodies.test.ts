@@ -427,3 +427,36 @@ test('a request failing in its path and its body reports the path issues first, 
     ],
   });
 });
+
+test('a client that hangs up mid-body is dropped quietly: the handler never runs and the server keeps serving', async () => {
+  const lines: string[] = [];
+  const { pino } = await import('pino');
+  const { Writable } = await import('node:stream');
+  const sink = new Writable({ write: (chunk, _enc, next) => (lines.push(String(chunk)), next()) });
+  const app = new App({ logger: pino({ level: 'debug' }, sink) });
+  let calls = 0;
+  app.post('/things', { body: t.Object({ name: t.String() }) }, ({ body }) => (calls++, body));
+  app.get('/ping', () => ({ pong: true }));
+  const { port } = await app.listen({ port: 0, handleSignals: false });
+  try {
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/things', method: 'POST', agent: false, headers: { 'content-length': '100' } });
+      req.on('error', () => resolve());
+      req.write('{"name":');
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 50);
+    });
+    // Give the server a moment to see the reset, bounded.
+    for (let i = 0; i < 40 && !lines.some((l) => l.includes('closed the connection')); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(calls, 0);
+    assert.ok(lines.some((l) => l.includes('before sending the whole body')), lines.join(''));
+    assert.ok(!lines.some((l) => l.includes('"level":50')), 'an aborted upload is not an error');
+    const after = await get(port, '/ping');
+    assert.equal(after.status, 200);
+    assert.deepEqual(JSON.parse(after.body), { pong: true });
+  } finally {
+    await app.close();
+  }
+});
