@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { waitForQuiet, watchRun, type Disturbance } from './lib/cpu-noise.js';
 import { describeMachine, hasCommand, pinSelf } from './lib/machine.js';
 import { parseOptions, type BenchOptions, type Route, type ServerName } from './lib/options.js';
-import { DISTURBED_PERCENT, disturbedBy, formatRoute, formatTargets, isDisturbed, judge, summarize, type RunResult } from './lib/report.js';
+import { DISTURBED_LOAD_PERCENT, DISTURBED_PERCENT, disturbedBy, formatRoute, formatSpread, formatTargets, isDisturbed, judge, roundSpread, summarize, type RunResult } from './lib/report.js';
 import { running, startServer, stopServer } from './lib/server-process.js';
 import { echoBodyOf, verifyServer } from './lib/verify.js';
 import { runWrk } from './lib/wrk.js';
@@ -37,9 +37,9 @@ if (machine.wrk === 'missing') {
   fail('wrk is not installed. Install it with:\n\n  sudo apt-get install -y wrk      (Debian/Ubuntu)\n  brew install wrk                 (macOS)\n');
 }
 
+if (options.serverCpu === options.loadCpu) fail('--server-cpu and --load-cpu must differ: the point is that they do not compete.');
 // Pinning needs taskset and two cores; without them the runs still compare, but share cores.
 const canPin = hasCommand('taskset') && machine.cores >= 2 && Math.max(options.serverCpu, options.loadCpu) < machine.cores;
-if (options.serverCpu === options.loadCpu) fail('--server-cpu and --load-cpu must differ: the point is that they do not compete.');
 const serverCpu = canPin ? options.serverCpu : null;
 const loadCpu = canPin ? options.loadCpu : null;
 const orchestratorPinned = canPin && pinSelf(options.loadCpu);
@@ -82,9 +82,9 @@ async function settle(): Promise<void> {
 }
 
 /**
- * One measured run of one server on one route: start, verify, warm up, load, stop. A run during
- * which other tasks took a slice of the server core is measured again (the server stays up and
- * warm) up to --retries times, and the least disturbed attempt is kept.
+ * One measured run of one server on one route: start, verify, warm up, load, stop. A run that lost
+ * a slice of its cores to other tasks or steal is measured again (the server stays up and warm)
+ * up to --retries times, and the least disturbed attempt is kept.
  */
 async function benchOne(round: number, route: Route, name: ServerName, position: number): Promise<RunResult> {
   await settle();
@@ -100,9 +100,10 @@ async function benchOne(round: number, route: Route, name: ServerName, position:
     const load = { url, connections: options.connections, script, cpu: loadCpu };
     if (options.warmup > 0) await runWrk({ ...load, seconds: options.warmup });
     let best: RunResult | null = null;
+    let last: RunResult | null = null;
     for (let attempt = 0; attempt <= options.retries; attempt++) {
       if (attempt > 0) {
-        process.stdout.write(`(disturbed: ${describe(best!.disturbance!)}; again) `);
+        process.stdout.write(`(disturbed: ${describe(last!.disturbance!)}; again) `);
         await settle();
       }
       const watch = serverCpu === null || loadCpu === null ? null : watchRun(serverCpu, loadCpu, server.child.pid!);
@@ -112,6 +113,7 @@ async function benchOne(round: number, route: Route, name: ServerName, position:
         throw new Error(`${name} answered ${run.non2xx} of ${run.requests} requests to ${route.name} with a non-2xx status under load.\n${server.stderr()}`);
       }
       const result: RunResult = { round, route: route.name, server: name, position, attempts: attempt + 1, ...run, disturbance };
+      last = result;
       if (best === null || disturbedBy(result) < disturbedBy(best)) best = { ...result };
       best.attempts = attempt + 1;
       if (!isDisturbed(result)) break;
@@ -156,9 +158,15 @@ const disturbed = results.filter(isDisturbed).length;
 if (disturbed > 0) {
   console.log('');
   console.log(
-    `* ${disturbed} of ${results.length} runs shared the server's or wrk's core with other work (>${DISTURBED_PERCENT}% of it) ` +
-      `even after ${options.retries} retr${options.retries === 1 ? 'y' : 'ies'}; those numbers are low by about that share, so rerun on a quieter machine if they decide a verdict.`,
+    `* ${disturbed} of ${results.length} runs lost more than ${DISTURBED_PERCENT}% of the server core ` +
+      `(or ${DISTURBED_LOAD_PERCENT}% of wrk's) to other tasks or hypervisor steal ` +
+      `even after ${options.retries} retr${options.retries === 1 ? 'y' : 'ies'}: those numbers are low by about that share; rerun on a quieter machine if they decide a verdict.`,
   );
+}
+const spread = formatSpread(roundSpread(summaries));
+if (spread !== null) {
+  console.log('');
+  console.log(spread);
 }
 console.log('');
 console.log(formatTargets(targets));
@@ -173,6 +181,7 @@ const report = {
   settings: { ...options, routes: options.routes.map((r) => r.name), pinned: canPin, echoBody },
   responseSchemas: schemaNote,
   summaries,
+  roundSpread: roundSpread(summaries),
   targets,
   runs: results,
 };

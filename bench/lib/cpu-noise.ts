@@ -5,8 +5,10 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 interface CoreTicks {
-  /** Everything but idle, iowait and steal; irq time included, since Linux charges it to the task it interrupted. */
-  busy: number;
+  /** user + nice + system: time spent running tasks. */
+  task: number;
+  /** irq + softirq: loopback traffic is mostly softirq work done for the server and wrk. */
+  irq: number;
   steal: number;
   total: number;
 }
@@ -24,8 +26,8 @@ function readCores(): Map<string, CoreTicks> | null {
     if (!line.startsWith('cpu')) continue;
     const [name, ...fields] = line.trim().split(/\s+/);
     const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields.map(Number);
-    const busy = user + nice + system + irq + softirq;
-    cores.set(name!, { busy, steal, total: busy + idle + iowait + steal });
+    const task = user + nice + system;
+    cores.set(name!, { task, irq: irq + softirq, steal, total: task + irq + softirq + idle + iowait + steal });
   }
   return cores;
 }
@@ -82,8 +84,12 @@ function share(before: CoreTicks | undefined, after: CoreTicks | undefined, ours
   if (before === undefined || after === undefined) return null;
   const total = after.total - before.total;
   if (total <= 0) return null;
+  const task = after.task - before.task;
+  // Whether a task's own times include the irq time spent while it ran depends on the kernel
+  // (CONFIG_IRQ_TIME_ACCOUNTING). When ours exceed the core's task time, they do: count irq as busy too.
+  const busy = ours > task ? task + after.irq - before.irq : task;
   return {
-    otherPercent: Math.max(0, (100 * (after.busy - before.busy - ours)) / total),
+    otherPercent: Math.max(0, (100 * (busy - ours)) / total),
     stealPercent: (100 * (after.steal - before.steal)) / total,
   };
 }
@@ -95,7 +101,8 @@ async function machineBusy(windowMs: number): Promise<number | null> {
   const after = readCores()?.get('cpu');
   if (before === undefined || after === undefined) return null;
   const total = after.total - before.total;
-  return total <= 0 ? null : (100 * (after.busy + after.steal - before.busy - before.steal)) / total;
+  const busy = (t: CoreTicks): number => t.task + t.irq + t.steal;
+  return total <= 0 ? null : (100 * (busy(after) - busy(before))) / total;
 }
 
 /**

@@ -2,8 +2,10 @@ import type { Route, ServerName } from './options.js';
 import type { Disturbance } from './cpu-noise.js';
 import type { WrkRun } from './wrk.js';
 
-/** Above this share of the server core going to other tasks, a run is marked as disturbed. */
+/** Above this share of the server core going to other tasks or hypervisor steal, a run is disturbed. */
 export const DISTURBED_PERCENT = 5;
+/** wrk needs about half of its core, so only a larger loss there can slow the load it sends. */
+export const DISTURBED_LOAD_PERCENT = 25;
 
 export interface RunResult extends WrkRun {
   round: number;
@@ -18,14 +20,20 @@ export interface RunResult extends WrkRun {
 }
 
 export function isDisturbed(run: RunResult): boolean {
-  return disturbedBy(run) > DISTURBED_PERCENT;
+  const d = run.disturbance;
+  if (d === null) return false;
+  return d.server.otherPercent + d.server.stealPercent > DISTURBED_PERCENT || d.load.otherPercent + d.load.stealPercent > DISTURBED_LOAD_PERCENT;
 }
 
-/** The worse of the two cores: other tasks plus hypervisor steal, in percent of the core. */
+/** How far past its threshold the worse core was (0 when neither was): picks the cleanest attempt. */
 export function disturbedBy(run: RunResult): number {
   const d = run.disturbance;
   if (d === null) return 0;
-  return Math.max(d.server.otherPercent + d.server.stealPercent, d.load.otherPercent + d.load.stealPercent);
+  return Math.max(
+    0,
+    d.server.otherPercent + d.server.stealPercent - DISTURBED_PERCENT,
+    d.load.otherPercent + d.load.stealPercent - DISTURBED_LOAD_PERCENT,
+  );
 }
 
 export interface ServerSummary {
@@ -43,11 +51,15 @@ export interface RouteSummary {
   /** loopwise's median req/s over the others'; null when one of the two was not run. */
   loopwiseVsRaw: number | null;
   loopwiseVsFastify: number | null;
+  /** The same ratios within each round (servers run back to back there), to show how much they move. */
+  roundRatios: { vsRaw: number[]; vsFastify: number[] };
 }
 
 export interface Target {
   label: string;
   ratio: number | null;
+  /** Lowest and highest per-round ratio: when they straddle the minimum, the verdict is a close call. */
+  range: [number, number] | null;
   minimum: number;
   /** null: not measured in this run (a server or route was left out). */
   pass: boolean | null;
@@ -77,7 +89,21 @@ export function summarize(results: RunResult[], routes: Route[], servers: Server
       const theirs = rate(other);
       return mine === undefined || theirs === undefined ? null : mine / theirs;
     };
-    return { route: route.name, servers: rows, loopwiseVsRaw: ratio('raw-http'), loopwiseVsFastify: ratio('fastify') };
+    const perRound = (other: ServerName): number[] => {
+      const ratios: number[] = [];
+      for (const mine of results.filter((r) => r.route === route.name && r.server === 'loopwise')) {
+        const theirs = results.find((r) => r.route === route.name && r.server === other && r.round === mine.round);
+        if (theirs !== undefined) ratios.push(mine.requestsPerSecond / theirs.requestsPerSecond);
+      }
+      return ratios;
+    };
+    return {
+      route: route.name,
+      servers: rows,
+      loopwiseVsRaw: ratio('raw-http'),
+      loopwiseVsFastify: ratio('fastify'),
+      roundRatios: { vsRaw: perRound('raw-http'), vsFastify: perRound('fastify') },
+    };
   });
 }
 
@@ -87,9 +113,11 @@ export function judge(summaries: RouteSummary[]): Target[] {
   const target = (route: string, against: 'raw-http' | 'fastify', minimum: number): Target => {
     const summary = byRoute.get(route);
     const ratio = summary === undefined ? null : against === 'fastify' ? summary.loopwiseVsFastify : summary.loopwiseVsRaw;
+    const rounds = summary === undefined ? [] : against === 'fastify' ? summary.roundRatios.vsFastify : summary.roundRatios.vsRaw;
     return {
       label: `loopwise ≥ ${minimum.toFixed(1)}× ${against} on ${route}`,
       ratio,
+      range: rounds.length === 0 ? null : [Math.min(...rounds), Math.max(...rounds)],
       minimum,
       pass: ratio === null ? null : ratio >= minimum,
     };
@@ -104,6 +132,8 @@ export function judge(summaries: RouteSummary[]): Target[] {
 
 const rate = (value: number): string => Math.round(value).toLocaleString('en-US');
 const times = (value: number | null): string => (value === null ? 'n/a' : `${value.toFixed(2)}×`);
+const spread = (values: number[]): string =>
+  values.length < 2 ? '' : ` (rounds ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
 
 function table(rows: string[][], alignRight: boolean[]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -125,14 +155,39 @@ export function formatRoute(summary: RouteSummary): string {
     ...summary.servers.map((s) => [s.server, rate(s.requestsPerSecond), `${s.p99Ms.toFixed(2)} ms`, perRound(s)]),
   ];
   const lines = table(rows, [false, true, true, false]).map((line) => `  ${line}`);
-  lines.push(`  loopwise/raw-http ${times(summary.loopwiseVsRaw)}   loopwise/fastify ${times(summary.loopwiseVsFastify)}`);
+  lines.push(
+    `  loopwise/raw-http ${times(summary.loopwiseVsRaw)}${spread(summary.roundRatios.vsRaw)}` +
+      `   loopwise/fastify ${times(summary.loopwiseVsFastify)}${spread(summary.roundRatios.vsFastify)}`,
+  );
   return [summary.route, ...lines].join('\n');
+}
+
+/**
+ * How much one server's req/s moved between rounds on one route, (max − min) / median, summarized
+ * over all of them: the noise floor of this machine, against which the ratios should be read.
+ */
+export function roundSpread(summaries: RouteSummary[]): { median: number; max: number } | null {
+  const spreads = summaries.flatMap((route) =>
+    route.servers.filter((s) => s.rounds.length > 1).map((s) => (Math.max(...s.rounds) - Math.min(...s.rounds)) / s.requestsPerSecond),
+  );
+  return spreads.length === 0 ? null : { median: median(spreads), max: Math.max(...spreads) };
+}
+
+export function formatSpread(spread: { median: number; max: number } | null): string | null {
+  if (spread === null) return null;
+  const pct = (value: number): string => `${(100 * value).toFixed(0)}%`;
+  return (
+    `noise: a server's req/s moved by ${pct(spread.median)} between rounds (median over servers and routes; ` +
+    `worst ${pct(spread.max)}): read a ratio that close to its target as unsettled`
+  );
 }
 
 export function formatTargets(targets: Target[]): string {
   const lines = targets.map((t) => {
     const verdict = t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'FAIL';
-    return `  ${verdict}  ${t.label}: ${times(t.ratio)}`;
+    const close = t.range !== null && t.range[0] < t.minimum && t.range[1] >= t.minimum;
+    const range = t.range === null || t.range[0] === t.range[1] ? '' : `, rounds ${t.range[0].toFixed(2)}–${t.range[1].toFixed(2)}`;
+    return `  ${verdict}  ${t.label}: ${times(t.ratio)}${range}${close ? ' (close call: the rounds disagree)' : ''}`;
   });
   const measured = targets.filter((t) => t.pass !== null);
   const passed = measured.filter((t) => t.pass).length;
