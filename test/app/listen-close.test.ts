@@ -5,16 +5,9 @@ import { connect, createServer as createNetServer, type AddressInfo } from 'node
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { App, LoopwiseError } from '../../src/index.js';
+import { withTimeout } from '../support/with-timeout.js';
 
 const TIMEOUT = 5_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
 
 interface SocketResponse {
   status: number;
