@@ -34,13 +34,16 @@ export function compileStringCoercion(schema: TSchema): StringCoercion | null {
   }
   if (scalars.length === 0 && lists.length === 0) return null;
 
+  // Indexed loops: this runs on every request of a route with declared parameters.
   return (data) => {
-    for (const [name, kind] of scalars) {
+    for (let i = 0; i < scalars.length; i++) {
+      const [name, kind] = scalars[i]!;
       let value = data[name];
       if (Array.isArray(value)) value = data[name] = value[value.length - 1];
-      if (typeof value === 'string' && kind !== 'scalar') data[name] = prepare(value, kind);
+      if (kind !== 'scalar' && typeof value === 'string') data[name] = prepare(value, kind);
     }
-    for (const [name, kind] of lists) {
+    for (let i = 0; i < lists.length; i++) {
+      const [name, kind] = lists[i]!;
       const value = data[name];
       if (typeof value === 'string') data[name] = prepare(value, kind);
       // A new array, so the caller's copy of the raw values keeps the client's strings.
