@@ -57,7 +57,8 @@ describe('parseQuery', () => {
         } else {
           for (const [k, vs] of pairs) for (const v of vs) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
         }
-        const expected: Record<string, string | string[]> = {};
+        // No prototype, so a "__proto__" key is an own key here too, as it is in the parser's result.
+        const expected: Record<string, string | string[]> = Object.create(null);
         for (const [k, vs] of pairs) expected[k] = vs.length === 1 ? vs[0]! : vs;
         const parsed = parseQuery(parts.join('&'));
         assert.deepEqual(Object.keys(parsed).sort(), Object.keys(expected).sort());
@@ -66,4 +67,11 @@ describe('parseQuery', () => {
       { numRuns: RUNS },
     );
   });
+});
+
+test('a "__proto__" query key is an ordinary key and pollutes nothing', () => {
+  const parsed = parseQuery('__proto__=x&polluted=1');
+  assert.equal(parsed['__proto__'], 'x');
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.equal('hasOwnProperty' in parsed, false, 'Object.prototype is not in its chain');
 });
