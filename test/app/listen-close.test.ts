@@ -6,28 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { App, LoopwiseError } from '../../src/index.js';
 import { withTimeout } from '../support/with-timeout.js';
+import { socketGet as get, type SocketResponse } from '../support/socket-get.js';
 
 const TIMEOUT = 5_000;
-
-interface SocketResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function get(port: number, path: string, agent: Agent | false = false): Promise<SocketResponse> {
-  const run = new Promise<SocketResponse>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => parts.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  return withTimeout(run, TIMEOUT, `GET ${path}`);
-}
 
 /** Resolves with the error code of a TCP connection attempt, or "connected". */
 function tryConnect(port: number): Promise<string> {

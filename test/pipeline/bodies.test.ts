@@ -3,15 +3,10 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { App, t } from '../../src/index.js';
 import { withTimeout } from '../support/with-timeout.js';
+import { socketGet as get, type SocketResponse } from '../support/socket-get.js';
 
 const MIB = 1024 * 1024;
 const TIMEOUT = 5_000;
-
-interface SocketResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
 
 /**
  * POSTs a body in chunks with no Content-Length (Transfer-Encoding: chunked), stopping as soon as
@@ -51,20 +46,6 @@ function postChunked(port: number, path: string, chunks: Buffer[], contentType =
     })();
   });
   return withTimeout(run, TIMEOUT, `POST ${path}`);
-}
-
-function get(port: number, path: string): Promise<SocketResponse> {
-  const run = new Promise<SocketResponse>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET', agent: false }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => parts.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  return withTimeout(run, TIMEOUT, `GET ${path}`);
 }
 
 /** A JSON document `{"name":"aaa…"}` of exactly `size` bytes. */
