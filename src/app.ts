@@ -3,10 +3,16 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { LoopwiseError } from './errors.js';
 import { createLogger, type LoggerSetting } from './logger.js';
+import { OffloadPool, workerSetup, type OffloadOptions } from './offload/pool.js';
+import { callerModuleUrl, toFileUrl } from './offload/module-url.js';
+import { offloadRegistry, registerApp } from './offload/registry.js';
+import { compileOffloadRunner } from './offload/run-offloaded.js';
 import { compileRoute } from './pipeline/compile-route.js';
+import { compileRunner, type Runner } from './pipeline/run-handler.js';
 import { createDispatcher, type CompiledTable } from './pipeline/dispatch.js';
 import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
 import type { RequestContext } from './pipeline/context.js';
+import type { RouteDefinition } from './route.js';
 import { Router } from './router.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
 
@@ -23,6 +29,20 @@ export interface AppOptions {
   maxParamLength?: number;
   /** How long `close()` waits for in-flight requests before cutting connections, in ms. Default 10 s. */
   closeTimeout?: number;
+  /** Offload every route (that does not say otherwise) to the worker pool, as a Router's `offload`. */
+  offload?: boolean;
+  /**
+   * Default per-route timeout in ms (504 past it). Without one, inline routes have none and
+   * offloaded routes get 30 s, since a stuck worker holds a pool slot (see docs/offload.md).
+   */
+  timeout?: number;
+  /** The worker pool for `offload: true` routes and task()s: threads, queue, idle timeout. */
+  pool?: OffloadOptions;
+  /**
+   * The module worker threads import to find these routes: pass `import.meta.url`. Default: the
+   * module that called `new App()`, which is right unless the App is built by a helper elsewhere.
+   */
+  module?: string;
 }
 
 export interface ListenOptions {
@@ -43,6 +63,7 @@ export interface Listening {
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_MAX_PARAM_LENGTH = 100;
 export const DEFAULT_CLOSE_TIMEOUT = 10_000;
+export const DEFAULT_OFFLOAD_TIMEOUT = 30_000;
 
 /** The application: its routes (it is the root Router), its error handlers, its server. */
 export class App extends Router {
@@ -57,9 +78,14 @@ export class App extends Router {
   private listener: RequestListener | null = null;
   private closing: Promise<void> | null = null;
   private removeSignalHandlers: (() => void) | null = null;
+  /** Where worker threads find this App: its module's file URL and which App of that module it is. */
+  private readonly module: string | null;
+  private readonly ordinal: number;
+  private readonly poolOptions: OffloadOptions;
+  private pool: OffloadPool | null = null;
 
   constructor(options: AppOptions = {}) {
-    super();
+    super({ offload: options.offload, timeout: options.timeout });
     this.title = options.title ?? 'loopwise';
     this.version = options.version ?? '0.1.0';
     this.description = options.description;
@@ -70,6 +96,12 @@ export class App extends Router {
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
     };
     this.errors = new ErrorResponder(this.log);
+    this.poolOptions = options.pool ?? {};
+    this.module = options.module === undefined ? callerModuleUrl() : toFileUrl(options.module);
+    if (options.module !== undefined && this.module === null) {
+      throw new LoopwiseError('LW_ERR_INVALID_OPTION', `module must be the app module's file URL (import.meta.url), not ${JSON.stringify(options.module)}.`);
+    }
+    this.ordinal = this.module === null ? 0 : registerApp(this.module, this);
   }
 
   /**
@@ -88,6 +120,7 @@ export class App extends Router {
     const table: CompiledTable[] = [];
     const seen = new Map<string, string>();
     const definitions = this.routes();
+    const pool = this.offloadPool(definitions);
     for (const route of definitions) {
       const key = routeKey(route.method, route.path);
       const earlier = seen.get(key);
@@ -98,7 +131,7 @@ export class App extends Router {
         );
       }
       seen.set(key, `${route.method} ${route.path}`);
-      table.push({ method: route.method, path: route.path, handler: compileRoute(route, runtime) });
+      table.push({ method: route.method, path: route.path, handler: compileRoute(route, runtime, this.runnerFor(route, pool)) });
     }
     // HEAD is answered for every GET route that has no HEAD of its own: same handler, no body.
     for (const route of table) {
@@ -114,6 +147,41 @@ export class App extends Router {
     return this;
   }
 
+  /** The pool for offloaded routes, created once; none in a worker thread, where every route runs inline. */
+  private offloadPool(definitions: RouteDefinition[]): OffloadPool | null {
+    if (this.pool !== null || offloadRegistry().inWorker || !definitions.some((route) => route.options.offload === true)) return this.pool;
+    if (this.module === null) {
+      throw new LoopwiseError(
+        'LW_ERR_OFFLOAD_MODULE',
+        'this App has offload: true routes, but loopwise cannot tell which module defines it (it was not created in a module file). Pass module: import.meta.url to new App().',
+      );
+    }
+    this.pool = new OffloadPool(this.poolOptions, workerSetup(this.module, this.ordinal), this.log);
+    offloadRegistry().taskPool = this.pool;
+    return this.pool;
+  }
+
+  private runnerFor(route: RouteDefinition, pool: OffloadPool | null): Runner {
+    if (route.options.offload === true && pool !== null) {
+      return compileOffloadRunner(route, { pool, errors: this.errors, timeout: route.options.timeout ?? DEFAULT_OFFLOAD_TIMEOUT });
+    }
+    return compileRunner(route, { errors: this.errors, log: this.log, timeout: route.options.timeout });
+  }
+
+  /**
+   * @internal For loopwise's worker threads: this App's offloaded routes, compiled to run inline
+   * (the main thread already validated the request and enforces the timeout).
+   */
+  forWorker(): Map<string, Runner> {
+    const runners = new Map<string, Runner>();
+    for (const route of this.routes()) {
+      if (route.options.offload !== true) continue;
+      runners.set(`${route.method} ${route.path}`, compileRunner(route, { errors: this.errors, log: this.log, timeout: undefined }));
+    }
+    this.freeze();
+    return runners;
+  }
+
   /** The compiled request listener, for `http.createServer(app.handler)` or any Node server. */
   get handler(): RequestListener {
     return this.ready().listener!;
@@ -121,12 +189,25 @@ export class App extends Router {
 
   /** Sends a request through the whole pipeline without a socket (FastAPI's TestClient). */
   async inject(options: InjectOptions | string): Promise<InjectResponse> {
-    return inject(this.handler, options);
+    const handler = this.handler;
+    await this.pool?.warmUp();
+    return inject(handler, options);
   }
 
+  /**
+   * Serves the app. In a loopwise worker thread (which imports the app module to find its routes)
+   * it does nothing and resolves at once, so a module that calls listen() at top level still loads.
+   */
   async listen(options: ListenOptions = {}): Promise<Listening> {
+    if (offloadRegistry().inWorker) return { url: '', host: '', port: 0 };
     if (this.server !== null) throw new LoopwiseError('LW_ERR_ALREADY_LISTENING', 'this app is already listening; call close() first.');
-    const server = createServer(this.handler);
+    const handler = this.handler;
+    // A worker that cannot load the app module fails here, at startup, not on the first request.
+    if (this.pool !== null) {
+      offloadRegistry().taskPool = this.pool; // task()s run on this App's pool while it serves
+      await this.pool.warmUp();
+    }
+    const server = createServer(handler);
     this.server = server;
     const host = options.host ?? '127.0.0.1';
     try {
@@ -158,6 +239,23 @@ export class App extends Router {
 
   private async shutDown(): Promise<void> {
     this.removeSignalHandlers?.();
+    try {
+      await this.closeServer();
+    } finally {
+      await this.closePool();
+      this.closing = null; // the next listen() gets a close() of its own
+    }
+  }
+
+  /** Worker threads go after the server: in-flight offloaded requests finish first. */
+  private async closePool(): Promise<void> {
+    const pool = this.pool;
+    if (pool === null) return;
+    if (offloadRegistry().taskPool === pool) offloadRegistry().taskPool = null;
+    await pool.destroy();
+  }
+
+  private async closeServer(): Promise<void> {
     const server = this.server;
     if (server === null) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -175,7 +273,6 @@ export class App extends Router {
       await closed;
     }
     this.server = null;
-    this.closing = null; // the next listen() gets a close() of its own
     this.log.info('server closed');
   }
 

@@ -41,7 +41,10 @@ export type LoopwiseErrorCode =
   | 'LW_ERR_INVALID_ROUTE'
   | 'LW_ERR_SCHEMA_INVALID'
   | 'LW_ERR_RESPONSE_SERIALIZATION'
-  | 'LW_ERR_ALREADY_LISTENING';
+  | 'LW_ERR_ALREADY_LISTENING'
+  | 'LW_ERR_INVALID_OPTION'
+  | 'LW_ERR_OFFLOAD_MODULE'
+  | 'LW_ERR_OFFLOAD_RESULT';
 
 export class LoopwiseError extends Error {
   readonly code: LoopwiseErrorCode;

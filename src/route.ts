@@ -25,7 +25,20 @@ export interface RouteOptions {
   description?: string;
   operationId?: string;
   deprecated?: boolean;
+  /**
+   * Run the handler on a worker thread (the App's offload pool), so blocking code never stalls
+   * the event loop. The main thread still parses and validates; see docs/offload.md.
+   */
+  offload?: boolean;
+  /**
+   * Milliseconds before the client gets 504. An offloaded handler past it is stopped for real (its
+   * worker is terminated and replaced); an inline async one is answered and left to finish unseen.
+   */
+  timeout?: number;
 }
+
+/** What an offloaded handler sees of Node's request: everything that can cross to a worker thread. */
+export type RequestSnapshot = Pick<IncomingMessage, 'method' | 'url' | 'headers' | 'httpVersion'>;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
@@ -65,8 +78,11 @@ export interface Context<P extends string = string, O extends RouteOptions = Rou
       ? Static<S> | undefined
       : Static<S>
     : undefined;
-  /** Node's request, for what the declared parts do not cover (raw streams, the socket). */
-  request: IncomingMessage;
+  /**
+   * Node's request, for what the declared parts do not cover (raw streams, the socket). On a
+   * worker thread it is a copy of the request line and headers: the socket stays on the main thread.
+   */
+  request: O extends { offload: true } ? RequestSnapshot : IncomingMessage;
   /** Status, headers and cookies to send with the returned value. */
   reply: Reply;
 }

@@ -6,6 +6,10 @@ export interface RouterOptions {
   prefix?: string;
   /** Added to every route's tags (they group operations in the docs). */
   tags?: string[];
+  /** Offload every route (that does not say otherwise) to the worker pool. */
+  offload?: boolean;
+  /** Default `timeout` in ms for every route that does not set its own. */
+  timeout?: number;
 }
 
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -17,6 +21,8 @@ const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE',
 export class Router {
   readonly prefix: string;
   readonly tags: readonly string[];
+  readonly offload: boolean | undefined;
+  readonly timeout: number | undefined;
   private readonly own: RouteDefinition[] = [];
   private readonly included: { router: Router; options: RouterOptions }[] = [];
   /** Set when an app compiled these routes: later additions would be silently lost, so they throw. */
@@ -33,6 +39,9 @@ export class Router {
   constructor(options: RouterOptions = {}) {
     this.prefix = normalizePrefix(options.prefix ?? '');
     this.tags = options.tags ?? [];
+    this.offload = options.offload;
+    if (options.timeout !== undefined) assertTimeout(options.timeout, "a router's timeout");
+    this.timeout = options.timeout;
   }
 
   /** One handler for several methods: `route(['GET', 'POST'], '/path', options, handler)`. */
@@ -56,7 +65,7 @@ export class Router {
     const all: RouteDefinition[] = this.own.map((route) => this.scoped(route, '', []));
     for (const { router, options } of this.included) {
       const prefix = normalizePrefix(options.prefix ?? '');
-      for (const route of router.routes()) all.push(this.scoped(route, prefix, options.tags ?? []));
+      for (const route of router.routes()) all.push(this.scoped(withDefaults(route, options), prefix, options.tags ?? []));
     }
     return all;
   }
@@ -87,6 +96,7 @@ export class Router {
     if (typeof handler !== 'function') {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `${method} ${path} needs a handler function as its last argument.`);
     }
+    if (options.timeout !== undefined) assertTimeout(options.timeout, `the timeout of ${method} ${path}`);
     this.own.push({ method, path, options, handler });
   }
 
@@ -101,11 +111,29 @@ export class Router {
   /** This router's prefix goes outside the include's prefix, which goes outside the route's path. */
   private scoped(route: RouteDefinition, includePrefix: string, includeTags: readonly string[]): RouteDefinition {
     const tags = [...this.tags, ...includeTags, ...(route.options.tags ?? [])];
+    const defaulted = withDefaults(route, this);
     return {
-      ...route,
+      ...defaulted,
       path: joinPath(this.prefix + includePrefix, route.path),
-      options: tags.length > 0 ? { ...route.options, tags: [...new Set(tags)] } : route.options,
+      options: tags.length > 0 ? { ...defaulted.options, tags: [...new Set(tags)] } : defaulted.options,
     };
+  }
+}
+
+/** A route's own `offload` and `timeout` win over its router's (and the nearest router's over outer ones). */
+function withDefaults(route: RouteDefinition, defaults: Pick<RouterOptions, 'offload' | 'timeout'>): RouteDefinition {
+  const offload = route.options.offload === undefined && defaults.offload !== undefined;
+  const timeout = route.options.timeout === undefined && defaults.timeout !== undefined;
+  if (!offload && !timeout) return route;
+  const options = { ...route.options };
+  if (offload) options.offload = defaults.offload;
+  if (timeout) options.timeout = defaults.timeout;
+  return { ...route, options };
+}
+
+function assertTimeout(timeout: number, what: string): void {
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+    throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `${what} must be a positive number of milliseconds, not ${String(timeout)}.`);
   }
 }
 

@@ -1,16 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
-import { LoopwiseError, RequestValidationError } from '../errors.js';
-import { HttpResponse } from '../responses.js';
+import { RequestValidationError } from '../errors.js';
 import type { RouteDefinition } from '../route.js';
-import { compileSerializer, serializeAny, type Serializer } from '../schema/serializer.js';
 import { compileValidator } from '../schema/validator.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import { RequestContext, parseCookies, parseQuery } from './context.js';
 import type { ErrorResponder } from './handle-error.js';
 import { bodyKindOf, decodeBody } from './parse-body.js';
 import { readBody } from './read-body.js';
-import { writeJson, writeResponse } from './send.js';
+import type { Runner } from './run-handler.js';
 
 /** The request handler a route becomes: called by the dispatcher with the router's match. */
 export type CompiledRoute = (req: IncomingMessage, res: ServerResponse, params: Record<string, unknown>, rawQuery: string) => void;
@@ -24,58 +22,16 @@ type Validated = (context: RequestContext, issues: ValidationIssue[]) => void;
 
 /**
  * Compiles a route once, at startup, into one function that does only what the route declares:
- * a route without a body never reads one, a route without schemas never validates.
+ * a route without a body never reads one, a route without schemas never validates. `run` is what
+ * happens once the request is valid: the handler inline, or a hand-off to the offload pool.
  */
-export function compileRoute(route: RouteDefinition, runtime: RouteRuntime): CompiledRoute {
+export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run: Runner): CompiledRoute {
   const name = `${route.method} ${route.path}`;
   const options = route.options;
-  const handler = route.handler as unknown as (context: RequestContext) => unknown;
   const errors = runtime.errors;
   const checks = compileChecks(route, name);
   const body = options.body === undefined ? null : compileBody(options.body, name);
   const bodyLimit = options.bodyLimit ?? runtime.bodyLimit;
-  const defaultStatus = options.status ?? 200;
-  const serializers = compileSerializers(options.response, name);
-  const defaultSerializer = serializers.get(defaultStatus) ?? serializeAny;
-
-  function send(context: RequestContext, res: ServerResponse, value: unknown): void {
-    if (value instanceof HttpResponse) {
-      writeResponse(res, value, context.replyState);
-      return;
-    }
-    const reply = context.replyState;
-    const status = reply?.statusCode ?? defaultStatus;
-    // A status without a schema of its own still goes through the route's main one: filtering
-    // must never switch off because a handler picked another status (FastAPI's response_model).
-    const serializer = status === defaultStatus ? defaultSerializer : (serializers.get(status) ?? defaultSerializer);
-    let payload: string;
-    try {
-      payload = serializer(value);
-    } catch (error) {
-      const message = `the value returned by ${name} does not fit its response schema for status ${status} (${(error as Error).message})`;
-      errors.respond(context, res, new LoopwiseError('LW_ERR_RESPONSE_SERIALIZATION', message, { cause: error }), name);
-      return;
-    }
-    writeJson(res, status, payload, reply?.headers);
-  }
-
-  function run(context: RequestContext, res: ServerResponse): void {
-    let result: unknown;
-    try {
-      result = handler(context);
-    } catch (error) {
-      errors.respond(context, res, error, name);
-      return;
-    }
-    if (result instanceof Promise) {
-      result.then(
-        (value) => send(context, res, value),
-        (error: unknown) => errors.respond(context, res, error, name),
-      );
-    } else {
-      send(context, res, result);
-    }
-  }
 
   // Every failing part is reported at once, in FastAPI's order (path, query, header, cookie, body),
   // so a client fixes all in one round.
@@ -184,12 +140,4 @@ function compileBody(schema: TSchema, name: string): { validate: (value: unknown
       return (isJson ? exact : coercing)(value) ?? [];
     },
   };
-}
-
-function compileSerializers(response: Record<number, TSchema> | undefined, name: string): Map<number, Serializer> {
-  const serializers = new Map<number, Serializer>();
-  for (const [status, schema] of Object.entries(response ?? {})) {
-    serializers.set(Number(status), compileSerializer(schema, name, Number(status)));
-  }
-  return serializers;
 }

@@ -1,10 +1,9 @@
-import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { HTTPException, RequestValidationError } from '../errors.js';
 import { HttpResponse } from '../responses.js';
 import type { RequestContext } from './context.js';
 import { ClientAbortedError } from './read-body.js';
-import { writeJson, writeResponse } from './send.js';
+import { writeJson, writeResponse, type ResponseSink } from './send.js';
 
 /** A user's answer for an error: an HttpResponse, or a value sent as JSON with the error's status. */
 export type ExceptionHandler<E = any> = (error: E, context: RequestContext) => unknown;
@@ -27,7 +26,7 @@ export class ErrorResponder {
     else this.byClass.set(key, handler);
   }
 
-  respond(context: RequestContext | null, res: ServerResponse, error: unknown, route: string): void {
+  respond(context: RequestContext | null, res: ResponseSink, error: unknown, route: string): void {
     if (error instanceof ClientAbortedError) {
       this.log.debug({ route }, error.message);
       return;
@@ -69,7 +68,7 @@ export class ErrorResponder {
     return this.byStatus.get(status);
   }
 
-  private respondByDefault(res: ServerResponse, error: unknown, status: number, route: string): void {
+  private respondByDefault(res: ResponseSink, error: unknown, status: number, route: string): void {
     if (error instanceof HTTPException) {
       writeJson(res, status, JSON.stringify({ detail: error.detail }), error.headers);
     } else if (error instanceof RequestValidationError) {
@@ -80,7 +79,7 @@ export class ErrorResponder {
   }
 
   /** The stack goes to the log, never to the client. */
-  private internalError(res: ServerResponse, error: unknown, route: string): void {
+  private internalError(res: ResponseSink, error: unknown, route: string): void {
     this.log.error({ err: error, route }, `Unhandled error in ${route}`);
     if (res.headersSent) {
       res.destroy();

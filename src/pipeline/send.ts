@@ -1,6 +1,17 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { HttpResponse } from '../responses.js';
 import type { Reply } from './reply.js';
+
+/**
+ * Where a response is written: Node's ServerResponse on the main thread, or a recorder on a
+ * worker thread, whose one writeHead and end cross back to be replayed on the real response.
+ */
+export interface ResponseSink {
+  readonly headersSent: boolean;
+  writeHead(status: number, headers?: OutgoingHttpHeaders): ResponseSink;
+  end(body?: string | Uint8Array): unknown;
+  destroy(): unknown;
+}
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -10,7 +21,7 @@ function isBodiless(status: number): boolean {
 }
 
 /** Writes a JSON payload with all headers in one writeHead. */
-export function writeJson(res: ServerResponse, status: number, payload: string, extra: OutgoingHttpHeaders | undefined): void {
+export function writeJson(res: ResponseSink, status: number, payload: string, extra: OutgoingHttpHeaders | undefined): void {
   if (isBodiless(status)) {
     res.writeHead(status, extra).end();
     return;
@@ -25,7 +36,7 @@ export function writeJson(res: ServerResponse, status: number, payload: string, 
 }
 
 /** Writes an HttpResponse as built; a reply's headers and cookies are kept unless the response sets the same. */
-export function writeResponse(res: ServerResponse, response: HttpResponse, reply: Reply | undefined): void {
+export function writeResponse(res: ResponseSink, response: HttpResponse, reply: Reply | undefined): void {
   const status = response.status;
   const headers: OutgoingHttpHeaders = reply === undefined ? { ...response.headers } : mergeHeaders(reply.headers, response.headers);
   const body = response.body;

@@ -1,0 +1,68 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+/** What each worker thread is started with (piscina's workerData). */
+export interface WorkerSetup {
+  /** The app module's file URL, or null for a pool that only runs task()s. */
+  module: string | null;
+  /** Which of the Apps that module creates (usually 0: the only one). */
+  ordinal: number;
+  /** The main thread loaded TypeScript through tsx on a Node that does not pass its hooks to workers. */
+  registerTsx: boolean;
+}
+
+/** A validated request, as the main thread hands it to a worker: only plain, cloneable data. */
+export interface RouteCall {
+  kind: 'route';
+  /** "GET /items/:id": the route as registered, so the worker finds the same handler. */
+  route: string;
+  method: string;
+  url: string;
+  httpVersion: string;
+  headers: IncomingHttpHeaders;
+  params: Record<string, unknown>;
+  rawQuery: string;
+  /** Parsed and coerced by the main thread when the route declares them; the worker reuses them. */
+  query: unknown;
+  cookies: unknown;
+  declaredHeaders: Record<string, unknown> | undefined;
+  body: unknown;
+}
+
+export interface TaskCall {
+  kind: 'task';
+  module: string;
+  index: number;
+  /** The function's name when it was wrapped: a check that the worker found the same one. */
+  name: string;
+  args: unknown[];
+}
+
+/** Sent once when a pool starts, so a module that fails to load fails at startup, not on a request. */
+export interface PingCall {
+  kind: 'ping';
+}
+
+export type WorkerCall = RouteCall | TaskCall | PingCall;
+
+/** A route's response, recorded on the worker and replayed on the real socket by the main thread. */
+export interface RecordedResponse {
+  status: number;
+  headers: OutgoingHttpHeaders | undefined;
+  body: string | Uint8Array | undefined;
+  /** The handler failed after it had started a response: the connection is cut, as inline. */
+  destroyed: boolean;
+}
+
+/** A task's outcome. Errors travel as data, so an HTTPException keeps its status across threads. */
+export type TaskOutcome = { ok: true; value: unknown } | { ok: false; error: SerializedError };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack: string | undefined;
+  statusCode?: number;
+  detail?: unknown;
+  headers?: Record<string, string>;
+  /** A LoopwiseError's code. */
+  code?: string;
+}

@@ -1,0 +1,41 @@
+import { isAbsolute } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+// loopwise's own files (src/ when run from source, dist/ when installed): the caller is the first frame outside.
+const OWN_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The file URL of the module that called into loopwise (the one that ran `new App()`), read from
+ * the stack: workers import that module to get the same routes. Null when there is no such file
+ * (a REPL, `node -e`): the App then needs `module: import.meta.url`.
+ */
+export function callerModuleUrl(): string | null {
+  const saved = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  let sites: NodeJS.CallSite[] = [];
+  try {
+    Error.stackTraceLimit = 30;
+    Error.prepareStackTrace = (_error, callSites) => callSites;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, callerModuleUrl);
+    sites = holder.stack as NodeJS.CallSite[];
+  } finally {
+    Error.prepareStackTrace = saved;
+    Error.stackTraceLimit = limit;
+  }
+  for (const site of sites) {
+    const url = toFileUrl(site.getFileName());
+    if (url === null) continue;
+    if (fileURLToPath(url).startsWith(OWN_DIR)) continue;
+    return url;
+  }
+  return null;
+}
+
+/** A module reference as a file URL: CallSites give URLs for ES modules and paths for CommonJS. */
+export function toFileUrl(name: string | null | undefined): string | null {
+  if (name === null || name === undefined || name === '') return null;
+  if (name.startsWith('file://')) return name;
+  if (isAbsolute(name)) return pathToFileURL(name).href;
+  return null; // node:internal frames, eval code
+}

@@ -1,0 +1,156 @@
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Logger } from 'pino';
+import { HTTPException, LoopwiseError } from '../errors.js';
+import { timeoutError } from '../pipeline/run-handler.js';
+import type { WorkerCall, WorkerSetup } from './messages.js';
+
+/** The App's `offload` option: the worker pool that runs `offload: true` routes and task()s. */
+export interface OffloadOptions {
+  /** Most worker threads at once. Default: twice the cores, at least 4, at most 16 (see docs/offload.md). */
+  threads?: number;
+  /** Threads kept alive while idle. Default 1, so the first request does not pay for a thread's start. */
+  minThreads?: number;
+  /** Calls waiting for a free thread; past it, requests get 503 with Retry-After. Default 1024. */
+  maxQueue?: number;
+  /** A thread above minThreads idle this long (ms) is stopped. Default 30 s. */
+  idleTimeout?: number;
+  /** V8 heap limits for each worker (Node's `resourceLimits`). */
+  resourceLimits?: ResourceLimits;
+}
+
+export const DEFAULT_MAX_QUEUE = 1024;
+export const DEFAULT_IDLE_TIMEOUT = 30_000;
+
+/**
+ * Blocking I/O (a sync driver waiting on disk) holds a thread without using a core, so more threads
+ * than cores help; CPU work stops scaling at the core count. Each thread is a V8 isolate of its
+ * own (10–20 MB, its own copy of module state), which caps the figure.
+ */
+export function defaultThreads(): number {
+  return Math.min(16, Math.max(4, 2 * availableParallelism()));
+}
+
+// Run from source (tests, the examples) the entry is TypeScript; installed, it is the built .mjs.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_ENTRY = new URL(`./worker-entry.${FROM_SOURCE ? 'mts' : 'mjs'}`, import.meta.url);
+
+/**
+ * What each worker starts with. Node < 22 does not run the main thread's `--import tsx` in
+ * workers, so if the main thread loads TypeScript through tsx, the worker registers tsx itself.
+ */
+export function workerSetup(module: string | null, ordinal: number): WorkerSetup {
+  const major = Number(process.versions.node.split('.')[0]);
+  return { module, ordinal, registerTsx: major < 22 && usesTsx() };
+}
+
+function usesTsx(): boolean {
+  return /\btsx\b/.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`);
+}
+
+/** Piscina, started lazily (and again after destroy()), with its failures turned into HTTP answers. */
+export class OffloadPool {
+  readonly threads: number;
+  private readonly settings: { minThreads: number; maxQueue: number; idleTimeout: number; resourceLimits: ResourceLimits | undefined };
+  private piscina: Piscina | null = null;
+  private warming: Promise<void> | null = null;
+
+  constructor(
+    options: OffloadOptions,
+    private readonly setup: WorkerSetup,
+    private readonly log: Logger,
+  ) {
+    this.threads = positiveInteger(options.threads ?? defaultThreads(), 'offload.threads');
+    this.settings = {
+      minThreads: Math.min(this.threads, nonNegativeInteger(options.minThreads ?? 1, 'offload.minThreads')),
+      maxQueue: nonNegativeInteger(options.maxQueue ?? DEFAULT_MAX_QUEUE, 'offload.maxQueue'),
+      idleTimeout: nonNegativeInteger(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'offload.idleTimeout'),
+      resourceLimits: options.resourceLimits,
+    };
+  }
+
+  /**
+   * Runs one call on a worker. `what` names the route or task in errors and logs. Past `timeout`
+   * ms (counted from now, so time spent queued counts too) the worker running it is terminated.
+   */
+  async run(call: WorkerCall, what: string, timeout: number | undefined): Promise<unknown> {
+    const signal = timeout === undefined ? undefined : AbortSignal.timeout(timeout);
+    try {
+      return await this.pool().run(call, signal === undefined ? undefined : { signal });
+    } catch (error) {
+      throw this.translate(error, what, timeout);
+    }
+  }
+
+  /** Starts the threads and has one load the app module now, so a module that cannot load fails at startup. */
+  warmUp(): Promise<void> {
+    return (this.warming ??= this.pool()
+      .run({ kind: 'ping' } satisfies WorkerCall)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.warming = null;
+          throw error instanceof LoopwiseError
+            ? error
+            : new LoopwiseError('LW_ERR_OFFLOAD_MODULE', `a worker thread could not load the app module ${this.setup.module}: ${(error as Error).message}`, {
+                cause: error,
+              });
+        },
+      ));
+  }
+
+  /** Stops every thread (a running task is cut off); a later run() starts a fresh pool. */
+  async destroy(): Promise<void> {
+    const piscina = this.piscina;
+    this.piscina = null;
+    this.warming = null;
+    if (piscina !== null) await piscina.destroy();
+  }
+
+  private pool(): Piscina {
+    return (this.piscina ??= new Piscina({
+      filename: WORKER_ENTRY.href,
+      workerData: this.setup,
+      maxThreads: this.threads,
+      minThreads: this.settings.minThreads,
+      maxQueue: this.settings.maxQueue,
+      idleTimeout: this.settings.idleTimeout,
+      ...(this.settings.resourceLimits === undefined ? {} : { resourceLimits: this.settings.resourceLimits }),
+    }));
+  }
+
+  private translate(error: unknown, what: string, timeout: number | undefined): unknown {
+    if (!(error instanceof Error)) return error;
+    if (error.message === 'Task queue is at limit') {
+      this.log.warn({ route: what, maxQueue: this.settings.maxQueue }, `offload queue full (${this.settings.maxQueue} waiting): answered 503 for ${what}`);
+      return new HTTPException(503, 'Service Unavailable: the server is at capacity, retry shortly', { 'retry-after': '1' });
+    }
+    if (error.name === 'AbortError' && timeout !== undefined) {
+      this.log.warn({ route: what, timeout }, `${what} did not finish within its ${timeout} ms timeout: its worker thread was terminated and replaced`);
+      return timeoutError(timeout);
+    }
+    if (error.name === 'DataCloneError') {
+      return new LoopwiseError(
+        'LW_ERR_OFFLOAD_RESULT',
+        `${what} ran on a worker thread, but a value could not be copied between threads (${error.message}). ` +
+          'Offloaded handlers, tasks and their arguments must use plain data: objects, arrays, strings, numbers, Dates, Maps, Sets, typed arrays.',
+        { cause: error },
+      );
+    }
+    if (error.message.startsWith('worker exited with code')) {
+      return new Error(`${what} ended its worker thread (${error.message}); the thread was replaced`, { cause: error });
+    }
+    return error;
+  }
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${name} must be a positive integer, not ${String(value)}.`);
+  return value;
+}
+
+function nonNegativeInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${name} must be a whole number ≥ 0, not ${String(value)}.`);
+  return value;
+}

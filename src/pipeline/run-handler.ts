@@ -1,0 +1,125 @@
+import type { TSchema } from '@sinclair/typebox';
+import type { Logger } from 'pino';
+import { HTTPException, LoopwiseError } from '../errors.js';
+import { HttpResponse } from '../responses.js';
+import type { RouteDefinition } from '../route.js';
+import { compileSerializer, serializeAny, type Serializer } from '../schema/serializer.js';
+import type { RequestContext } from './context.js';
+import type { ErrorResponder } from './handle-error.js';
+import { writeJson, writeResponse, type ResponseSink } from './send.js';
+
+/** Runs a route's handler on a validated context and writes what it returns, or what it throws. */
+export type Runner = (context: RequestContext, res: ResponseSink) => void;
+
+export interface RunnerOptions {
+  errors: ErrorResponder;
+  log: Logger;
+  /** Answer 504 if the handler's promise has not settled after this many ms. */
+  timeout?: number | undefined;
+}
+
+/**
+ * The part of a route that is the same inline and on a worker thread: call the handler, then
+ * serialize its value with the schema for its status (or answer the error it raised).
+ */
+export function compileRunner(route: RouteDefinition, { errors, log, timeout }: RunnerOptions): Runner {
+  const name = `${route.method} ${route.path}`;
+  const handler = route.handler as unknown as (context: RequestContext) => unknown;
+  const defaultStatus = route.options.status ?? 200;
+  const serializers = compileSerializers(route.options.response, name);
+  const defaultSerializer = serializers.get(defaultStatus) ?? serializeAny;
+
+  function send(context: RequestContext, res: ResponseSink, value: unknown): void {
+    if (value instanceof HttpResponse) {
+      writeResponse(res, value, context.replyState);
+      return;
+    }
+    const reply = context.replyState;
+    const status = reply?.statusCode ?? defaultStatus;
+    // A status without a schema of its own still goes through the route's main one: filtering
+    // must never switch off because a handler picked another status (FastAPI's response_model).
+    const serializer = status === defaultStatus ? defaultSerializer : (serializers.get(status) ?? defaultSerializer);
+    let payload: string;
+    try {
+      payload = serializer(value);
+    } catch (error) {
+      const message = `the value returned by ${name} does not fit its response schema for status ${status} (${(error as Error).message})`;
+      errors.respond(context, res, new LoopwiseError('LW_ERR_RESPONSE_SERIALIZATION', message, { cause: error }), name);
+      return;
+    }
+    writeJson(res, status, payload, reply?.headers);
+  }
+
+  function call(context: RequestContext, res: ResponseSink): unknown {
+    try {
+      return handler(context);
+    } catch (error) {
+      errors.respond(context, res, error, name);
+      return FAILED;
+    }
+  }
+
+  if (timeout === undefined) {
+    return function run(context, res) {
+      const result = call(context, res);
+      if (result === FAILED) return;
+      if (result instanceof Promise) {
+        result.then(
+          (value) => send(context, res, value),
+          (error: unknown) => errors.respond(context, res, error, name),
+        );
+      } else {
+        send(context, res, result);
+      }
+    };
+  }
+
+  // An inline handler cannot be stopped, only answered for: the client gets 504 on time and
+  // whatever the handler does later is dropped (offload: true is what really stops it).
+  return function runWithTimeout(context, res) {
+    const result = call(context, res);
+    if (result === FAILED) return;
+    if (!(result instanceof Promise)) {
+      send(context, res, result);
+      return;
+    }
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      log.warn({ route: name, timeout }, `${name} did not finish within its ${timeout} ms timeout; answered 504. It keeps running: mark it offload: true to have it stopped.`);
+      errors.respond(context, res, timeoutError(timeout), name);
+    }, timeout);
+    result.then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        send(context, res, value);
+      },
+      (error: unknown) => {
+        if (settled) {
+          log.debug({ err: error, route: name }, `${name} failed after its timeout had been answered`);
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        errors.respond(context, res, error, name);
+      },
+    );
+  };
+}
+
+/** 504 in FastAPI's shape, saying which limit was hit (the route's, not an upstream's). */
+export function timeoutError(timeout: number): HTTPException {
+  return new HTTPException(504, `Gateway Timeout: the handler did not finish within ${timeout} ms`);
+}
+
+const FAILED = Symbol('handler threw');
+
+function compileSerializers(response: Record<number, TSchema> | undefined, name: string): Map<number, Serializer> {
+  const serializers = new Map<number, Serializer>();
+  for (const [status, schema] of Object.entries(response ?? {})) {
+    serializers.set(Number(status), compileSerializer(schema, name, Number(status)));
+  }
+  return serializers;
+}
