@@ -1,6 +1,6 @@
 // The seed lesson, in loopwise: an async wait lets the server serve others meanwhile; a
-// blocking wait on the event loop freezes every request behind it. In your own app, import
-// from 'loopwise' instead of the relative path.
+// blocking wait on the event loop freezes every request behind it, unless the route is offloaded
+// to a worker thread. In your own app, import from 'loopwise' instead of the relative path.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App } from '../../src/index.js';
 
@@ -19,11 +19,17 @@ app.get('/async', async () => {
   return { message: 'done' };
 });
 
-// The anti-pattern, kept on purpose as evidence: the whole server stalls for delayMs.
-app.get('/sync', () => {
+// Blocking code, done right: the wait holds a worker thread, never the event loop.
+app.get('/sync', { offload: true }, () => {
   blockingWait(delayMs);
   return { message: 'done' };
 });
 
-/** A cheap route the demo calls to measure how responsive the server is. */
-app.get('/ping', () => ({ pong: true }));
+// The anti-pattern, kept on purpose as evidence: the whole server stalls for delayMs.
+app.get('/blocking', () => {
+  blockingWait(delayMs);
+  return { message: 'done' };
+});
+
+/** A cheap route the demo and tests call to measure how responsive the server is meanwhile. */
+app.get('/json', () => ({ message: 'hello' }));

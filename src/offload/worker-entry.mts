@@ -17,6 +17,11 @@ async function load(): Promise<Handle> {
   return (await import('./worker.js')).handleCall as Handle;
 }
 
+// Start loading the app module as soon as the thread starts, not on its first call: a thread
+// that piscina adds under load is then ready sooner. A failure surfaces on that first call.
+handle = load();
+handle.catch(() => {});
+
 export default async function run(call: unknown): Promise<unknown> {
   return (await (handle ??= load()))(call);
 }

@@ -15,7 +15,9 @@ export interface WorkerApp {
 const setup = workerData as WorkerSetup;
 offloadRegistry().inWorker = true;
 
-let runners: Promise<Map<string, Runner>> | null = null;
+// Loaded when the thread starts (see worker-entry.mts); an error is answered on each call.
+const runners = loadRunners();
+runners.catch(() => {});
 
 /** Imports the app module, as the main thread did, and compiles the routes it offloads. */
 async function loadRunners(): Promise<Map<string, Runner>> {
@@ -36,7 +38,7 @@ async function loadRunners(): Promise<Map<string, Runner>> {
 
 /** piscina's handler: every call the main thread sends to this worker. */
 export async function handleCall(call: WorkerCall): Promise<RecordedResponse | Uint8Array | null> {
-  const routes = await (runners ??= loadRunners());
+  const routes = await runners;
   switch (call.kind) {
     case 'route':
       return runRoute(routes, call);
