@@ -27,3 +27,29 @@ test('builds to dist/ with declarations and serves a route when imported as "loo
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root, timeout: 30_000 });
   assert.deepEqual(JSON.parse(stdout), [200, { id: 7 }, 422]);
 });
+
+// The worker threads of an installed loopwise start from dist/offload/worker-entry.mjs and import
+// the user's module, which may be JavaScript or TypeScript.
+const runner = `${root}test/package/fixtures/run-offload-app.mjs`;
+const major = Number(process.versions.node.split('.')[0]);
+
+async function runOffloadApp(app: string, nodeArgs: string[]): Promise<unknown> {
+  const { stdout } = await run(process.execPath, [...nodeArgs, runner, `${root}test/package/fixtures/${app}`], { cwd: root, timeout: 60_000 });
+  return JSON.parse(stdout);
+}
+
+function assertOffloaded(result: any): void {
+  assert.equal(result.where[0], 200);
+  assert.notEqual(result.where[1].threadId, 0, 'the offloaded route ran on the main thread');
+  assert.deepEqual([result.triple[0], result.triple[1].value], [200, 21]);
+  assert.notEqual(result.triple[1].threadId, 0, 'the task ran on the main thread');
+}
+
+test('the built package offloads a JavaScript app module with plain node', async () => {
+  assert.ok(existsSync(`${root}dist/offload/worker-entry.mjs`), 'run after the build test above');
+  assertOffloaded(await runOffloadApp('offload-app.mjs', []));
+});
+
+test(`the built package offloads a TypeScript app module (${major >= 23 ? 'Node strips the types itself' : 'through tsx on this Node'})`, async () => {
+  assertOffloaded(await runOffloadApp('offload-app.ts', major >= 23 ? [] : ['--import', 'tsx']));
+});
