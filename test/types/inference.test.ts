@@ -2,8 +2,8 @@
 // first, so a wrong inference fails the suite; the runtime tests below prove the values match.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IncomingHttpHeaders } from 'node:http';
-import { App, t, type PathParams } from '../../src/index.js';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { App, t, type PathParams, type RequestSnapshot } from '../../src/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<A, B>(_proof: Equal<A, B>): void {}
@@ -85,4 +85,20 @@ test('a handler must return what its response schemas allow', () => {
   const withSecret = { name: 'pen', password: 'hunter2' };
   app.get('/secret', { response: { 200: Item } }, () => withSecret);
   assert.equal(app.routes().length, 3);
+});
+
+test('an offloaded route sees a snapshot of the request, not the socket', () => {
+  const app = new App({ logger: false });
+  app.get('/off', { offload: true }, ({ request }) => {
+    expectType<typeof request, RequestSnapshot>(true);
+    // @ts-expect-error: the socket stays on the main thread
+    void request.socket;
+    return { method: request.method, agent: request.headers['user-agent'] };
+  });
+  app.get('/inline', ({ request }) => {
+    expectType<typeof request, IncomingMessage>(true);
+    return null;
+  });
+  // Only compiled here (nothing is served), so no worker imports this test file.
+  assert.equal(app.routes().length, 2);
 });
