@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { LoopwiseError } from './errors.js';
 import { createLogger, type LoggerSetting } from './logger.js';
-import { OffloadPool, workerSetup, type OffloadOptions } from './offload/pool.js';
+import { OffloadPool, poolSettings, workerSetup, type OffloadOptions, type PoolSettings } from './offload/pool.js';
 import { callerModuleUrl, toFileUrl } from './offload/module-url.js';
 import { offloadRegistry, registerApp } from './offload/registry.js';
 import { compileOffloadRunner } from './offload/run-offloaded.js';
@@ -81,7 +81,7 @@ export class App extends Router {
   /** Where worker threads find this App: its module's file URL and which App of that module it is. */
   private readonly module: string | null;
   private readonly ordinal: number;
-  private readonly poolOptions: OffloadOptions;
+  private readonly poolSettings: PoolSettings;
   private pool: OffloadPool | null = null;
 
   constructor(options: AppOptions = {}) {
@@ -96,7 +96,7 @@ export class App extends Router {
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
     };
     this.errors = new ErrorResponder(this.log);
-    this.poolOptions = options.pool ?? {};
+    this.poolSettings = poolSettings(options.pool ?? {});
     this.module = options.module === undefined ? callerModuleUrl() : toFileUrl(options.module);
     if (options.module !== undefined && this.module === null) {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', `module must be the app module's file URL (import.meta.url), not ${JSON.stringify(options.module)}.`);
@@ -156,7 +156,7 @@ export class App extends Router {
         'this App has offload: true routes, but loopwise cannot tell which module defines it (it was not created in a module file). Pass module: import.meta.url to new App().',
       );
     }
-    this.pool = new OffloadPool(this.poolOptions, workerSetup(this.module, this.ordinal), this.log);
+    this.pool = new OffloadPool(this.poolSettings, workerSetup(this.module, this.ordinal), this.log);
     offloadRegistry().taskPool = this.pool;
     return this.pool;
   }

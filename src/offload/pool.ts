@@ -20,6 +20,15 @@ export interface OffloadOptions {
   resourceLimits?: ResourceLimits;
 }
 
+/** The pool's settings with every default applied and checked. */
+export interface PoolSettings {
+  threads: number;
+  minThreads: number;
+  maxQueue: number;
+  idleTimeout: number;
+  resourceLimits: ResourceLimits | undefined;
+}
+
 export const DEFAULT_MAX_QUEUE = 1024;
 export const DEFAULT_IDLE_TIMEOUT = 30_000;
 
@@ -51,23 +60,16 @@ function usesTsx(): boolean {
 
 /** Piscina, started lazily (and again after destroy()), with its failures turned into HTTP answers. */
 export class OffloadPool {
-  readonly threads: number;
-  private readonly settings: { minThreads: number; maxQueue: number; idleTimeout: number; resourceLimits: ResourceLimits | undefined };
+  private readonly settings: PoolSettings;
+  private readonly setup: WorkerSetup;
+  private readonly log: Logger;
   private piscina: Piscina | null = null;
   private warming: Promise<void> | null = null;
 
-  constructor(
-    options: OffloadOptions,
-    private readonly setup: WorkerSetup,
-    private readonly log: Logger,
-  ) {
-    this.threads = positiveInteger(options.threads ?? defaultThreads(), 'offload.threads');
-    this.settings = {
-      minThreads: Math.min(this.threads, nonNegativeInteger(options.minThreads ?? 1, 'offload.minThreads')),
-      maxQueue: nonNegativeInteger(options.maxQueue ?? DEFAULT_MAX_QUEUE, 'offload.maxQueue'),
-      idleTimeout: nonNegativeInteger(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'offload.idleTimeout'),
-      resourceLimits: options.resourceLimits,
-    };
+  constructor(settings: PoolSettings, setup: WorkerSetup, log: Logger) {
+    this.settings = settings;
+    this.setup = setup;
+    this.log = log;
   }
 
   /**
@@ -112,7 +114,7 @@ export class OffloadPool {
     return (this.piscina ??= new Piscina({
       filename: WORKER_ENTRY.href,
       workerData: this.setup,
-      maxThreads: this.threads,
+      maxThreads: this.settings.threads,
       minThreads: this.settings.minThreads,
       maxQueue: this.settings.maxQueue,
       idleTimeout: this.settings.idleTimeout,
@@ -143,6 +145,18 @@ export class OffloadPool {
     }
     return error;
   }
+}
+
+/** Checked when the App is created, so a bad option fails at once, not when the pool first starts. */
+export function poolSettings(options: OffloadOptions): PoolSettings {
+  const threads = positiveInteger(options.threads ?? defaultThreads(), 'pool.threads');
+  return {
+    threads,
+    minThreads: Math.min(threads, nonNegativeInteger(options.minThreads ?? 1, 'pool.minThreads')),
+    maxQueue: nonNegativeInteger(options.maxQueue ?? DEFAULT_MAX_QUEUE, 'pool.maxQueue'),
+    idleTimeout: nonNegativeInteger(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'pool.idleTimeout'),
+    resourceLimits: options.resourceLimits,
+  };
 }
 
 function positiveInteger(value: number, name: string): number {

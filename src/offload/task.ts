@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '../logger.js';
 import { HTTPException, LoopwiseError, type LoopwiseErrorCode } from '../errors.js';
 import type { SerializedError, TaskCall, TaskOutcome } from './messages.js';
-import { OffloadPool, workerSetup } from './pool.js';
+import { OffloadPool, poolSettings, workerSetup } from './pool.js';
 import { offloadRegistry, registerTask } from './registry.js';
 import { toFileUrl } from './module-url.js';
 
@@ -51,7 +51,7 @@ export function task<A extends unknown[], R>(module: string, fn: (...args: A) =>
 /** The running App's offload pool, or else one of default size that serves only tasks. */
 function taskPool(): OffloadPool {
   const registry = offloadRegistry();
-  return (registry.taskPool ??= new OffloadPool({}, workerSetup(null, 0), createLogger(false))) as OffloadPool;
+  return (registry.taskPool ??= new OffloadPool(poolSettings({}), workerSetup(null, 0), createLogger(false))) as OffloadPool;
 }
 
 function safePath(module: string): string | null {
