@@ -66,7 +66,7 @@ export const DEFAULT_CLOSE_TIMEOUT = 10_000;
 export const DEFAULT_OFFLOAD_TIMEOUT = 30_000;
 
 /** The application: its routes (it is the root Router), its error handlers, its server. */
-export class App extends Router {
+export class App<Offload extends boolean = false> extends Router<Offload> {
   readonly title: string;
   readonly version: string;
   readonly description: string | undefined;
@@ -84,7 +84,7 @@ export class App extends Router {
   private readonly poolSettings: PoolSettings;
   private pool: OffloadPool | null = null;
 
-  constructor(options: AppOptions = {}) {
+  constructor(options: AppOptions & { offload?: Offload } = {}) {
     super({ offload: options.offload, timeout: options.timeout });
     this.title = options.title ?? 'loopwise';
     this.version = options.version ?? '0.1.0';

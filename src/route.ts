@@ -96,10 +96,13 @@ export type Handler<P extends string, O extends RouteOptions> = (
   context: Context<P, O>,
 ) => HandlerResult<O> | Promise<HandlerResult<O>>;
 
+/** A route's own options as its handler sees them: its Router's (or App's) `offload: true` applies unless it says otherwise. */
+export type WithRouterOffload<Offload extends boolean, O> = O extends { offload: boolean } ? O : Offload extends true ? O & { offload: true } : O;
+
 /** `app.get(path, handler)` or `app.get(path, options, handler)`. */
-export interface RouteMethod {
-  <const P extends string, const O extends RouteOptions>(path: P, options: O, handler: Handler<P, O>): void;
-  <const P extends string>(path: P, handler: Handler<P, {}>): void;
+export interface RouteMethod<Offload extends boolean = false> {
+  <const P extends string, const O extends RouteOptions>(path: P, options: O, handler: Handler<P, WithRouterOffload<Offload, O>>): void;
+  <const P extends string>(path: P, handler: Handler<P, WithRouterOffload<Offload, {}>>): void;
 }
 
 /** A route as stored until the app compiles it. */

@@ -1,5 +1,5 @@
 import { LoopwiseError } from './errors.js';
-import type { Handler, HttpMethod, RouteDefinition, RouteMethod, RouteOptions } from './route.js';
+import type { Handler, HttpMethod, RouteDefinition, RouteMethod, RouteOptions, WithRouterOffload } from './route.js';
 
 export interface RouterOptions {
   /** Prepended to every route's path, e.g. "/items". */
@@ -18,25 +18,26 @@ const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE',
  * A group of routes sharing a prefix and tags, included into an App (or another Router) with
  * `include`. Routes added to a router before the app starts are all picked up.
  */
-export class Router {
+export class Router<Offload extends boolean = false> {
   readonly prefix: string;
   readonly tags: readonly string[];
   readonly offload: boolean | undefined;
   readonly timeout: number | undefined;
   private readonly own: RouteDefinition[] = [];
-  private readonly included: { router: Router; options: RouterOptions }[] = [];
+  private readonly included: { router: Router<boolean>; options: RouterOptions }[] = [];
   /** Set when an app compiled these routes: later additions would be silently lost, so they throw. */
   private frozen = false;
 
-  readonly get: RouteMethod = this.method('GET');
-  readonly post: RouteMethod = this.method('POST');
-  readonly put: RouteMethod = this.method('PUT');
-  readonly patch: RouteMethod = this.method('PATCH');
-  readonly delete: RouteMethod = this.method('DELETE');
-  readonly head: RouteMethod = this.method('HEAD');
-  readonly options: RouteMethod = this.method('OPTIONS');
+  readonly get: RouteMethod<Offload> = this.method('GET');
+  readonly post: RouteMethod<Offload> = this.method('POST');
+  readonly put: RouteMethod<Offload> = this.method('PUT');
+  readonly patch: RouteMethod<Offload> = this.method('PATCH');
+  readonly delete: RouteMethod<Offload> = this.method('DELETE');
+  readonly head: RouteMethod<Offload> = this.method('HEAD');
+  readonly options: RouteMethod<Offload> = this.method('OPTIONS');
 
-  constructor(options: RouterOptions = {}) {
+  // `offload` is a type parameter too, so handlers of an offloaded router are typed as offloaded.
+  constructor(options: RouterOptions & { offload?: Offload } = {}) {
     this.prefix = normalizePrefix(options.prefix ?? '');
     this.tags = options.tags ?? [];
     this.offload = options.offload;
@@ -49,12 +50,12 @@ export class Router {
     methods: HttpMethod | HttpMethod[],
     path: P,
     options: O,
-    handler: Handler<P, O>,
+    handler: Handler<P, WithRouterOffload<Offload, O>>,
   ): void {
     for (const method of Array.isArray(methods) ? methods : [methods]) this.add(method, path, options, handler as (context: never) => unknown);
   }
 
-  include(router: Router, options: RouterOptions = {}): void {
+  include(router: Router<boolean>, options: RouterOptions = {}): void {
     this.assertNotFrozen('include a router');
     if (router === this) throw new LoopwiseError('LW_ERR_INVALID_ROUTE', 'a router cannot include itself.');
     this.included.push({ router, options });
@@ -100,12 +101,12 @@ export class Router {
     this.own.push({ method, path, options, handler });
   }
 
-  private method(method: HttpMethod): RouteMethod {
+  private method(method: HttpMethod): RouteMethod<Offload> {
     return ((path: string, optionsOrHandler: unknown, maybeHandler?: unknown) => {
       const [options, handler] =
         typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler ?? {}, maybeHandler];
       this.add(method, path, options as RouteOptions, handler as (context: never) => unknown);
-    }) as RouteMethod;
+    }) as RouteMethod<Offload>;
   }
 
   /** This router's prefix goes outside the include's prefix, which goes outside the route's path. */

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { App, t, type PathParams, type RequestSnapshot } from '../../src/index.js';
+import { App, Router, t, type PathParams, type RequestSnapshot } from '../../src/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<A, B>(_proof: Equal<A, B>): void {}
@@ -101,4 +101,34 @@ test('an offloaded route sees a snapshot of the request, not the socket', () => 
   });
   // Only compiled here (nothing is served), so no worker imports this test file.
   assert.equal(app.routes().length, 2);
+});
+
+test("a Router's or App's offload: true types its handlers' request as a snapshot too", () => {
+  const offloaded = new Router({ prefix: '/off', offload: true });
+  offloaded.get('/a', ({ request }) => {
+    expectType<typeof request, RequestSnapshot>(true);
+    return null;
+  });
+  offloaded.get('/b', { offload: false }, ({ request }) => {
+    expectType<typeof request, IncomingMessage>(true); // the route's own setting wins
+    return null;
+  });
+  offloaded.post('/c', { body: t.Object({ n: t.Number() }) }, ({ request, body }) => {
+    expectType<typeof request, RequestSnapshot>(true);
+    expectType<typeof body, { n: number }>(true);
+    return null;
+  });
+  const plain = new Router({ prefix: '/plain' });
+  plain.get('/a', ({ request }) => {
+    expectType<typeof request, IncomingMessage>(true);
+    return null;
+  });
+  const app = new App({ logger: false, offload: true });
+  app.get('/x', ({ request }) => {
+    expectType<typeof request, RequestSnapshot>(true);
+    return null;
+  });
+  app.include(offloaded);
+  app.include(plain);
+  assert.equal(app.routes().length, 5);
 });
