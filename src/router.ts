@@ -41,7 +41,7 @@ export class Router<Offload extends boolean = false> {
     this.prefix = normalizePrefix(options.prefix ?? '');
     this.tags = options.tags ?? [];
     this.offload = options.offload;
-    if (options.timeout !== undefined) assertTimeout(options.timeout, "a router's timeout");
+    if (options.timeout !== undefined) assertTimeout(options.timeout, 'the timeout option');
     this.timeout = options.timeout;
   }
 

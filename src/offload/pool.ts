@@ -65,6 +65,8 @@ export class OffloadPool {
   private readonly log: Logger;
   private piscina: Piscina | null = null;
   private warming: Promise<void> | null = null;
+  /** Calls handed over and not yet settled: running on a thread or waiting for one. */
+  private active = 0;
 
   constructor(settings: PoolSettings, setup: WorkerSetup, log: Logger) {
     this.settings = settings;
@@ -77,11 +79,17 @@ export class OffloadPool {
    * ms (counted from now, so time spent queued counts too) the worker running it is terminated.
    */
   async run(call: WorkerCall, what: string, timeout: number | undefined): Promise<unknown> {
+    // The queue bound is kept here, not by piscina: piscina does not count calls that carry an
+    // AbortSignal against its maxQueue, and with maxQueue 0 it still runs a call it refused.
+    if (this.active >= this.settings.threads + this.settings.maxQueue) throw this.queueFull(what);
+    this.active++;
     const signal = timeout === undefined ? undefined : AbortSignal.timeout(timeout);
     try {
       return await this.pool().run(call, signal === undefined ? undefined : { signal });
     } catch (error) {
       throw this.translate(error, what, timeout);
+    } finally {
+      this.active--;
     }
   }
 
@@ -116,18 +124,20 @@ export class OffloadPool {
       workerData: this.setup,
       maxThreads: this.settings.threads,
       minThreads: this.settings.minThreads,
-      maxQueue: this.settings.maxQueue,
       idleTimeout: this.settings.idleTimeout,
       ...(this.settings.resourceLimits === undefined ? {} : { resourceLimits: this.settings.resourceLimits }),
     }));
   }
 
+  /** 503 at once, so load past capacity is turned away instead of piling up latency and memory. */
+  private queueFull(what: string): HTTPException {
+    const { threads, maxQueue } = this.settings;
+    this.log.warn({ route: what, threads, maxQueue }, `offload pool full (${threads} running, ${maxQueue} waiting): answered 503 for ${what}`);
+    return new HTTPException(503, 'Service Unavailable: the server is at capacity, retry shortly', { 'retry-after': '1' });
+  }
+
   private translate(error: unknown, what: string, timeout: number | undefined): unknown {
     if (!(error instanceof Error)) return error;
-    if (error.message === 'Task queue is at limit') {
-      this.log.warn({ route: what, maxQueue: this.settings.maxQueue }, `offload queue full (${this.settings.maxQueue} waiting): answered 503 for ${what}`);
-      return new HTTPException(503, 'Service Unavailable: the server is at capacity, retry shortly', { 'retry-after': '1' });
-    }
     if (error.name === 'AbortError' && timeout !== undefined) {
       this.log.warn({ route: what, timeout }, `${what} did not finish within its ${timeout} ms timeout: its worker thread was terminated and replaced`);
       return timeoutError(timeout);
@@ -135,7 +145,7 @@ export class OffloadPool {
     if (error.name === 'DataCloneError') {
       return new LoopwiseError(
         'LW_ERR_OFFLOAD_RESULT',
-        `${what} ran on a worker thread, but a value could not be copied between threads (${error.message}). ` +
+        `a value passed to or returned from ${what} could not be copied between threads (${error.message}). ` +
           'Offloaded handlers, tasks and their arguments must use plain data: objects, arrays, strings, numbers, Dates, Maps, Sets, typed arrays.',
         { cause: error },
       );

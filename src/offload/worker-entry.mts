@@ -4,7 +4,6 @@
 import { workerData } from 'node:worker_threads';
 
 type Handle = (call: unknown) => Promise<unknown>;
-let handle: Promise<Handle> | null = null;
 
 async function load(): Promise<Handle> {
   // On Node < 22 a worker does not inherit tsx's hooks from the main thread: register them here,
@@ -14,14 +13,12 @@ async function load(): Promise<Handle> {
     const { register } = (await import(tsx)) as { register: () => unknown };
     register();
   }
-  return (await import('./worker.js')).handleCall as Handle;
+  const worker = await import('./worker.js');
+  // The app module is imported before the thread counts as started: piscina awaits this export
+  // before it reports the thread ready, so no request waits on (or times out in) a cold thread.
+  // If the import failed, the handler answers every call with that failure.
+  await worker.loaded;
+  return worker.handleCall as Handle;
 }
 
-// Start loading the app module as soon as the thread starts, not on its first call: a thread
-// that piscina adds under load is then ready sooner. A failure surfaces on that first call.
-handle = load();
-handle.catch(() => {});
-
-export default async function run(call: unknown): Promise<unknown> {
-  return (await (handle ??= load()))(call);
-}
+export default load();

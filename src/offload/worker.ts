@@ -15,9 +15,13 @@ export interface WorkerApp {
 const setup = workerData as WorkerSetup;
 offloadRegistry().inWorker = true;
 
-// Loaded when the thread starts (see worker-entry.mts); an error is answered on each call.
+// Loaded when the thread starts; a failure is answered on each call (see worker-entry.mts).
 const runners = loadRunners();
-runners.catch(() => {});
+/** Settles once the app module is imported, whether or not that worked. */
+export const loaded: Promise<void> = runners.then(
+  () => undefined,
+  () => undefined,
+);
 
 /** Imports the app module, as the main thread did, and compiles the routes it offloads. */
 async function loadRunners(): Promise<Map<string, Runner>> {
