@@ -1,6 +1,7 @@
 // What offload buys, measured: the seed app under load, server pinned to core 0 and wrk to core 1.
 // 1. GET /json alone; 2. GET /json while GET /sync (a blocking wait, offloaded) saturates the
-// pool; 3. GET /json while GET /blocking (the same wait, inline) runs. Usage: bench/README.md.
+// pool; 3. GET /json while GET /blocking (the same wait, inline) runs. Then what it costs: a
+// trivial route inline and offloaded (bench/offload-hop-app.ts). Usage: bench/README.md.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -37,11 +38,7 @@ console.log(`node ${machine.node} · ${machine.cpu} (${machine.cores} cores) · 
 console.log(`seed app: blocking wait ${delay} ms; offload pool ${threads} threads (the default here); pinning ${pin ? 'server core 0, wrk core 1' : 'OFF'}`);
 console.log(`load: /json wrk -t1 -c${connections} -d${seconds}s; background load wrk -t1 -c${2 * threads} on /sync, -c2 on /blocking\n`);
 
-const node = [process.execPath, '--import', 'tsx', join(root, 'examples', 'seed', 'serve.ts')];
-const server = spawn(pin ? 'taskset' : node[0]!, pin ? ['-c', String(serverCpu), ...node] : node.slice(1), {
-  env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', SEED_DELAY_MS: String(delay) },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+let server = startServer(join(root, 'examples', 'seed', 'serve.ts'));
 
 try {
   const base = await readyUrl();
@@ -49,6 +46,7 @@ try {
     runWrk({ url: base + path, seconds: secs, connections: conns, cpu: loadCpu });
   // Warm-up: every pool thread started, the JIT warm on both routes.
   await Promise.all([wrk('/sync', 2 * threads, 2), wrk('/json', connections, 2)]);
+  await wrk('/json', connections, 2); // and settled: the warm-up's garbage collected before measuring alone
 
   const alone = await wrk('/json', connections);
   const [withSync, sync] = await Promise.all([wrk('/json', connections), wrk('/sync', 2 * threads)]);
@@ -69,6 +67,36 @@ try {
       `beside the same work inline: ${(withBlocking.p99Ms / alone.p99Ms).toFixed(1)}× alone.`,
   );
 } finally {
+  await stop();
+}
+
+// The cost side: a route that does nothing, inline and offloaded. Every thread of the server
+// shares core 0 here, so the hop's work on both sides of it is counted.
+server = startServer(join(root, 'bench', 'offload-hop-app.ts'));
+try {
+  const url = await readyUrl();
+  const base = url.startsWith('http') ? url : `http://127.0.0.1:${url}`;
+  const wrk = (path: string, secs = seconds): Promise<WrkRun> => runWrk({ url: base + path, seconds: secs, connections, cpu: loadCpu });
+  await wrk('/inline', 2);
+  await wrk('/offloaded', 2);
+  const inline = await wrk('/inline');
+  const offloaded = await wrk('/offloaded');
+  console.log(`\nA trivial route: inline ${fmt(inline.requestsPerSecond)} req/s (p99 ${inline.p99Ms.toFixed(2)} ms), offloaded ${fmt(offloaded.requestsPerSecond)} req/s (p99 ${offloaded.p99Ms.toFixed(2)} ms):`);
+  const hopUs = (1 / offloaded.requestsPerSecond - 1 / inline.requestsPerSecond) * 1e6;
+  console.log(`the hop to a worker and back costs about ${hopUs.toFixed(0)} µs of core time per request.`);
+} finally {
+  await stop();
+}
+
+function startServer(file: string) {
+  const node = [process.execPath, '--import', 'tsx', file];
+  return spawn(pin ? 'taskset' : node[0]!, pin ? ['-c', String(serverCpu), ...node] : node.slice(1), {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', SEED_DELAY_MS: String(delay) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+async function stop(): Promise<void> {
   server.kill('SIGTERM');
   if (server.exitCode === null) await once(server, 'exit');
 }
