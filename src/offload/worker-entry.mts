@@ -9,7 +9,7 @@ async function load(): Promise<Handle> {
   // On Node < 22 a worker does not inherit tsx's hooks from the main thread: register them here,
   // before anything imports a .ts file.
   if ((workerData as { registerTsx?: boolean }).registerTsx) {
-    const tsx = 'tsx/esm/api';
+    const tsx = 'tsx/esm/api'; // a variable: tsx is a dev tool, not a dependency of the built package
     const { register } = (await import(tsx)) as { register: () => unknown };
     register();
   }
