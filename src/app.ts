@@ -1,7 +1,8 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { LoopwiseError } from './errors.js';
+import { HTTPException, LoopwiseError } from './errors.js';
+import { LoopGuard, guardSettings, type LoopGuardOptions } from './guard/loop-guard.js';
 import { createLogger, type LoggerSetting } from './logger.js';
 import { OffloadPool, poolSettings, workerSetup, type OffloadOptions, type PoolSettings } from './offload/pool.js';
 import { callerModuleUrl, toFileUrl } from './offload/module-url.js';
@@ -43,6 +44,13 @@ export interface AppOptions {
    * module that called `new App()`, which is right unless the App is built by a helper elsewhere.
    */
   module?: string;
+  /** The loop guard: stall attribution, load shedding, Server-Timing (docs/loop-guard.md). On by default. */
+  guard?: LoopGuardOptions;
+  /**
+   * Adds `GET /health` (liveness: 200 while the process serves) and `GET /ready` (readiness: 503
+   * while shedding load or shutting down). Both answer even while the server sheds. Default false.
+   */
+  health?: boolean;
 }
 
 export interface ListenOptions {
@@ -83,6 +91,9 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   private readonly ordinal: number;
   private readonly poolSettings: PoolSettings;
   private pool: OffloadPool | null = null;
+  /** Measures the event loop, names the routes that block it, and says when to shed load. */
+  readonly guard: LoopGuard;
+  private readonly health: boolean;
 
   constructor(options: AppOptions & { offload?: Offload } = {}) {
     super({ offload: options.offload, timeout: options.timeout });
@@ -96,6 +107,8 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
     };
     this.errors = new ErrorResponder(this.log);
+    this.guard = new LoopGuard(guardSettings(options.guard), this.log);
+    this.health = options.health === true;
     this.poolSettings = poolSettings(options.pool ?? {});
     this.module = options.module === undefined ? callerModuleUrl() : toFileUrl(options.module);
     if (options.module !== undefined && this.module === null) {
@@ -121,6 +134,13 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     const seen = new Map<string, string>();
     const definitions = this.routes();
     const pool = this.offloadPool(definitions);
+    const alwaysServe = new Set<RouteDefinition>();
+    if (this.health) {
+      for (const route of this.healthRoutes()) {
+        definitions.push(route);
+        alwaysServe.add(route);
+      }
+    }
     for (const route of definitions) {
       const key = routeKey(route.method, route.path);
       const earlier = seen.get(key);
@@ -131,14 +151,16 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
         );
       }
       seen.set(key, `${route.method} ${route.path}`);
-      table.push({ method: route.method, path: route.path, handler: compileRoute(route, runtime, this.runnerFor(route, pool)) });
+      const handler = compileRoute(route, runtime, this.runnerFor(route, pool));
+      table.push({ method: route.method, path: route.path, handler, alwaysServe: alwaysServe.has(route) });
     }
     // HEAD is answered for every GET route that has no HEAD of its own: same handler, no body.
     for (const route of table) {
       if (route.method === 'GET' && !seen.has(routeKey('HEAD', route.path))) table.push({ ...route, method: 'HEAD' });
     }
     try {
-      this.listener = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors });
+      const guard = this.guard.settings.enabled ? this.guard : null;
+      this.listener = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors, guard });
     } catch (error) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the router rejected a route: ${(error as Error).message}`, { cause: error });
     }
@@ -165,7 +187,20 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     if (route.options.offload === true && pool !== null) {
       return compileOffloadRunner(route, { pool, errors: this.errors, timeout: route.options.timeout ?? DEFAULT_OFFLOAD_TIMEOUT });
     }
-    return compileRunner(route, { errors: this.errors, log: this.log, timeout: route.options.timeout });
+    return compileRunner(route, { errors: this.errors, log: this.log, timeout: route.options.timeout, guard: this.guard });
+  }
+
+  /** Liveness says the process answers; readiness also says it wants traffic now. */
+  private healthRoutes(): RouteDefinition[] {
+    const ready = (): unknown => {
+      const reason = this.closing !== null ? 'shutting down' : this.guard.shedding ? 'shedding load' : null;
+      if (reason !== null) throw new HTTPException(503, `Service Unavailable: not ready (${reason})`, { 'retry-after': '1' });
+      return { status: 'ready' };
+    };
+    return [
+      { method: 'GET', path: '/health', options: {}, handler: () => ({ status: 'ok' }) },
+      { method: 'GET', path: '/ready', options: {}, handler: ready },
+    ];
   }
 
   /**
@@ -222,6 +257,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       this.server = null; // e.g. EADDRINUSE: the app stays free to listen elsewhere
       throw error;
     }
+    this.guard.start();
     const port = (server.address() as AddressInfo).port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     if (options.handleSignals !== false) this.handleSignals();
@@ -242,6 +278,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     try {
       await this.closeServer();
     } finally {
+      this.guard.stop();
       await this.closePool();
       this.closing = null; // the next listen() gets a close() of its own
     }

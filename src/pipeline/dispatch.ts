@@ -3,6 +3,7 @@ import FindMyWay from 'find-my-way';
 import { HTTPException } from '../errors.js';
 import type { HttpMethod } from '../route.js';
 import type { CompiledRoute } from './compile-route.js';
+import type { LoopGuard } from '../guard/loop-guard.js';
 import type { ErrorResponder } from './handle-error.js';
 import { RequestContext } from './context.js';
 
@@ -10,11 +11,15 @@ export interface CompiledTable {
   method: HttpMethod;
   path: string;
   handler: CompiledRoute;
+  /** Answered even while the server sheds load (health, readiness, metrics). */
+  alwaysServe?: boolean;
 }
 
 export interface DispatchOptions {
   maxParamLength: number;
   errors: ErrorResponder;
+  /** When set, requests are answered 503 while it says the loop is overloaded. */
+  guard: LoopGuard | null;
 }
 
 type Match = { handler: unknown; params: Record<string, unknown>; searchParams: unknown; store: unknown };
@@ -44,9 +49,10 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
 
   const methods = new Set<string>();
   for (const route of routes) {
-    router.on(route.method, route.path, route.handler as never);
+    router.on(route.method, route.path, route.handler as never, { alwaysServe: route.alwaysServe === true });
     methods.add(route.method);
   }
+  const guard = options.guard;
 
   function miss(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
@@ -58,10 +64,27 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
     errors.respond(missContext(req), res, error, 'router');
   }
 
+  /** 503 at once: a request served now would wait behind the stall anyway, and add to it. */
+  function shed(req: IncomingMessage, res: ServerResponse): void {
+    guard!.noteShed('loop');
+    const delay = Math.round(guard!.loop.delayMaxMs);
+    const retryAfter = String(Math.max(1, Math.ceil(guard!.settings.sampleInterval / 1000)));
+    errors.respond(
+      missContext(req),
+      res,
+      new HTTPException(503, `Service Unavailable: the server is overloaded (event-loop delay ${delay} ms), retry shortly`, { 'retry-after': retryAfter }),
+      'loop guard',
+    );
+  }
+
   return function dispatch(req, res) {
     const match = router.find(req.method as never, req.url!) as Match | null;
     if (match === null) {
       miss(req, res);
+      return;
+    }
+    if (guard !== null && guard.shedding && !(match.store as { alwaysServe: boolean }).alwaysServe) {
+      shed(req, res);
       return;
     }
     (match.handler as CompiledRoute)(req, res, match.params, match.searchParams as string);

@@ -1,7 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import { HTTPException, LoopwiseError } from '../errors.js';
 import { HttpResponse } from '../responses.js';
+import type { LoopGuard } from '../guard/loop-guard.js';
 import type { RouteDefinition } from '../route.js';
 import { compileSerializer, serializeAny, type Serializer } from '../schema/serializer.js';
 import type { RequestContext } from './context.js';
@@ -16,13 +18,15 @@ export interface RunnerOptions {
   log: Logger;
   /** Answer 504 if the handler's promise has not settled after this many ms. */
   timeout?: number | undefined;
+  /** Times the handler's synchronous slice and names the route if it held the loop too long. */
+  guard?: LoopGuard | null;
 }
 
 /**
  * The part of a route that is the same inline and on a worker thread: call the handler, then
  * serialize its value with the schema for its status (or answer the error it raised).
  */
-export function compileRunner(route: RouteDefinition, { errors, log, timeout }: RunnerOptions): Runner {
+export function compileRunner(route: RouteDefinition, { errors, log, timeout, guard = null }: RunnerOptions): Runner {
   const name = `${route.method} ${route.path}`;
   const handler = route.handler as unknown as (context: RequestContext) => unknown;
   const defaultStatus = route.options.status ?? 200;
@@ -50,7 +54,7 @@ export function compileRunner(route: RouteDefinition, { errors, log, timeout }: 
     writeJson(res, status, payload, reply?.headers);
   }
 
-  function call(context: RequestContext, res: ResponseSink): unknown {
+  function callUntimed(context: RequestContext, res: ResponseSink): unknown {
     try {
       return handler(context);
     } catch (error) {
@@ -58,6 +62,20 @@ export function compileRunner(route: RouteDefinition, { errors, log, timeout }: 
       return FAILED;
     }
   }
+
+  // Two clock reads per request: the slice up to the handler's first await (or its end) is
+  // the part that can hold the loop, and this is the one place every inline request passes.
+  const threshold = guard?.settings.blockThreshold ?? Infinity;
+  function callTimed(context: RequestContext, res: ResponseSink): unknown {
+    if (guard!.tracing) guard!.tag(name);
+    const start = performance.now();
+    const result = callUntimed(context, res);
+    const ms = performance.now() - start;
+    if (ms >= threshold) guard!.blocked(name, ms, 'before its first await');
+    return result;
+  }
+
+  const call = guard === null || !guard.settings.enabled ? callUntimed : callTimed;
 
   if (timeout === undefined) {
     return function run(context, res) {

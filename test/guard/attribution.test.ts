@@ -1,0 +1,61 @@
+// Stall attribution: a handler that holds the event loop is named in one warning, with how long
+// it held it and what to do; async handlers are never named. Servers run in their own process.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startLogServer, type LogServer } from '../support/log-server.js';
+
+const seedServe = fileURLToPath(new URL('../../examples/seed/serve.ts', import.meta.url));
+const guardApp = fileURLToPath(new URL('./fixtures/guard-app.ts', import.meta.url));
+const DELAY = 300;
+
+const stallWarnings = (server: LogServer, route: string) => server.lines.filter((line) => line.level === 40 && line.route === route && line.blockedMs !== undefined);
+
+let seed: LogServer;
+let guarded: LogServer;
+before(async () => {
+  [seed, guarded] = await Promise.all([
+    startLogServer(seedServe, { PORT: '0', LOG_LEVEL: 'info', SEED_DELAY_MS: String(DELAY) }),
+    startLogServer(guardApp, { GUARD_SAMPLE_INTERVAL: '100' }),
+  ]);
+});
+after(() => Promise.all([seed?.stop(), guarded?.stop()]));
+
+test("the seed's GET /blocking is named in exactly one warning, with about the time it blocked", async () => {
+  const res = await fetch(`${seed.base}/blocking`);
+  assert.equal(res.status, 200);
+  await res.text();
+  const warning = await seed.waitFor((line) => line.route === 'GET /blocking' && line.blockedMs !== undefined, 2_000);
+  assert.ok(warning !== null, 'no stall warning for GET /blocking');
+  // Several loop-guard windows pass: none may add a second warning for the same stall.
+  await sleep(1_200);
+  const warnings = stallWarnings(seed, 'GET /blocking');
+  assert.equal(warnings.length, 1, JSON.stringify(warnings));
+  assert.ok(warnings[0]!.blockedMs >= DELAY - 5 && warnings[0]!.blockedMs < DELAY + 100, `blockedMs ${warnings[0]!.blockedMs}`);
+  assert.match(warnings[0]!.msg, /^GET \/blocking blocked the event loop for \d+ ms .*offload: true/);
+  // Nothing else was reported as a stall, by attribution or by the window's own reading.
+  assert.deepEqual(seed.lines.filter((line) => line.level >= 40 && line.route !== 'GET /blocking'), []);
+});
+
+test('an async route that waits as long is never named', async () => {
+  const answers = await Promise.all([0, 1, 2].map(() => fetch(`${seed.base}/async`).then((res) => res.status)));
+  assert.deepEqual(answers, [200, 200, 200]);
+  await sleep(1_200);
+  assert.deepEqual(stallWarnings(seed, 'GET /async'), []);
+});
+
+test('a route that blocks after an await: the first stall turns on async tracing, the next is named', async () => {
+  const first = await fetch(`${guarded.base}/block-after-await?ms=${DELAY}`);
+  assert.equal(first.status, 200);
+  const tracing = await guarded.waitFor((line) => typeof line.msg === 'string' && line.msg.includes('timing async callbacks'), 3_000);
+  assert.ok(tracing !== null, 'the unattributed stall was not reported');
+  assert.ok(tracing.delayMaxMs >= DELAY - 20, `reported ${tracing.delayMaxMs} ms`);
+
+  const second = await fetch(`${guarded.base}/block-after-await?ms=${DELAY}`);
+  assert.equal(second.status, 200);
+  const named = await guarded.waitFor((line) => line.route === 'GET /block-after-await' && line.blockedMs !== undefined, 3_000);
+  assert.ok(named !== null, 'the stall after an await was not named');
+  assert.equal(named.where, 'after an await');
+  assert.ok(named.blockedMs >= DELAY - 5 && named.blockedMs < DELAY + 100, `blockedMs ${named.blockedMs}`);
+});
