@@ -129,7 +129,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   /** Compiles every route (validators, serializers, router) once. Called by listen() and inject(). */
   ready(): this {
     if (this.listener !== null) return this;
-    const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors };
+    const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming };
     const table: CompiledTable[] = [];
     const seen = new Map<string, string>();
     const definitions = this.routes();
@@ -179,13 +179,19 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       );
     }
     this.pool = new OffloadPool(this.poolSettings, workerSetup(this.module, this.ordinal), this.log);
+    this.pool.onFull = () => this.guard.noteShed('queue');
     offloadRegistry().taskPool = this.pool;
     return this.pool;
   }
 
   private runnerFor(route: RouteDefinition, pool: OffloadPool | null): Runner {
     if (route.options.offload === true && pool !== null) {
-      return compileOffloadRunner(route, { pool, errors: this.errors, timeout: route.options.timeout ?? DEFAULT_OFFLOAD_TIMEOUT });
+      return compileOffloadRunner(route, {
+        pool,
+        errors: this.errors,
+        guard: this.guard,
+        timeout: route.options.timeout ?? DEFAULT_OFFLOAD_TIMEOUT,
+      });
     }
     return compileRunner(route, { errors: this.errors, log: this.log, timeout: route.options.timeout, guard: this.guard });
   }

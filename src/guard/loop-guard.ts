@@ -65,6 +65,7 @@ export class LoopGuard {
   /** Stalls named in the current window, so the window's own reading of the same stall stays quiet. */
   private attributed = 0;
   private running = false;
+  private windows = 0;
 
   constructor(settings: GuardSettings, log: Logger) {
     this.settings = settings;
@@ -80,6 +81,7 @@ export class LoopGuard {
   start(): void {
     if (!this.settings.enabled || this.running) return;
     this.running = true;
+    this.windows = 0;
     this.monitor.start();
   }
 
@@ -124,7 +126,8 @@ export class LoopGuard {
     }
     // A stall no handler slice accounts for happened after an await (or outside any route):
     // trace async callbacks for a while, so the next one is named.
-    if (sample.delayMaxMs >= blockThreshold && this.attributed === 0 && !this.tracer.active) {
+    // (Not in the first window: it holds start-up work, compiling and loading, that is no route's.)
+    if (this.windows++ > 0 && sample.delayMaxMs >= blockThreshold && this.attributed === 0 && !this.tracer.active) {
       this.log.warn(
         { delayMaxMs: Math.round(sample.delayMaxMs) },
         `the event loop was blocked for ${Math.round(sample.delayMaxMs)} ms by code outside a handler's first slice; ` +

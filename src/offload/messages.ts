@@ -26,6 +26,12 @@ export interface RouteCall {
   cookies: unknown;
   declaredHeaders: Record<string, unknown> | undefined;
   body: unknown;
+  /** When the main thread handed it over (ms since the epoch, sub-ms: timeOrigin + now, same clock on every thread). */
+  queuedAt: number;
+  /** Past this wait for a thread, the worker answers 503 instead of running a request that is already late. */
+  maxQueueWait: number;
+  /** Time the worker's phases for Server-Timing. */
+  timed: boolean;
 }
 
 export interface TaskCall {
@@ -51,6 +57,10 @@ export interface RecordedResponse {
   body: string | Uint8Array | undefined;
   /** The handler failed after it had started a response: the connection is cut, as inline. */
   destroyed: boolean;
+  /** Set instead of a response when the call waited longer than maxQueueWait: ms it waited. */
+  late?: number;
+  /** The worker's phases, when timed. */
+  timing?: { queue: number; handler: number; serialize: number };
 }
 
 /** A task's outcome. Errors travel as data, so an HTTPException keeps its status across threads. */

@@ -67,6 +67,8 @@ export class OffloadPool {
   private warming: Promise<void> | null = null;
   /** Calls handed over and not yet settled: running on a thread or waiting for one. */
   private active = 0;
+  /** Told each time a call is refused because the pool is full (the loop guard counts them). */
+  onFull: (() => void) | null = null;
 
   constructor(settings: PoolSettings, setup: WorkerSetup, log: Logger) {
     this.settings = settings;
@@ -132,6 +134,7 @@ export class OffloadPool {
   /** 503 at once, so load past capacity is turned away instead of piling up latency and memory. */
   private queueFull(what: string): HTTPException {
     const { threads, maxQueue } = this.settings;
+    this.onFull?.();
     this.log.warn({ route: what, threads, maxQueue }, `offload pool full (${threads} running, ${maxQueue} waiting): answered 503 for ${what}`);
     return new HTTPException(503, 'Service Unavailable: the server is at capacity, retry shortly', { 'retry-after': '1' });
   }

@@ -1,6 +1,10 @@
 import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { HTTPException } from '../errors.js';
+import type { LoopGuard } from '../guard/loop-guard.js';
 import type { RouteDefinition } from '../route.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
+import type { RequestContext } from '../pipeline/context.js';
 import type { Runner } from '../pipeline/run-handler.js';
 import type { ResponseSink } from '../pipeline/send.js';
 import type { RecordedResponse, RouteCall } from './messages.js';
@@ -9,6 +13,7 @@ import type { OffloadPool } from './pool.js';
 export interface OffloadRunnerOptions {
   pool: OffloadPool;
   errors: ErrorResponder;
+  guard: LoopGuard;
   timeout: number | undefined;
 }
 
@@ -17,8 +22,33 @@ export interface OffloadRunnerOptions {
  * write the response it recorded. Parsing and validation already ran here, so a 422 never costs
  * a thread; the handler, serialization and exception handlers run there.
  */
-export function compileOffloadRunner(route: RouteDefinition, { pool, errors, timeout }: OffloadRunnerOptions): Runner {
+export function compileOffloadRunner(route: RouteDefinition, { pool, errors, guard, timeout }: OffloadRunnerOptions): Runner {
   const name = `${route.method} ${route.path}`;
+  const maxQueueWait = guard.settings.maxQueueWait;
+
+  function replay(context: RequestContext, res: ResponseSink, recorded: RecordedResponse): void {
+    if (recorded.late !== undefined) {
+      guard.noteShed('deadline');
+      const detail = `Service Unavailable: the request waited ${Math.round(recorded.late)} ms for a worker thread (limit ${maxQueueWait} ms), retry shortly`;
+      errors.respond(context, res, new HTTPException(503, detail, { 'retry-after': '1' }), name);
+      return;
+    }
+    if (recorded.destroyed) {
+      res.destroy();
+      return;
+    }
+    let headers = recorded.headers;
+    const timing = context.timing;
+    if (timing !== undefined && recorded.timing !== undefined) {
+      timing.lap();
+      timing.queue = recorded.timing.queue;
+      timing.handler = recorded.timing.handler;
+      timing.serialize = recorded.timing.serialize;
+      headers = { ...headers, 'server-timing': timing.header() };
+    }
+    (res as ServerResponse).writeHead(recorded.status, headers).end(recorded.body);
+  }
+
   return function runOffloaded(context, res) {
     const request = context.request;
     const call: RouteCall = {
@@ -34,18 +64,13 @@ export function compileOffloadRunner(route: RouteDefinition, { pool, errors, tim
       cookies: context.parsedCookies,
       declaredHeaders: context.headers === request.headers ? undefined : context.headers,
       body: context.body,
+      queuedAt: performance.timeOrigin + performance.now(),
+      maxQueueWait,
+      timed: context.timing !== undefined,
     };
     pool.run(call, name, timeout).then(
-      (recorded) => replay(res, recorded as RecordedResponse),
+      (recorded) => replay(context, res, recorded as RecordedResponse),
       (error: unknown) => errors.respond(context, res, error, name),
     );
   };
-}
-
-function replay(res: ResponseSink, recorded: RecordedResponse): void {
-  if (recorded.destroyed) {
-    res.destroy();
-    return;
-  }
-  (res as ServerResponse).writeHead(recorded.status, recorded.headers).end(recorded.body);
 }

@@ -1,6 +1,8 @@
 import { serialize } from 'node:v8';
+import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import { HTTPException, LoopwiseError } from '../errors.js';
+import { ServerTiming } from '../guard/server-timing.js';
 import { RequestContext } from '../pipeline/context.js';
 import type { Runner } from '../pipeline/run-handler.js';
 import type { RecordedResponse, RouteCall, SerializedError, TaskCall, TaskOutcome, WorkerCall, WorkerSetup } from './messages.js';
@@ -61,16 +63,22 @@ function runRoute(routes: Map<string, Runner>, call: RouteCall): Promise<Recorde
       `the worker's copy of ${setup.module} has no offloaded route ${call.route}. Register routes the same way on every import (not depending on the main thread).`,
     );
   }
+  // A request that waited too long for this thread is not served late: its client gets 503 now.
+  const waited = performance.timeOrigin + performance.now() - call.queuedAt;
+  if (waited > call.maxQueueWait) return Promise.resolve({ status: 503, headers: undefined, body: undefined, destroyed: false, late: waited });
   // Only what crossed: the request line and headers. The socket and body stream stay on the main thread.
   const request = { method: call.method, url: call.url, headers: call.headers, httpVersion: call.httpVersion };
   const context = new RequestContext(request as never, call.params, call.rawQuery);
+  if (call.timed) context.timing = new ServerTiming();
   if (call.declaredHeaders !== undefined) context.headers = call.declaredHeaders;
   context.parsedQuery = call.query;
   context.parsedCookies = call.cookies;
   context.body = call.body;
   const recorder = new ResponseRecorder();
   run(context, recorder);
-  return recorder.done;
+  const timing = context.timing;
+  if (timing === undefined) return recorder.done;
+  return recorder.done.then((recorded) => ({ ...recorded, timing: { queue: waited, handler: timing.handler, serialize: timing.serialize } }));
 }
 
 /**

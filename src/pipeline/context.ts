@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQueryString } from 'fast-querystring';
 import { parse as parseCookieHeader } from 'cookie';
+import type { ServerTiming } from '../guard/server-timing.js';
 import { Reply } from './reply.js';
 
 /**
@@ -16,6 +17,8 @@ export class RequestContext {
   parsedQuery: unknown = undefined;
   parsedCookies: unknown = undefined;
   replyState: Reply | undefined = undefined;
+  /** Set only when the route sends Server-Timing. */
+  timing: ServerTiming | undefined = undefined;
 
   constructor(request: IncomingMessage, params: Record<string, unknown>, rawQuery: string) {
     this.request = request;

@@ -34,12 +34,14 @@ export function compileRunner(route: RouteDefinition, { errors, log, timeout, gu
   const defaultSerializer = serializers.get(defaultStatus) ?? serializeAny;
 
   function send(context: RequestContext, res: ResponseSink, value: unknown): void {
+    const timing = context.timing;
+    if (timing !== undefined) timing.handler = timing.lap(); // until the handler's value settled
     if (value instanceof HttpResponse) {
+      if (timing !== undefined) context.reply.header('server-timing', timing.header());
       writeResponse(res, value, context.replyState);
       return;
     }
-    const reply = context.replyState;
-    const status = reply?.statusCode ?? defaultStatus;
+    const status = context.replyState?.statusCode ?? defaultStatus;
     // A status without a schema of its own still goes through the route's main one: filtering
     // must never switch off because a handler picked another status (FastAPI's response_model).
     const serializer = status === defaultStatus ? defaultSerializer : (serializers.get(status) ?? defaultSerializer);
@@ -51,10 +53,15 @@ export function compileRunner(route: RouteDefinition, { errors, log, timeout, gu
       errors.respond(context, res, new LoopwiseError('LW_ERR_RESPONSE_SERIALIZATION', message, { cause: error }), name);
       return;
     }
-    writeJson(res, status, payload, reply?.headers);
+    if (timing !== undefined) {
+      timing.serialize = timing.lap();
+      context.reply.header('server-timing', timing.header());
+    }
+    writeJson(res, status, payload, context.replyState?.headers);
   }
 
   function callUntimed(context: RequestContext, res: ResponseSink): unknown {
+    if (context.timing !== undefined) context.timing.lap(); // the handler phase starts here
     try {
       return handler(context);
     } catch (error) {

@@ -46,16 +46,23 @@ test('an async route that waits as long is never named', async () => {
 });
 
 test('a route that blocks after an await: the first stall turns on async tracing, the next is named', async () => {
+  const named = () => guarded.lines.find((line) => line.route === 'GET /block-after-await' && line.blockedMs !== undefined);
   const first = await fetch(`${guarded.base}/block-after-await?ms=${DELAY}`);
   assert.equal(first.status, 200);
-  const tracing = await guarded.waitFor((line) => typeof line.msg === 'string' && line.msg.includes('timing async callbacks'), 3_000);
-  assert.ok(tracing !== null, 'the unattributed stall was not reported');
-  assert.ok(tracing.delayMaxMs >= DELAY - 20, `reported ${tracing.delayMaxMs} ms`);
+  // Tracing may already be on (any earlier unattributed stall turns it on): then this first one is named.
+  const tracing = await guarded.waitFor(
+    (line) => (typeof line.msg === 'string' && line.msg.includes('timing async callbacks') && line.delayMaxMs >= DELAY - 20) || named() !== undefined,
+    3_000,
+  );
+  assert.ok(tracing !== null, 'the stall after an await was neither named nor reported');
 
-  const second = await fetch(`${guarded.base}/block-after-await?ms=${DELAY}`);
-  assert.equal(second.status, 200);
-  const named = await guarded.waitFor((line) => line.route === 'GET /block-after-await' && line.blockedMs !== undefined, 3_000);
-  assert.ok(named !== null, 'the stall after an await was not named');
-  assert.equal(named.where, 'after an await');
-  assert.ok(named.blockedMs >= DELAY - 5 && named.blockedMs < DELAY + 100, `blockedMs ${named.blockedMs}`);
+  if (named() === undefined) {
+    const second = await fetch(`${guarded.base}/block-after-await?ms=${DELAY}`);
+    assert.equal(second.status, 200);
+    await guarded.waitFor(() => named() !== undefined, 3_000);
+  }
+  const warning = named();
+  assert.ok(warning !== undefined, 'the stall after an await was not named');
+  assert.equal(warning.where, 'after an await');
+  assert.ok(warning.blockedMs >= DELAY - 5 && warning.blockedMs < DELAY + 100, `blockedMs ${warning.blockedMs}`);
 });
