@@ -1,0 +1,228 @@
+/**
+ * One App's Prometheus metrics, in a registry of its own (never prom-client's global one, so two
+ * apps in one process do not collide): requests and their latency per route, event-loop delay and
+ * utilization, loop blocking per route, the offload pool, shed requests, and prom-client's default
+ * process metrics.
+ *
+ * Cost on the request path: requestDone() only adds numbers into per-(route, method, status) cells
+ * (about 55–75 ns a call, measured on Node 20 and 24); labels, strings and cumulative buckets are
+ * made when /metrics is scraped. prom-client's labelled metrics were measured at ~850 ns a call,
+ * and a cached `.labels()` child at ~1,100 ns: prom-client hashes the label object on every inc()
+ * and observe(), child or not.
+ */
+import { collectDefaultMetrics, Counter, Registry, type Aggregator } from 'prom-client';
+import { LoopwiseError } from '../errors.js';
+import { LatencyHistogram } from './latency-histogram.js';
+import { ReadGauge } from './read-gauge.js';
+import { LATENCY_BUCKETS, RequestSeries } from './request-series.js';
+
+/** The offload pool at scrape time. `threads` is the pool's size (its most threads), so busy/threads is its utilization. */
+export interface PoolGauge {
+  threads: number;
+  busy: number;
+  queued: number;
+  maxQueue: number;
+}
+
+/** The loop monitor at scrape time: delay percentiles in ms, utilization 0–1 (`performance.eventLoopUtilization()`). */
+export interface LoopGauge {
+  delayP50Ms: number;
+  delayP99Ms: number;
+  delayMaxMs: number;
+  utilization: number;
+}
+
+export type ShedReason = 'loop' | 'queue' | 'deadline';
+
+export interface AppMetricsOptions {
+  /** Put before every series name, prom-client's default metrics included. Default `loopwise_`. */
+  prefix?: string;
+  /**
+   * prom-client's process and Node.js metrics (CPU, memory, heap, GC, handles, its own loop lag).
+   * Default true. Each AppMetrics that has them keeps a GC observer and a loop-delay monitor
+   * running for the rest of the process (prom-client cannot stop them), so an app created many
+   * times in one process (tests) may want them off.
+   */
+  defaultMetrics?: boolean;
+}
+
+export const DEFAULT_METRICS_PREFIX = 'loopwise_';
+
+const SHED_REASONS: readonly ShedReason[] = ['loop', 'queue', 'deadline'];
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+export class AppMetrics {
+  /** The app's own registry: render() exposes everything in it, so users can register their own metrics here. */
+  readonly registry: Registry;
+  readonly prefix: string;
+
+  private readonly requests = new RequestSeries(LATENCY_BUCKETS);
+  /** route → seconds the loop was blocked by it, and how many times. */
+  private readonly blocking = new Map<string, { seconds: number; stalls: number }>();
+  private readonly sheds: Record<ShedReason, number> = { loop: 0, queue: 0, deadline: 0 };
+  private readLoop: (() => LoopGauge) | null = null;
+  private readPool: (() => PoolGauge | null) | null = null;
+  /** Each source is read once per scrape, however many gauges show it (see sample()). */
+  private loopSample: LoopGauge | undefined = undefined;
+  private poolSample: PoolGauge | null | undefined = undefined;
+
+  constructor(options: AppMetricsOptions = {}) {
+    const prefix = options.prefix ?? DEFAULT_METRICS_PREFIX;
+    if (prefix !== '' && !METRIC_NAME.test(prefix)) {
+      throw new LoopwiseError('LW_ERR_INVALID_OPTION', `metrics prefix must start with a letter, _ or : and hold only letters, digits, _ and :, not ${JSON.stringify(prefix)}.`);
+    }
+    this.prefix = prefix;
+    this.registry = new Registry();
+    const registers = [this.registry];
+
+    const requests = this.requests;
+    const requestsTotal: Counter<'route' | 'method' | 'status'> = new Counter({
+      name: `${prefix}http_requests_total`,
+      help: 'Requests answered, by route pattern ("unmatched" for none), method and status code.',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+      collect() {
+        requestsTotal.reset();
+        for (const [route, methods] of requests.routes) {
+          for (const [method, cell] of methods) {
+            for (const [status, counted] of cell.statuses) requestsTotal.inc({ route, method, status: String(status) }, counted.count);
+          }
+        }
+      },
+    });
+    new LatencyHistogram(
+      `${prefix}http_request_duration_seconds`,
+      'Time from dispatch to the response written, by route pattern and method.',
+      requests,
+      this.registry,
+    );
+
+    // Aggregators: how prom-client's cluster registry would combine worker processes' values.
+    const loop = (name: string, help: string, aggregator: Aggregator, value: (sample: LoopGauge) => number): ReadGauge =>
+      new ReadGauge(`${prefix}${name}`, help, this.registry, aggregator, () => {
+        const sample = this.sample('loop');
+        return sample === null ? null : value(sample);
+      });
+    loop('event_loop_delay_p50_seconds', 'Event-loop delay, median, in seconds.', 'max', (s) => s.delayP50Ms / 1000);
+    loop('event_loop_delay_p99_seconds', 'Event-loop delay, 99th percentile, in seconds.', 'max', (s) => s.delayP99Ms / 1000);
+    loop('event_loop_delay_max_seconds', 'Event-loop delay, maximum, in seconds.', 'max', (s) => s.delayMaxMs / 1000);
+    loop('event_loop_utilization_ratio', 'Share of time the event loop was busy, 0 to 1.', 'average', (s) => s.utilization);
+
+    const blocking = this.blocking;
+    const blockedSeconds: Counter<'route'> = new Counter({
+      name: `${prefix}event_loop_blocked_seconds_total`,
+      help: 'Seconds the event loop was blocked, by the route whose code blocked it.',
+      labelNames: ['route'],
+      registers,
+      collect() {
+        blockedSeconds.reset();
+        for (const [route, cell] of blocking) blockedSeconds.inc({ route }, cell.seconds);
+      },
+    });
+    const stalls: Counter<'route'> = new Counter({
+      name: `${prefix}event_loop_stalls_total`,
+      help: 'Times the event loop was blocked, by the route whose code blocked it.',
+      labelNames: ['route'],
+      registers,
+      collect() {
+        stalls.reset();
+        for (const [route, cell] of blocking) stalls.inc({ route }, cell.stalls);
+      },
+    });
+
+    const pool = (name: string, help: string, value: (sample: PoolGauge) => number): ReadGauge =>
+      new ReadGauge(`${prefix}${name}`, help, this.registry, name.endsWith('_ratio') ? 'average' : 'sum', () => {
+        const sample = this.sample('pool');
+        return sample === null ? null : value(sample);
+      });
+    pool('offload_pool_threads', 'Worker threads the offload pool may run.', (p) => p.threads);
+    pool('offload_pool_busy_threads', 'Worker threads running a call now.', (p) => p.busy);
+    pool('offload_pool_queued_calls', 'Calls waiting for a free worker thread.', (p) => p.queued);
+    pool('offload_pool_queue_limit_calls', 'Most calls that may wait; past it, requests get 503.', (p) => p.maxQueue);
+    pool('offload_pool_utilization_ratio', 'Busy threads over threads, 0 to 1.', (p) => (p.threads > 0 ? p.busy / p.threads : 0));
+
+    const sheds = this.sheds;
+    const shed: Counter<'reason'> = new Counter({
+      name: `${prefix}http_requests_shed_total`,
+      help: 'Requests answered 503 by load shedding, by reason: loop (event loop overloaded), queue (offload queue full), deadline.',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        shed.reset();
+        for (const reason of SHED_REASONS) shed.inc({ reason }, sheds[reason]);
+      },
+    });
+
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix });
+  }
+
+  /** One finished request. `route` is the pattern ("GET /items/:id") or "unmatched"; `seconds` from dispatch to response written. */
+  requestDone(route: string, method: string, status: number, seconds: number): void {
+    this.requests.record(route, method, status, seconds);
+  }
+
+  /** The event loop was blocked by this route's code for `ms` milliseconds (the loop guard's attribution). */
+  blocked(route: string, ms: number): void {
+    if (!(ms > 0 && ms < Infinity)) return;
+    const cell = this.blocking.get(route);
+    if (cell === undefined) this.blocking.set(route, { seconds: ms / 1000, stalls: 1 });
+    else {
+      cell.seconds += ms / 1000;
+      cell.stalls++;
+    }
+  }
+
+  /** A request answered 503 by load shedding. */
+  shed(reason: ShedReason): void {
+    this.sheds[reason]++;
+  }
+
+  /**
+   * The loop monitor, read when /metrics is scraped (once per scrape). Until it is set, the loop
+   * gauges have no sample. A later call replaces the source.
+   */
+  watchLoop(read: () => LoopGauge): void {
+    this.readLoop = read;
+  }
+
+  /**
+   * The offload pool, read when /metrics is scraped (once per scrape). `null` means no pool is
+   * running: the pool gauges then have no sample, as before watchPool() is called. A later call replaces the source.
+   */
+  watchPool(read: () => PoolGauge | null): void {
+    this.readPool = read;
+  }
+
+  /**
+   * The Prometheus text exposition (format 0.0.4) and its content type. Rejects if a watched
+   * source throws, so a broken reader is seen rather than reported as zeros.
+   */
+  async render(): Promise<{ contentType: string; body: string }> {
+    const body = await this.registry.metrics();
+    return { contentType: this.registry.contentType, body };
+  }
+
+  /**
+   * The source's reading for this scrape. The Registry asks every metric for its values in one
+   * synchronous pass, so the first gauge to ask reads the source and the reading is dropped in the
+   * next microtask: one read per scrape, and every gauge of a scrape shows the same reading.
+   */
+  private sample(source: 'loop'): LoopGauge | null;
+  private sample(source: 'pool'): PoolGauge | null;
+  private sample(source: 'loop' | 'pool'): LoopGauge | PoolGauge | null {
+    if (source === 'loop') {
+      if (this.readLoop === null) return null;
+      if (this.loopSample === undefined) {
+        this.loopSample = this.readLoop();
+        queueMicrotask(() => (this.loopSample = undefined));
+      }
+      return this.loopSample;
+    }
+    if (this.readPool === null) return null;
+    if (this.poolSample === undefined) {
+      this.poolSample = this.readPool();
+      queueMicrotask(() => (this.poolSample = undefined));
+    }
+    return this.poolSample;
+  }
+}
