@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { HTTPException, LoopwiseError } from './errors.js';
 import { LoopGuard, guardSettings, type LoopGuardOptions } from './guard/loop-guard.js';
+import { AppMetrics, type AppMetricsOptions } from './metrics/app-metrics.js';
+import { text } from './responses.js';
 import { createLogger, type LoggerSetting } from './logger.js';
 import { OffloadPool, poolSettings, workerSetup, type OffloadOptions, type PoolSettings } from './offload/pool.js';
 import { callerModuleUrl, toFileUrl } from './offload/module-url.js';
@@ -51,6 +53,12 @@ export interface AppOptions {
    * while shedding load or shutting down). Both answer even while the server sheds. Default false.
    */
   health?: boolean;
+  /**
+   * Adds `GET /metrics` in Prometheus text format: requests and latency per route, event-loop
+   * delay and utilization, blocked time per route, the offload pool, shed requests, process
+   * metrics. `true` or prom-client options (`prefix`, `defaultMetrics`). Default false.
+   */
+  metrics?: boolean | AppMetricsOptions;
 }
 
 export interface ListenOptions {
@@ -94,6 +102,8 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   /** Measures the event loop, names the routes that block it, and says when to shed load. */
   readonly guard: LoopGuard;
   private readonly health: boolean;
+  /** The app's Prometheus registry and series, when `metrics` is on. */
+  readonly metrics: AppMetrics | null;
 
   constructor(options: AppOptions & { offload?: Offload } = {}) {
     super({ offload: options.offload, timeout: options.timeout });
@@ -109,6 +119,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     this.errors = new ErrorResponder(this.log);
     this.guard = new LoopGuard(guardSettings(options.guard), this.log);
     this.health = options.health === true;
+    this.metrics = options.metrics === undefined || options.metrics === false ? null : this.createMetrics(options.metrics === true ? {} : options.metrics);
     this.poolSettings = poolSettings(options.pool ?? {});
     this.module = options.module === undefined ? callerModuleUrl() : toFileUrl(options.module);
     if (options.module !== undefined && this.module === null) {
@@ -135,11 +146,11 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     const definitions = this.routes();
     const pool = this.offloadPool(definitions);
     const alwaysServe = new Set<RouteDefinition>();
-    if (this.health) {
-      for (const route of this.healthRoutes()) {
-        definitions.push(route);
-        alwaysServe.add(route);
-      }
+    // Built-in routes answer even while the server sheds load: health checks and scrapes must get through.
+    const builtIn = [...(this.health ? this.healthRoutes() : []), ...(this.metrics !== null ? [this.metricsRoute(this.metrics)] : [])];
+    for (const route of builtIn) {
+      definitions.push(route);
+      alwaysServe.add(route);
     }
     for (const route of definitions) {
       const key = routeKey(route.method, route.path);
@@ -160,7 +171,9 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     }
     try {
       const guard = this.guard.settings.enabled ? this.guard : null;
-      this.listener = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors, guard });
+      const metrics = this.metrics;
+      const observe = metrics === null ? null : metrics.requestDone.bind(metrics);
+      this.listener = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors, guard, observe });
     } catch (error) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the router rejected a route: ${(error as Error).message}`, { cause: error });
     }
@@ -194,6 +207,23 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       });
     }
     return compileRunner(route, { errors: this.errors, log: this.log, timeout: route.options.timeout, guard: this.guard });
+  }
+
+  private createMetrics(options: AppMetricsOptions): AppMetrics {
+    const metrics = new AppMetrics(options);
+    this.guard.events.blocked = (route, ms) => metrics.blocked(route, ms);
+    this.guard.events.shed = (reason) => metrics.shed(reason);
+    metrics.watchLoop(() => this.guard.loop);
+    metrics.watchPool(() => this.pool?.gauge() ?? null);
+    return metrics;
+  }
+
+  private metricsRoute(metrics: AppMetrics): RouteDefinition {
+    const handler = async () => {
+      const { contentType, body } = await metrics.render();
+      return text(body, { headers: { 'content-type': contentType } });
+    };
+    return { method: 'GET', path: '/metrics', options: {}, handler };
   }
 
   /** Liveness says the process answers; readiness also says it wants traffic now. */
@@ -284,7 +314,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     try {
       await this.closeServer();
     } finally {
-      this.guard.stop();
+      await this.guard.stop();
       await this.closePool();
       this.closing = null; // the next listen() gets a close() of its own
     }

@@ -95,6 +95,12 @@ export class OffloadPool {
     }
   }
 
+  /** For metrics: the pool's size, and how many calls run and wait now. */
+  gauge(): { threads: number; busy: number; queued: number; maxQueue: number } {
+    const { threads, maxQueue } = this.settings;
+    return { threads, busy: Math.min(this.active, threads), queued: Math.max(0, this.active - threads), maxQueue };
+  }
+
   /** Starts the threads and has one load the app module now, so a module that cannot load fails at startup. */
   warmUp(): Promise<void> {
     return (this.warming ??= this.pool()

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import FindMyWay from 'find-my-way';
 import { HTTPException } from '../errors.js';
 import type { HttpMethod } from '../route.js';
@@ -20,9 +21,15 @@ export interface DispatchOptions {
   errors: ErrorResponder;
   /** When set, requests are answered 503 while it says the loop is overloaded. */
   guard: LoopGuard | null;
+  /** When set (metrics on), told of every response once it is written. */
+  observe: RequestObserver | null;
 }
 
-type Match = { handler: unknown; params: Record<string, unknown>; searchParams: unknown; store: unknown };
+/** `route` is the pattern ("GET /items/:id"), or "unmatched" for 404s and 405s. */
+export type RequestObserver = (route: string, method: string, status: number, seconds: number) => void;
+
+type RouteStore = { alwaysServe: boolean; name: string };
+type Match = { handler: unknown; params: Record<string, unknown>; searchParams: unknown; store: RouteStore };
 
 /**
  * Builds the server's request listener: one radix-tree lookup (find-my-way, Fastify's router),
@@ -49,7 +56,8 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
 
   const methods = new Set<string>();
   for (const route of routes) {
-    router.on(route.method, route.path, route.handler as never, { alwaysServe: route.alwaysServe === true });
+    const store: RouteStore = { alwaysServe: route.alwaysServe === true, name: `${route.method === 'HEAD' ? 'GET' : route.method} ${route.path}` };
+    router.on(route.method, route.path, route.handler as never, store);
     methods.add(route.method);
   }
   const guard = options.guard;
@@ -77,17 +85,31 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
     );
   }
 
-  return function dispatch(req, res) {
-    const match = router.find(req.method as never, req.url!) as Match | null;
+  function serve(req: IncomingMessage, res: ServerResponse, match: Match | null): void {
     if (match === null) {
       miss(req, res);
       return;
     }
-    if (guard !== null && guard.shedding && !(match.store as { alwaysServe: boolean }).alwaysServe) {
+    if (guard !== null && guard.shedding && !match.store.alwaysServe) {
       shed(req, res);
       return;
     }
     (match.handler as CompiledRoute)(req, res, match.params, match.searchParams as string);
+  }
+
+  const observe = options.observe;
+  if (observe === null) {
+    return function dispatch(req, res) {
+      serve(req, res, router.find(req.method as never, req.url!) as Match | null);
+    };
+  }
+  // Metrics on: one 'finish' listener per request, so every answer counts (errors, 404s, shed ones).
+  return function dispatchObserved(req, res) {
+    const start = performance.now();
+    const match = router.find(req.method as never, req.url!) as Match | null;
+    const route = match === null ? 'unmatched' : match.store.name;
+    res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start) / 1000));
+    serve(req, res, match);
   };
 }
 
