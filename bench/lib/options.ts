@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 
-export const SERVERS = ['raw-http', 'fastify', 'loopwise'] as const;
+// loopwise-noguard: loopwise with its loop guard off, to measure what the guard costs.
+export const SERVERS = ['raw-http', 'fastify', 'loopwise', 'loopwise-noguard'] as const;
 export type ServerName = (typeof SERVERS)[number];
 
 export interface Route {
@@ -45,7 +46,7 @@ const HELP = `Usage: npm run bench -- [options]
   --warmup S            unmeasured warm-up seconds per run (default 1)
   --connections N       concurrent connections wrk keeps open (default 50)
   --quick               1 round of 2 s (explicit --rounds/--duration still win)
-  --servers a,b         subset of ${SERVERS.join(',')}
+  --servers a,b         of ${SERVERS.join(',')} (default: the first three)
   --routes a,b          subset of json,users,echo
   --no-response-schemas fastify and loopwise without response schemas (JSON.stringify)
   --server-cpu N        core the server is pinned to (default 0)
@@ -86,7 +87,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     duration: positive('duration', values.duration, quick ? 2 : 5),
     warmup: nonNegative('warmup', values.warmup, 1),
     connections: positive('connections', values.connections, 50),
-    servers: pick('servers', values.servers, [...SERVERS], (name) => SERVERS.find((s) => s === name)),
+    servers: pick('servers', values.servers, ['raw-http', 'fastify', 'loopwise'], (name) => SERVERS.find((s) => s === name)),
     routes: pick('routes', values.routes, [...ROUTES], (name) => ROUTES.find((r) => r.path.split('/')[1] === name)),
     responseSchemas: !values['no-response-schemas'],
     serverCpu: nonNegative('server-cpu', values['server-cpu'], 0),

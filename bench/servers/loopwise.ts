@@ -7,7 +7,8 @@ const Message = t.Object({ message: t.String() });
 const User = t.Object({ id: t.Integer() });
 const Person = t.Object({ name: t.String(), age: t.Integer() });
 
-const app = new App({ logger: false });
+// The loop guard is on by default, as users get it; loopwise-noguard.ts turns it off to measure it.
+const app = new App({ logger: false, guard: { enabled: process.env.BENCH_GUARD !== '0' } });
 
 app.get('/json', withResponseSchemas ? { response: { 200: Message } } : {}, async () => ({ message: 'hello' }));
 
