@@ -66,3 +66,21 @@ test('a route that blocks after an await: the first stall turns on async tracing
   assert.equal(warning.where, 'after an await');
   assert.ok(warning.blockedMs >= DELAY - 5 && warning.blockedMs < DELAY + 100, `blockedMs ${warning.blockedMs}`);
 });
+
+test('in development the warning also says where: the file and line of the blocking call, taken while it blocked', async () => {
+  const dev = await startLogServer(guardApp, { NODE_ENV: 'development' });
+  try {
+    // The watchdog thread starts with listen(); give it a moment to be watching.
+    await sleep(300);
+    const res = await fetch(`${dev.base}/block?ms=${DELAY}`);
+    assert.equal(res.status, 200);
+    const warning = await dev.waitFor((line) => line.route === 'GET /block' && line.blockedMs !== undefined, 3_000);
+    assert.ok(warning !== null, 'no stall warning for GET /block');
+    // guard-app.ts line 7 is the Atomics.wait inside blockingWait().
+    assert.match(warning.at, /test\/guard\/fixtures\/guard-app\.ts:7 \(blockingWait\)$/);
+    assert.ok(warning.msg.includes(`at ${warning.at}`), warning.msg);
+    assert.equal(stallWarnings(dev, 'GET /block').length, 1);
+  } finally {
+    await dev.stop();
+  }
+});
