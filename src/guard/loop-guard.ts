@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { LoopwiseError } from '../errors.js';
@@ -138,7 +139,7 @@ export class LoopGuard {
 
   private onStack(stall: CapturedStall): void {
     const at = stall.userFrame ?? stall.frames[0];
-    const line = at === undefined ? undefined : `${at.file}:${at.line}${at.functionName ? ` (${at.functionName})` : ''}`;
+    const line = at === undefined ? undefined : `${shortPath(at.file)}:${at.line}${at.functionName ? ` (${at.functionName})` : ''}`;
     if (this.pending !== null) {
       const { route, ms, where, timer } = this.pending;
       clearTimeout(timer);
@@ -190,6 +191,12 @@ export class LoopGuard {
     }
     this.attributed = 0;
   }
+}
+
+/** Paths under the working directory are shown relative to it, as editors and terminals link them. */
+function shortPath(file: string): string {
+  const inside = relative(process.cwd(), file);
+  return isAbsolute(file) && !inside.startsWith('..') ? inside : file;
 }
 
 function positive(value: number, name: string): number {
