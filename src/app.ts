@@ -163,7 +163,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       }
       seen.set(key, `${route.method} ${route.path}`);
       const handler = compileRoute(route, runtime, this.runnerFor(route, pool));
-      table.push({ method: route.method, path: route.path, handler, alwaysServe: alwaysServe.has(route) });
+      table.push({ method: route.method, path: route.path, name: `${route.method} ${route.path}`, handler, alwaysServe: alwaysServe.has(route) });
     }
     // HEAD is answered for every GET route that has no HEAD of its own: same handler, no body.
     for (const route of table) {

@@ -12,6 +12,8 @@ export interface CompiledTable {
   method: HttpMethod;
   path: string;
   handler: CompiledRoute;
+  /** The route as registered ("GET /items/:id"); a GET's automatic HEAD keeps the GET's name. */
+  name: string;
   /** Answered even while the server sheds load (health, readiness, metrics). */
   alwaysServe?: boolean;
 }
@@ -56,7 +58,7 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
 
   const methods = new Set<string>();
   for (const route of routes) {
-    const store: RouteStore = { alwaysServe: route.alwaysServe === true, name: `${route.method === 'HEAD' ? 'GET' : route.method} ${route.path}` };
+    const store: RouteStore = { alwaysServe: route.alwaysServe === true, name: route.name };
     router.on(route.method, route.path, route.handler as never, store);
     methods.add(route.method);
   }
