@@ -74,6 +74,8 @@ export class LoopGuard {
   private readonly tracer: AsyncSliceTracer;
   /** Stalls named in the current window, so the window's own reading of the same stall stays quiet. */
   private attributed = 0;
+  /** When (performance.now()) the last stall named by a handler's timing ended. */
+  private lastNamedEnd = 0;
   private running = false;
   private windows = 0;
   private watchdog: Promise<StallWatchdog | null> | null = null;
@@ -84,7 +86,12 @@ export class LoopGuard {
     this.settings = settings;
     this.log = log;
     this.monitor = new LoopMonitor({ sampleInterval: settings.sampleInterval, onSample: (sample) => this.onSample(sample) });
-    this.tracer = new AsyncSliceTracer(settings.blockThreshold, (route, ms) => this.blocked(route, ms, 'after an await'));
+    this.tracer = new AsyncSliceTracer(settings.blockThreshold, (route, ms) => {
+      // The traced callback that ran a handler also holds its first slice, already named: a slice
+      // that began before the last named stall ended is that same stall.
+      if (performance.now() - ms < this.lastNamedEnd) return;
+      this.blocked(route, ms, 'after an await');
+    });
   }
 
   get loop(): LoopSample {
@@ -126,6 +133,7 @@ export class LoopGuard {
 
   blocked(route: string, ms: number, where: string): void {
     this.attributed++;
+    this.lastNamedEnd = performance.now();
     this.events.blocked?.(route, ms);
     if (this.watchdog === null) {
       this.warn(route, ms, where, undefined);
