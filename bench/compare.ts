@@ -1,4 +1,4 @@
-// Side-by-side throughput of loopwise, Fastify and bare node:http on the same three routes.
+// Side-by-side throughput of loopwise, Fastify, Hono, Express and bare node:http on the same three routes.
 // Each run: start one server pinned to one core, check its answers, warm it up, load it with wrk
 // pinned to the other core, stop it. Runs interleave and rotate so machine drift hits all alike.
 // Usage and how to read the output: bench/README.md.
@@ -47,8 +47,8 @@ const orchestratorPinned = canPin && pinSelf(options.loadCpu);
 const echoScript = join(benchDir, 'echo.lua');
 const echoBody = echoBodyOf(echoScript);
 const schemaNote = options.responseSchemas
-  ? 'fastify and loopwise both declare 200 response schemas on all three routes (fast-json-stringify); raw-http uses JSON.stringify'
-  : 'no response schemas: fastify, loopwise and raw-http all serialize with JSON.stringify';
+  ? 'fastify and loopwise both declare 200 response schemas on all three routes (fast-json-stringify); raw-http, hono and express use JSON.stringify'
+  : 'no response schemas: fastify, loopwise, raw-http, hono and express all serialize with JSON.stringify';
 const pinning = canPin
   ? `server on core ${options.serverCpu} (taskset -c ${options.serverCpu}), wrk${orchestratorPinned ? ' and this script' : ''} on core ${options.loadCpu}`
   : 'OFF (needs taskset and 2+ cores): server and wrk share cores, absolute numbers are lower';

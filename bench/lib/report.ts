@@ -51,8 +51,11 @@ export interface RouteSummary {
   /** loopwise's median req/s over the others'; null when one of the two was not run. */
   loopwiseVsRaw: number | null;
   loopwiseVsFastify: number | null;
+  /** Against the anchors users would pick instead; no target, shown for comparison only. */
+  loopwiseVsHono: number | null;
+  loopwiseVsExpress: number | null;
   /** The same ratios within each round (servers run back to back there), to show how much they move. */
-  roundRatios: { vsRaw: number[]; vsFastify: number[] };
+  roundRatios: { vsRaw: number[]; vsFastify: number[]; vsHono: number[]; vsExpress: number[] };
 }
 
 export interface Target {
@@ -102,7 +105,9 @@ export function summarize(results: RunResult[], routes: Route[], servers: Server
       servers: rows,
       loopwiseVsRaw: ratio('raw-http'),
       loopwiseVsFastify: ratio('fastify'),
-      roundRatios: { vsRaw: perRound('raw-http'), vsFastify: perRound('fastify') },
+      loopwiseVsHono: ratio('hono'),
+      loopwiseVsExpress: ratio('express'),
+      roundRatios: { vsRaw: perRound('raw-http'), vsFastify: perRound('fastify'), vsHono: perRound('hono'), vsExpress: perRound('express') },
     };
   });
 }
@@ -159,6 +164,14 @@ export function formatRoute(summary: RouteSummary): string {
     `  loopwise/raw-http ${times(summary.loopwiseVsRaw)}${spread(summary.roundRatios.vsRaw)}` +
       `   loopwise/fastify ${times(summary.loopwiseVsFastify)}${spread(summary.roundRatios.vsFastify)}`,
   );
+  // The anchors get their own line, and only when at least one of them ran.
+  const ran = (server: ServerName): boolean => summary.servers.some((s) => s.server === server);
+  if (ran('hono') || ran('express')) {
+    lines.push(
+      `  loopwise/hono ${times(summary.loopwiseVsHono)}${spread(summary.roundRatios.vsHono)}` +
+        `   loopwise/express ${times(summary.loopwiseVsExpress)}${spread(summary.roundRatios.vsExpress)}`,
+    );
+  }
   return [summary.route, ...lines].join('\n');
 }
 

@@ -7,7 +7,15 @@ import { App } from '../../src/index.js';
 /** 2 s as in the lesson; tests shorten it. */
 const delayMs = Number(process.env.SEED_DELAY_MS ?? 2000);
 
-export const app = new App({ title: 'Seed: async vs sync', version: '1.0.0' });
+// metrics: the demo reads the loop guard's figures (loop delay, time blocked per route) from /metrics.
+// maxLoopDelay 0: no load shedding here, so the lesson shows the stall itself; a real server would
+// keep the default and answer what piles up behind a stall with a quick 503 (docs/loop-guard.md).
+export const app = new App({
+  title: 'Seed: async vs sync',
+  version: '1.0.0',
+  metrics: { defaultMetrics: false },
+  guard: { maxLoopDelay: 0 },
+});
 
 /** Stands in for any synchronous call (a sync driver, hashing, `time.sleep`): it holds the thread. */
 function blockingWait(ms: number): void {

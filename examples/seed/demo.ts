@@ -1,105 +1,156 @@
-// The seed's missing "Performance Evidence": serves the seed app in its own process, sends
-// concurrent requests to /async, /sync (offloaded) and /blocking (inline), and meanwhile keeps
-// calling the cheap /json to measure how long the server makes everyone else wait.
+// The seed's missing "Performance Evidence" (`npm run demo`): serves the seed app in its own
+// process, loads /async, /sync (offloaded) and /blocking (inline) in turn, each with the light
+// /json loaded beside it, and prints what the clients saw and what the server's loop guard
+// measured. Writes the same as a self-contained HTML report.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { cpus, availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { renderHtml } from '../../src/evidence/html-report.js';
+import { runLoad, type LoadResult } from '../../src/evidence/run-load.js';
+import { VERDICT_TEXT } from '../../src/evidence/table.js';
+import type { EvidenceReport, RoutePattern, RunResult } from '../../src/evidence/types.js';
 
-const CONCURRENT = Number(process.env.SEED_CONCURRENT ?? 3);
 const delayMs = Number(process.env.SEED_DELAY_MS ?? 2000);
-
-interface Row {
-  route: string;
-  wall: number;
-  slowest: number;
-  /** The slowest /json answer while the route's requests were in flight. */
-  worstProbe: number;
-  probes: number;
-  /** /json calls the loop guard answered 503 (load shedding) because the loop had stalled. */
-  shed: number;
-}
+const duration = Number(process.env.SEED_DURATION ?? 8);
+const concurrent = Number(process.env.SEED_CONCURRENT ?? 3);
+const reportFile = process.env.SEED_REPORT ?? 'seed-report.html';
+const ROUTES: { path: string; pattern: RoutePattern }[] = [
+  { path: '/async', pattern: 'async' },
+  { path: '/sync', pattern: 'offloaded' },
+  { path: '/blocking', pattern: 'blocking-inline' },
+];
 
 const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./serve.ts', import.meta.url))], {
-  env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', SEED_DELAY_MS: String(delayMs) },
+  env: { ...process.env, PORT: '0', LOG_LEVEL: 'error', SEED_DELAY_MS: String(delayMs) },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
+// Whatever ends this process, the server goes with it.
+process.once('exit', () => server.kill('SIGKILL'));
+
+interface Row {
+  route: RunResult;
+  beside: RunResult;
+}
+
+const started = performance.now();
+/** The server's loop delay over the whole demo, for the report's chart. */
+const loopDelay: EvidenceReport['loopDelay'] = [];
 
 try {
   const base = await readyUrl();
-  // Start the worker threads /sync will use, as a server that has been up a while would have them.
-  await Promise.all(Array.from({ length: CONCURRENT }, () => timed(`${base}/sync?warm`)));
-  const rows = [];
-  for (const route of ['/async', '/sync', '/blocking']) rows.push(await measure(base, route));
+  console.log(`\nSeed evidence: ${concurrent} clients per route for ${duration} s, each request waiting ${delayMs} ms, with /json loaded beside it\n`);
+  // Start the worker threads /sync uses, as a server that has been up a while would have them.
+  await runLoad({ url: `${base}/sync`, route: 'GET /sync', pattern: 'offloaded' }, { concurrency: concurrent, amount: concurrent });
+  const rows: Row[] = [];
+  for (const { path, pattern } of ROUTES) {
+    process.stderr.write(`loading GET ${path} …\n`);
+    rows.push(await measure(base, path, pattern));
+  }
   print(rows);
+  const report: EvidenceReport = {
+    startedAt: new Date().toISOString(),
+    machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), platform: `${process.platform} ${process.arch}` },
+    target: 'examples/seed/app.ts',
+    runs: rows.flatMap((row) => [row.route, row.beside]),
+    loopDelay,
+  };
+  writeFileSync(reportFile, renderHtml(report));
+  console.log(`HTML report with charts: ${reportFile}\n`);
 } finally {
   server.kill('SIGTERM');
-  await once(server, 'exit');
+  if (server.exitCode === null) await once(server, 'exit');
 }
 
 async function readyUrl(): Promise<string> {
-  const lines = createInterface({ input: server.stdout! });
-  const timeout = setTimeout(() => server.kill(), 20_000);
-  for await (const line of lines) {
+  const kill = setTimeout(() => server.kill(), 20_000);
+  for await (const line of createInterface({ input: server.stdout! })) {
     if (line.startsWith('ready ')) {
-      clearTimeout(timeout);
+      clearTimeout(kill);
+      server.stdout!.resume();
       return line.slice('ready '.length);
     }
   }
   throw new Error('the seed server exited before it was ready');
 }
 
-async function timed(url: string, allowShed = false): Promise<number> {
-  const start = performance.now();
-  const res = await fetch(url);
-  await res.text();
-  if (!res.ok && !(allowShed && res.status === 503)) throw new Error(`${url} answered ${res.status}`);
-  return res.status === 503 ? -(performance.now() - start) : performance.now() - start;
+/** The server's loop figures, read from its /metrics (the seed app turns metrics on). */
+async function scrape(base: string): Promise<{ delayMaxMs: number; blockedMs: Map<string, number> } | null> {
+  let text: string;
+  try {
+    text = await (await fetch(`${base}/metrics`)).text();
+  } catch {
+    return null; // a keep-alive connection closed under us during a stall: the next read will do
+  }
+  const delay = /^loopwise_event_loop_delay_max_seconds (\S+)$/m.exec(text);
+  const blockedMs = new Map<string, number>();
+  for (const [, route, seconds] of text.matchAll(/^loopwise_event_loop_blocked_seconds_total\{route="([^"]+)"\} (\S+)$/gm)) {
+    blockedMs.set(route!, Number(seconds) * 1000);
+  }
+  return { delayMaxMs: delay === null ? 0 : Number(delay[1]) * 1000, blockedMs };
 }
 
-/** N concurrent calls to the route; /json, called one after another until they finish, shows whether the loop is free. */
-async function measure(base: string, route: string): Promise<Row> {
-  const start = performance.now();
-  let inFlight = true;
-  const calls = Promise.all(Array.from({ length: CONCURRENT }, () => timed(base + route))).finally(() => (inFlight = false));
-  await new Promise((resolve) => setTimeout(resolve, 20)); // let the route's requests reach the server first
-  const probes: number[] = []; // negative: answered 503 by the loop guard after that long
-  while (inFlight && probes.length < 10_000) probes.push(await timed(`${base}/json`, true));
-  const durations = await calls;
-  const waits = probes.map(Math.abs);
-  return {
-    route,
-    wall: performance.now() - start,
-    slowest: Math.max(...durations),
-    worstProbe: Math.max(0, ...waits),
-    probes: probes.length,
-    shed: probes.filter((ms) => ms < 0).length,
-  };
+/** The route and /json loaded together; the server's loop delay read every 250 ms meanwhile. */
+async function measure(base: string, path: string, pattern: RoutePattern): Promise<Row> {
+  const route = `GET ${path}`;
+  const before = (await scrape(base))?.blockedMs.get(route) ?? 0;
+  let loading = true;
+  let maxDelay = 0;
+  const sampler = (async () => {
+    while (loading) {
+      const reading = await scrape(base);
+      if (reading === null) continue;
+      const { delayMaxMs } = reading;
+      maxDelay = Math.max(maxDelay, delayMaxMs);
+      loopDelay.push({ t: Math.round((performance.now() - started) / 10) / 100, delayMaxMs: Math.round(delayMaxMs * 10) / 10 });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  const [main, beside] = await Promise.all([
+    runLoad({ url: base + path, route, pattern }, { concurrency: concurrent, duration, timeout: 30 }),
+    runLoad({ url: `${base}/json`, route: `GET /json (beside ${route})`, pattern: 'async' }, { concurrency: 2, duration, timeout: 30 }),
+  ]).finally(() => (loading = false));
+  await sampler;
+  await new Promise((resolve) => setTimeout(resolve, 600)); // the guard's window holding the run's end
+  const after = (await scrape(base)) ?? (await scrape(base));
+  if (after === null) throw new Error('the seed server stopped answering /metrics');
+  maxDelay = Math.max(maxDelay, after.delayMaxMs);
+  const blockedMs = Math.round((after.blockedMs.get(route) ?? 0) - before);
+  const verdict = blockedMs > 0 ? 'blocking' : 'ok';
+  return { route: withLoop(main, maxDelay, blockedMs, verdict), beside: withLoop(beside, maxDelay, 0, 'ok') };
+}
+
+function withLoop(load: LoadResult, loopDelayMaxMs: number, blockedMs: number, verdict: RunResult['verdict']): RunResult {
+  return { ...load, loopDelayMaxMs: Math.round(loopDelayMaxMs), blockedMs, verdict };
+}
+
+function rate(perSecond: number): string {
+  return perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond).toLocaleString('en-US');
 }
 
 function print(rows: Row[]): void {
-  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`\nSeed evidence: ${CONCURRENT} concurrent requests per route, each waiting ${delayMs} ms\n`);
-  const header = ['route', 'all done after', 'slowest request', '/json meanwhile (worst)', 'verdict'];
-  const table = rows.map((row) => {
-    const blocked = row.worstProbe > delayMs / 2;
-    return [
-      `GET ${row.route}`,
-      seconds(row.wall),
-      seconds(row.slowest),
-      `${row.worstProbe.toFixed(0)} ms (${row.probes} calls${row.shed > 0 ? `, ${row.shed} shed: 503` : ''})`,
-      blocked ? '[X] Bad: the event loop was blocked' : '[OK] Good: the loop stayed free',
-    ];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of table) console.log(line(row));
+  const header = ['route', 'pattern', 'req/s', 'p50 / p99', 'errors', '/json beside it: req/s', 'p99', 'max loop delay', 'blocked', 'verdict'];
+  const cells = rows.map(({ route, beside }) => [
+    route.route,
+    route.pattern,
+    rate(route.requestsPerSecond),
+    `${route.latencyMs.p50.toFixed(0)} / ${route.latencyMs.p99.toFixed(0)} ms`,
+    String(route.errors + route.timeouts + beside.errors + beside.timeouts),
+    rate(beside.requestsPerSecond),
+    `${beside.latencyMs.p99.toFixed(1)} ms`,
+    `${route.loopDelayMaxMs} ms`,
+    `${route.blockedMs} ms`,
+    VERDICT_TEXT[route.verdict],
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log([line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n'));
   console.log(
-    `\n/async:    the waits overlap on the event loop, so ${CONCURRENT} requests finish in about one wait.` +
-      `\n/sync:     the same blocking wait, marked offload: true: each runs on a worker thread, the loop stays free.` +
-      `\n/blocking: the blocking wait inline: it holds the only thread, so requests (and /json) queue behind it;` +
-      `\n           the server's loop guard names the route in its log, and sheds what arrived during the stall (503).\n`,
+    `\n/async:    the waits overlap on the event loop: ${concurrent} clients get about ${concurrent} answers per wait, and /json is untouched.` +
+      `\n/sync:     the same blocking wait, offload: true: it holds a worker thread, never the loop, so /json is untouched too.` +
+      `\n/blocking: the wait inline holds the only thread: one answer per wait, /json stalls behind it, and the server's` +
+      `\n           loop guard names the route and the time it blocked (its log says so too, with what to do).\n`,
   );
 }

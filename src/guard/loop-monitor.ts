@@ -37,6 +37,9 @@ export class LoopMonitor {
 
   start(): void {
     if (this.timer !== null) return;
+    // A monitor started again (close, then listen) must not read the time it was stopped as delay.
+    this.histogram.reset();
+    this.last = EMPTY;
     this.histogram.enable();
     this.elu = performance.eventLoopUtilization();
     this.lastSampleAt = performance.now();

@@ -1,0 +1,84 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { benchApp } from '../evidence/bench-app.js';
+import { renderHtml } from '../evidence/html-report.js';
+import { formatTable } from '../evidence/table.js';
+import { loadApp } from './load-app.js';
+
+export const BENCH_HELP = `Usage: loopwise bench <app module> [options]
+
+Loads the app's routes with concurrent clients and prints, per route: its pattern (async,
+offloaded, blocking-inline), req/s, p50/p95/p99 latency, errors, the event-loop delay and the
+time the route blocked the loop during the run, and a verdict.
+
+  --route 'GET /x'        a route to load (repeat); a concrete path for routes with parameters.
+                          Default: every GET route without path parameters
+  --concurrency 10,100    concurrency levels, each a run per route (default 10)
+  --duration S            seconds per run (default 5)
+  --amount N              requests per run instead of a duration
+  --body 'POST /x=file'   the JSON body file for a route (repeat)
+  --json                  print the results as JSON instead of tables
+  --html report.html      also write a self-contained HTML report with charts
+  --help                  this text`;
+
+/** `loopwise bench …`: returns the process exit code. */
+export async function benchCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      route: { type: 'string', multiple: true },
+      concurrency: { type: 'string', default: '10' },
+      duration: { type: 'string', default: '5' },
+      amount: { type: 'string' },
+      body: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+      html: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help || positionals.length !== 1) {
+    (values.help ? console.log : console.error)(BENCH_HELP);
+    return values.help ? 0 : 2;
+  }
+  const concurrency = values.concurrency.split(',').map(Number);
+  if (concurrency.some((c) => !Number.isInteger(c) || c < 1)) return usage(`--concurrency takes whole numbers ≥ 1, not ${values.concurrency}`);
+  const duration = Number(values.duration);
+  if (!(duration > 0)) return usage(`--duration takes seconds > 0, not ${values.duration}`);
+  const amount = values.amount === undefined ? undefined : Number(values.amount);
+  if (amount !== undefined && !(Number.isInteger(amount) && amount > 0)) return usage(`--amount takes a whole number > 0, not ${values.amount}`);
+  const bodies: Record<string, string> = {};
+  for (const spec of values.body ?? []) {
+    const at = spec.lastIndexOf('=');
+    if (at < 1) return usage(`--body takes 'METHOD /path=file', not ${spec}`);
+    bodies[spec.slice(0, at)] = readFileSync(spec.slice(at + 1), 'utf8');
+  }
+
+  const app = await loadApp(positionals[0]!);
+  // The module may have started its own server at import: the bench serves it on a port of its own.
+  if (app.server !== null) await app.close();
+  const progress = process.stderr.isTTY && !values.json;
+  const report = await benchApp(app, {
+    routes: values.route,
+    concurrency,
+    duration,
+    amount,
+    bodies,
+    target: positionals[0],
+    onProgress: progress
+      ? (p) => process.stderr.write(`\r\x1b[K${p.route}  c=${p.concurrency}  ${p.elapsedSeconds.toFixed(0)} s  ${p.requests.toLocaleString('en-US')} requests`)
+      : undefined,
+  });
+  if (progress) process.stderr.write('\r\x1b[K');
+  console.log(values.json ? JSON.stringify(report, null, 2) : formatTable(report));
+  if (values.html !== undefined) {
+    writeFileSync(values.html, renderHtml(report));
+    if (!values.json) console.log(`report: ${values.html}`);
+  }
+  return 0;
+}
+
+function usage(message: string): number {
+  console.error(`loopwise bench: ${message}\n\n${BENCH_HELP}`);
+  return 2;
+}

@@ -1,0 +1,57 @@
+// `loopwise bench <app module>` as a user runs it: a separate process, the app module loaded by
+// path, --json on stdout, --html written, a clear message for a module without an App.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import type { EvidenceReport } from '../../src/evidence/types.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../../src/cli/loopwise.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('../evidence/fixtures/bench-app.ts', import.meta.url));
+
+test('--json prints a valid report for the chosen routes, and --html writes the page; the verdict flags only the blocking route', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loopwise-cli-'));
+  try {
+    const html = join(dir, 'report.html');
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', cli, 'bench', fixture, '--route', 'GET /async', '--route', 'GET /blocking', '--duration', '1', '--concurrency', '2', '--json', '--html', html],
+      { timeout: 60_000 },
+    );
+    const report = JSON.parse(stdout) as EvidenceReport;
+    assert.equal(report.target, fixture);
+    assert.deepEqual(report.runs.map((r) => [r.route, r.concurrency, r.verdict]), [
+      ['GET /async', 2, 'ok'],
+      ['GET /blocking', 2, 'blocking'],
+    ]);
+    for (const r of report.runs) assert.ok(r.requests > 0 && r.requestsPerSecond > 0, JSON.stringify(r));
+    assert.match(readFileSync(html, 'utf8'), /GET \/blocking/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a module without an App, or bad options, fail with a clear message and exit code', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loopwise-cli-'));
+  try {
+    const empty = join(dir, 'empty.mjs');
+    writeFileSync(empty, 'export const x = 1;\n');
+    await assert.rejects(run(process.execPath, ['--import', 'tsx', cli, 'bench', empty], { timeout: 30_000 }), (error: any) => {
+      assert.equal(error.code, 1);
+      assert.match(error.stderr, /exports no App: export it/);
+      return true;
+    });
+    await assert.rejects(run(process.execPath, ['--import', 'tsx', cli, 'bench', fixture, '--concurrency', 'zero'], { timeout: 30_000 }), (error: any) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /--concurrency takes whole numbers/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
