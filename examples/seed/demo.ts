@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { renderHtml } from '../../src/evidence/html-report.js';
 import { runLoad, type LoadResult } from '../../src/evidence/run-load.js';
+import { scrapeGuard } from '../../src/evidence/scrape-metrics.js';
 import { VERDICT_TEXT } from '../../src/evidence/table.js';
 import type { EvidenceReport, RoutePattern, RunResult } from '../../src/evidence/types.js';
 
@@ -76,31 +77,15 @@ async function readyUrl(): Promise<string> {
   throw new Error('the seed server exited before it was ready');
 }
 
-/** The server's loop figures, read from its /metrics (the seed app turns metrics on). */
-async function scrape(base: string): Promise<{ delayMaxMs: number; blockedMs: Map<string, number> } | null> {
-  let text: string;
-  try {
-    text = await (await fetch(`${base}/metrics`)).text();
-  } catch {
-    return null; // a keep-alive connection closed under us during a stall: the next read will do
-  }
-  const delay = /^loopwise_event_loop_delay_max_seconds (\S+)$/m.exec(text);
-  const blockedMs = new Map<string, number>();
-  for (const [, route, seconds] of text.matchAll(/^loopwise_event_loop_blocked_seconds_total\{route="([^"]+)"\} (\S+)$/gm)) {
-    blockedMs.set(route!, Number(seconds) * 1000);
-  }
-  return { delayMaxMs: delay === null ? 0 : Number(delay[1]) * 1000, blockedMs };
-}
-
 /** The route and /json loaded together; the server's loop delay read every 250 ms meanwhile. */
 async function measure(base: string, path: string, pattern: RoutePattern): Promise<Row> {
   const route = `GET ${path}`;
-  const before = (await scrape(base))?.blockedMs.get(route) ?? 0;
+  const before = (await scrapeGuard(base))?.blockedMs.get(route) ?? 0;
   let loading = true;
   let maxDelay = 0;
   const sampler = (async () => {
     while (loading) {
-      const reading = await scrape(base);
+      const reading = await scrapeGuard(base);
       if (reading === null) continue;
       const { delayMaxMs } = reading;
       maxDelay = Math.max(maxDelay, delayMaxMs);
@@ -114,7 +99,7 @@ async function measure(base: string, path: string, pattern: RoutePattern): Promi
   ]).finally(() => (loading = false));
   await sampler;
   await new Promise((resolve) => setTimeout(resolve, 600)); // the guard's window holding the run's end
-  const after = (await scrape(base)) ?? (await scrape(base));
+  const after = (await scrapeGuard(base)) ?? (await scrapeGuard(base));
   if (after === null) throw new Error('the seed server stopped answering /metrics');
   maxDelay = Math.max(maxDelay, after.delayMaxMs);
   const blockedMs = Math.round((after.blockedMs.get(route) ?? 0) - before);

@@ -1,15 +1,20 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchApp } from '../evidence/bench-app.js';
+import { benchUrl } from '../evidence/bench-url.js';
+import type { LoadProgress } from '../evidence/run-load.js';
+import type { EvidenceReport } from '../evidence/types.js';
 import { renderHtml } from '../evidence/html-report.js';
 import { formatTable } from '../evidence/table.js';
 import { loadApp } from './load-app.js';
 
-export const BENCH_HELP = `Usage: loopwise bench <app module> [options]
+export const BENCH_HELP = `Usage: loopwise bench <app module | URL> [options]
 
 Loads the app's routes with concurrent clients and prints, per route: its pattern (async,
 offloaded, blocking-inline), req/s, p50/p95/p99 latency, errors, the event-loop delay and the
-time the route blocked the loop during the run, and a verdict.
+time the route blocked the loop during the run, and a verdict. An app module is served in this
+process; a URL is a loopwise server running elsewhere, with metrics on (its /metrics gives the
+loop figures) and --route naming what to load.
 
   --route 'GET /x'        a route to load (repeat); a concrete path for routes with parameters.
                           Default: every GET route without path parameters
@@ -54,21 +59,20 @@ export async function benchCommand(argv: string[]): Promise<number> {
     bodies[spec.slice(0, at)] = readFileSync(spec.slice(at + 1), 'utf8');
   }
 
-  const app = await loadApp(positionals[0]!);
-  // The module may have started its own server at import: the bench serves it on a port of its own.
-  if (app.server !== null) await app.close();
+  const target = positionals[0]!;
   const progress = process.stderr.isTTY && !values.json;
-  const report = await benchApp(app, {
-    routes: values.route,
-    concurrency,
-    duration,
-    amount,
-    bodies,
-    target: positionals[0],
-    onProgress: progress
-      ? (p) => process.stderr.write(`\r\x1b[K${p.route}  c=${p.concurrency}  ${p.elapsedSeconds.toFixed(0)} s  ${p.requests.toLocaleString('en-US')} requests`)
-      : undefined,
-  });
+  const onProgress = progress
+    ? (p: LoadProgress) => process.stderr.write(`\r\x1b[K${p.route}  c=${p.concurrency}  ${p.elapsedSeconds.toFixed(0)} s  ${p.requests.toLocaleString('en-US')} requests`)
+    : undefined;
+  let report: EvidenceReport;
+  if (/^https?:\/\//.test(target)) {
+    report = await benchUrl(target, { routes: values.route ?? [], concurrency, duration, amount, bodies, onProgress });
+  } else {
+    const app = await loadApp(target);
+    // The module may have started its own server at import: the bench serves it on a port of its own.
+    if (app.server !== null) await app.close();
+    report = await benchApp(app, { routes: values.route, concurrency, duration, amount, bodies, target, onProgress });
+  }
   if (progress) process.stderr.write('\r\x1b[K');
   console.log(values.json ? JSON.stringify(report, null, 2) : formatTable(report));
   if (values.html !== undefined) {

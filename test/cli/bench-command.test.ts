@@ -55,3 +55,31 @@ test('a module without an App, or bad options, fail with a clear message and exi
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a URL: a loopwise server in another process, loop figures from its /metrics; the verdict flags only the blocking route', async () => {
+  const { startLogServer } = await import('../support/log-server.js');
+  const seed = await startLogServer(fileURLToPath(new URL('../../examples/seed/serve.ts', import.meta.url)), { PORT: '0', LOG_LEVEL: 'error', SEED_DELAY_MS: '100' });
+  try {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', cli, 'bench', seed.base, '--route', 'GET /async', '--route', 'GET /blocking', '--duration', '1', '--concurrency', '2', '--json'],
+      { timeout: 60_000 },
+    );
+    const report = JSON.parse(stdout) as EvidenceReport;
+    assert.deepEqual(report.runs.map((r) => [r.route, r.verdict]), [
+      ['GET /async', 'ok'],
+      ['GET /blocking', 'blocking'],
+    ]);
+    const blocking = report.runs[1]!;
+    // Out of process, the client is not stalled with the server: one 100 ms wait at a time, seen as such.
+    assert.ok(blocking.blockedMs! >= 500 && blocking.latencyMs.p50 >= 100, JSON.stringify(blocking));
+    assert.equal(report.runs[0]!.blockedMs, 0);
+  } finally {
+    await seed.stop();
+  }
+  await assert.rejects(run(process.execPath, ['--import', 'tsx', cli, 'bench', 'http://127.0.0.1:9', '--route', 'GET /'], { timeout: 30_000 }), (error: any) => {
+    assert.equal(error.code, 1);
+    assert.match(error.stderr, /does not show loopwise's loop guard/);
+    return true;
+  });
+});
