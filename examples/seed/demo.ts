@@ -124,7 +124,7 @@ function print(rows: Row[]): void {
     `${route.latencyMs.p50.toFixed(0)} / ${route.latencyMs.p99.toFixed(0)} ms`,
     String(route.errors + route.timeouts + beside.errors + beside.timeouts),
     rate(beside.requestsPerSecond),
-    `${beside.latencyMs.p99.toFixed(1)} ms`,
+    beside.requests === 0 ? 'none answered' : `${beside.latencyMs.p99.toFixed(1)} ms`,
     `${route.loopDelayMaxMs} ms`,
     `${route.blockedMs} ms`,
     VERDICT_TEXT[route.verdict],
