@@ -8,5 +8,7 @@ export { Reply, type CookieOptions } from './pipeline/reply.js';
 export type { Context, Handler, HttpMethod, PathParams, RequestSnapshot, RouteOptions } from './route.js';
 export { task, type Task, type TaskOptions } from './offload/task.js';
 export type { OffloadOptions } from './offload/pool.js';
+export type { LoopGuardOptions } from './guard/loop-guard.js';
+export type { AppMetricsOptions } from './metrics/app-metrics.js';
 export type { ValidationIssue, RequestPart } from './schema/validation-issue.js';
 export type { InjectOptions, InjectResponse } from './testing/inject.js';
