@@ -4,12 +4,16 @@ import type { Logger } from 'pino';
 import { HTTPException, LoopwiseError } from './errors.js';
 import { LoopGuard, guardSettings, type LoopGuardOptions } from './guard/loop-guard.js';
 import { AppMetrics, type AppMetricsOptions } from './metrics/app-metrics.js';
-import { text } from './responses.js';
+import { HttpResponse, text } from './responses.js';
 import { createLogger, type LoggerSetting } from './logger.js';
 import { OffloadPool, poolSettings, workerSetup, type OffloadOptions, type PoolSettings } from './offload/pool.js';
 import { callerModuleUrl, toFileUrl } from './offload/module-url.js';
 import { offloadRegistry, registerApp } from './offload/registry.js';
 import { compileOffloadRunner } from './offload/run-offloaded.js';
+import { buildOpenApiDocument } from './openapi/document.js';
+import { docsPageRoutes } from './openapi/docs-pages.js';
+import { openApiSettings, type OpenApiOptions, type OpenApiSettings } from './openapi/openapi-options.js';
+import type { OpenApiDocument } from './openapi/types.js';
 import { compileRoute } from './pipeline/compile-route.js';
 import { compileRunner, type Runner } from './pipeline/run-handler.js';
 import { createDispatcher, type CompiledTable } from './pipeline/dispatch.js';
@@ -59,6 +63,11 @@ export interface AppOptions {
    * metrics. `true` or prom-client options (`prefix`, `defaultMetrics`). Default false.
    */
   metrics?: boolean | AppMetricsOptions;
+  /**
+   * The OpenAPI 3.1 document at `/openapi.json`, Swagger UI at `/docs` and ReDoc at `/redoc`, all
+   * served from installed packages (no CDN). Paths, servers, tag descriptions; `false` turns all off.
+   */
+  openapi?: OpenApiOptions | false;
 }
 
 export interface ListenOptions {
@@ -104,6 +113,8 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   private readonly health: boolean;
   /** The app's Prometheus registry and series, when `metrics` is on. */
   readonly metrics: AppMetrics | null;
+  private readonly openApi: OpenApiSettings;
+  private document: OpenApiDocument | null = null;
 
   constructor(options: AppOptions & { offload?: Offload } = {}) {
     super({ offload: options.offload, timeout: options.timeout });
@@ -120,6 +131,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     this.guard = new LoopGuard(guardSettings(options.guard), this.log);
     this.health = options.health === true;
     this.metrics = options.metrics === undefined || options.metrics === false ? null : this.createMetrics(options.metrics === true ? {} : options.metrics);
+    this.openApi = openApiSettings(options.openapi);
     this.poolSettings = poolSettings(options.pool ?? {});
     this.module = options.module === undefined ? callerModuleUrl() : toFileUrl(options.module);
     if (options.module !== undefined && this.module === null) {
@@ -147,7 +159,11 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     const pool = this.offloadPool(definitions);
     const alwaysServe = new Set<RouteDefinition>();
     // Built-in routes answer even while the server sheds load: health checks and scrapes must get through.
-    const builtIn = [...(this.health ? this.healthRoutes() : []), ...(this.metrics !== null ? [this.metricsRoute(this.metrics)] : [])];
+    const builtIn = [
+      ...(this.health ? this.healthRoutes() : []),
+      ...(this.metrics !== null ? [this.metricsRoute(this.metrics)] : []),
+      ...this.openApiRoutes(definitions),
+    ];
     for (const route of builtIn) {
       definitions.push(route);
       alwaysServe.add(route);
@@ -180,6 +196,41 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     this.freeze();
     this.log.debug({ routes: definitions.map((r) => `${r.method} ${r.path}`) }, 'routes compiled');
     return this;
+  }
+
+  /**
+   * The app's OpenAPI 3.1 document (FastAPI's `app.openapi()`), built from its routes. Once the
+   * app has started it is built once and kept; change the returned object to customise what
+   * `/openapi.json` serves.
+   */
+  openapi(): OpenApiDocument {
+    return this.document ?? this.buildDocument(this.routes());
+  }
+
+  private buildDocument(routes: RouteDefinition[]): OpenApiDocument {
+    const { title, version, description } = this;
+    return buildOpenApiDocument(routes, {
+      info: { title, version, ...(description !== undefined ? { description } : {}), ...this.openApi.info },
+      servers: this.openApi.servers,
+      tags: this.openApi.tags,
+    });
+  }
+
+  /** `/openapi.json` and the docs pages; the document is built here, so a mistake in it stops startup. */
+  private openApiRoutes(definitions: RouteDefinition[]): RouteDefinition[] {
+    const { path, docs, redoc, swaggerUi } = this.openApi;
+    if (path === false) return [];
+    this.document = this.buildDocument(definitions);
+    // Serialized on first request, after users had their chance to change the object.
+    let body: string | null = null;
+    const serve = () => {
+      body ??= JSON.stringify(this.document);
+      return new HttpResponse(body, { headers: { 'content-type': 'application/json; charset=utf-8' } });
+    };
+    return [
+      { method: 'GET', path, options: { hidden: true }, handler: serve },
+      ...docsPageRoutes({ title: this.title, openapiUrl: path, docs, redoc, swaggerUi }),
+    ];
   }
 
   /** The pool for offloaded routes, created once; none in a worker thread, where every route runs inline. */

@@ -44,7 +44,9 @@ export type LoopwiseErrorCode =
   | 'LW_ERR_ALREADY_LISTENING'
   | 'LW_ERR_INVALID_OPTION'
   | 'LW_ERR_OFFLOAD_MODULE'
-  | 'LW_ERR_OFFLOAD_RESULT';
+  | 'LW_ERR_OFFLOAD_RESULT'
+  | 'LW_ERR_OPENAPI'
+  | 'LW_ERR_DOCS_ASSET';
 
 export class LoopwiseError extends Error {
   readonly code: LoopwiseErrorCode;

@@ -3,6 +3,9 @@ import type { OptionalKind, Static, TSchema } from '@sinclair/typebox';
 import type { HttpResponse } from './responses.js';
 import type { Reply } from './pipeline/reply.js';
 
+/** The body encodings loopwise decodes. */
+export type BodyMediaType = 'application/json' | 'application/x-www-form-urlencoded' | 'text/plain';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
 /** What a route declares once: its request parts, its responses, and its documentation. */
@@ -20,11 +23,24 @@ export interface RouteOptions {
   status?: number;
   /** Bytes a body may have before the request is answered 413; the App's `bodyLimit` otherwise. */
   bodyLimit?: number;
+  /** Group the operation under these names in the docs. */
   tags?: string[];
+  /** One line for the docs; by default made from the handler's name ("listItems" → "List Items") or its method and path. */
   summary?: string;
+  /** Markdown, shown under the summary in the docs. */
   description?: string;
+  /** Unique across the app; by default made from method and path ("GET /items/:id" → "getItemsById"). */
   operationId?: string;
   deprecated?: boolean;
+  /** Leave the route out of the OpenAPI document and the docs pages (FastAPI's `include_in_schema=False`). */
+  hidden?: boolean;
+  /**
+   * The body's content types: any other gets 415, and each is documented. Without it, JSON, form
+   * and plain-text bodies are all read, and JSON is the one documented.
+   */
+  consumes?: BodyMediaType[];
+  /** Fields merged as given into the route's OpenAPI operation (FastAPI's `openapi_extra`), e.g. `x-` extensions. */
+  openapi?: Record<string, unknown>;
   /**
    * Run the handler on a worker thread (the App's offload pool), so blocking code never stalls
    * the event loop. The main thread still parses and validates; see docs/offload.md.

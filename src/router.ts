@@ -10,6 +10,8 @@ export interface RouterOptions {
   offload?: boolean;
   /** Default `timeout` in ms for every route that does not set its own. */
   timeout?: number;
+  /** Leave every route out of the OpenAPI document and docs pages (a route's own `hidden` wins). */
+  hidden?: boolean;
 }
 
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -23,6 +25,7 @@ export class Router<Offload extends boolean = false> {
   readonly tags: readonly string[];
   readonly offload: boolean | undefined;
   readonly timeout: number | undefined;
+  readonly hidden: boolean | undefined;
   private readonly own: RouteDefinition[] = [];
   private readonly included: { router: Router<boolean>; options: RouterOptions }[] = [];
   /** Set when an app compiled these routes: later additions would be silently lost, so they throw. */
@@ -43,6 +46,7 @@ export class Router<Offload extends boolean = false> {
     this.offload = options.offload;
     if (options.timeout !== undefined) assertTimeout(options.timeout, 'the timeout option');
     this.timeout = options.timeout;
+    this.hidden = options.hidden;
   }
 
   /** One handler for several methods: `route(['GET', 'POST'], '/path', options, handler)`. */
@@ -121,14 +125,14 @@ export class Router<Offload extends boolean = false> {
   }
 }
 
-/** A route's own `offload` and `timeout` win over its router's (and the nearest router's over outer ones). */
-function withDefaults(route: RouteDefinition, defaults: Pick<RouterOptions, 'offload' | 'timeout'>): RouteDefinition {
-  const offload = route.options.offload === undefined && defaults.offload !== undefined;
-  const timeout = route.options.timeout === undefined && defaults.timeout !== undefined;
-  if (!offload && !timeout) return route;
-  const options = { ...route.options };
-  if (offload) options.offload = defaults.offload;
-  if (timeout) options.timeout = defaults.timeout;
+const INHERITED = ['offload', 'timeout', 'hidden'] as const;
+
+/** A route's own `offload`, `timeout` and `hidden` win over its router's (and the nearest router's over outer ones). */
+function withDefaults(route: RouteDefinition, defaults: Pick<RouterOptions, (typeof INHERITED)[number]>): RouteDefinition {
+  const missing = INHERITED.filter((key) => route.options[key] === undefined && defaults[key] !== undefined);
+  if (missing.length === 0) return route;
+  const options: Record<string, unknown> = { ...route.options };
+  for (const key of missing) options[key] = defaults[key];
   return { ...route, options };
 }
 

@@ -43,7 +43,7 @@ app.get(
   },
 );
 
-app.delete('/items/:id', { params: t.Object({ id: t.Integer() }) }, async ({ params }) => {
+app.delete('/items/:id', { params: t.Object({ id: t.Integer() }), status: 204, tags: ['items'] }, async ({ params }) => {
   if (!items.delete(params.id)) throw new HTTPException(404, 'Item not found');
   return noContent();
 });

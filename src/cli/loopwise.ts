@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// The `loopwise` command. For now: `loopwise bench`; `run` comes with the CLI issue.
-import { benchCommand, BENCH_HELP } from './bench-command.js';
+// The `loopwise` command: `bench` and `openapi` for now; `run` and `dev` are still to come.
+import { benchCommand } from './bench-command.js';
+import { openapiCommand } from './openapi-command.js';
 
 const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (argv: string[]) => Promise<number>> = { bench: benchCommand };
+const commands: Record<string, (argv: string[]) => Promise<number>> = { bench: benchCommand, openapi: openapiCommand };
 
 const run = command === undefined ? undefined : commands[command];
 if (run === undefined) {
-  console.error(`Usage: loopwise <command>\n\nCommands:\n  bench   load an app's routes and print the evidence\n\n${BENCH_HELP}`);
+  console.error(
+    'Usage: loopwise <command> [options]\n\nCommands:\n  bench     load an app\'s routes and print the evidence\n  openapi   write the app\'s OpenAPI document\n\n`loopwise <command> --help` tells more.',
+  );
   process.exitCode = command === undefined || command === '--help' ? 0 : 2;
 } else {
   run(rest).then(

@@ -7,7 +7,7 @@ import type { ValidationIssue } from '../schema/validation-issue.js';
 import { ServerTiming } from '../guard/server-timing.js';
 import { RequestContext, parseCookies, parseQuery } from './context.js';
 import type { ErrorResponder } from './handle-error.js';
-import { bodyKindOf, decodeBody } from './parse-body.js';
+import { bodyKindOf, bodyKindOfMediaType, decodeBody, unsupported } from './parse-body.js';
 import { readBody } from './read-body.js';
 import type { Runner } from './run-handler.js';
 
@@ -35,6 +35,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   const checks = compileChecks(route, name);
   const body = options.body === undefined ? null : compileBody(options.body, name);
   const bodyLimit = options.bodyLimit ?? runtime.bodyLimit;
+  const accepts = options.consumes === undefined ? null : new Set(options.consumes.map(bodyKindOfMediaType));
   // A constant per compiled route: with timing off, each check below is a never-taken branch.
   const timed = runtime.serverTiming;
 
@@ -63,7 +64,8 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
       const context = contextFor(req, params, rawQuery);
       let kind;
       try {
-        kind = bodyKindOf(req);
+        kind = bodyKindOf(req, options.consumes);
+        if (accepts !== null && !accepts.has(kind)) throw unsupported(req, options.consumes!);
       } catch (error) {
         errors.respond(context, res, error, name);
         return;

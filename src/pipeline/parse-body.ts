@@ -2,26 +2,48 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseJson } from 'secure-json-parse';
 import { parse as parseQueryString } from 'fast-querystring';
 import { parse as parseTolerant, type ParseError } from 'jsonc-parser';
-import { HTTPException, RequestValidationError } from '../errors.js';
+import { HTTPException, LoopwiseError, RequestValidationError } from '../errors.js';
+import type { BodyMediaType } from '../route.js';
 
 /** How the body was encoded; form and text values are strings and get coerced like query values. */
 export type BodyKind = 'json' | 'form' | 'text';
 
 const JSON_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
 
+const KINDS: Record<BodyMediaType, BodyKind> = {
+  'application/json': 'json',
+  'application/x-www-form-urlencoded': 'form',
+  'text/plain': 'text',
+};
+
 /** Picks the decoder from Content-Type. No Content-Type is read as JSON, as FastAPI does. */
-export function bodyKindOf(request: IncomingMessage): BodyKind {
-  const header = request.headers['content-type'];
-  if (header === undefined) return 'json';
-  const semicolon = header.indexOf(';');
-  const mime = (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+export function bodyKindOf(request: IncomingMessage, accepted: readonly string[] = Object.keys(KINDS)): BodyKind {
+  const mime = mediaTypeOf(request);
+  if (mime === null) return 'json';
   if (mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json'))) return 'json';
   if (mime === 'application/x-www-form-urlencoded') return 'form';
   if (mime === 'text/plain') return 'text';
-  throw new HTTPException(
-    415,
-    `Unsupported Media Type: '${mime}'. Send the body as application/json, application/x-www-form-urlencoded or text/plain.`,
-  );
+  throw unsupported(request, accepted);
+}
+
+/** The decoder for a media type a route `consumes`. */
+export function bodyKindOfMediaType(type: BodyMediaType): BodyKind {
+  const kind = KINDS[type];
+  if (kind === undefined) throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `consumes: "${type}" is not a body type loopwise reads; use ${Object.keys(KINDS).join(', ')}.`);
+  return kind;
+}
+
+/** 415, naming what the route takes instead. */
+export function unsupported(request: IncomingMessage, accepted: readonly string[]): HTTPException {
+  const list = accepted.length === 1 ? accepted[0] : `${accepted.slice(0, -1).join(', ')} or ${accepted[accepted.length - 1]}`;
+  return new HTTPException(415, `Unsupported Media Type: '${mediaTypeOf(request) ?? ''}'. Send the body as ${list}.`);
+}
+
+function mediaTypeOf(request: IncomingMessage): string | null {
+  const header = request.headers['content-type'];
+  if (header === undefined) return null;
+  const semicolon = header.indexOf(';');
+  return (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
 }
 
 /** Decodes the raw bytes; an empty body is `undefined` so a required body reports "missing". */

@@ -1,0 +1,34 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadApp } from './load-app.js';
+
+export const OPENAPI_HELP = `Usage: loopwise openapi <app module> [options]
+
+Writes the app's OpenAPI 3.1 document (the one /openapi.json serves), without serving the app,
+e.g. for a client generator or a linter.
+
+  --out FILE      write it to FILE instead of printing it
+  --compact       one line instead of indented JSON
+  --help          this text`;
+
+/** `loopwise openapi …`: returns the process exit code. */
+export async function openapiCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      compact: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help || positionals.length !== 1) {
+    (values.help ? console.log : console.error)(OPENAPI_HELP);
+    return values.help ? 0 : 2;
+  }
+  const app = await loadApp(positionals[0]!);
+  const text = `${JSON.stringify(app.openapi(), null, values.compact ? undefined : 2)}\n`;
+  if (values.out === undefined) process.stdout.write(text);
+  else writeFileSync(values.out, text);
+  return 0;
+}

@@ -1,0 +1,212 @@
+// Swagger UI and ReDoc, served from the installed npm packages: no CDN, no web fonts, nothing
+// fetched from outside the server, and no inline script, so a strict script-src CSP allows them.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { LoopwiseError, type LoopwiseErrorCode } from '../errors.js';
+import { HttpResponse, html } from '../responses.js';
+import type { RouteDefinition, RouteOptions } from '../route.js';
+
+export interface DocsPagesSettings {
+  /** The app's title, shown in <title>. */
+  title: string;
+  /** Absolute path the pages fetch the OpenAPI document from, e.g. '/openapi.json'. */
+  openapiUrl: string;
+  /** Swagger UI's path, e.g. '/docs'; false for none. */
+  docs: string | false;
+  /** ReDoc's path, e.g. '/redoc'; false for none. */
+  redoc: string | false;
+  /** Extra SwaggerUIBundle parameters merged over the defaults (FastAPI's swagger_ui_parameters). */
+  swaggerUi: Record<string, unknown>;
+}
+
+// The docs pages are not operations of the API: they stay out of the OpenAPI document.
+const HIDDEN: RouteOptions = { hidden: true };
+
+const JS = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+const HTML = 'text/html; charset=utf-8';
+const PNG = 'image/png';
+
+interface Asset {
+  body: Buffer;
+  etag: string;
+  type: string;
+}
+
+type AssetHandler = (context: { request: IncomingMessage }) => Promise<HttpResponse> | HttpResponse;
+
+/** GET routes for Swagger UI (at `docs`) and ReDoc (at `redoc`) with the files they load. */
+export function docsPageRoutes(settings: DocsPagesSettings): RouteDefinition[] {
+  const routes: RouteDefinition[] = [];
+  const get = (path: string, handler: AssetHandler | (() => HttpResponse)): void => {
+    routes.push({ method: 'GET', path, options: HIDDEN, handler });
+  };
+
+  if (settings.docs !== false) {
+    const base = withoutTrailingSlash(settings.docs);
+    const page = swaggerUiHtml(settings.title, base);
+    get(settings.docs, () => html(page));
+    get(`${base}/swagger-initializer.js`, generated(swaggerInitializer(settings, base), JS));
+    get(`${base}/swagger-ui-bundle.js`, packaged('swagger-ui-dist', 'swagger-ui-bundle.js', JS));
+    get(`${base}/swagger-ui.css`, packaged('swagger-ui-dist', 'swagger-ui.css', CSS));
+    get(`${base}/favicon-32x32.png`, packaged('swagger-ui-dist', 'favicon-32x32.png', PNG));
+    // The OAuth2 flows come back here; the page loads "oauth2-redirect.js" relative to itself.
+    get(`${base}/oauth2-redirect`, packaged('swagger-ui-dist', 'oauth2-redirect.html', HTML));
+    get(`${base}/oauth2-redirect.js`, packaged('swagger-ui-dist', 'oauth2-redirect.js', JS));
+  }
+
+  if (settings.redoc !== false) {
+    const base = withoutTrailingSlash(settings.redoc);
+    const page = redocHtml(settings.title, settings.openapiUrl, base);
+    get(settings.redoc, () => html(page));
+    get(`${base}/redoc.standalone.js`, packaged('redoc', 'bundles/redoc.standalone.js', JS, withoutRedocLogo));
+  }
+  return routes;
+}
+
+function swaggerUiHtml(title: string, base: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} - Swagger UI</title>
+<link rel="stylesheet" type="text/css" href="${escapeHtml(base)}/swagger-ui.css">
+<link rel="icon" type="image/png" href="${escapeHtml(base)}/favicon-32x32.png">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="${escapeHtml(base)}/swagger-ui-bundle.js" charset="utf-8"></script>
+<script src="${escapeHtml(base)}/swagger-initializer.js" charset="utf-8"></script>
+</body>
+</html>
+`;
+}
+
+/** The script that starts Swagger UI: a file of its own, so the page needs no inline script. */
+function swaggerInitializer(settings: DocsPagesSettings, base: string): string {
+  const defaults = {
+    url: settings.openapiUrl,
+    dom_id: '#swagger-ui',
+    layout: 'BaseLayout',
+    deepLinking: true,
+    showExtensions: true,
+    showCommonExtensions: true,
+    // A layout with the validator badge would otherwise make the browser ask validator.swagger.io.
+    validatorUrl: null,
+  };
+  // Settings are data: JSON, never code. The redirect URL must be absolute, so the browser builds it.
+  // (FastAPI also lists SwaggerUIBundle.SwaggerUIStandalonePreset, which the bundle does not define.)
+  return `'use strict';
+window.ui = SwaggerUIBundle(Object.assign(
+  ${JSON.stringify(defaults)},
+  {
+    oauth2RedirectUrl: window.location.origin + ${JSON.stringify(`${base}/oauth2-redirect`)},
+    presets: [SwaggerUIBundle.presets.apis],
+  },
+  ${JSON.stringify(settings.swaggerUi)}
+));
+`;
+}
+
+function redocHtml(title: string, openapiUrl: string, base: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} - ReDoc</title>
+</head>
+<body>
+<noscript>ReDoc needs JavaScript to show this documentation.</noscript>
+<redoc spec-url="${escapeHtml(openapiUrl)}"></redoc>
+<script src="${escapeHtml(base)}/redoc.standalone.js" charset="utf-8"></script>
+</body>
+</html>
+`;
+}
+
+// ReDoc's side menu shows Redocly's logo from cdn.redoc.ly, and no option turns it off. An image
+// that cannot load makes ReDoc drop it (its onError hides the logo); the "API docs by Redocly" link stays.
+const REDOC_LOGO = '"https://cdn.redoc.ly/redoc/logo-mini.svg"';
+function withoutRedocLogo(bundle: Buffer): Buffer {
+  const text = bundle.toString('utf8');
+  return text.includes(REDOC_LOGO) ? Buffer.from(text.replaceAll(REDOC_LOGO, '"data:,"')) : bundle;
+}
+
+/** A file made here once: hashed at startup, tiny. */
+function generated(text: string, type: string): AssetHandler {
+  const body = Buffer.from(text);
+  const asset: Asset = { body, etag: etagOf(body), type };
+  return ({ request }) => answer(asset, request);
+}
+
+// Shared by every App in the process: the bytes are the same. Only successes are kept, so a
+// package installed after a failed request is picked up by the next one.
+const loaded = new Map<string, Promise<Asset>>();
+
+/** A file of an npm package, read asynchronously on first request (a sync read of 1-2 MB would block the loop). */
+function packaged(pkg: string, file: string, type: string, patch?: (body: Buffer) => Buffer): AssetHandler {
+  const key = `${pkg}/${file}`;
+  return async ({ request }) => {
+    let loading = loaded.get(key);
+    if (loading === undefined) {
+      loading = load(pkg, file, type, patch);
+      loaded.set(key, loading);
+      loading.catch(() => loaded.delete(key));
+    }
+    return answer(await loading, request);
+  };
+}
+
+async function load(pkg: string, file: string, type: string, patch = (body: Buffer) => body): Promise<Asset> {
+  let body: Buffer;
+  try {
+    // Resolved per load, not at import: a missing package fails its request, not the app's startup.
+    const root = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+    body = await readFile(join(root, file));
+  } catch (error) {
+    throw new LoopwiseError(
+      'LW_ERR_DOCS_ASSET',
+      `the docs pages need ${file} from the npm package "${pkg}", which could not be read (${(error as Error).message}). Install it: npm install ${pkg}`,
+      { cause: error },
+    );
+  }
+  body = patch(body);
+  return { body, etag: etagOf(body), type };
+}
+
+/**
+ * `no-cache` with a strong ETag: browsers revalidate each time and get a bodiless 304 while the
+ * file is unchanged, and never keep a stale bundle after loopwise (or the package) is upgraded.
+ */
+function answer(asset: Asset, request: IncomingMessage): HttpResponse {
+  const headers = { etag: asset.etag, 'cache-control': 'no-cache' };
+  if (matches(request.headers['if-none-match'], asset.etag)) return new HttpResponse(null, { status: 304, headers });
+  return new HttpResponse(asset.body, { headers: { ...headers, 'content-type': asset.type, 'x-content-type-options': 'nosniff' } });
+}
+
+/** If-None-Match compares weakly (RFC 9110 13.1.2): a list of tags, W/ prefixes, or "*". */
+function matches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || (trimmed.startsWith('W/') ? trimmed.slice(2) : trimmed) === etag;
+  });
+}
+
+function etagOf(body: Buffer): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+}
+
+/** '/docs/' and '/docs' put their files under '/docs/'; '/' puts them at the root. */
+function withoutTrailingSlash(path: string): string {
+  return path.replace(/\/+$/, '');
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,193 @@
+import { STATUS_CODES } from 'node:http';
+import { OptionalKind, type TSchema } from '@sinclair/typebox';
+import { LoopwiseError } from '../errors.js';
+import type { RouteDefinition } from '../route.js';
+import { defaultOperationId, defaultSummary } from './operation-names.js';
+import { toPathTemplate } from './path-template.js';
+import { SchemaComponents } from './schema-components.js';
+import type {
+  InfoObject,
+  JsonSchema,
+  OpenApiDocument,
+  OperationObject,
+  ParameterObject,
+  RequestBodyObject,
+  ResponseObject,
+  ServerObject,
+  TagObject,
+} from './types.js';
+import { VALIDATION_ERROR, httpValidationError } from './validation-error-schema.js';
+
+export interface DocumentSettings {
+  info: InfoObject;
+  /** Default `[{ url: '/' }]`: the server that serves the document. */
+  servers?: ServerObject[];
+  /** Descriptions for tags, in the order the docs should show them. */
+  tags?: TagObject[];
+}
+
+const PARTS = [
+  ['params', 'path'],
+  ['query', 'query'],
+  ['headers', 'header'],
+  ['cookies', 'cookie'],
+] as const;
+
+// Statuses whose responses have no body.
+const EMPTY = new Set([204, 205, 304]);
+
+/** Builds the OpenAPI 3.1 document of a set of routes: one operation per visible route. */
+export function buildOpenApiDocument(routes: RouteDefinition[], settings: DocumentSettings): OpenApiDocument {
+  const schemas = new SchemaComponents();
+  const paths: OpenApiDocument['paths'] = {};
+  const usedTags = new Set<string>();
+  const operationIds = new Map<string, string>();
+  const visible = routes.filter((route) => route.options.hidden !== true);
+
+  // Ids chosen by users are reserved first, so a generated one never takes a name a user picked.
+  for (const route of visible) {
+    const id = route.options.operationId;
+    if (id === undefined) continue;
+    const earlier = operationIds.get(id);
+    if (earlier !== undefined) {
+      throw new LoopwiseError('LW_ERR_OPENAPI', `${earlier} and ${route.method} ${route.path} both have operationId "${id}"; operationIds must be unique.`);
+    }
+    operationIds.set(id, `${route.method} ${route.path}`);
+  }
+
+  for (const route of visible) {
+    const { template } = toPathTemplate(route.path);
+    const operation = buildOperation(route, schemas);
+    operation.operationId = route.options.operationId ?? uniqueId(defaultOperationId(route.method, route.path), operationIds, route);
+    for (const tag of operation.tags ?? []) usedTags.add(tag);
+    const item = (paths[template] ??= {});
+    item[route.method.toLowerCase() as keyof typeof item] = operation;
+  }
+
+  const document: OpenApiDocument = {
+    openapi: '3.1.0',
+    info: settings.info,
+    servers: settings.servers ?? [{ url: '/' }],
+    paths,
+  };
+  const components = schemas.components();
+  if (Object.keys(components).length > 0) document.components = { schemas: components };
+  const tags = documentTags(settings.tags ?? [], usedTags);
+  if (tags.length > 0) document.tags = tags;
+  return document;
+}
+
+function buildOperation(route: RouteDefinition, schemas: SchemaComponents): OperationObject {
+  const { options } = route;
+  const name = `${route.method} ${route.path}`;
+  // Keys in the order a reader expects them: what it is, what it takes, what it answers.
+  const ordered: Partial<OperationObject> = {
+    operationId: '', // set by the caller, which knows every route's id
+    summary: options.summary ?? defaultSummary(route.handler.name, route.method, route.path),
+  };
+  if (options.description !== undefined) ordered.description = options.description;
+  if (options.tags !== undefined && options.tags.length > 0) ordered.tags = [...options.tags];
+  if (options.deprecated === true) ordered.deprecated = true;
+  const parameters = buildParameters(route, schemas);
+  if (parameters.length > 0) ordered.parameters = parameters;
+  if (options.body !== undefined) ordered.requestBody = buildRequestBody(options.body, options.consumes, schemas, `the body of ${name}`);
+  ordered.responses = buildResponses(route, schemas);
+  // Said outright, as Redocly's recommended rules ask: this operation needs no credentials.
+  // Routes guarded by a security dependency will list their schemes here instead.
+  ordered.security = [];
+  const operation = ordered as OperationObject;
+  // Fields the route adds by hand (FastAPI's openapi_extra) go last and win.
+  if (options.openapi !== undefined) Object.assign(operation, structuredClone(options.openapi));
+  return operation;
+}
+
+function buildParameters(route: RouteDefinition, schemas: SchemaComponents): ParameterObject[] {
+  const name = `${route.method} ${route.path}`;
+  const parameters: ParameterObject[] = [];
+  // Path parameters come from the path itself; a `params` schema only types them.
+  const declaredPath = propertiesOf(route.options.params);
+  for (const param of toPathTemplate(route.path).params) {
+    const declared = declaredPath?.properties[param.key];
+    const schema = declared === undefined ? { type: 'string' } : schemas.convert(declared, `the path parameter "${param.name}" of ${name}`, 'input');
+    if (param.pattern !== undefined && schema.pattern === undefined && schema.$ref === undefined) schema.pattern = param.pattern;
+    parameters.push(parameter(param.name, 'path', true, schema, declared));
+  }
+  for (const [option, location] of PARTS) {
+    if (location === 'path') continue;
+    const part = propertiesOf(route.options[option]);
+    if (part === undefined) continue;
+    for (const [key, declared] of Object.entries(part.properties)) {
+      const schema = schemas.convert(declared, `the ${location} parameter "${key}" of ${name}`, 'input');
+      // A parameter with a default may be left out: the server fills it in (FastAPI documents it so too).
+      const required = part.required.has(key) && declared.default === undefined;
+      parameters.push(parameter(key, location, required, schema, declared));
+    }
+  }
+  return parameters;
+}
+
+function parameter(name: string, location: ParameterObject['in'], required: boolean, schema: JsonSchema, declared: TSchema | undefined): ParameterObject {
+  const entry: ParameterObject = { name, in: location, required, schema };
+  if (typeof declared?.description === 'string') entry.description = declared.description;
+  if (declared?.deprecated === true) entry.deprecated = true;
+  return entry;
+}
+
+/** An object schema's properties and required names; other shapes have no parameters to list. */
+function propertiesOf(schema: TSchema | undefined): { properties: Record<string, TSchema>; required: Set<string> } | undefined {
+  if (schema === undefined || typeof schema.properties !== 'object' || schema.properties === null) return undefined;
+  return { properties: schema.properties as Record<string, TSchema>, required: new Set((schema.required as string[] | undefined) ?? []) };
+}
+
+function buildRequestBody(body: TSchema, consumes: string[] | undefined, schemas: SchemaComponents, where: string): RequestBodyObject {
+  const schema = schemas.convert(body, where, 'input');
+  const optional = (body as unknown as Record<symbol, unknown>)[OptionalKind] === 'Optional';
+  const content = Object.fromEntries((consumes ?? ['application/json']).map((type) => [type, { schema }]));
+  const requestBody: RequestBodyObject = { required: !optional, content };
+  if (typeof body.description === 'string') requestBody.description = body.description;
+  return requestBody;
+}
+
+function buildResponses(route: RouteDefinition, schemas: SchemaComponents): Record<string, ResponseObject> {
+  const { options } = route;
+  const name = `${route.method} ${route.path}`;
+  const declared = options.response ?? {};
+  const success = options.status ?? 200;
+  const responses: Record<string, ResponseObject> = {};
+  const statuses = Object.keys(declared).map(Number);
+  // A route that declares no schema for its own status still answers with it.
+  if (!statuses.includes(success)) statuses.push(success);
+  for (const status of statuses.sort((a, b) => a - b)) {
+    const schema = declared[status];
+    const description =
+      typeof schema?.description === 'string' ? schema.description : status === success ? 'Successful Response' : (STATUS_CODES[status] ?? `Status ${status}`);
+    const response: ResponseObject = { description };
+    if (!EMPTY.has(status)) {
+      response.content = { 'application/json': { schema: schema === undefined ? {} : schemas.convert(schema, `the ${status} response of ${name}`, 'output') } };
+    }
+    responses[String(status)] = response;
+  }
+  // Every route that validates input can answer 422, as FastAPI documents it.
+  const validates = PARTS.some(([option]) => options[option] !== undefined) || options.body !== undefined;
+  if (validates && responses['422'] === undefined) {
+    const item = schemas.define('ValidationError', VALIDATION_ERROR);
+    const error = schemas.define('HTTPValidationError', httpValidationError(item));
+    responses['422'] = { description: 'Validation Error', content: { 'application/json': { schema: error } } };
+  }
+  return responses;
+}
+
+function uniqueId(base: string, taken: Map<string, string>, route: RouteDefinition): string {
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}${n}`;
+  taken.set(id, `${route.method} ${route.path}`);
+  return id;
+}
+
+/** The tags the app describes, in its order, then any other tag a route uses, by name. */
+function documentTags(described: TagObject[], used: Set<string>): TagObject[] {
+  const tags = described.map((tag) => ({ ...tag }));
+  const named = new Set(tags.map((tag) => tag.name));
+  for (const tag of used) if (!named.has(tag)) tags.push({ name: tag });
+  return tags;
+}

@@ -1,0 +1,74 @@
+/** A route path in OpenAPI's form, and the parameters it names, in order. */
+export interface PathTemplate {
+  /** "/items/:id" → "/items/{id}"; "/static/*" → "/static/{wildcard}". */
+  template: string;
+  /** `key` is the parameter's name in `params` ('*' for the wildcard); `name` its name in the document. */
+  params: { name: string; key: string; pattern?: string }[];
+}
+
+/**
+ * Reads find-my-way's path syntax: `:name`, `:name(regex)`, several parameters in one segment
+ * (`:from-:to`, `:file.:ext`), `*` for the rest of the path, and `::` for a literal colon.
+ */
+export function toPathTemplate(path: string): PathTemplate {
+  const params: PathTemplate['params'] = [];
+  let template = '';
+  let i = 0;
+  while (i < path.length) {
+    const char = path[i]!;
+    if (char === ':' && path[i + 1] === ':') {
+      template += ':';
+      i += 2;
+    } else if (char === ':') {
+      let end = i + 1;
+      while (end < path.length && !'/-.('.includes(path[end]!)) end++;
+      const name = path.slice(i + 1, end);
+      let pattern: string | undefined;
+      if (path[end] === '(') {
+        const close = closingParenthesis(path, end);
+        pattern = anchored(path.slice(end + 1, close));
+        end = close + 1;
+      }
+      params.push(pattern === undefined ? { name, key: name } : { name, key: name, pattern });
+      template += `{${name}}`;
+      i = end;
+    } else if (char === '*') {
+      // OpenAPI's templates take names, not "*" (FastAPI names its own `{path}` parameters too).
+      params.push({ name: 'wildcard', key: '*' });
+      template += '{wildcard}';
+      i++;
+    } else {
+      template += char;
+      i++;
+    }
+  }
+  return { template, params };
+}
+
+function closingParenthesis(path: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < path.length; i++) {
+    if (path[i] === '\\') i++;
+    else if (path[i] === '(') depth++;
+    else if (path[i] === ')' && --depth === 0) return i;
+  }
+  return path.length - 1;
+}
+
+/** find-my-way matches a parameter's regex against the whole value; JSON Schema's pattern does not. */
+function anchored(regex: string): string {
+  const start = regex.startsWith('^') ? regex : `^${regex}`;
+  return start.endsWith('$') ? start : `${start}$`;
+}
+
+/** Words of a path for names: "/users/:userId/posts" → ["users", "by", "userId", "posts"]. */
+export function pathWords(path: string): string[] {
+  const words: string[] = [];
+  for (const segment of toPathTemplate(path).template.split('/')) {
+    for (const piece of segment.split(/(\{[^}]*\})/)) {
+      if (piece.startsWith('{')) words.push('by', piece.slice(1, -1));
+      else words.push(...piece.split(/[^A-Za-z0-9]+/));
+    }
+  }
+  return words.filter((word) => word !== '');
+}
