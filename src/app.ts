@@ -20,6 +20,12 @@ import { createDispatcher, type CompiledTable } from './pipeline/dispatch.js';
 import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
 import type { RequestContext } from './pipeline/context.js';
 import type { RouteDefinition } from './route.js';
+import { BackgroundRunner } from './deps/background-tasks.js';
+import type { AppState, Dependency } from './deps/dependency.js';
+import { assertNoCycle, withDependencyParts } from './deps/dependency-graph.js';
+import { DependencyOverrides } from './deps/overrides.js';
+import type { DependencyRuntime } from './deps/request-scope.js';
+import { Lifespan, type LifespanFunction, type LifecycleHook } from './lifespan.js';
 import { Router } from './router.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
 
@@ -68,6 +74,14 @@ export interface AppOptions {
    * served from installed packages (no CDN). Paths, servers, tag descriptions; `false` turns all off.
    */
   openapi?: OpenApiOptions | false;
+  /** Dependencies run before every route's handler, for their effect (FastAPI's app-level `dependencies`). */
+  dependencies?: Dependency<unknown>[];
+  /**
+   * Startup and shutdown in one function (FastAPI's `lifespan`): a generator that sets things up,
+   * yields what goes in `app.state` (or nothing), and tears down after the yield when the app closes.
+   * Runs before the first request; its failure makes `listen()` fail.
+   */
+  lifespan?: LifespanFunction;
 }
 
 export interface ListenOptions {
@@ -114,10 +128,17 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   /** The app's Prometheus registry and series, when `metrics` is on. */
   readonly metrics: AppMetrics | null;
   private readonly openApi: OpenApiSettings;
+  /** What lifespan and startup hooks set up, for dependencies (`state`) and handlers. */
+  readonly state: AppState = {};
+  /** Replacements for dependencies, e.g. in tests: `app.dependencyOverrides.set(getDb, testDb)`. */
+  readonly dependencyOverrides = new DependencyOverrides();
+  private readonly lifespan: Lifespan;
+  /** Background tasks and dependency cleanups still running after their responses. */
+  private readonly background: BackgroundRunner;
   private document: OpenApiDocument | null = null;
 
   constructor(options: AppOptions & { offload?: Offload } = {}) {
-    super({ offload: options.offload, timeout: options.timeout });
+    super({ offload: options.offload, timeout: options.timeout, dependencies: options.dependencies });
     this.title = options.title ?? 'loopwise';
     this.version = options.version ?? '0.1.0';
     this.description = options.description;
@@ -128,6 +149,8 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
     };
     this.errors = new ErrorResponder(this.log);
+    this.background = new BackgroundRunner(this.log);
+    this.lifespan = new Lifespan(this, options.lifespan, this.log);
     this.guard = new LoopGuard(guardSettings(options.guard), this.log);
     this.health = options.health === true;
     this.metrics = options.metrics === undefined || options.metrics === false ? null : this.createMetrics(options.metrics === true ? {} : options.metrics);
@@ -149,13 +172,25 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     this.errors.register(key, handler as ExceptionHandler);
   }
 
+  /** Runs at startup, after the lifespan's setup, in order; a failure stops `listen()`. */
+  onStartup(hook: LifecycleHook): void {
+    this.assertNotFrozen('add a startup hook');
+    this.lifespan.onStartup(hook);
+  }
+
+  /** Runs when the app closes, after in-flight requests and background tasks, in order. */
+  onShutdown(hook: LifecycleHook): void {
+    this.lifespan.onShutdown(hook);
+  }
+
   /** Compiles every route (validators, serializers, router) once. Called by listen() and inject(). */
   ready(): this {
     if (this.listener !== null) return this;
     const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming };
     const table: CompiledTable[] = [];
     const seen = new Map<string, string>();
-    const definitions = this.routes();
+    const definitions = this.routes().map(withDependencyParts);
+    for (const route of definitions) assertNoCycle(route, this.dependencyOverrides);
     const pool = this.offloadPool(definitions);
     const alwaysServe = new Set<RouteDefinition>();
     // Built-in routes answer even while the server sheds load: health checks and scrapes must get through.
@@ -204,7 +239,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
    * `/openapi.json` serves.
    */
   openapi(): OpenApiDocument {
-    return this.document ?? this.buildDocument(this.routes());
+    return this.document ?? this.buildDocument(this.routes().map(withDependencyParts));
   }
 
   private buildDocument(routes: RouteDefinition[]): OpenApiDocument {
@@ -257,7 +292,16 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
         timeout: route.options.timeout ?? DEFAULT_OFFLOAD_TIMEOUT,
       });
     }
-    return compileRunner(route, { errors: this.errors, log: this.log, timeout: route.options.timeout, guard: this.guard });
+    return compileRunner(route, { ...this.runnerServices(), timeout: route.options.timeout, guard: this.guard });
+  }
+
+  private runnerServices(): { errors: ErrorResponder; log: Logger; dependencies: DependencyRuntime; background: BackgroundRunner } {
+    return {
+      errors: this.errors,
+      log: this.log,
+      dependencies: { state: this.state, overrides: this.dependencyOverrides, log: this.log },
+      background: this.background,
+    };
   }
 
   private createMetrics(options: AppMetricsOptions): AppMetrics {
@@ -294,13 +338,15 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
    * @internal For loopwise's worker threads: this App's offloaded routes, compiled to run inline
    * (the main thread already validated the request and enforces the timeout).
    */
-  forWorker(): Map<string, Runner> {
+  async forWorker(): Promise<Map<string, Runner>> {
     const runners = new Map<string, Runner>();
     for (const route of this.routes()) {
       if (route.options.offload !== true) continue;
-      runners.set(`${route.method} ${route.path}`, compileRunner(route, { errors: this.errors, log: this.log, timeout: undefined }));
+      runners.set(`${route.method} ${route.path}`, compileRunner(route, { ...this.runnerServices(), timeout: undefined }));
     }
     this.freeze();
+    // Each worker thread has its own module state, so its own lifespan: its dependencies read its state.
+    await this.lifespan.start();
     return runners;
   }
 
@@ -312,6 +358,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   /** Sends a request through the whole pipeline without a socket (FastAPI's TestClient). */
   async inject(options: InjectOptions | string): Promise<InjectResponse> {
     const handler = this.handler;
+    await this.lifespan.start();
     await this.pool?.warmUp();
     return inject(handler, options);
   }
@@ -324,6 +371,13 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     if (offloadRegistry().inWorker) return { url: '', host: '', port: 0 };
     if (this.server !== null) throw new LoopwiseError('LW_ERR_ALREADY_LISTENING', 'this app is already listening; call close() first.');
     const handler = this.handler;
+    // Before the port opens: no request arrives before the app is set up.
+    try {
+      await this.lifespan.start();
+    } catch (error) {
+      await this.closePool();
+      throw error;
+    }
     // A worker that cannot load the app module fails here, at startup, not on the first request.
     if (this.pool !== null) {
       offloadRegistry().taskPool = this.pool; // task()s run on this App's pool while it serves
@@ -364,6 +418,11 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     this.removeSignalHandlers?.();
     try {
       await this.closeServer();
+      // Responses are out; what runs after them (background tasks, cleanups) gets the rest of the time.
+      if (!(await this.background.drain(this.settings.closeTimeout))) {
+        this.log.warn({ pending: this.background.size }, `background tasks still running after ${this.settings.closeTimeout} ms; closing without them`);
+      }
+      await this.lifespan.stop();
     } finally {
       await this.guard.stop();
       await this.closePool();

@@ -46,7 +46,10 @@ export type LoopwiseErrorCode =
   | 'LW_ERR_OFFLOAD_MODULE'
   | 'LW_ERR_OFFLOAD_RESULT'
   | 'LW_ERR_OPENAPI'
-  | 'LW_ERR_DOCS_ASSET';
+  | 'LW_ERR_DOCS_ASSET'
+  | 'LW_ERR_INVALID_DEPENDENCY'
+  | 'LW_ERR_DEPENDENCY_CYCLE'
+  | 'LW_ERR_STARTUP';
 
 export class LoopwiseError extends Error {
   readonly code: LoopwiseErrorCode;

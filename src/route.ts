@@ -2,6 +2,8 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { OptionalKind, Static, TSchema } from '@sinclair/typebox';
 import type { HttpResponse } from './responses.js';
 import type { Reply } from './pipeline/reply.js';
+import type { BackgroundTasks } from './deps/background-tasks.js';
+import type { Dependency, ResolvedDeps } from './deps/dependency.js';
 
 /** The body encodings loopwise decodes. */
 export type BodyMediaType = 'application/json' | 'application/x-www-form-urlencoded' | 'text/plain';
@@ -39,6 +41,10 @@ export interface RouteOptions {
    * and plain-text bodies are all read, and JSON is the one documented.
    */
   consumes?: BodyMediaType[];
+  /** Dependencies whose values the handler gets as `deps`, typed: `deps: { user: currentUser }`. */
+  deps?: Record<string, Dependency<unknown>>;
+  /** Dependencies run for their effect (e.g. a check that throws 401), before the handler; their values are not passed. */
+  dependencies?: Dependency<unknown>[];
   /** Fields merged as given into the route's OpenAPI operation (FastAPI's `openapi_extra`), e.g. `x-` extensions. */
   openapi?: Record<string, unknown>;
   /**
@@ -101,6 +107,10 @@ export interface Context<P extends string = string, O extends RouteOptions = Rou
   request: O extends { offload: true } ? RequestSnapshot : IncomingMessage;
   /** Status, headers and cookies to send with the returned value. */
   reply: Reply;
+  /** The values of the route's `deps`, each resolved once for this request. */
+  deps: O extends { deps: infer D } ? ResolvedDeps<D> : {};
+  /** Work to run after the response is sent (FastAPI's BackgroundTasks). */
+  background: BackgroundTasks;
 }
 
 /** A handler returns one of its declared responses (extra fields allowed, then filtered) or an HttpResponse. */
@@ -127,4 +137,6 @@ export interface RouteDefinition {
   path: string;
   options: RouteOptions;
   handler: (context: never) => unknown;
+  /** @internal Set when dependencies' parts were merged in: whether the route declared `headers` itself. */
+  ownParts?: { headers: boolean };
 }

@@ -1,4 +1,5 @@
 import { LoopwiseError } from './errors.js';
+import { isDependency, type Dependency } from './deps/dependency.js';
 import type { Handler, HttpMethod, RouteDefinition, RouteMethod, RouteOptions, WithRouterOffload } from './route.js';
 
 export interface RouterOptions {
@@ -12,6 +13,8 @@ export interface RouterOptions {
   timeout?: number;
   /** Leave every route out of the OpenAPI document and docs pages (a route's own `hidden` wins). */
   hidden?: boolean;
+  /** Dependencies run before every route's handler, for their effect (e.g. an auth check); outer routers' run too. */
+  dependencies?: Dependency<unknown>[];
 }
 
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -26,6 +29,7 @@ export class Router<Offload extends boolean = false> {
   readonly offload: boolean | undefined;
   readonly timeout: number | undefined;
   readonly hidden: boolean | undefined;
+  readonly dependencies: readonly Dependency<unknown>[];
   private readonly own: RouteDefinition[] = [];
   private readonly included: { router: Router<boolean>; options: RouterOptions }[] = [];
   /** Set when an app compiled these routes: later additions would be silently lost, so they throw. */
@@ -47,6 +51,7 @@ export class Router<Offload extends boolean = false> {
     if (options.timeout !== undefined) assertTimeout(options.timeout, 'the timeout option');
     this.timeout = options.timeout;
     this.hidden = options.hidden;
+    this.dependencies = checkDependencies(options.dependencies, 'the dependencies option');
   }
 
   /** One handler for several methods: `route(['GET', 'POST'], '/path', options, handler)`. */
@@ -70,7 +75,8 @@ export class Router<Offload extends boolean = false> {
     const all: RouteDefinition[] = this.own.map((route) => this.scoped(route, '', []));
     for (const { router, options } of this.included) {
       const prefix = normalizePrefix(options.prefix ?? '');
-      for (const route of router.routes()) all.push(this.scoped(withDefaults(route, options), prefix, options.tags ?? []));
+      const dependencies = checkDependencies(options.dependencies, 'the dependencies of include()');
+      for (const route of router.routes()) all.push(this.scoped(withDefaults(route, options), prefix, options.tags ?? [], dependencies));
     }
     return all;
   }
@@ -102,6 +108,10 @@ export class Router<Offload extends boolean = false> {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `${method} ${path} needs a handler function as its last argument.`);
     }
     if (options.timeout !== undefined) assertTimeout(options.timeout, `the timeout of ${method} ${path}`);
+    checkDependencies(options.dependencies, `the dependencies of ${method} ${path}`);
+    for (const [key, value] of Object.entries(options.deps ?? {})) {
+      if (!isDependency(value)) throw new LoopwiseError('LW_ERR_INVALID_DEPENDENCY', `deps.${key} of ${method} ${path} is not a dependency: wrap the function in dependency().`);
+    }
     this.own.push({ method, path, options, handler });
   }
 
@@ -114,14 +124,14 @@ export class Router<Offload extends boolean = false> {
   }
 
   /** This router's prefix goes outside the include's prefix, which goes outside the route's path. */
-  private scoped(route: RouteDefinition, includePrefix: string, includeTags: readonly string[]): RouteDefinition {
+  private scoped(route: RouteDefinition, includePrefix: string, includeTags: readonly string[], includeDependencies: readonly Dependency<unknown>[] = []): RouteDefinition {
     const tags = [...this.tags, ...includeTags, ...(route.options.tags ?? [])];
+    // Outer routers' dependencies run first, as their prefixes come first.
+    const dependencies = [...this.dependencies, ...includeDependencies, ...(route.options.dependencies ?? [])];
     const defaulted = withDefaults(route, this);
-    return {
-      ...defaulted,
-      path: joinPath(this.prefix + includePrefix, route.path),
-      options: tags.length > 0 ? { ...defaulted.options, tags: [...new Set(tags)] } : defaulted.options,
-    };
+    let options = tags.length > 0 ? { ...defaulted.options, tags: [...new Set(tags)] } : defaulted.options;
+    if (dependencies.length > 0) options = { ...options, dependencies };
+    return { ...defaulted, path: joinPath(this.prefix + includePrefix, route.path), options };
   }
 }
 
@@ -134,6 +144,14 @@ function withDefaults(route: RouteDefinition, defaults: Pick<RouterOptions, (typ
   const options: Record<string, unknown> = { ...route.options };
   for (const key of missing) options[key] = defaults[key];
   return { ...route, options };
+}
+
+function checkDependencies(dependencies: Dependency<unknown>[] | undefined, what: string): Dependency<unknown>[] {
+  if (dependencies === undefined) return [];
+  if (!Array.isArray(dependencies) || !dependencies.every(isDependency)) {
+    throw new LoopwiseError('LW_ERR_INVALID_DEPENDENCY', `${what} must be a list of dependencies made with dependency().`);
+  }
+  return dependencies;
 }
 
 function assertTimeout(timeout: number, what: string): void {

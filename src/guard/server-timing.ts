@@ -12,6 +12,8 @@ export class ServerTiming {
   validate = -1;
   /** Offloaded routes: waiting for a free worker thread. */
   queue = -1;
+  /** Resolving the route's dependencies. */
+  dependencies = -1;
   handler = -1;
   serialize = -1;
 
@@ -29,6 +31,7 @@ export class ServerTiming {
     if (this.parse >= 0) value += `parse;dur=${round(this.parse)}, `;
     if (this.validate >= 0) value += `validate;dur=${round(this.validate)}, `;
     if (this.queue >= 0) value += `queue;dur=${round(this.queue)}, `;
+    if (this.dependencies >= 0) value += `dependencies;dur=${round(this.dependencies)}, `;
     if (this.handler >= 0) value += `handler;dur=${round(this.handler)}, `;
     if (this.serialize >= 0) value += `serialize;dur=${round(this.serialize)}, `;
     return `${value}total;dur=${round(performance.now() - this.start)}`;

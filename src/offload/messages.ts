@@ -25,6 +25,8 @@ export interface RouteCall {
   query: unknown;
   cookies: unknown;
   declaredHeaders: Record<string, unknown> | undefined;
+  /** The validated headers dependencies read (the route's and theirs), when any were declared. */
+  validHeaders: Record<string, unknown> | undefined;
   body: unknown;
   /** When the main thread handed it over (ms since the epoch, sub-ms: timeOrigin + now, same clock on every thread). */
   queuedAt: number;

@@ -63,6 +63,7 @@ export function compileOffloadRunner(route: RouteDefinition, { pool, errors, gua
       query: context.parsedQuery,
       cookies: context.parsedCookies,
       declaredHeaders: context.headers === request.headers ? undefined : context.headers,
+      validHeaders: context.validHeaders,
       body: context.body,
       queuedAt: performance.timeOrigin + performance.now(),
       maxQueueWait,

@@ -11,7 +11,7 @@ import { ResponseRecorder } from './response-recorder.js';
 
 /** What a worker needs from the App it serves; App.forWorker() provides it. */
 export interface WorkerApp {
-  forWorker(): Map<string, Runner>;
+  forWorker(): Promise<Map<string, Runner>>;
 }
 
 const setup = workerData as WorkerSetup;
@@ -71,6 +71,7 @@ function runRoute(routes: Map<string, Runner>, call: RouteCall): Promise<Recorde
   const context = new RequestContext(request as never, call.params, call.rawQuery);
   if (call.timed) context.timing = new ServerTiming();
   if (call.declaredHeaders !== undefined) context.headers = call.declaredHeaders;
+  context.validHeaders = call.validHeaders;
   context.parsedQuery = call.query;
   context.parsedCookies = call.cookies;
   context.body = call.body;

@@ -1,6 +1,9 @@
 import { STATUS_CODES } from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
+import { securityOf } from '../deps/dependency-graph.js';
+import type { SecurityInfo } from '../deps/dependency.js';
 import type { RouteDefinition } from '../route.js';
 import { defaultOperationId, defaultSummary } from './operation-names.js';
 import { toPathTemplate } from './path-template.js';
@@ -39,6 +42,7 @@ const EMPTY = new Set([204, 205, 304]);
 /** Builds the OpenAPI 3.1 document of a set of routes: one operation per visible route. */
 export function buildOpenApiDocument(routes: RouteDefinition[], settings: DocumentSettings): OpenApiDocument {
   const schemas = new SchemaComponents();
+  const securitySchemes = new Map<string, SecurityInfo & { route: string }>();
   const paths: OpenApiDocument['paths'] = {};
   const usedTags = new Set<string>();
   const operationIds = new Map<string, string>();
@@ -57,7 +61,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[], settings: Docume
 
   for (const route of visible) {
     const { template } = toPathTemplate(route.path);
-    const operation = buildOperation(route, schemas);
+    const operation = buildOperation(route, schemas, securitySchemes);
     operation.operationId = route.options.operationId ?? uniqueId(defaultOperationId(route.method, route.path), operationIds, route);
     for (const tag of operation.tags ?? []) usedTags.add(tag);
     const item = (paths[template] ??= {});
@@ -72,12 +76,16 @@ export function buildOpenApiDocument(routes: RouteDefinition[], settings: Docume
   };
   const components = schemas.components();
   if (Object.keys(components).length > 0) document.components = { schemas: components };
+  if (securitySchemes.size > 0) {
+    const names = [...securitySchemes.keys()].sort();
+    document.components = { ...document.components, securitySchemes: Object.fromEntries(names.map((name) => [name, securitySchemes.get(name)!.scheme])) };
+  }
   const tags = documentTags(settings.tags ?? [], usedTags);
   if (tags.length > 0) document.tags = tags;
   return document;
 }
 
-function buildOperation(route: RouteDefinition, schemas: SchemaComponents): OperationObject {
+function buildOperation(route: RouteDefinition, schemas: SchemaComponents, securitySchemes: Map<string, SecurityInfo & { route: string }>): OperationObject {
   const { options } = route;
   const name = `${route.method} ${route.path}`;
   // Keys in the order a reader expects them: what it is, what it takes, what it answers.
@@ -92,9 +100,7 @@ function buildOperation(route: RouteDefinition, schemas: SchemaComponents): Oper
   if (parameters.length > 0) ordered.parameters = parameters;
   if (options.body !== undefined) ordered.requestBody = buildRequestBody(options.body, options.consumes, schemas, `the body of ${name}`);
   ordered.responses = buildResponses(route, schemas);
-  // Said outright, as Redocly's recommended rules ask: this operation needs no credentials.
-  // Routes guarded by a security dependency will list their schemes here instead.
-  ordered.security = [];
+  ordered.security = buildSecurity(route, securitySchemes);
   const operation = ordered as OperationObject;
   // Fields the route adds by hand (FastAPI's openapi_extra) go last and win.
   if (options.openapi !== undefined) Object.assign(operation, structuredClone(options.openapi));
@@ -175,6 +181,27 @@ function buildResponses(route: RouteDefinition, schemas: SchemaComponents): Reco
     responses['422'] = { description: 'Validation Error', content: { 'application/json': { schema: error } } };
   }
   return responses;
+}
+
+/**
+ * One requirement naming every scheme the route's dependencies check (all of them must pass), or
+ * `[]`, said outright as Redocly's recommended rules ask: the operation needs no credentials.
+ */
+function buildSecurity(route: RouteDefinition, schemes: Map<string, SecurityInfo & { route: string }>): Record<string, string[]>[] {
+  const used = securityOf(route);
+  if (used.length === 0) return [];
+  const name = `${route.method} ${route.path}`;
+  for (const info of used) {
+    const earlier = schemes.get(info.schemeName);
+    if (earlier === undefined) schemes.set(info.schemeName, { ...info, route: name });
+    else if (!isDeepStrictEqual(earlier.scheme, info.scheme)) {
+      throw new LoopwiseError(
+        'LW_ERR_OPENAPI',
+        `two different security schemes are named "${info.schemeName}" (used by ${earlier.route} and ${name}); give one a different schemeName.`,
+      );
+    }
+  }
+  return [Object.fromEntries(used.map((info) => [info.schemeName, info.scopes]))];
 }
 
 function uniqueId(base: string, taken: Map<string, string>, route: RouteDefinition): string {

@@ -104,6 +104,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
 /** One check per declared part besides the body; undeclared parts cost nothing. */
 function compileChecks(route: RouteDefinition, name: string): Validated[] {
   const { params, query, headers, cookies } = route.options;
+  const handlerHeaders = route.ownParts?.headers ?? true;
   const checks: Validated[] = [];
   const coerce = { coerce: true, route: name };
   if (params !== undefined) {
@@ -126,7 +127,9 @@ function compileChecks(route: RouteDefinition, name: string): Validated[] {
       const declared: Record<string, unknown> = {};
       const raw = context.request.headers;
       for (const [key, lower] of names) if (raw[lower] !== undefined) declared[key] = raw[lower];
-      context.headers = declared;
+      context.validHeaders = declared;
+      // Headers only dependencies declare stay theirs: the handler keeps all of Node's headers.
+      if (handlerHeaders) context.headers = declared;
       collect(validate(declared), issues);
     });
   }

@@ -3,6 +3,10 @@ import { parse as parseQueryString } from 'fast-querystring';
 import { parse as parseCookieHeader } from 'cookie';
 import type { ServerTiming } from '../guard/server-timing.js';
 import { Reply } from './reply.js';
+import { BackgroundTasks } from '../deps/background-tasks.js';
+import type { DependencyScope } from '../deps/request-scope.js';
+
+const NO_DEPS: Record<string, unknown> = Object.freeze({});
 
 /**
  * The object a handler receives. One class, so every request's context has the same shape for
@@ -19,6 +23,13 @@ export class RequestContext {
   replyState: Reply | undefined = undefined;
   /** Set only when the route sends Server-Timing. */
   timing: ServerTiming | undefined = undefined;
+  /** The declared headers (the route's and its dependencies'), validated; the handler's `headers` when it declared them. */
+  validHeaders: Record<string, unknown> | undefined = undefined;
+  /** The values of the route's `deps`. */
+  deps: Record<string, unknown> = NO_DEPS;
+  /** Set when the route has dependencies: their per-request cache and cleanups. */
+  scope: DependencyScope | undefined = undefined;
+  backgroundState: BackgroundTasks | undefined = undefined;
 
   constructor(request: IncomingMessage, params: Record<string, unknown>, rawQuery: string) {
     this.request = request;
@@ -37,6 +48,10 @@ export class RequestContext {
 
   get reply(): Reply {
     return (this.replyState ??= new Reply());
+  }
+
+  get background(): BackgroundTasks {
+    return (this.backgroundState ??= new BackgroundTasks());
   }
 }
 

@@ -9,6 +9,8 @@ import { compileSerializer, serializeAny, type Serializer } from '../schema/seri
 import type { RequestContext } from './context.js';
 import type { ErrorResponder } from './handle-error.js';
 import { writeJson, writeResponse, type ResponseSink } from './send.js';
+import type { BackgroundRunner } from '../deps/background-tasks.js';
+import { DependencyScope, type DependencyRuntime } from '../deps/request-scope.js';
 
 /** Runs a route's handler on a validated context and writes what it returns, or what it throws. */
 export type Runner = (context: RequestContext, res: ResponseSink) => void;
@@ -20,15 +22,37 @@ export interface RunnerOptions {
   timeout?: number | undefined;
   /** Times the handler's synchronous slice and names the route if it held the loop too long. */
   guard?: LoopGuard | null;
+  /** State, overrides and log for the route's dependencies. */
+  dependencies?: DependencyRuntime;
+  /** Runs background tasks after the response, and lets shutdown wait for them. */
+  background?: BackgroundRunner;
 }
 
 /**
  * The part of a route that is the same inline and on a worker thread: call the handler, then
  * serialize its value with the schema for its status (or answer the error it raised).
  */
-export function compileRunner(route: RouteDefinition, { errors, log, timeout, guard = null }: RunnerOptions): Runner {
+export function compileRunner(route: RouteDefinition, options: RunnerOptions): Runner {
+  const { errors, log, timeout, guard = null, background } = options;
   const name = `${route.method} ${route.path}`;
-  const handler = route.handler as unknown as (context: RequestContext) => unknown;
+  const handler = withDependencies(route, route.handler as unknown as (context: RequestContext) => unknown, options);
+
+  /**
+   * Once the response is out (or, after a 504, once the handler settled): dependencies' cleanups
+   * get the handler's error, if any, and background tasks start. Two field checks for routes with neither.
+   */
+  function after(context: RequestContext, error: unknown): void {
+    const scope = context.scope;
+    if (scope !== undefined) {
+      const closing = scope.close(error, name);
+      background?.track(closing);
+    }
+    const tasks = context.backgroundState;
+    if (tasks !== undefined && tasks.tasks.length > 0) {
+      if (background === undefined) log.error({ route: name }, `${name} added background tasks where none can run`);
+      else background.run(tasks, name);
+    }
+  }
   const defaultStatus = route.options.status ?? 200;
   const serializers = compileSerializers(route.options.response, name);
   const defaultSerializer = serializers.get(defaultStatus) ?? serializeAny;
@@ -87,14 +111,24 @@ export function compileRunner(route: RouteDefinition, { errors, log, timeout, gu
   if (timeout === undefined) {
     return function run(context, res) {
       const result = call(context, res);
-      if (result === FAILED) return;
+      if (result === FAILED) {
+        after(context, undefined);
+        return;
+      }
       if (result instanceof Promise) {
         result.then(
-          (value) => send(context, res, value),
-          (error: unknown) => errors.respond(context, res, error, name),
+          (value) => {
+            send(context, res, value);
+            after(context, undefined);
+          },
+          (error: unknown) => {
+            errors.respond(context, res, error, name);
+            after(context, error);
+          },
         );
       } else {
         send(context, res, result);
+        after(context, undefined);
       }
     };
   }
@@ -103,9 +137,13 @@ export function compileRunner(route: RouteDefinition, { errors, log, timeout, gu
   // whatever the handler does later is dropped (offload: true is what really stops it).
   return function runWithTimeout(context, res) {
     const result = call(context, res);
-    if (result === FAILED) return;
+    if (result === FAILED) {
+      after(context, undefined);
+      return;
+    }
     if (!(result instanceof Promise)) {
       send(context, res, result);
+      after(context, undefined);
       return;
     }
     let settled = false;
@@ -114,21 +152,24 @@ export function compileRunner(route: RouteDefinition, { errors, log, timeout, gu
       log.warn({ route: name, timeout }, `${name} did not finish within its ${timeout} ms timeout; answered 504. It keeps running: mark it offload: true to have it stopped.`);
       errors.respond(context, res, timeoutError(timeout), name);
     }, timeout);
+    // Cleanups wait for the handler even after a 504: it may still be using what they close.
     result.then(
       (value) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        send(context, res, value);
+        if (!settled) {
+          settled = true;
+          clearTimeout(timer);
+          send(context, res, value);
+        }
+        after(context, undefined);
       },
       (error: unknown) => {
-        if (settled) {
-          log.debug({ err: error, route: name }, `${name} failed after its timeout had been answered`);
-          return;
+        if (settled) log.debug({ err: error, route: name }, `${name} failed after its timeout had been answered`);
+        else {
+          settled = true;
+          clearTimeout(timer);
+          errors.respond(context, res, error, name);
         }
-        settled = true;
-        clearTimeout(timer);
-        errors.respond(context, res, error, name);
+        after(context, error);
       },
     );
   };
@@ -140,6 +181,40 @@ export function timeoutError(timeout: number): HTTPException {
 }
 
 const FAILED = Symbol('handler threw');
+
+/**
+ * The handler, preceded by the route's dependencies: its `deps` resolved (independent ones at the
+ * same time, each once) and its `dependencies` run. Routes without any keep the handler as it is.
+ */
+function withDependencies(
+  route: RouteDefinition,
+  handler: (context: RequestContext) => unknown,
+  { dependencies: runtime, guard = null }: RunnerOptions,
+): (context: RequestContext) => unknown {
+  const deps = route.options.deps ?? {};
+  const effects = route.options.dependencies ?? [];
+  if (runtime === undefined || (Object.keys(deps).length === 0 && effects.length === 0)) return handler;
+  const name = `${route.method} ${route.path}`;
+  const timed = guard !== null && guard.settings.enabled;
+  const threshold = guard?.settings.blockThreshold ?? Infinity;
+  return function resolveThenHandle(context) {
+    const scope = new DependencyScope(context, runtime);
+    context.scope = scope;
+    return Promise.all([scope.resolveAll(deps), scope.resolveEach(effects)]).then(([values]) => {
+      context.deps = values;
+      const timing = context.timing;
+      if (timing !== undefined) timing.dependencies = timing.lap();
+      if (!timed) return handler(context);
+      // The handler's first slice now starts after an await: time it here, as the runner does for others.
+      if (guard!.tracing) guard!.tag(name);
+      const start = performance.now();
+      const result = handler(context);
+      const ms = performance.now() - start;
+      if (ms >= threshold) guard!.blocked(name, ms, 'before its first await');
+      return result;
+    });
+  };
+}
 
 function compileSerializers(response: Record<number, TSchema> | undefined, name: string): Map<number, Serializer> {
   const serializers = new Map<number, Serializer>();

@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+
+type Task = { fn: (...args: never[]) => unknown; args: unknown[] };
+
+/**
+ * Work a handler (or dependency) registers to run after its response is sent (FastAPI's
+ * `BackgroundTasks`): the client does not wait for it. Tasks run one after another, in order.
+ */
+export class BackgroundTasks {
+  /** @internal */
+  readonly tasks: Task[] = [];
+
+  add<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+    if (typeof fn !== 'function') throw new TypeError('background.add() needs a function');
+    this.tasks.push({ fn: fn as Task['fn'], args });
+  }
+}
+
+/**
+ * Runs requests' background tasks once their responses are out, logs every failure (a failed
+ * task never goes unseen), and lets graceful shutdown wait for the ones still running.
+ */
+export class BackgroundRunner {
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly log: Logger) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  run(tasks: BackgroundTasks, route: string): void {
+    this.track(this.runAll(tasks.tasks, route));
+  }
+
+  /** Other after-the-response work shutdown must wait for (dependencies' cleanups); it must not reject. */
+  track(work: Promise<void>): void {
+    const done: Promise<void> = work.finally(() => this.pending.delete(done));
+    this.pending.add(done);
+  }
+
+  /** Resolves when every task started so far has finished (or `timeout` ms passed); true if all did. */
+  async drain(timeout: number): Promise<boolean> {
+    if (this.pending.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(resolve, timeout, false)));
+    const all = (async () => {
+      while (this.pending.size > 0) await Promise.all(this.pending);
+      return true;
+    })();
+    const finished = await Promise.race([all, timedOut]);
+    clearTimeout(timer);
+    return finished;
+  }
+
+  private async runAll(tasks: Task[], route: string): Promise<void> {
+    for (const [index, task] of tasks.entries()) {
+      try {
+        await task.fn(...(task.args as never[]));
+      } catch (error) {
+        const name = task.fn.name || `#${index + 1}`;
+        this.log.error({ err: error, route, task: name }, `background task ${name} of ${route} failed: ${(error as Error)?.message ?? String(error)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { createDependency, type Dependency } from '../deps/dependency.js';
+import { splitAuthorization, unauthorized } from './unauthorized.js';
+
+export interface HttpAuthorizationCredentials {
+  /** As sent, e.g. "Bearer". */
+  scheme: string;
+  credentials: string;
+}
+
+export interface HttpBasicCredentials {
+  username: string;
+  password: string;
+}
+
+interface SchemeOptions {
+  /** The scheme's name in the OpenAPI document (and in Swagger UI's Authorize dialog). */
+  schemeName?: string;
+  description?: string;
+}
+
+interface AutoError<A extends boolean> {
+  /** `false`: a request without valid credentials gets `null` instead of 401, for routes that work either way. */
+  autoError?: A;
+}
+
+/**
+ * `Authorization: Bearer <token>` (FastAPI's HTTPBearer): the token, unchecked; check it in your
+ * own dependency. No header: 401 "Not authenticated"; another scheme: 401 "Invalid authentication
+ * credentials"; both with `WWW-Authenticate: Bearer`.
+ */
+export function httpBearer(options?: SchemeOptions & AutoError<true> & { bearerFormat?: string }): Dependency<HttpAuthorizationCredentials>;
+export function httpBearer(options: SchemeOptions & AutoError<false> & { bearerFormat?: string }): Dependency<HttpAuthorizationCredentials | null>;
+export function httpBearer(options: SchemeOptions & AutoError<boolean> & { bearerFormat?: string } = {}): Dependency<unknown> {
+  const schemeName = options.schemeName ?? 'HTTPBearer';
+  const scheme = { type: 'http', scheme: 'bearer', ...describe(options), ...(options.bearerFormat !== undefined ? { bearerFormat: options.bearerFormat } : {}) };
+  return createDependency(
+    { name: schemeName },
+    ({ request }) => {
+      const found = splitAuthorization(request.headers.authorization);
+      if (found === null) return fail(options, 'Not authenticated', 'Bearer');
+      if (found.scheme.toLowerCase() !== 'bearer') return fail(options, 'Invalid authentication credentials', 'Bearer');
+      return found;
+    },
+    { schemeName, scheme, scopes: [] },
+  );
+}
+
+/**
+ * `Authorization: Basic <base64 user:password>` (FastAPI's HTTPBasic): the username and password,
+ * unchecked; compare them in your own dependency (with crypto.timingSafeEqual).
+ */
+export function httpBasic(options?: SchemeOptions & AutoError<true> & { realm?: string }): Dependency<HttpBasicCredentials>;
+export function httpBasic(options: SchemeOptions & AutoError<false> & { realm?: string }): Dependency<HttpBasicCredentials | null>;
+export function httpBasic(options: SchemeOptions & AutoError<boolean> & { realm?: string } = {}): Dependency<unknown> {
+  const schemeName = options.schemeName ?? 'HTTPBasic';
+  const challenge = options.realm === undefined ? 'Basic' : `Basic realm="${options.realm.replace(/["\\]/g, '\\$&')}"`;
+  return createDependency(
+    { name: schemeName },
+    ({ request }) => {
+      const found = splitAuthorization(request.headers.authorization);
+      if (found === null || found.scheme.toLowerCase() !== 'basic') return fail(options, 'Not authenticated', challenge);
+      const decoded = decodeBasic(found.credentials);
+      if (decoded === null) return fail(options, 'Invalid authentication credentials', challenge);
+      return decoded;
+    },
+    { schemeName, scheme: { type: 'http', scheme: 'basic', ...describe(options) }, scopes: [] },
+  );
+}
+
+function decodeBasic(credentials: string): HttpBasicCredentials | null {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(credentials)) return null;
+  const text = Buffer.from(credentials, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  return colon === -1 ? null : { username: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+/** @internal Shared by the helpers: throw the 401, or answer null when the route asked for that. */
+export function fail(options: AutoError<boolean>, detail: 'Not authenticated' | 'Invalid authentication credentials', challenge: string): null {
+  if (options.autoError === false) return null;
+  throw unauthorized(detail, challenge);
+}
+
+/** @internal */
+export function describe(options: { description?: string }): { description?: string } {
+  return options.description === undefined ? {} : { description: options.description };
+}
