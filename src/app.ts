@@ -189,7 +189,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming };
     const table: CompiledTable[] = [];
     const seen = new Map<string, string>();
-    const definitions = this.routes().map(withDependencyParts);
+    const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));
     for (const route of definitions) assertNoCycle(route, this.dependencyOverrides);
     const pool = this.offloadPool(definitions);
     const alwaysServe = new Set<RouteDefinition>();
@@ -239,7 +239,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
    * `/openapi.json` serves.
    */
   openapi(): OpenApiDocument {
-    return this.document ?? this.buildDocument(this.routes().map(withDependencyParts));
+    return this.document ?? this.buildDocument(this.routes().map((route) => withDependencyParts(route)));
   }
 
   private buildDocument(routes: RouteDefinition[]): OpenApiDocument {

@@ -29,12 +29,12 @@ export function allDependencies(route: RouteDefinition, replacements: Replacemen
 }
 
 /** "a → b → a" for the first cycle reachable from `roots`, or null. */
-export function findCycle(roots: Dependency<unknown>[], replacements: Replacements = NONE): string | null {
+export function findCycle(roots: { dependency: Dependency<unknown>; key?: string }[], replacements: Replacements = NONE): string | null {
   const done = new Set<Dependency<unknown>>();
   const path: { dependency: Dependency<unknown>; label: string }[] = [];
   const visit = (declared: Dependency<unknown>, key: string | undefined): string | null => {
     const dependency = replacements.get(declared) ?? declared;
-    const label = dependencyLabel(dependency, key);
+    const label = dependency === declared ? dependencyLabel(dependency, key) : `${dependencyLabel(declared, key)} (overridden by ${dependencyLabel(dependency)})`;
     const at = path.findIndex((step) => step.dependency === dependency);
     if (at !== -1) return [...path.slice(at).map((step) => step.label), label].join(' → ');
     if (done.has(dependency)) return null;
@@ -48,7 +48,7 @@ export function findCycle(roots: Dependency<unknown>[], replacements: Replacemen
     return null;
   };
   for (const root of roots) {
-    const cycle = visit(root, undefined);
+    const cycle = visit(root.dependency, root.key);
     if (cycle !== null) return cycle;
   }
   return null;
@@ -56,10 +56,7 @@ export function findCycle(roots: Dependency<unknown>[], replacements: Replacemen
 
 /** Throws at startup, naming the cycle and the route, if a route's dependencies depend on themselves. */
 export function assertNoCycle(route: RouteDefinition, replacements: Replacements): void {
-  const cycle = findCycle(
-    directDependencies(route).map((d) => d.dependency),
-    replacements,
-  );
+  const cycle = findCycle(directDependencies(route), replacements);
   if (cycle !== null) {
     throw new LoopwiseError('LW_ERR_DEPENDENCY_CYCLE', `the dependencies of ${route.method} ${route.path} form a cycle: ${cycle}. A dependency cannot depend on itself, directly or through others.`);
   }
@@ -70,9 +67,10 @@ const PARTS = ['query', 'headers', 'cookies'] as const;
 /**
  * The route's query, headers and cookies schemas with its dependencies' own parts merged in,
  * so that they validate together (one 422 lists every problem) and are documented together.
+ * Overrides set before startup bring their own parts; ones set later use the original's.
  */
-export function withDependencyParts(route: RouteDefinition): RouteDefinition {
-  const dependencies = allDependencies(route);
+export function withDependencyParts(route: RouteDefinition, replacements: Replacements = NONE): RouteDefinition {
+  const dependencies = allDependencies(route, replacements);
   if (!dependencies.some((dependency) => PARTS.some((part) => dependency.options[part] !== undefined))) return route;
   const options = { ...route.options };
   for (const part of PARTS) {
@@ -106,7 +104,16 @@ function mergeObjects(into: TSchema, from: TSchema, route: string, dependency: s
 export function securityOf(route: RouteDefinition): SecurityInfo[] {
   const found = new Map<string, SecurityInfo>();
   for (const dependency of allDependencies(route)) {
-    if (dependency.security !== undefined && !found.has(dependency.security.schemeName)) found.set(dependency.security.schemeName, dependency.security);
+    const info = dependency.security;
+    if (info === undefined) continue;
+    const earlier = found.get(info.schemeName);
+    if (earlier === undefined) found.set(info.schemeName, info);
+    else if (!isDeepStrictEqual(earlier.scheme, info.scheme)) {
+      throw new LoopwiseError(
+        'LW_ERR_OPENAPI',
+        `two different security schemes are named "${info.schemeName}" (both used by ${route.method} ${route.path}); give one a different schemeName.`,
+      );
+    }
   }
   return [...found.values()];
 }

@@ -12,10 +12,15 @@ export class DependencyOverrides extends Map<Dependency<unknown>, Dependency<unk
     if (!isDependency(original)) throw new LoopwiseError('LW_ERR_INVALID_DEPENDENCY', 'dependencyOverrides.set(original, replacement): the original must be a dependency.');
     const made = isDependency(replacement)
       ? replacement
-      : createDependency({ ...original.options, name: `${dependencyLabel(original)} (override)` }, replacement as Dependency['resolve'], original.security);
+      : // A plain function reads the same request parts as the original, without its dependencies.
+        createDependency(
+          { query: original.options.query, headers: original.options.headers, cookies: original.options.cookies, cache: original.options.cache, name: `${dependencyLabel(original)} (override)` },
+          replacement as Dependency['resolve'],
+          original.security,
+        );
     super.set(original as Dependency<unknown>, made);
     // An override that (through others) depends on what it replaces would resolve forever.
-    const cycle = findCycle([made], this);
+    const cycle = findCycle([{ dependency: original as Dependency<unknown> }], this);
     if (cycle !== null) {
       super.delete(original as Dependency<unknown>);
       throw new LoopwiseError('LW_ERR_DEPENDENCY_CYCLE', `overriding ${dependencyLabel(original)} makes a dependency cycle: ${cycle}.`);

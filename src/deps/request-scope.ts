@@ -29,7 +29,7 @@ export class DependencyScope {
   /** Resolves a `deps` object into an object of values, all at once. */
   async resolveAll(deps: Record<string, Dependency<unknown>>): Promise<Record<string, unknown>> {
     const keys = Object.keys(deps);
-    const values = await Promise.all(keys.map((key) => this.resolve(deps[key]!, key)));
+    const values = await settleAll(keys.map((key) => this.resolve(deps[key]!, key)));
     const resolved: Record<string, unknown> = {};
     for (let i = 0; i < keys.length; i++) resolved[keys[i]!] = values[i];
     return resolved;
@@ -37,7 +37,7 @@ export class DependencyScope {
 
   /** Resolves dependencies run for their effect (a route's or router's `dependencies`). */
   async resolveEach(dependencies: readonly Dependency<unknown>[]): Promise<void> {
-    await Promise.all(dependencies.map((dependency) => this.resolve(dependency)));
+    await settleAll(dependencies.map((dependency) => this.resolve(dependency)));
   }
 
   resolve(declared: Dependency<unknown>, key?: string): Promise<unknown> {
@@ -73,7 +73,8 @@ export class DependencyScope {
     const context = this.context;
     const argument: DependencyContext<{}> = {
       query: context.query as DependencyContext['query'],
-      headers: (context.validHeaders ?? context.request.headers) as DependencyContext['headers'],
+      // Validated headers for a dependency that declared some; all of Node's for one that did not.
+      headers: (dependency.options.headers !== undefined ? context.validHeaders : context.request.headers) as DependencyContext['headers'],
       cookies: context.cookies as DependencyContext['cookies'],
       deps,
       request: context.request,
@@ -91,6 +92,17 @@ export class DependencyScope {
     this.cleanups.push({ generator: result, name });
     return first.value;
   }
+}
+
+/**
+ * Promise.all that waits for every promise to settle before failing: a generator still setting up
+ * when a sibling fails must have registered its cleanup before the scope closes.
+ */
+export async function settleAll(promises: Promise<unknown>[]): Promise<unknown[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value);
 }
 
 function isGenerator(value: unknown): value is Cleanup {

@@ -62,7 +62,7 @@ export interface RecordedResponse {
   /** Set instead of a response when the call waited longer than maxQueueWait: ms it waited. */
   late?: number;
   /** The worker's phases, when timed. */
-  timing?: { queue: number; handler: number; serialize: number };
+  timing?: { queue: number; dependencies: number; handler: number; serialize: number };
 }
 
 /** A task's outcome. Errors travel as data, so an HTTPException keeps its status across threads. */

@@ -42,6 +42,7 @@ export function compileOffloadRunner(route: RouteDefinition, { pool, errors, gua
     if (timing !== undefined && recorded.timing !== undefined) {
       timing.lap();
       timing.queue = recorded.timing.queue;
+      timing.dependencies = recorded.timing.dependencies;
       timing.handler = recorded.timing.handler;
       timing.serialize = recorded.timing.serialize;
       headers = { ...headers, 'server-timing': timing.header() };

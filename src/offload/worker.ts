@@ -79,7 +79,7 @@ function runRoute(routes: Map<string, Runner>, call: RouteCall): Promise<Recorde
   run(context, recorder);
   const timing = context.timing;
   if (timing === undefined) return recorder.done;
-  return recorder.done.then((recorded) => ({ ...recorded, timing: { queue: waited, handler: timing.handler, serialize: timing.serialize } }));
+  return recorder.done.then((recorded) => ({ ...recorded, timing: { queue: waited, dependencies: timing.dependencies, handler: timing.handler, serialize: timing.serialize } }));
 }
 
 /**

@@ -36,6 +36,9 @@ const PARTS = [
   ['cookies', 'cookie'],
 ] as const;
 
+// What HTTPException sends: {"detail": "..."}.
+const HTTP_ERROR: JsonSchema = { type: 'object', required: ['detail'], properties: { detail: { type: 'string' } } };
+
 // Statuses whose responses have no body.
 const EMPTY = new Set([204, 205, 304]);
 
@@ -101,6 +104,10 @@ function buildOperation(route: RouteDefinition, schemas: SchemaComponents, secur
   if (options.body !== undefined) ordered.requestBody = buildRequestBody(options.body, options.consumes, schemas, `the body of ${name}`);
   ordered.responses = buildResponses(route, schemas);
   ordered.security = buildSecurity(route, securitySchemes);
+  // A secured operation can answer 401 (the helpers' "Not authenticated"): say so, unless the route did.
+  if (ordered.security.length > 0 && ordered.responses['401'] === undefined) {
+    ordered.responses['401'] = { description: 'Not authenticated', content: { 'application/json': { schema: HTTP_ERROR } } };
+  }
   const operation = ordered as OperationObject;
   // Fields the route adds by hand (FastAPI's openapi_extra) go last and win.
   if (options.openapi !== undefined) Object.assign(operation, structuredClone(options.openapi));

@@ -10,7 +10,7 @@ import type { RequestContext } from './context.js';
 import type { ErrorResponder } from './handle-error.js';
 import { writeJson, writeResponse, type ResponseSink } from './send.js';
 import type { BackgroundRunner } from '../deps/background-tasks.js';
-import { DependencyScope, type DependencyRuntime } from '../deps/request-scope.js';
+import { DependencyScope, settleAll, type DependencyRuntime } from '../deps/request-scope.js';
 
 /** Runs a route's handler on a validated context and writes what it returns, or what it throws. */
 export type Runner = (context: RequestContext, res: ResponseSink) => void;
@@ -39,7 +39,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
 
   /**
    * Once the response is out (or, after a 504, once the handler settled): dependencies' cleanups
-   * get the handler's error, if any, and background tasks start. Two field checks for routes with neither.
+   * get the handler's error, if any, and (if there was none) background tasks start. Two field checks for routes with neither.
    */
   function after(context: RequestContext, error: unknown): void {
     const scope = context.scope;
@@ -47,8 +47,9 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
       const closing = scope.close(error, name);
       background?.track(closing);
     }
+    // As in FastAPI, a request that failed runs no background tasks: the work they follow did not happen.
     const tasks = context.backgroundState;
-    if (tasks !== undefined && tasks.tasks.length > 0) {
+    if (tasks !== undefined && tasks.tasks.length > 0 && error === undefined) {
       if (background === undefined) log.error({ route: name }, `${name} added background tasks where none can run`);
       else background.run(tasks, name);
     }
@@ -57,13 +58,14 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
   const serializers = compileSerializers(route.options.response, name);
   const defaultSerializer = serializers.get(defaultStatus) ?? serializeAny;
 
-  function send(context: RequestContext, res: ResponseSink, value: unknown): void {
+  /** Writes the value; returns the error answered instead when it does not fit its schema. */
+  function send(context: RequestContext, res: ResponseSink, value: unknown): unknown {
     const timing = context.timing;
     if (timing !== undefined) timing.handler = timing.lap(); // until the handler's value settled
     if (value instanceof HttpResponse) {
       if (timing !== undefined) context.reply.header('server-timing', timing.header());
       writeResponse(res, value, context.replyState);
-      return;
+      return undefined;
     }
     const status = context.replyState?.statusCode ?? defaultStatus;
     // A status without a schema of its own still goes through the route's main one: filtering
@@ -74,14 +76,16 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
       payload = serializer(value);
     } catch (error) {
       const message = `the value returned by ${name} does not fit its response schema for status ${status} (${(error as Error).message})`;
-      errors.respond(context, res, new LoopwiseError('LW_ERR_RESPONSE_SERIALIZATION', message, { cause: error }), name);
-      return;
+      const failure = new LoopwiseError('LW_ERR_RESPONSE_SERIALIZATION', message, { cause: error });
+      errors.respond(context, res, failure, name);
+      return failure;
     }
     if (timing !== undefined) {
       timing.serialize = timing.lap();
       context.reply.header('server-timing', timing.header());
     }
     writeJson(res, status, payload, context.replyState?.headers);
+    return undefined;
   }
 
   function callUntimed(context: RequestContext, res: ResponseSink): unknown {
@@ -111,15 +115,12 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
   if (timeout === undefined) {
     return function run(context, res) {
       const result = call(context, res);
-      if (result === FAILED) {
-        after(context, undefined);
-        return;
-      }
+      // A synchronous throw: no dependencies ran (they are awaited first), and tasks are dropped.
+      if (result === FAILED) return;
       if (result instanceof Promise) {
         result.then(
           (value) => {
-            send(context, res, value);
-            after(context, undefined);
+            after(context, send(context, res, value));
           },
           (error: unknown) => {
             errors.respond(context, res, error, name);
@@ -127,8 +128,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
           },
         );
       } else {
-        send(context, res, result);
-        after(context, undefined);
+        after(context, send(context, res, result));
       }
     };
   }
@@ -137,13 +137,9 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
   // whatever the handler does later is dropped (offload: true is what really stops it).
   return function runWithTimeout(context, res) {
     const result = call(context, res);
-    if (result === FAILED) {
-      after(context, undefined);
-      return;
-    }
+    if (result === FAILED) return;
     if (!(result instanceof Promise)) {
-      send(context, res, result);
-      after(context, undefined);
+      after(context, send(context, res, result));
       return;
     }
     let settled = false;
@@ -155,12 +151,13 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     // Cleanups wait for the handler even after a 504: it may still be using what they close.
     result.then(
       (value) => {
+        let failure: unknown;
         if (!settled) {
           settled = true;
           clearTimeout(timer);
-          send(context, res, value);
+          failure = send(context, res, value);
         }
-        after(context, undefined);
+        after(context, failure);
       },
       (error: unknown) => {
         if (settled) log.debug({ err: error, route: name }, `${name} failed after its timeout had been answered`);
@@ -200,8 +197,8 @@ function withDependencies(
   return function resolveThenHandle(context) {
     const scope = new DependencyScope(context, runtime);
     context.scope = scope;
-    return Promise.all([scope.resolveAll(deps), scope.resolveEach(effects)]).then(([values]) => {
-      context.deps = values;
+    return settleAll([scope.resolveAll(deps), scope.resolveEach(effects)]).then(([values]) => {
+      context.deps = values as Record<string, unknown>;
       const timing = context.timing;
       if (timing !== undefined) timing.dependencies = timing.lap();
       if (!timed) return handler(context);

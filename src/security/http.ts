@@ -68,7 +68,7 @@ export function httpBasic(options: SchemeOptions & AutoError<boolean> & { realm?
 }
 
 function decodeBasic(credentials: string): HttpBasicCredentials | null {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(credentials)) return null;
+  if (credentials.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(credentials)) return null;
   const text = Buffer.from(credentials, 'base64').toString('utf8');
   const colon = text.indexOf(':');
   return colon === -1 ? null : { username: text.slice(0, colon), password: text.slice(colon + 1) };
