@@ -1,5 +1,13 @@
 import type { Logger } from 'pino';
 
+/**
+ * Resolves on the next turn of the event loop: the response written this turn reaches the socket
+ * (or, on a worker thread, the main thread) first, so even a synchronous task never delays it.
+ */
+export function afterResponse(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 type Task = { fn: (...args: never[]) => unknown; args: unknown[] };
 
 /**
@@ -30,7 +38,7 @@ export class BackgroundRunner {
   }
 
   run(tasks: BackgroundTasks, route: string): void {
-    this.track(this.runAll(tasks.tasks, route));
+    this.track(afterResponse().then(() => this.runAll(tasks.tasks, route)));
   }
 
   /** Other after-the-response work shutdown must wait for (dependencies' cleanups); it must not reject. */

@@ -133,6 +133,9 @@ export class OffloadPool {
       maxThreads: this.settings.threads,
       minThreads: this.settings.minThreads,
       idleTimeout: this.settings.idleTimeout,
+      // 'sync' (piscina's default) freezes a worker's event loop between calls, so work a route
+      // leaves for after its response (background tasks, dependencies' cleanups) would never run.
+      atomics: 'async',
       ...(this.settings.resourceLimits === undefined ? {} : { resourceLimits: this.settings.resourceLimits }),
     }));
   }

@@ -9,7 +9,7 @@ import { compileSerializer, serializeAny, type Serializer } from '../schema/seri
 import type { RequestContext } from './context.js';
 import type { ErrorResponder } from './handle-error.js';
 import { writeJson, writeResponse, type ResponseSink } from './send.js';
-import type { BackgroundRunner } from '../deps/background-tasks.js';
+import { afterResponse, type BackgroundRunner } from '../deps/background-tasks.js';
 import { DependencyScope, settleAll, type DependencyRuntime } from '../deps/request-scope.js';
 
 /** Runs a route's handler on a validated context and writes what it returns, or what it throws. */
@@ -44,7 +44,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
   function after(context: RequestContext, error: unknown): void {
     const scope = context.scope;
     if (scope !== undefined) {
-      const closing = scope.close(error, name);
+      const closing = afterResponse().then(() => scope.close(error, name));
       background?.track(closing);
     }
     // As in FastAPI, a request that failed runs no background tasks: the work they follow did not happen.
