@@ -26,6 +26,8 @@ import { assertNoCycle, withDependencyParts } from './deps/dependency-graph.js';
 import { DependencyOverrides } from './deps/overrides.js';
 import type { DependencyRuntime } from './deps/request-scope.js';
 import { Lifespan, type LifespanFunction, type LifecycleHook } from './lifespan.js';
+import { withMiddleware, type Middleware } from './middleware/middleware.js';
+import { mountRoutes } from './middleware/mount.js';
 import { Router } from './router.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
 
@@ -133,6 +135,8 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   /** Replacements for dependencies, e.g. in tests: `app.dependencyOverrides.set(getDb, testDb)`. */
   readonly dependencyOverrides = new DependencyOverrides();
   private readonly lifespan: Lifespan;
+  private readonly middlewares: Middleware[] = [];
+  private readonly mounts: { prefix: string; target: RequestListener }[] = [];
   /** Background tasks and dependency cleanups still running after their responses. */
   private readonly background: BackgroundRunner;
   private document: OpenApiDocument | null = null;
@@ -170,6 +174,33 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   exceptionHandler<E>(key: ErrorClass<E> | number, handler: (error: E, context: RequestContext) => unknown): void {
     this.assertNotFrozen('add an exception handler');
     this.errors.register(key, handler as ExceptionHandler);
+  }
+
+  /**
+   * Adds middleware: code that runs around every request, in the order added, before routing
+   * (CORS, compression, request ids…). See docs/middleware.md.
+   */
+  use(middleware: Middleware): this {
+    this.assertNotFrozen('add middleware');
+    if (typeof middleware !== 'function') throw new LoopwiseError('LW_ERR_INVALID_OPTION', 'use() needs a middleware function (req, res, next).');
+    this.middlewares.push(middleware);
+    return this;
+  }
+
+  /**
+   * Serves another App, or any Node `(req, res)` handler (an Express app, a static file server…),
+   * under a path prefix; it sees the URL without the prefix. A Router is included instead.
+   */
+  mount(prefix: string, target: App<boolean> | Router<boolean> | RequestListener): this {
+    this.assertNotFrozen(`mount ${prefix}`);
+    if (typeof prefix !== 'string' || !prefix.startsWith('/') || prefix === '/' || prefix.endsWith('/') || /[:*]/.test(prefix)) {
+      throw new LoopwiseError('LW_ERR_INVALID_OPTION', `mount() takes a prefix such as "/legacy" (starting with "/", no trailing "/", no parameters), not ${JSON.stringify(prefix)}.`);
+    }
+    if (target instanceof App) this.mounts.push({ prefix, target: (req, res) => target.handler(req, res) });
+    else if (target instanceof Router) this.include(target, { prefix });
+    else if (typeof target === 'function') this.mounts.push({ prefix, target });
+    else throw new LoopwiseError('LW_ERR_INVALID_OPTION', 'mount() takes an App, a Router or a (req, res) handler.');
+    return this;
   }
 
   /** Runs at startup, after the lifespan's setup, in order; a failure stops `listen()`. */
@@ -224,7 +255,10 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       const guard = this.guard.settings.enabled ? this.guard : null;
       const metrics = this.metrics;
       const observe = metrics === null ? null : metrics.requestDone.bind(metrics);
-      this.listener = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors, guard, observe });
+      for (const mount of this.mounts) table.push(...mountRoutes(mount.prefix, mount.target));
+      const dispatch = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors, guard, observe });
+      // No middleware: the dispatcher is the listener, and the hot path is as it was.
+      this.listener = withMiddleware(this.middlewares, dispatch, this.errors);
     } catch (error) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the router rejected a route: ${(error as Error).message}`, { cause: error });
     }

@@ -3,7 +3,8 @@ export { App, type AppOptions, type ListenOptions, type Listening } from './app.
 export { Router, type RouterOptions } from './router.js';
 export { t, type Static, type TSchema } from './schema/t.js';
 export { HTTPException, RequestValidationError, LoopwiseError, type LoopwiseErrorCode } from './errors.js';
-export { HttpResponse, text, html, json, redirect, noContent, type ResponseInit } from './responses.js';
+export { HttpResponse, text, html, json, redirect, noContent, stream, type ResponseInit, type StreamBody } from './responses.js';
+export type { Middleware } from './middleware/middleware.js';
 export { Reply, type CookieOptions } from './pipeline/reply.js';
 export type { BodyMediaType, Context, Handler, HttpMethod, PathParams, RequestSnapshot, RouteOptions } from './route.js';
 export { task, type Task, type TaskOptions } from './offload/task.js';

@@ -1,4 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+
+/** A body sent as it is produced: a Node stream or an async iterable of chunks, with backpressure. */
+export type StreamBody = Readable | AsyncIterable<string | Uint8Array>;
 
 export interface ResponseInit {
   status?: number;
@@ -11,10 +15,10 @@ export interface ResponseInit {
  */
 export class HttpResponse {
   readonly status: number;
-  readonly body: string | Buffer | null;
+  readonly body: string | Buffer | StreamBody | null;
   readonly headers: OutgoingHttpHeaders;
 
-  constructor(body: string | Buffer | null, init: ResponseInit = {}) {
+  constructor(body: string | Buffer | StreamBody | null, init: ResponseInit = {}) {
     this.status = init.status ?? 200;
     this.body = body;
     this.headers = init.headers ?? {};
@@ -43,4 +47,13 @@ export function redirect(location: string, status: 301 | 302 | 303 | 307 | 308 =
 /** An empty answer, 204 No Content unless told otherwise. */
 export function noContent(init: ResponseInit = {}): HttpResponse {
   return new HttpResponse(null, { status: 204, ...init });
+}
+
+/**
+ * A response streamed from a Node stream or an async iterable (e.g. an async generator): chunks
+ * are written as they come, waiting whenever the client reads slower than they are made. If the
+ * client goes away, the stream is destroyed (a generator's `finally` runs). Inline routes only.
+ */
+export function stream(body: StreamBody, init: ResponseInit = {}): HttpResponse {
+  return new HttpResponse(body, { ...init, headers: { 'content-type': 'application/octet-stream', ...init.headers } });
 }

@@ -1,5 +1,8 @@
-import type { OutgoingHttpHeaders } from 'node:http';
-import type { HttpResponse } from '../responses.js';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { LoopwiseError } from '../errors.js';
+import type { HttpResponse, StreamBody } from '../responses.js';
 import type { Reply } from './reply.js';
 
 /**
@@ -45,8 +48,33 @@ export function writeResponse(res: ResponseSink, response: HttpResponse, reply: 
     res.writeHead(status, headers).end();
     return;
   }
-  headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  res.writeHead(status, headers).end(body);
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    res.writeHead(status, headers).end(body);
+    return;
+  }
+  writeStream(res, status, headers, body);
+}
+
+/**
+ * Pipes a streamed body with backpressure. A source that fails midway cuts the connection (the
+ * status has gone; the client must see the body is incomplete); a client that leaves destroys the source.
+ */
+function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHeaders, body: StreamBody): void {
+  if (!isServerResponse(res)) {
+    throw new LoopwiseError('LW_ERR_OFFLOAD_RESULT', 'a streamed response cannot come back from a worker thread: stream from an inline route (offload the work with task() instead).');
+  }
+  const source = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+  res.writeHead(status, headers);
+  // Headers go out now, so a slow first chunk (an SSE stream's) does not keep the client waiting.
+  res.flushHeaders();
+  pipeline(source, res).catch(() => {
+    if (!res.destroyed) res.destroy();
+  });
+}
+
+function isServerResponse(res: ResponseSink): res is ResponseSink & ServerResponse {
+  return typeof (res as { on?: unknown }).on === 'function';
 }
 
 function mergeHeaders(fromReply: OutgoingHttpHeaders, fromResponse: OutgoingHttpHeaders): OutgoingHttpHeaders {
