@@ -20,6 +20,7 @@ import { createDispatcher, type CompiledTable } from './pipeline/dispatch.js';
 import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
 import type { RequestContext } from './pipeline/context.js';
 import type { RouteDefinition } from './route.js';
+import type { MultipartOptions } from './forms/multipart-options.js';
 import { BackgroundRunner } from './deps/background-tasks.js';
 import type { AppState, Dependency } from './deps/dependency.js';
 import { assertNoCycle, withDependencyParts } from './deps/dependency-graph.js';
@@ -30,6 +31,8 @@ import { withMiddleware, type Middleware } from './middleware/middleware.js';
 import { mountRoutes } from './middleware/mount.js';
 import { Router } from './router.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
+import { WebSocketRoutes } from './ws/upgrade.js';
+import type { WebSocketMethod } from './ws/ws-route.js';
 
 export interface AppOptions {
   /** Shown in the OpenAPI document and docs pages. */
@@ -38,8 +41,10 @@ export interface AppOptions {
   description?: string;
   /** pino logger: `true` (default) logs JSON lines to stdout, `false` is silent, or pass options or a logger. */
   logger?: LoggerSetting;
-  /** Largest request body in bytes; larger ones get 413. Default 1 MiB. */
+  /** Largest request body in bytes; larger ones get 413. Default 1 MiB. Multipart bodies have `multipart.maxBodySize` instead. */
   bodyLimit?: number;
+  /** Limits and storage for `multipart/form-data` bodies (file uploads), for every route; a route's own `multipart` wins. See docs/forms.md. */
+  multipart?: MultipartOptions;
   /** Longest path parameter in characters; longer ones get 414. Default 100 (as Fastify). */
   maxParamLength?: number;
   /** How long `close()` waits for in-flight requests before cutting connections, in ms. Default 10 s. */
@@ -114,7 +119,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   readonly log: Logger;
   server: Server | null = null;
 
-  private readonly settings: Required<Pick<AppOptions, 'bodyLimit' | 'maxParamLength' | 'closeTimeout'>>;
+  private readonly settings: Required<Pick<AppOptions, 'bodyLimit' | 'maxParamLength' | 'closeTimeout'>> & Pick<AppOptions, 'multipart'>;
   private readonly errors: ErrorResponder;
   private listener: RequestListener | null = null;
   private closing: Promise<void> | null = null;
@@ -140,6 +145,10 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   /** Background tasks and dependency cleanups still running after their responses. */
   private readonly background: BackgroundRunner;
   private document: OpenApiDocument | null = null;
+  /** WebSocket routes and their open sockets (src/ws/). */
+  private readonly websockets = new WebSocketRoutes();
+  /** A WebSocket endpoint: `app.ws(path, options?, handler)`, typed like a route (docs/websockets.md). */
+  readonly ws: WebSocketMethod = this.websockets.method((action) => this.assertNotFrozen(action));
 
   constructor(options: AppOptions & { offload?: Offload } = {}) {
     super({ offload: options.offload, timeout: options.timeout, dependencies: options.dependencies });
@@ -151,6 +160,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
       maxParamLength: options.maxParamLength ?? DEFAULT_MAX_PARAM_LENGTH,
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+      multipart: options.multipart,
     };
     this.errors = new ErrorResponder(this.log);
     this.background = new BackgroundRunner(this.log);
@@ -217,7 +227,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   /** Compiles every route (validators, serializers, router) once. Called by listen() and inject(). */
   ready(): this {
     if (this.listener !== null) return this;
-    const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming };
+    const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart };
     const table: CompiledTable[] = [];
     const seen = new Map<string, string>();
     const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));
@@ -418,6 +428,8 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       await this.pool.warmUp();
     }
     const server = createServer(handler);
+    // WebSockets: upgrade requests go to the app.ws() routes (src/ws/upgrade.ts); no listener when there are none.
+    this.websockets.attach(server, { ...this.runnerServices(), handler, guard: this.guard, appDependencies: this.dependencies, maxParamLength: this.settings.maxParamLength });
     this.server = server;
     const host = options.host ?? '127.0.0.1';
     try {
@@ -451,6 +463,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   private async shutDown(): Promise<void> {
     this.removeSignalHandlers?.();
     try {
+      await this.websockets.close(); // WebSockets first: 1001 to every open socket, so none holds the server open
       await this.closeServer();
       // Responses are out; what runs after them (background tasks, cleanups) gets the rest of the time.
       if (!(await this.background.drain(this.settings.closeTimeout))) {

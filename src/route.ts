@@ -4,9 +4,10 @@ import type { HttpResponse } from './responses.js';
 import type { Reply } from './pipeline/reply.js';
 import type { BackgroundTasks } from './deps/background-tasks.js';
 import type { Dependency, ResolvedDeps } from './deps/dependency.js';
+import type { MultipartOptions } from './forms/multipart-options.js';
 
-/** The body encodings loopwise decodes. */
-export type BodyMediaType = 'application/json' | 'application/x-www-form-urlencoded' | 'text/plain';
+/** The body encodings loopwise decodes; `multipart/form-data` only where a route `consumes` it (docs/forms.md). */
+export type BodyMediaType = 'application/json' | 'application/x-www-form-urlencoded' | 'text/plain' | 'multipart/form-data';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
@@ -23,8 +24,10 @@ export interface RouteOptions {
   response?: { [status: number]: TSchema };
   /** Status for a returned value, 200 unless set (FastAPI's `status_code`). */
   status?: number;
-  /** Bytes a body may have before the request is answered 413; the App's `bodyLimit` otherwise. */
+  /** Bytes a body may have before the request is answered 413; the App's `bodyLimit` otherwise. Multipart bodies have `multipart.maxBodySize` instead. */
   bodyLimit?: number;
+  /** Limits and storage for a `multipart/form-data` body (file size, body size, files, fields, spooling), over the App's `multipart`. */
+  multipart?: MultipartOptions;
   /** Group the operation under these names in the docs. */
   tags?: string[];
   /** One line for the docs; by default made from the handler's name ("listItems" → "List Items") or its method and path. */
@@ -38,7 +41,8 @@ export interface RouteOptions {
   hidden?: boolean;
   /**
    * The body's content types: any other gets 415, and each is documented. Without it, JSON, form
-   * and plain-text bodies are all read, and JSON is the one documented.
+   * and plain-text bodies are all read, and JSON is the one documented. `multipart/form-data` is
+   * read only when listed here; a body with `upload()` fields must list it alone.
    */
   consumes?: BodyMediaType[];
   /** Dependencies whose values the handler gets as `deps`, typed: `deps: { user: currentUser }`. */

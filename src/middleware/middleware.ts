@@ -61,14 +61,18 @@ export function withMiddleware(middlewares: readonly Middleware[], dispatch: Req
         fail(req, res, error);
         return done();
       }
+      // What `await next()` waits for is the response itself, whether this middleware is async,
+      // Connect-style (no promise), or calls next() without awaiting it.
       if (result instanceof Promise) {
-        return result.then(
-          (value) => answer(value, res),
-          (error: unknown) => fail(req, res, error),
-        );
+        return result
+          .then(
+            (value) => answer(value, res),
+            (error: unknown) => fail(req, res, error),
+          )
+          .then(done);
       }
       answer(result, res);
-      return Promise.resolve();
+      return done();
     };
     void step(0);
   };

@@ -3,16 +3,23 @@ import type { HttpMethod } from '../route.js';
 import type { CompiledTable } from '../pipeline/dispatch.js';
 
 const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+const NOT_FOUND = '{"detail":"Not Found"}';
 
 /**
  * Router entries that hand every request under `prefix` to `target`, with the prefix taken off
- * the URL (as Express and Starlette do), so the target routes as if it were served alone.
+ * the URL (as Express and Starlette do), so the target routes as if it were served alone. The
+ * URL as the client sent it stays in `req.originalUrl` (as Express keeps it).
  */
 export function mountRoutes(prefix: string, target: RequestListener): CompiledTable[] {
   const name = `MOUNT ${prefix}`;
   const handler: CompiledTable['handler'] = (req, res) => {
     const url = req.url ?? prefix;
-    const rest = url.slice(prefix.length);
+    const rest = stripPrefix(url, prefix);
+    if (rest === null) {
+      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'content-length': NOT_FOUND.length }).end(NOT_FOUND);
+      return;
+    }
+    (req as { originalUrl?: string }).originalUrl ??= url;
     req.url = rest === '' || rest.startsWith('?') ? `/${rest}` : rest;
     target(req, res);
   };
@@ -20,4 +27,19 @@ export function mountRoutes(prefix: string, target: RequestListener): CompiledTa
     { method, path: prefix, name, handler },
     { method, path: `${prefix}/*`, name, handler },
   ]);
+}
+
+/**
+ * The URL after the prefix. The router matched the decoded path, so the prefix may have come
+ * percent-encoded ("/%61pi" for "/api"): walk it escape by escape, never cut by length.
+ */
+function stripPrefix(url: string, prefix: string): string | null {
+  if (url.startsWith(prefix)) return url.slice(prefix.length);
+  let i = 0;
+  for (const ch of prefix) {
+    if (url[i] === ch) i += 1;
+    else if (url[i] === '%' && ch.charCodeAt(0) < 0x80 && parseInt(url.slice(i + 1, i + 3), 16) === ch.charCodeAt(0)) i += 3;
+    else return null;
+  }
+  return url.slice(i);
 }

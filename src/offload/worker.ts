@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import { HTTPException, LoopwiseError } from '../errors.js';
 import { ServerTiming } from '../guard/server-timing.js';
+import { reviveUploads } from '../forms/offload-uploads.js';
 import { RequestContext } from '../pipeline/context.js';
 import type { Runner } from '../pipeline/run-handler.js';
 import type { RecordedResponse, RouteCall, SerializedError, TaskCall, TaskOutcome, WorkerCall, WorkerSetup } from './messages.js';
@@ -74,7 +75,7 @@ function runRoute(routes: Map<string, Runner>, call: RouteCall): Promise<Recorde
   context.validHeaders = call.validHeaders;
   context.parsedQuery = call.query;
   context.parsedCookies = call.cookies;
-  context.body = call.body;
+  context.body = reviveUploads(call.body); // uploads crossed as descriptions (src/forms/offload-uploads.ts)
   const recorder = new ResponseRecorder();
   run(context, recorder);
   const timing = context.timing;

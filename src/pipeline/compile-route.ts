@@ -3,6 +3,9 @@ import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import { RequestValidationError } from '../errors.js';
 import type { RouteDefinition } from '../route.js';
 import { compileValidator } from '../schema/validator.js';
+import { compileMultipartBody, isMultipartRequest } from '../forms/multipart-body.js';
+import type { MultipartOptions } from '../forms/multipart-options.js';
+import { describeUploads } from '../forms/offload-uploads.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import { ServerTiming } from '../guard/server-timing.js';
 import { RequestContext, parseCookies, parseQuery } from './context.js';
@@ -19,9 +22,12 @@ export interface RouteRuntime {
   errors: ErrorResponder;
   /** Time the phases for a Server-Timing header. */
   serverTiming: boolean;
+  /** The App's multipart limits; each multipart route's own win over them. */
+  multipart?: MultipartOptions;
 }
 
-type Validated = (context: RequestContext, issues: ValidationIssue[]) => void;
+/** One declared part's check: adds its issues (none when valid) to the request's list. */
+export type Validated = (context: RequestContext, issues: ValidationIssue[]) => void;
 
 /**
  * Compiles a route once, at startup, into one function that does only what the route declares:
@@ -36,6 +42,10 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   const body = options.body === undefined ? null : compileBody(options.body, name);
   const bodyLimit = options.bodyLimit ?? runtime.bodyLimit;
   const accepts = options.consumes === undefined ? null : new Set(options.consumes.map(bodyKindOfMediaType));
+  // Null unless the route consumes multipart/form-data: every other route compiles as it did without it.
+  const multipart = compileMultipartBody(options, runtime.multipart, name);
+  // An UploadFile cannot cross to a worker thread: its description does, and the worker rebuilds it.
+  if (multipart !== null && options.offload === true) run = withUploadsDescribed(run);
   // A constant per compiled route: with timing off, each check below is a never-taken branch.
   const timed = runtime.serverTiming;
 
@@ -60,7 +70,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   }
 
   if (body !== null) {
-    return function handleWithBody(req, res, params, rawQuery) {
+    const handleWithBody: CompiledRoute = function handleWithBody(req, res, params, rawQuery) {
       const context = contextFor(req, params, rawQuery);
       let kind;
       try {
@@ -90,6 +100,34 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
         validateAndRun(context, res, issues);
       });
     };
+    if (multipart === null) return handleWithBody;
+    // Multipart bodies are streamed, not buffered: files go to disk past a size, limits apply as they arrive.
+    return function handleMultipart(req, res, params, rawQuery) {
+      if (!isMultipartRequest(req)) {
+        handleWithBody(req, res, params, rawQuery);
+        return;
+      }
+      const context = contextFor(req, params, rawQuery);
+      multipart.read(req, res, (error, parsed) => {
+        if (error !== null) {
+          errors.respond(context, res, error, name);
+          return;
+        }
+        const timing = context.timing;
+        if (timed) timing!.lap(); // receiving and storing the parts is the network's (and disk's) time
+        let issues: ValidationIssue[];
+        try {
+          const validated = multipart.validate(parsed!);
+          context.body = validated.value;
+          issues = validated.issues;
+          if (timed) timing!.validate = timing!.lap();
+        } catch (failure) {
+          errors.respond(context, res, failure, name);
+          return;
+        }
+        validateAndRun(context, res, issues);
+      });
+    };
   }
   if (checks.length > 0) {
     return function handleValidated(req, res, params, rawQuery) {
@@ -101,8 +139,21 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   };
 }
 
-/** One check per declared part besides the body; undeclared parts cost nothing. */
-function compileChecks(route: RouteDefinition, name: string): Validated[] {
+/** The offload runner reads `context.body` as it hands the request over: give it the uploads' descriptions. */
+function withUploadsDescribed(run: Runner): Runner {
+  return function runWithUploads(context, res) {
+    const body = context.body;
+    context.body = describeUploads(body);
+    try {
+      run(context, res);
+    } finally {
+      context.body = body;
+    }
+  };
+}
+
+/** One check per declared part besides the body; undeclared parts cost nothing. Also used by WebSocket handshakes. */
+export function compileChecks(route: RouteDefinition, name: string): Validated[] {
   const { params, query, headers, cookies } = route.options;
   const handlerHeaders = route.ownParts?.headers ?? true;
   const checks: Validated[] = [];

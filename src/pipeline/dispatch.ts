@@ -31,7 +31,7 @@ export interface DispatchOptions {
 export type RequestObserver = (route: string, method: string, status: number, seconds: number) => void;
 
 type RouteStore = { alwaysServe: boolean; name: string };
-type Match = { handler: unknown; params: Record<string, unknown>; searchParams: unknown; store: RouteStore };
+type Match = { handler: unknown; params: Record<string, unknown>; searchParams: unknown; store: RouteStore | null };
 
 /**
  * Builds the server's request listener: one radix-tree lookup (find-my-way, Fastify's router),
@@ -92,7 +92,7 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
       miss(req, res);
       return;
     }
-    if (guard !== null && guard.shedding && !match.store.alwaysServe) {
+    if (guard !== null && guard.shedding && match.store?.alwaysServe !== true) {
       shed(req, res);
       return;
     }
@@ -109,7 +109,7 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
   return function dispatchObserved(req, res) {
     const start = performance.now();
     const match = router.find(req.method as never, req.url!) as Match | null;
-    const route = match === null ? 'unmatched' : match.store.name;
+    const route = match === null ? 'unmatched' : (match.store?.name ?? 'unmatched');
     res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start) / 1000));
     serve(req, res, match);
   };

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { HTTPException, RequestValidationError } from '../errors.js';
 import { HttpResponse } from '../responses.js';
 import type { RequestContext } from './context.js';
+import { requestIdOf } from '../middleware/request-id.js';
 import { ClientAbortedError } from './read-body.js';
 import { writeJson, writeResponse, type ResponseSink } from './send.js';
 
@@ -32,21 +33,21 @@ export class ErrorResponder {
       return;
     }
     if (res.headersSent) {
-      this.log.error({ err: error, route }, `Error after the response to ${route} had started; closing the connection`);
+      this.log.error({ err: error, ...where(context, route) }, `Error after the response to ${route} had started; closing the connection`);
       res.destroy();
       return;
     }
     const status = statusOf(error);
     const custom = context === null ? undefined : this.find(error, status);
     if (custom === undefined) {
-      this.respondByDefault(res, error, status, route);
+      this.respondByDefault(res, error, status, context, route);
       return;
     }
     let outcome: unknown;
     try {
       outcome = custom(error, context!);
     } catch (failure) {
-      this.internalError(res, failure, route);
+      this.internalError(res, failure, context, route);
       return;
     }
     Promise.resolve(outcome).then(
@@ -54,7 +55,7 @@ export class ErrorResponder {
         if (value instanceof HttpResponse) writeResponse(res, value, context!.replyState);
         else writeJson(res, status, JSON.stringify(value) ?? 'null', undefined);
       },
-      (failure: unknown) => this.internalError(res, failure, route),
+      (failure: unknown) => this.internalError(res, failure, context, route),
     );
   }
 
@@ -68,25 +69,31 @@ export class ErrorResponder {
     return this.byStatus.get(status);
   }
 
-  private respondByDefault(res: ResponseSink, error: unknown, status: number, route: string): void {
+  private respondByDefault(res: ResponseSink, error: unknown, status: number, context: RequestContext | null, route: string): void {
     if (error instanceof HTTPException) {
       writeJson(res, status, JSON.stringify({ detail: error.detail }), error.headers);
     } else if (error instanceof RequestValidationError) {
       writeJson(res, 422, JSON.stringify({ detail: error.errors }), undefined);
     } else {
-      this.internalError(res, error, route);
+      this.internalError(res, error, context, route);
     }
   }
 
   /** The stack goes to the log, never to the client. */
-  private internalError(res: ResponseSink, error: unknown, route: string): void {
-    this.log.error({ err: error, route }, `Unhandled error in ${route}`);
+  private internalError(res: ResponseSink, error: unknown, context: RequestContext | null, route: string): void {
+    this.log.error({ err: error, ...where(context, route) }, `Unhandled error in ${route}`);
     if (res.headersSent) {
       res.destroy();
       return;
     }
     writeJson(res, 500, '{"detail":"Internal Server Error"}', undefined);
   }
+}
+
+/** What a log line says of the request: its route, and its id when the requestId middleware gave it one. */
+function where(context: RequestContext | null, route: string): { route: string; reqId?: string } {
+  const reqId = context === null ? undefined : requestIdOf(context.request);
+  return reqId === undefined ? { route } : { route, reqId };
 }
 
 function statusOf(error: unknown): number {

@@ -5,12 +5,13 @@ import { parse as parseTolerant, type ParseError } from 'jsonc-parser';
 import { HTTPException, LoopwiseError, RequestValidationError } from '../errors.js';
 import type { BodyMediaType } from '../route.js';
 
-/** How the body was encoded; form and text values are strings and get coerced like query values. */
-export type BodyKind = 'json' | 'form' | 'text';
+/** How the body was encoded; form and text values are strings and get coerced like query values. Multipart is streamed (src/forms/). */
+export type BodyKind = 'json' | 'form' | 'text' | 'multipart';
 
 const JSON_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
 
-const KINDS: Record<BodyMediaType, BodyKind> = {
+// What every route reads without `consumes`; multipart/form-data is read only where a route consumes it.
+const KINDS: Record<Exclude<BodyMediaType, 'multipart/form-data'>, BodyKind> = {
   'application/json': 'json',
   'application/x-www-form-urlencoded': 'form',
   'text/plain': 'text',
@@ -23,13 +24,15 @@ export function bodyKindOf(request: IncomingMessage, accepted: readonly string[]
   if (mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json'))) return 'json';
   if (mime === 'application/x-www-form-urlencoded') return 'form';
   if (mime === 'text/plain') return 'text';
+  if (mime === 'multipart/form-data' && accepted.includes(mime)) return 'multipart';
   throw unsupported(request, accepted);
 }
 
 /** The decoder for a media type a route `consumes`. */
 export function bodyKindOfMediaType(type: BodyMediaType): BodyKind {
+  if (type === 'multipart/form-data') return 'multipart';
   const kind = KINDS[type];
-  if (kind === undefined) throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `consumes: "${type}" is not a body type loopwise reads; use ${Object.keys(KINDS).join(', ')}.`);
+  if (kind === undefined) throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `consumes: "${type}" is not a body type loopwise reads; use ${[...Object.keys(KINDS), 'multipart/form-data'].join(', ')}.`);
   return kind;
 }
 

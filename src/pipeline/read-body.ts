@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { HTTPException } from '../errors.js';
 
 /** The client went away mid-body: there is no one left to answer. */
@@ -13,6 +14,29 @@ export function payloadTooLarge(limit: number): HTTPException {
   return new HTTPException(413, `Request body is larger than the limit of ${limit} bytes`, { connection: 'close' });
 }
 
+/** How long a refused upload's connection keeps being read (and discarded) after the answer, at most. */
+const LINGER_MS = 2_000;
+
+/**
+ * Stops reading a body the server has refused (413, 400) without cutting the client off mid-send.
+ * What the client still sends is discarded; once the answer (which says `Connection: close`) is
+ * out, the socket is half-closed and read for up to 2 s more before it is destroyed. Closing at
+ * once would leave unread bytes in the kernel, which answers them with a reset that can reach the
+ * client before it has read the 413 (nginx's "lingering close" solves the same problem).
+ */
+export function abandonBody(request: IncomingMessage): void {
+  request.resume();
+  const socket = request.socket as (Socket & { destroySoon?: () => void }) | null;
+  // Node's server calls destroySoon() after a `Connection: close` response; in-memory requests have no socket to linger.
+  if (socket === null || typeof socket.destroySoon !== 'function' || Object.hasOwn(socket, 'destroySoon')) return;
+  socket.destroySoon = function lingeringClose(this: Socket): void {
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+  };
+}
+
 export type BodyCallback = (error: Error | null, body: Buffer | null) => void;
 
 const EMPTY = Buffer.alloc(0);
@@ -25,6 +49,7 @@ const EMPTY = Buffer.alloc(0);
 export function readBody(request: IncomingMessage, limit: number, done: BodyCallback): void {
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
+    abandonBody(request);
     done(payloadTooLarge(limit), null);
     return;
   }
@@ -37,9 +62,9 @@ export function readBody(request: IncomingMessage, limit: number, done: BodyCall
     if (settled) return;
     received += chunk.length;
     if (received > limit) {
-      // Stop buffering; the 413 carries `Connection: close`, so the rest is dropped with the socket.
+      // Stop buffering; the rest is discarded until the 413 (with `Connection: close`) is out and the socket closes.
       settled = true;
-      request.pause();
+      abandonBody(request);
       done(payloadTooLarge(limit), null);
     } else if (first === null) {
       first = chunk;

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
@@ -41,16 +42,21 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
    * Once the response is out (or, after a 504, once the handler settled): dependencies' cleanups
    * get the handler's error, if any, and (if there was none) background tasks start. Two field checks for routes with neither.
    */
-  function after(context: RequestContext, error: unknown): void {
+  function after(context: RequestContext, error: unknown, res: ResponseSink): void {
     const scope = context.scope;
+    if (scope === undefined && context.backgroundState === undefined) return;
+    // A streamed body is still being written: what it uses stays open until it is done.
+    const streaming = isStreaming(res);
+    const sent = streaming ? responseClosed(res) : afterResponse();
     if (scope !== undefined) {
-      const closing = afterResponse().then(() => scope.close(error, name));
+      const closing = sent.then(() => scope.close(error, name));
       background?.track(closing);
     }
     // As in FastAPI, a request that failed runs no background tasks: the work they follow did not happen.
     const tasks = context.backgroundState;
     if (tasks !== undefined && tasks.tasks.length > 0 && error === undefined) {
       if (background === undefined) log.error({ route: name }, `${name} added background tasks where none can run`);
+      else if (streaming) background.track(sent.then(() => background.run(tasks, name)));
       else background.run(tasks, name);
     }
   }
@@ -120,15 +126,15 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
       if (result instanceof Promise) {
         result.then(
           (value) => {
-            after(context, send(context, res, value));
+            after(context, send(context, res, value), res);
           },
           (error: unknown) => {
             errors.respond(context, res, error, name);
-            after(context, error);
+            after(context, error, res);
           },
         );
       } else {
-        after(context, send(context, res, result));
+        after(context, send(context, res, result), res);
       }
     };
   }
@@ -139,7 +145,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     const result = call(context, res);
     if (result === FAILED) return;
     if (!(result instanceof Promise)) {
-      after(context, send(context, res, result));
+      after(context, send(context, res, result), res);
       return;
     }
     let settled = false;
@@ -157,7 +163,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
           clearTimeout(timer);
           failure = send(context, res, value);
         }
-        after(context, failure);
+        after(context, failure, res);
       },
       (error: unknown) => {
         if (settled) log.debug({ err: error, route: name }, `${name} failed after its timeout had been answered`);
@@ -166,7 +172,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
           clearTimeout(timer);
           errors.respond(context, res, error, name);
         }
-        after(context, error);
+        after(context, error, res);
       },
     );
   };
@@ -178,6 +184,17 @@ export function timeoutError(timeout: number): HTTPException {
 }
 
 const FAILED = Symbol('handler threw');
+
+/** A ServerResponse whose body is still going out (a stream): ended responses have `writableEnded`. */
+function isStreaming(res: ResponseSink): res is ResponseSink & ServerResponse {
+  const out = res as Partial<ServerResponse>;
+  return typeof out.once === 'function' && out.writableEnded === false && out.destroyed === false;
+}
+
+/** Settles once the response is finished or the client went away, then one more turn (as afterResponse). */
+function responseClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => res.once('close', () => setImmediate(resolve)));
+}
 
 /**
  * The handler, preceded by the route's dependencies: its `deps` resolved (independent ones at the

@@ -65,6 +65,13 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
     throw new LoopwiseError('LW_ERR_OFFLOAD_RESULT', 'a streamed response cannot come back from a worker thread: stream from an inline route (offload the work with task() instead).');
   }
   const source = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+  if (res.req?.method === 'HEAD') {
+    // Node drops a HEAD response's writes at once, without backpressure: piping would run the
+    // producer flat out (an endless generator would hold the loop). Headers only; stop the source.
+    res.writeHead(status, headers).end();
+    source.destroy();
+    return;
+  }
   res.writeHead(status, headers);
   // Headers go out now, so a slow first chunk (an SSE stream's) does not keep the client waiting.
   res.flushHeaders();

@@ -74,3 +74,19 @@ test('/health and /metrics answer; /ready says ready while serving', async () =>
   const ready = await fetch(`${base}/ready`);
   assert.deepEqual([ready.status, await ready.json()], [200, { status: 'ready' }]);
 });
+
+test('with metrics on, a bad percent-encoding or an over-long parameter is answered, not a crash', async () => {
+  const { App } = await import('../../src/index.js');
+  const app = new App({ logger: false, metrics: true });
+  app.get('/p/:id', async ({ params }) => params);
+  const { url } = await app.listen({ port: 0, handleSignals: false });
+  try {
+    const bad = await fetch(`${url}/p/%zz`);
+    assert.equal(bad.status, 400);
+    const long = await fetch(`${url}/p/${'x'.repeat(200)}`);
+    assert.equal(long.status, 414);
+    assert.equal((await fetch(`${url}/p/1`)).status, 200);
+  } finally {
+    await app.close();
+  }
+});

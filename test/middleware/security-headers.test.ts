@@ -1,0 +1,208 @@
+// securityHeaders(): helmet-like defaults on every response, each header changeable or off, HSTS
+// only over TLS unless asked for, and a route's own header winning. And the default must not break
+// loopwise's own docs pages: Swagger UI at /docs and ReDoc at /redoc render in real headless
+// Chromium (Debian's, as test/openapi/docs-browser.test.ts) under its Content-Security-Policy, with
+// no CSP refusal, page error or failed request.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { App, DEFAULT_CSP, HTTPException, LoopwiseError, html, securityHeaders, t } from '../../src/index.js';
+import { quietApp, send, serve } from './http.js';
+
+const DEFAULT_POLICY = Object.entries(DEFAULT_CSP)
+  .map(([name, value]) => `${name} ${value}`)
+  .join('; ');
+
+const app = quietApp();
+app.use(securityHeaders());
+app.get('/', () => ({ ok: true }));
+app.get('/fail', () => {
+  throw new HTTPException(400, 'bad');
+});
+app.get('/own-csp', () => html('<p>embeddable</p>', { headers: { 'content-security-policy': "frame-ancestors 'self'" } }));
+
+const tuned = quietApp();
+tuned.use(
+  securityHeaders({
+    contentSecurityPolicy: { 'img-src': ["'self'", 'https://images.example.com'], 'frame-ancestors': false, 'upgrade-insecure-requests': true },
+    frameOptions: 'SAMEORIGIN',
+    referrerPolicy: 'strict-origin-when-cross-origin',
+    crossOriginOpenerPolicy: false,
+    crossOriginResourcePolicy: 'same-site',
+    contentTypeOptions: false,
+    strictTransportSecurity: { maxAge: 600, includeSubDomains: false, preload: true },
+  }),
+);
+tuned.get('/', () => ({ ok: true }));
+
+const bare = quietApp();
+bare.use(securityHeaders({ contentSecurityPolicy: false, frameOptions: false, referrerPolicy: false, strictTransportSecurity: false }));
+bare.get('/', () => ({ ok: true }));
+
+let port = 0;
+let tunedPort = 0;
+let barePort = 0;
+const closers: (() => Promise<void>)[] = [];
+before(async () => {
+  const servers = await Promise.all([serve(app), serve(tuned), serve(bare)]);
+  [port, tunedPort, barePort] = servers.map((server) => server.port) as [number, number, number];
+  closers.push(...servers.map((server) => server.close));
+});
+after(() => Promise.all(closers.map((close) => close())));
+
+test('defaults: CSP, nosniff, DENY, no-referrer, COOP; no HSTS over plain HTTP', async () => {
+  for (const path of ['/', '/fail', '/nowhere']) {
+    const res = await send(port, path);
+    assert.equal(res.headers['content-security-policy'], DEFAULT_POLICY, path);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    assert.equal(res.headers['x-frame-options'], 'DENY');
+    assert.equal(res.headers['referrer-policy'], 'no-referrer');
+    assert.equal(res.headers['cross-origin-opener-policy'], 'same-origin');
+    assert.equal(res.headers['cross-origin-resource-policy'], undefined);
+    assert.equal(res.headers['strict-transport-security'], undefined);
+  }
+  assert.match(DEFAULT_POLICY, /script-src 'self';/);
+  assert.doesNotMatch(DEFAULT_POLICY, /unsafe-eval|script-src[^;]*unsafe-inline/);
+});
+
+test("a route's own header wins over the middleware's", async () => {
+  const res = await send(port, '/own-csp');
+  assert.equal(res.headers['content-security-policy'], "frame-ancestors 'self'");
+  assert.equal(res.headers['x-content-type-options'], 'nosniff');
+});
+
+test('each header can be changed; CSP directives merge over the defaults, false drops one', async () => {
+  const res = await send(tunedPort, '/');
+  const csp = String(res.headers['content-security-policy']);
+  assert.match(csp, /(^|; )img-src 'self' https:\/\/images\.example\.com(;|$)/);
+  assert.match(csp, /(^|; )script-src 'self'(;|$)/, 'other defaults kept');
+  assert.doesNotMatch(csp, /frame-ancestors/);
+  assert.match(csp, /(^|; )upgrade-insecure-requests(;|$)/);
+  assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
+  assert.equal(res.headers['referrer-policy'], 'strict-origin-when-cross-origin');
+  assert.equal(res.headers['cross-origin-opener-policy'], undefined);
+  assert.equal(res.headers['cross-origin-resource-policy'], 'same-site');
+  assert.equal(res.headers['x-content-type-options'], undefined);
+  assert.equal(res.headers['strict-transport-security'], 'max-age=600; preload', 'configured HSTS is sent on every response');
+});
+
+test('each header can be turned off', async () => {
+  const res = await send(barePort, '/');
+  for (const name of ['content-security-policy', 'x-frame-options', 'referrer-policy', 'strict-transport-security']) assert.equal(res.headers[name], undefined, name);
+  assert.equal(res.headers['x-content-type-options'], 'nosniff');
+});
+
+test('HSTS is sent by default on requests that came over TLS', async () => {
+  // A self-signed certificate for 127.0.0.1, made once for these tests (fixtures/).
+  const fixtures = new URL('./fixtures/', import.meta.url);
+  const server = createHttpsServer({ key: readFileSync(new URL('localhost-key.pem', fixtures)), cert: readFileSync(new URL('localhost-cert.pem', fixtures)) }, app.handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const tlsPort = (server.address() as AddressInfo).port;
+    const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, path: '/', rejectUnauthorized: false, agent: false, timeout: 5_000 }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers));
+      });
+      req.on('timeout', () => req.destroy(new Error('HTTPS request timed out')));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(headers['strict-transport-security'], 'max-age=31536000; includeSubDomains');
+    assert.equal(headers['x-frame-options'], 'DENY');
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+test('invalid options are refused when the middleware is made', () => {
+  assert.throws(() => securityHeaders({ contentSecurityPolicy: { 'script-src': "'self'; object-src *" } }), LoopwiseError);
+  assert.throws(() => securityHeaders({ frameOptions: 'ALLOW-FROM x' as never }), /frameOptions/);
+  assert.throws(() => securityHeaders({ referrerPolicy: 'no-referrer\r\nx-evil: 1' }), /one-line/);
+  assert.throws(() => securityHeaders({ strictTransportSecurity: { maxAge: -1 } }), /maxAge/);
+});
+
+// In Chromium: the browser starts only for these tests.
+const CHROMIUM = '/usr/bin/chromium';
+const WAIT = 10_000;
+
+const docsApp = new App({ title: 'Shop API', version: '1.0.0', logger: false });
+docsApp.use(securityHeaders());
+docsApp.get('/items/:id', { params: t.Object({ id: t.Integer() }), summary: 'Read an item' }, ({ params }) => ({ id: params.id, name: 'Hammer' }));
+docsApp.post('/items', { body: t.Object({ name: t.String() }), status: 201, summary: 'Create an item' }, ({ body }) => body);
+
+describe('the docs pages in Chromium under the default headers', () => {
+  let base = '';
+  let browser: Browser;
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: this test needs Debian's chromium. Install it (as root) with: apt-get update && apt-get install -y chromium`);
+    base = (await docsApp.listen({ port: 0, handleSignals: false })).url;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  });
+  after(async () => {
+    await browser?.close();
+    await docsApp.close();
+  });
+
+  interface Watched {
+    page: Page;
+    problems: string[];
+    /** The CSP each HTML page arrived with. */
+    policies: string[];
+  }
+
+  async function openPage(): Promise<Watched> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(WAIT);
+    const page = await context.newPage();
+    const watched: Watched = { page, problems: [], policies: [] };
+    page.on('pageerror', (error) => watched.problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      // The browser asks for /favicon.ico by itself when a page names no icon (ReDoc's): not the page's doing.
+      if (message.location().url.endsWith('/favicon.ico')) return;
+      if (message.type() === 'error' || /Content.Security.Policy|Refused to/i.test(message.text())) watched.problems.push(`console ${message.type()}: ${message.text()}`);
+    });
+    page.on('requestfailed', (request) => watched.problems.push(`failed: ${request.url()} ${request.failure()?.errorText ?? ''}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) watched.problems.push(`${response.status()} for ${response.url()}`);
+      if (response.request().resourceType() === 'document') watched.policies.push(response.headers()['content-security-policy'] ?? '(none)');
+    });
+    return watched;
+  }
+
+  test('Swagger UI at /docs renders every operation under the default security headers', async () => {
+    const watched = await openPage();
+    try {
+      await watched.page.goto(`${base}/docs`);
+      const blocks = watched.page.locator('.opblock');
+      await blocks.nth(1).waitFor();
+      assert.equal(await blocks.count(), 2);
+      const summaries = await blocks.locator('.opblock-summary-description').allTextContents();
+      assert.deepEqual(summaries.sort(), ['Create an item', 'Read an item']);
+      assert.deepEqual(watched.problems, []);
+      assert.deepEqual(watched.policies, [DEFAULT_POLICY], 'the page was served with the default CSP');
+    } finally {
+      await watched.page.context().close();
+    }
+  });
+
+  test('ReDoc at /redoc renders (its search worker runs from a blob:) under the default security headers', async () => {
+    const watched = await openPage();
+    try {
+      await watched.page.goto(`${base}/redoc`);
+      await watched.page.locator('h1', { hasText: 'Shop API' }).waitFor();
+      for (const summary of ['Read an item', 'Create an item']) await watched.page.locator('h2', { hasText: summary }).waitFor();
+      // The search box works only if the worker started.
+      await watched.page.locator('input[placeholder="Search..."]').fill('Create');
+      await watched.page.locator('[role="search"] li, [data-role="search:results"] li, .scrollbar-container li', { hasText: 'Create an item' }).first().waitFor();
+      assert.deepEqual(watched.problems, []);
+      assert.deepEqual(watched.policies, [DEFAULT_POLICY]);
+    } finally {
+      await watched.page.context().close();
+    }
+  });
+});

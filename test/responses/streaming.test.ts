@@ -1,0 +1,201 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { App, stream } from '../../src/index.js';
+import { fetchRaw, open, waitFor } from './http-client.js';
+
+async function listen(app: App): Promise<number> {
+  return (await app.listen({ port: 0, handleSignals: false })).port;
+}
+
+test('an async generator is streamed chunk by chunk, with the content type given', async () => {
+  const app = new App({ logger: false, openapi: false });
+  app.get('/numbers', async () =>
+    stream(
+      (async function* () {
+        for (let i = 0; i < 5; i++) {
+          await sleep(1);
+          yield `${i}\n`;
+        }
+      })(),
+      { headers: { 'content-type': 'text/plain; charset=utf-8' } },
+    ),
+  );
+  const port = await listen(app);
+  try {
+    const res = await fetchRaw(port, '/numbers');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal(res.headers['transfer-encoding'], 'chunked');
+    assert.equal(res.text, '0\n1\n2\n3\n4\n');
+  } finally {
+    await app.close();
+  }
+});
+
+test('a Node Readable is streamed, as application/octet-stream unless told otherwise', async () => {
+  const app = new App({ logger: false, openapi: false });
+  const bytes = Buffer.alloc(300_000, 7);
+  app.get('/blob', async () => stream(Readable.from([bytes.subarray(0, 100_000), bytes.subarray(100_000)])));
+  const port = await listen(app);
+  try {
+    const res = await fetchRaw(port, '/blob');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'application/octet-stream');
+    assert.ok(res.body.equals(bytes));
+  } finally {
+    await app.close();
+  }
+});
+
+test('backpressure: 50 MB made by a generator never runs far ahead of a slow reader', async () => {
+  const CHUNK = 64 * 1024;
+  const TOTAL = 50 * 1024 * 1024;
+  // The kernel's loopback buffers (send + receive, autotuned) and the streams' high-water marks sit
+  // between the generator and the reader; 16 MB is well above them and far below 50 MB.
+  const BOUND = 16 * 1024 * 1024;
+  let produced = 0;
+  let finished = false;
+  const app = new App({ logger: false, openapi: false });
+  app.get('/big', async () =>
+    stream(
+      (async function* () {
+        const chunk = Buffer.alloc(CHUNK, 1);
+        try {
+          while (produced < TOTAL) {
+            produced += CHUNK;
+            yield chunk;
+          }
+        } finally {
+          finished = true;
+        }
+      })(),
+    ),
+  );
+  const port = await listen(app);
+  try {
+    const { res } = await open(port, '/big');
+    let consumed = 0;
+    let maxAhead = 0;
+    let slow = true;
+    res.on('data', (chunk: Buffer) => {
+      consumed += chunk.length;
+      maxAhead = Math.max(maxAhead, produced - consumed);
+      if (slow) res.pause(); // one chunk at a time while slow
+    });
+    // Slow phase: one chunk (at most 64 KiB) every 40 ms, for half a second.
+    for (let i = 0; i < 12; i++) {
+      await sleep(40);
+      maxAhead = Math.max(maxAhead, produced - consumed);
+      res.resume();
+    }
+    slow = false;
+    // Stopped reader: the generator must stall, not fill memory.
+    res.pause();
+    await sleep(150);
+    const stalledAt = produced;
+    await sleep(300);
+    assert.equal(produced, stalledAt, 'the generator kept producing while nobody read');
+    assert.ok(produced < TOTAL, `the generator ran to the end (${produced} bytes) while the client barely read`);
+    assert.ok(maxAhead <= BOUND, `the generator ran ${maxAhead} bytes ahead of the reader`);
+    // Then read everything: the whole body arrives and the generator ends.
+    const ended = new Promise<void>((resolve) => res.once('end', resolve));
+    res.resume();
+    await ended;
+    assert.equal(consumed, TOTAL);
+    await waitFor(() => finished, 'the generator to finish');
+  } finally {
+    await app.close();
+  }
+});
+
+test("a client that goes away stops the generator: its finally runs", async () => {
+  let yielded = 0;
+  let cleanedUp = false;
+  const app = new App({ logger: false, openapi: false });
+  app.get('/forever', async () =>
+    stream(
+      (async function* () {
+        try {
+          for (;;) {
+            await sleep(5);
+            yielded++;
+            yield `tick ${yielded}\n`;
+          }
+        } finally {
+          cleanedUp = true;
+        }
+      })(),
+    ),
+  );
+  const port = await listen(app);
+  try {
+    const { req, res } = await open(port, '/forever');
+    await new Promise((resolve) => res.once('data', resolve));
+    req.destroy();
+    await waitFor(() => cleanedUp, "the generator's finally block", 2_000);
+    const after = yielded;
+    await sleep(50);
+    assert.equal(yielded, after, 'the generator went on after its finally');
+  } finally {
+    await app.close();
+  }
+});
+
+test('a client that goes away destroys a Node Readable source', async () => {
+  let destroyed = false;
+  const app = new App({ logger: false, openapi: false });
+  app.get('/readable', async () => {
+    let n = 0;
+    const source = new Readable({
+      read() {
+        setTimeout(() => this.push(`line ${n++}\n`), 5);
+      },
+      destroy(error, callback) {
+        destroyed = true;
+        callback(error);
+      },
+    });
+    return stream(source);
+  });
+  const port = await listen(app);
+  try {
+    const { req, res } = await open(port, '/readable');
+    await new Promise((resolve) => res.once('data', resolve));
+    req.destroy();
+    await waitFor(() => destroyed, 'the source to be destroyed', 2_000);
+  } finally {
+    await app.close();
+  }
+});
+
+// Node drops a HEAD response's writes without backpressure: send.ts must not pipe the body for HEAD.
+test('HEAD on a streamed route sends the headers and never runs the producer', async () => {
+  let iterations = 0;
+  const app = new App({ logger: false, openapi: false });
+  app.get('/endless', async () =>
+    stream(
+      (async function* () {
+        for (;;) {
+          iterations++;
+          await new Promise((resolve) => setImmediate(resolve)); // keeps this test from holding the loop
+          yield 'x';
+        }
+      })(),
+      { headers: { 'content-type': 'text/plain' } },
+    ),
+  );
+  const port = await listen(app);
+  try {
+    const res = await fetchRaw(port, '/endless', { method: 'HEAD', timeout: 2_000 });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'text/plain');
+    assert.equal(res.text, '');
+    await sleep(50);
+    assert.equal(iterations, 0);
+  } finally {
+    app.server?.closeAllConnections();
+    await app.close();
+  }
+});
