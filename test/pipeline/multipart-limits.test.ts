@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, t, upload } from '../../src/index.js';
@@ -71,6 +71,20 @@ test('uploads within every limit are stored whole (spooled past 64 KiB) and reac
   const res = await streamMultipart(port, '/upload', [{ name: 'note', value: 'hi' }, file('files', 900 * KIB), file('files', 10), file('avatar', 100 * KIB)]);
   assert.equal(res.status, 200, res.body);
   assert.deepEqual(JSON.parse(res.body), { sizes: [900 * KIB, 10], avatar: 100 * KIB });
+  await expectNoTemporaryFiles();
+});
+
+test('uploads share a kept-alive connection: a fully read multipart body leaves the connection usable', async () => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const first = await streamMultipart(port, '/upload', [file('files', 200 * KIB)], { agent });
+    const second = await streamMultipart(port, '/upload', [file('files', 300 * KIB), file('files', 1)], { agent });
+    assert.deepEqual([first.status, JSON.parse(first.body)], [200, { sizes: [200 * KIB], avatar: null }]);
+    assert.deepEqual([second.status, JSON.parse(second.body)], [200, { sizes: [300 * KIB, 1], avatar: null }]);
+    assert.equal(second.reusedSocket, true);
+  } finally {
+    agent.destroy();
+  }
   await expectNoTemporaryFiles();
 });
 

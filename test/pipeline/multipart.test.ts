@@ -77,6 +77,9 @@ function uploadsApp(options: { tempDir?: string; spoolThreshold?: number } = {})
       const cover: UploadFile = body.cover;
       const photos: UploadFile[] | undefined = body.photos;
       const rating: number = body.rating;
+      // @ts-expect-error an uploaded file is not a string
+      const wrong: string = body.cover;
+      void wrong;
       return {
         title: body.title,
         rating,
