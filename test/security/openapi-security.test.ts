@@ -5,18 +5,13 @@
 // `security: []`. Conflicting names fail with LW_ERR_OPENAPI. The whole document lints clean.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { App, LoopwiseError, Router, dependency, apiKeyCookie, apiKeyHeader, apiKeyQuery, httpBasic, httpBearer, oauth2PasswordBearer, type OpenApiDocument } from '../../src/index.js';
 import { app as everyScheme } from './fixtures/every-scheme.js';
+import { redoclyLint, type LintProblem } from '../support/redocly-lint.js';
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const redocly = join(root, 'node_modules/@redocly/cli/bin/cli.js');
 
 type Operation = { security?: Record<string, string[]>[]; parameters?: { name: string; in: string }[] };
 function operation(document: OpenApiDocument, method: string, path: string): Operation {
@@ -198,26 +193,11 @@ describe('conflicting scheme names', () => {
 // Advice, not faults, as in test/openapi/lint.test.ts: routes with nothing to validate have no 4xx to document.
 const ACCEPTED_WARNINGS = new Set(['operation-4xx-response', 'info-license', 'tag-description']);
 
-interface LintProblem {
-  ruleId: string;
-  severity: 'error' | 'warn';
-  message: string;
-  location: { source: { ref: string }; pointer: string }[];
-}
-
 /** Redocly's problems with one document; its exit code is 1 when it finds errors, which the caller reports. */
 async function lint(dir: string, name: string, document: unknown): Promise<LintProblem[]> {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(document));
-  const { stdout } = await run(process.execPath, [redocly, 'lint', file, '--format', 'json'], {
-    timeout: 20_000,
-    maxBuffer: 16 * 1024 * 1024,
-    // Redocly reports usage and checks for updates over the network unless told not to.
-    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
-  }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
-  const report = JSON.parse(stdout) as { problems: LintProblem[] };
-  assert.ok(Array.isArray(report.problems), `Redocly gave no report for ${name}: ${stdout}`);
-  return report.problems;
+  return redoclyLint(file);
 }
 
 test('the document of an app using every scheme lints clean with @redocly/cli (recommended rules)', async () => {
