@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { App, HttpResponse, t } from '../../src/index.js';
 import { docsPageRoutes } from '../../src/openapi/docs-pages.js';
+import { twoOperationsDocument } from './fixtures/two-operations.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const WAIT = 15_000;
@@ -25,31 +26,7 @@ const CSP = [
   "form-action 'self'",
 ].join('; ');
 
-const DOCUMENT = {
-  openapi: '3.1.0',
-  info: { title: 'Shop API', version: '1.0.0' },
-  paths: {
-    '/items/{id}': {
-      get: {
-        summary: 'Read an item',
-        operationId: 'read_item',
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
-        responses: { '200': { description: 'The item', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } } },
-      },
-    },
-    '/items': {
-      post: {
-        summary: 'Create an item',
-        operationId: 'create_item',
-        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } },
-        responses: { '201': { description: 'Created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } } },
-      },
-    },
-  },
-  components: {
-    schemas: { Item: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } }, required: ['id', 'name'] } },
-  },
-};
+const DOCUMENT = twoOperationsDocument('Shop API');
 const OPERATIONS = [
   { method: 'GET', path: '/items/{id}', summary: 'Read an item' },
   { method: 'POST', path: '/items', summary: 'Create an item' },

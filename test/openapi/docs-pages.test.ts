@@ -13,6 +13,7 @@ import pino from 'pino';
 import { App, t } from '../../src/index.js';
 import { docsPageRoutes, type DocsPagesSettings } from '../../src/openapi/docs-pages.js';
 import type { RouteDefinition } from '../../src/route.js';
+import { twoOperationsDocument } from './fixtures/two-operations.js';
 
 const require = createRequire(import.meta.url);
 const SWAGGER_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -20,31 +21,7 @@ const REDOC_DIR = dirname(require.resolve('redoc/package.json'));
 
 const DEFAULTS: DocsPagesSettings = { title: 'Shop', openapiUrl: '/openapi.json', docs: '/docs', redoc: '/redoc', swaggerUi: {} };
 
-const DOCUMENT = {
-  openapi: '3.1.0',
-  info: { title: 'Shop', version: '1.0.0' },
-  paths: {
-    '/items/{id}': {
-      get: {
-        summary: 'Read an item',
-        operationId: 'read_item',
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
-        responses: { '200': { description: 'The item', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } } },
-      },
-    },
-    '/items': {
-      post: {
-        summary: 'Create an item',
-        operationId: 'create_item',
-        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } },
-        responses: { '201': { description: 'Created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } } },
-      },
-    },
-  },
-  components: {
-    schemas: { Item: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } }, required: ['id', 'name'] } },
-  },
-};
+const DOCUMENT = twoOperationsDocument('Shop');
 
 /** Registers the docs routes by hand (the App's own are off), with a small API and a fixed document. */
 function docsApp(settings: Partial<DocsPagesSettings> = {}, routes?: RouteDefinition[], logger: false | pino.Logger = false): App {
