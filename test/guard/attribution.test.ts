@@ -56,15 +56,16 @@ test('a route that blocks after an await: the first stall turns on async tracing
   );
   assert.ok(tracing !== null, 'the stall after an await was neither named nor reported');
 
-  if (named() === undefined) {
-    const second = await fetch(`${guarded.base}/block-after-await?ms=${DELAY}`);
-    assert.equal(second.status, 200);
+  // On a loaded machine a stall can land while tracing is still being switched on: ask again, a bounded few times.
+  for (let attempt = 0; attempt < 4 && named() === undefined; attempt++) {
+    const again = await fetch(`${guarded.base}/block-after-await?ms=${DELAY}`);
+    assert.equal(again.status, 200);
     await guarded.waitFor(() => named() !== undefined, 3_000);
   }
   const warning = named();
   assert.ok(warning !== undefined, 'the stall after an await was not named');
   assert.equal(warning.where, 'after an await');
-  assert.ok(warning.blockedMs >= DELAY - 5 && warning.blockedMs < DELAY + 100, `blockedMs ${warning.blockedMs}`);
+  assert.ok(warning.blockedMs >= DELAY - 5 && warning.blockedMs < DELAY + 250, `blockedMs ${warning.blockedMs}`);
 
   // With tracing on, a stall in a handler's first slice is still reported once, not again by the tracer.
   const sync = await fetch(`${guarded.base}/block?ms=${DELAY}`);
