@@ -16,8 +16,10 @@ export interface WrkOptions {
   connections: number;
   /** Absolute path of a Lua script (method, body, headers), if the request is not a plain GET. */
   script?: string;
-  /** The core to pin wrk to, or null to leave it unpinned. */
-  cpu: number | null;
+  /** The core (or taskset list, e.g. "0,1") to pin wrk to, or null to leave it unpinned. */
+  cpu: number | string | null;
+  /** wrk threads; default 1. */
+  threads?: number;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface WrkOptions {
  * core; --latency asks for the percentile table p99 is read from.
  */
 export async function runWrk(options: WrkOptions): Promise<WrkRun> {
-  const wrk = ['wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency'];
+  const wrk = ['wrk', `-t${options.threads ?? 1}`, `-c${options.connections}`, `-d${options.seconds}s`, '--latency'];
   if (options.script !== undefined) wrk.push('-s', options.script);
   wrk.push(options.url);
   const [command, ...args] = options.cpu === null ? wrk : ['taskset', '-c', String(options.cpu), ...wrk];
