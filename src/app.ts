@@ -32,7 +32,7 @@ import { mountRoutes } from './middleware/mount.js';
 import { Router } from './router.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
 import { WebSocketRoutes } from './ws/upgrade.js';
-import type { WebSocketMethod } from './ws/ws-route.js';
+import type { WebSocketMethod, WebSocketRouteDefinition } from './ws/ws-route.js';
 
 export interface AppOptions {
   /** Shown in the OpenAPI document and docs pages. */
@@ -106,6 +106,22 @@ export interface Listening {
   port: number;
 }
 
+/** @internal A route the app adds itself, and what for; `docs-asset` is a file a docs page loads. */
+export interface BuiltInRoute {
+  kind: 'health' | 'metrics' | 'openapi' | 'docs' | 'docs-asset';
+  route: RouteDefinition;
+}
+
+/** @internal Every route an app serves, as `ready()` would compile it, for `loopwise routes`. */
+export interface ServedRoutes {
+  /** Its own routes and its routers', with prefixes, defaults and dependencies' parts applied. */
+  routes: RouteDefinition[];
+  builtIn: BuiltInRoute[];
+  websockets: readonly WebSocketRouteDefinition[];
+  /** Mounted handlers under their prefixes; `app` when the handler is a loopwise App. */
+  mounts: { prefix: string; app: App<boolean> | null }[];
+}
+
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_MAX_PARAM_LENGTH = 100;
 export const DEFAULT_CLOSE_TIMEOUT = 10_000;
@@ -141,7 +157,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   readonly dependencyOverrides = new DependencyOverrides();
   private readonly lifespan: Lifespan;
   private readonly middlewares: Middleware[] = [];
-  private readonly mounts: { prefix: string; target: RequestListener }[] = [];
+  private readonly mounts: { prefix: string; target: RequestListener; app?: App<boolean> }[] = [];
   /** Background tasks and dependency cleanups still running after their responses. */
   private readonly background: BackgroundRunner;
   private document: OpenApiDocument | null = null;
@@ -206,7 +222,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     if (typeof prefix !== 'string' || !prefix.startsWith('/') || prefix === '/' || prefix.endsWith('/') || /[:*]/.test(prefix)) {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', `mount() takes a prefix such as "/legacy" (starting with "/", no trailing "/", no parameters), not ${JSON.stringify(prefix)}.`);
     }
-    if (target instanceof App) this.mounts.push({ prefix, target: (req, res) => target.handler(req, res) });
+    if (target instanceof App) this.mounts.push({ prefix, target: (req, res) => target.handler(req, res), app: target });
     else if (target instanceof Router) this.include(target, { prefix });
     else if (typeof target === 'function') this.mounts.push({ prefix, target });
     else throw new LoopwiseError('LW_ERR_INVALID_OPTION', 'mount() takes an App, a Router or a (req, res) handler.');
@@ -234,13 +250,10 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     for (const route of definitions) assertNoCycle(route, this.dependencyOverrides);
     const pool = this.offloadPool(definitions);
     const alwaysServe = new Set<RouteDefinition>();
+    // The document is built here, from the app's own routes, so a mistake in it stops startup.
+    if (this.openApi.path !== false) this.document = this.buildDocument(definitions);
     // Built-in routes answer even while the server sheds load: health checks and scrapes must get through.
-    const builtIn = [
-      ...(this.health ? this.healthRoutes() : []),
-      ...(this.metrics !== null ? [this.metricsRoute(this.metrics)] : []),
-      ...this.openApiRoutes(definitions),
-    ];
-    for (const route of builtIn) {
+    for (const { route } of this.builtInRoutes()) {
       definitions.push(route);
       alwaysServe.add(route);
     }
@@ -295,21 +308,39 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     });
   }
 
-  /** `/openapi.json` and the docs pages; the document is built here, so a mistake in it stops startup. */
-  private openApiRoutes(definitions: RouteDefinition[]): RouteDefinition[] {
+  /**
+   * @internal For `loopwise routes`: what the app serves (its routes, the built-in ones, its
+   * WebSocket routes and mounts), without compiling or starting anything.
+   */
+  servedRoutes(): ServedRoutes {
+    return {
+      routes: this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides)),
+      builtIn: this.builtInRoutes(),
+      websockets: this.websockets.routes,
+      mounts: this.mounts.map(({ prefix, app }) => ({ prefix, app: app ?? null })),
+    };
+  }
+
+  /** Health checks, `/metrics`, `/openapi.json` (it serves `this.document`, built by ready()) and the docs pages. */
+  private builtInRoutes(): BuiltInRoute[] {
+    const builtIn: BuiltInRoute[] = [];
+    if (this.health) for (const route of this.healthRoutes()) builtIn.push({ kind: 'health', route });
+    if (this.metrics !== null) builtIn.push({ kind: 'metrics', route: this.metricsRoute(this.metrics) });
     const { path, docs, redoc, swaggerUi } = this.openApi;
-    if (path === false) return [];
-    this.document = this.buildDocument(definitions);
+    if (path === false) return builtIn;
     // Serialized on first request, after users had their chance to change the object.
     let body: string | null = null;
     const serve = () => {
       body ??= JSON.stringify(this.document);
       return new HttpResponse(body, { headers: { 'content-type': 'application/json; charset=utf-8' } });
     };
-    return [
-      { method: 'GET', path, options: { hidden: true }, handler: serve },
-      ...docsPageRoutes({ title: this.title, openapiUrl: path, docs, redoc, swaggerUi }),
-    ];
+    builtIn.push({ kind: 'openapi', route: { method: 'GET', path, options: { hidden: true }, handler: serve } });
+    for (const route of docsPageRoutes({ title: this.title, openapiUrl: path, docs, redoc, swaggerUi })) {
+      // The pages, and the scripts, styles and icon they load.
+      const asset = route.path !== docs && route.path !== redoc && /\.[a-z0-9]+$/i.test(route.path);
+      builtIn.push({ kind: asset ? 'docs-asset' : 'docs', route });
+    }
+    return builtIn;
   }
 
   /** The pool for offloaded routes, created once; none in a worker thread, where every route runs inline. */

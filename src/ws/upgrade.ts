@@ -71,6 +71,11 @@ export class WebSocketRoutes {
     }) as WebSocketMethod;
   }
 
+  /** The routes registered so far. */
+  get routes(): readonly WebSocketRouteDefinition[] {
+    return this.defined;
+  }
+
   /** Open WebSocket connections. */
   get connections(): number {
     return this.open.size;
