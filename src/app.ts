@@ -122,6 +122,13 @@ export interface ServedRoutes {
   mounts: { prefix: string; app: App<boolean> | null }[];
 }
 
+/**
+ * @internal Set by `loopwise run` and `loopwise dev` while they own the server: a listen() the app
+ * module makes itself (at top level, say) then opens no second server and resolves with this
+ * address instead. Process-wide, as the CLI serves one app per process.
+ */
+export const cliServer: { address: Listening | null } = { address: null };
+
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_MAX_PARAM_LENGTH = 100;
 export const DEFAULT_CLOSE_TIMEOUT = 10_000;
@@ -425,6 +432,11 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     return runners;
   }
 
+  /** @internal For the loopwise CLI: how long close() may take, and the pages a dev banner names. */
+  serveInfo(): { closeTimeout: number; docs: string | false; metrics: boolean } {
+    return { closeTimeout: this.settings.closeTimeout, docs: this.openApi.docs, metrics: this.metrics !== null };
+  }
+
   /** The compiled request listener, for `http.createServer(app.handler)` or any Node server. */
   get handler(): RequestListener {
     return this.ready().listener!;
@@ -440,10 +452,15 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
 
   /**
    * Serves the app. In a loopwise worker thread (which imports the app module to find its routes)
-   * it does nothing and resolves at once, so a module that calls listen() at top level still loads.
+   * it does nothing and resolves at once, so a module that calls listen() at top level still loads;
+   * under `loopwise run`/`dev` it resolves with the address the CLI serves the app on.
    */
   async listen(options: ListenOptions = {}): Promise<Listening> {
     if (offloadRegistry().inWorker) return { url: '', host: '', port: 0 };
+    if (cliServer.address !== null) {
+      this.log.debug({ url: cliServer.address.url }, 'the loopwise CLI serves this app: the module\'s own listen() opens no server');
+      return { ...cliServer.address };
+    }
     if (this.server !== null) throw new LoopwiseError('LW_ERR_ALREADY_LISTENING', 'this app is already listening; call close() first.');
     const handler = this.handler;
     // Before the port opens: no request arrives before the app is set up.

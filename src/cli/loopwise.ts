@@ -1,40 +1,45 @@
 #!/usr/bin/env node
-// The `loopwise` command: `bench`, `openapi`, `routes` and `new` for now; `run` and `dev` are still to come.
-import { benchCommand } from './bench-command.js';
-import { newCommand } from './new-command.js';
-import { openapiCommand } from './openapi-command.js';
-import { routesCommand } from './routes-command.js';
+// The `loopwise` command: serve an app (`run`, `dev`), describe it (`routes`, `openapi`), load it
+// (`bench`), or start a new project (`new`).
+type Command = (argv: string[]) => Promise<number>;
 
-const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (argv: string[]) => Promise<number>> = {
-  bench: benchCommand,
-  openapi: openapiCommand,
-  routes: routesCommand,
-  new: newCommand,
+// Each command loads only what it uses: a `run` worker does not load the bench's load generator.
+const commands: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./run-command.js')).runCommand,
+  dev: async () => (await import('./dev-command.js')).devCommand,
+  routes: async () => (await import('./routes-command.js')).routesCommand,
+  openapi: async () => (await import('./openapi-command.js')).openapiCommand,
+  bench: async () => (await import('./bench-command.js')).benchCommand,
+  new: async () => (await import('./new-command.js')).newCommand,
 };
 
-const run = command === undefined ? undefined : commands[command];
-if (run === undefined) {
+const [command, ...rest] = process.argv.slice(2);
+const load = command === undefined || !Object.hasOwn(commands, command) ? undefined : commands[command];
+if (load === undefined) {
   console.error(
     [
       'Usage: loopwise <command> [options]',
       '',
       'Commands:',
+      '  run       serve an app (production: 0.0.0.0:8000, --workers N)',
+      '  dev       serve an app for development, restarting it when files change',
+      "  routes    print the app's route table",
+      "  openapi   write the app's OpenAPI document",
+      "  bench     load an app's routes and print the evidence",
       '  new       create a new project: an app, its test, package.json, tsconfig.json',
-      '  routes    print the app\'s route table',
-      '  bench     load an app\'s routes and print the evidence',
-      '  openapi   write the app\'s OpenAPI document',
       '',
       '`loopwise <command> --help` tells more.',
     ].join('\n'),
   );
   process.exitCode = command === undefined || command === '--help' ? 0 : 2;
 } else {
-  run(rest).then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      console.error(`loopwise ${command}: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 1;
-    },
-  );
+  load()
+    .then((run) => run(rest))
+    .then(
+      (code) => (process.exitCode = code),
+      (error: unknown) => {
+        console.error(`loopwise ${command}: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = 1;
+      },
+    );
 }

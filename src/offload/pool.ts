@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { HTTPException, LoopwiseError } from '../errors.js';
 import { timeoutError } from '../pipeline/run-handler.js';
 import type { WorkerCall, WorkerSetup } from './messages.js';
+import { offloadRegistry } from './registry.js';
 
 /** The App's `offload` option: the worker pool that runs `offload: true` routes and task()s. */
 export interface OffloadOptions {
@@ -47,11 +48,12 @@ const WORKER_ENTRY = new URL(`./worker-entry.${FROM_SOURCE ? 'mts' : 'mjs'}`, im
 
 /**
  * What each worker starts with. Node < 22 does not run the main thread's `--import tsx` in
- * workers, so if the main thread loads TypeScript through tsx, the worker registers tsx itself.
+ * workers, and no Node passes on hooks registered in code (as the CLI does), so if the main
+ * thread loads TypeScript through tsx that way, the worker registers tsx itself.
  */
 export function workerSetup(module: string | null, ordinal: number): WorkerSetup {
   const major = Number(process.versions.node.split('.')[0]);
-  return { module, ordinal, registerTsx: major < 22 && usesTsx() };
+  return { module, ordinal, registerTsx: offloadRegistry().tsxHooks || (major < 22 && usesTsx()) };
 }
 
 function usesTsx(): boolean {

@@ -1,0 +1,44 @@
+import { LoopwiseError } from '../errors.js';
+import { offloadRegistry } from '../offload/registry.js';
+
+/**
+ * Makes a TypeScript app module importable in this process: Node's own type stripping where this
+ * Node has it (22.18+, 23.6+, or --experimental-strip-types), tsx where it does not, for `.tsx`
+ * files, or when LOOPWISE_TSX=1 asks for it (enums, namespaces and other syntax Node cannot strip).
+ * Cluster workers and `dev` children run the same CLI code, so they choose the same way.
+ */
+export async function prepareTypeScript(file: string): Promise<void> {
+  if (!/\.[cm]?tsx?$/.test(file) || tsxFromCommandLine()) return;
+  if (process.env.LOOPWISE_TSX !== '1' && nativeTypeStripping() && !file.endsWith('.tsx')) return;
+  const { register } = await import('tsx/esm/api');
+  register();
+  // Hooks registered in code reach no worker thread: the offload pool has each worker register them too.
+  offloadRegistry().tsxHooks = true;
+}
+
+/** `process.features.typescript` is 'strip' or 'transform' on a Node that runs .ts files itself. */
+function nativeTypeStripping(): boolean {
+  return typeof (process.features as { typescript?: unknown }).typescript === 'string';
+}
+
+/** `node --import tsx …` (or NODE_OPTIONS): tsx already loads TypeScript, in workers too. */
+function tsxFromCommandLine(): boolean {
+  return /\btsx\b/.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`);
+}
+
+/**
+ * Node's type stripping refuses syntax that needs code generated (enum, namespace, parameter
+ * properties): say how to run such a module instead of leaving Node's bare message.
+ */
+export function explainImportError(error: unknown, file: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') {
+    return new LoopwiseError(
+      'LW_ERR_INVALID_OPTION',
+      `${file} uses TypeScript that Node's type stripping cannot run (${(error as Error).message.split('\n')[0]}). ` +
+        'Run it through tsx instead: set LOOPWISE_TSX=1 (tsx comes with loopwise), or make the syntax erasable (a union or `as const` object for an enum).',
+      { cause: error },
+    );
+  }
+  return error;
+}

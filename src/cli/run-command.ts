@@ -1,0 +1,48 @@
+import cluster from 'node:cluster';
+import { runPrimary } from './cluster-primary.js';
+import { parseAppSpec } from './load-app.js';
+import { serveApp } from './serve-app.js';
+import { parseServeOptions, UsageError, type ServeOptions } from './serve-options.js';
+
+export const RUN_HELP = `Usage: loopwise run <app module>[:export] [options]
+
+Serves the app for production, as \`fastapi run\` / \`uvicorn --workers\`. The App is the export
+named after the colon, else \`app\`, else the default export, else the only exported App.
+TypeScript modules run as they are (Node's type stripping, or tsx on Node 20; LOOPWISE_TSX=1
+forces tsx). A listen() the module calls itself is skipped: the command owns the server.
+
+  --host HOST        address to listen on (default 0.0.0.0: every interface)   env LOOPWISE_HOST
+  --port N           port (default 8000; 0 picks a free one)        env LOOPWISE_PORT, PORT
+  --workers N        processes sharing the port (default 1); dead ones are restarted
+                                                        env LOOPWISE_WORKERS, WEB_CONCURRENCY
+  --log-level LEVEL  fatal, error, warn, info (default), debug, trace or silent  env LOG_LEVEL
+  --no-access-log    no log line per request
+  --help             this text
+
+SIGTERM or SIGINT stops gracefully: no new connections, in-flight requests finish (up to the
+App's closeTimeout), then the process exits 0.`;
+
+/** `loopwise run …`: returns an exit code only for bad usage; otherwise it serves until stopped. */
+export async function runCommand(argv: string[]): Promise<number> {
+  let options: ServeOptions | null;
+  try {
+    options = parseServeOptions('run', argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`loopwise run: ${error.message}\n\n${RUN_HELP}`);
+    return 2;
+  }
+  if (options === null) {
+    console.log(RUN_HELP);
+    return 0;
+  }
+  parseAppSpec(options.spec); // a missing file fails here once, not in every worker
+  // The App reads these when the module constructs it (cluster workers inherit them).
+  process.env.LOOPWISE_ACCESS_LOG = options.accessLog ? '1' : '0';
+  if (options.logLevel !== undefined) process.env.LOG_LEVEL = options.logLevel;
+  // Set by `loopwise dev` for the child it supervises; not passed further down.
+  const devChild = process.env.LOOPWISE_DEV_CHILD === '1';
+  delete process.env.LOOPWISE_DEV_CHILD;
+  if (options.workers > 1 && cluster.isPrimary) return runPrimary(options.workers);
+  return serveApp(options, { supervised: cluster.isWorker || devChild, banner: devChild });
+}
