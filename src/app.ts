@@ -18,6 +18,9 @@ import { compileRoute } from './pipeline/compile-route.js';
 import { compileRunner, type Runner } from './pipeline/run-handler.js';
 import { createDispatcher, type CompiledTable } from './pipeline/dispatch.js';
 import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
+import { clientErrorHandler } from './pipeline/client-error.js';
+import { connectRefuser, withProtocolCheck } from './pipeline/protocol-check.js';
+import { httpServerOptions, serverLimits, type ServerLimitOptions, type ServerLimits } from './server-options.js';
 import type { RequestContext } from './pipeline/context.js';
 import type { RouteDefinition } from './route.js';
 import type { MultipartOptions } from './forms/multipart-options.js';
@@ -34,7 +37,7 @@ import { inject, type InjectOptions, type InjectResponse } from './testing/injec
 import { WebSocketRoutes } from './ws/upgrade.js';
 import type { WebSocketMethod, WebSocketRouteDefinition } from './ws/ws-route.js';
 
-export interface AppOptions {
+export interface AppOptions extends ServerLimitOptions {
   /** Shown in the OpenAPI document and docs pages. */
   title?: string;
   version?: string;
@@ -143,6 +146,8 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   server: Server | null = null;
 
   private readonly settings: Required<Pick<AppOptions, 'bodyLimit' | 'maxParamLength' | 'closeTimeout'>> & Pick<AppOptions, 'multipart'>;
+  /** Timeouts and the header size limit of the server listen() opens (src/server-options.ts). */
+  private readonly limits: ServerLimits;
   private readonly errors: ErrorResponder;
   private listener: RequestListener | null = null;
   private closing: Promise<void> | null = null;
@@ -185,6 +190,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
       multipart: options.multipart,
     };
+    this.limits = serverLimits(options);
     this.errors = new ErrorResponder(this.log);
     this.background = new BackgroundRunner(this.log);
     this.lifespan = new Lifespan(this, options.lifespan, this.log);
@@ -475,7 +481,11 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       offloadRegistry().taskPool = this.pool; // task()s run on this App's pool while it serves
       await this.pool.warmUp();
     }
-    const server = createServer(handler);
+    // Timeouts and size limits are server options; the protocol check and the two listeners only
+    // run for requests Node's parser refuses or HTTP/1.1 does not serve (src/pipeline/client-error.ts).
+    const server = createServer(httpServerOptions(this.limits), withProtocolCheck(handler, this.errors));
+    server.on('clientError', clientErrorHandler(this.limits, this.log));
+    server.on('connect', connectRefuser(server));
     // WebSockets: upgrade requests go to the app.ws() routes (src/ws/upgrade.ts); no listener when there are none.
     this.websockets.attach(server, { ...this.runnerServices(), handler, guard: this.guard, appDependencies: this.dependencies, maxParamLength: this.settings.maxParamLength });
     this.server = server;

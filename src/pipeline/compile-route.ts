@@ -59,7 +59,12 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   // so a client fixes all in one round.
   function validateAndRun(context: RequestContext, res: ServerResponse, bodyIssues: ValidationIssue[] | null): void {
     const issues: ValidationIssue[] = [];
-    for (const check of checks) check(context, issues);
+    try {
+      for (const check of checks) check(context, issues);
+    } catch (error) {
+      errors.respond(context, res, error, name); // a query string that is not valid percent-encoding (400)
+      return;
+    }
     if (bodyIssues !== null) collect(bodyIssues, issues);
     if (timed) context.timing!.validate = context.timing!.lap() + Math.max(0, context.timing!.validate);
     if (issues.length > 0) {

@@ -4,6 +4,7 @@ import { parse as parseCookieHeader } from 'cookie';
 import type { ServerTiming } from '../guard/server-timing.js';
 import { Reply } from './reply.js';
 import { BackgroundTasks } from '../deps/background-tasks.js';
+import { checkPercentEncoding } from './percent-encoding.js';
 import type { DependencyScope } from '../deps/request-scope.js';
 
 const NO_DEPS: Record<string, unknown> = Object.freeze({});
@@ -55,9 +56,14 @@ export class RequestContext {
   }
 }
 
-/** Repeated keys become arrays (`?tag=a&tag=b` → `{tag: ["a","b"]}`), as FastAPI's list params. */
+/**
+ * Repeated keys become arrays (`?tag=a&tag=b` → `{tag: ["a","b"]}`), as FastAPI's list params.
+ * Broken percent-encoding (`%ZZ`, `%FF`) throws a 400 HTTPException.
+ */
 export function parseQuery(raw: string): Record<string, string | string[]> {
-  return raw.length === 0 ? {} : (parseQueryString(raw) as Record<string, string | string[]>);
+  if (raw.length === 0) return {};
+  checkPercentEncoding(raw, 'query string');
+  return parseQueryString(raw) as Record<string, string | string[]>;
 }
 
 export function parseCookies(header: string | undefined): Record<string, string | undefined> {

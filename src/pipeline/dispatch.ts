@@ -66,6 +66,12 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
 
   function miss(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
+    // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): the methods it serves. No other method takes `*`.
+    if (url === '*') {
+      if (req.method === 'OPTIONS') res.writeHead(204, { allow: [...methods].sort().join(', ') }).end();
+      else errors.respond(missContext(req), res, new HTTPException(400, "Bad Request: the request target '*' is only valid with OPTIONS"), 'router');
+      return;
+    }
     const allowed = [...methods].filter((method) => method !== req.method && router.find(method as never, url) !== null);
     const error =
       allowed.length === 0

@@ -70,13 +70,20 @@ export class ErrorResponder {
   }
 
   private respondByDefault(res: ResponseSink, error: unknown, status: number, context: RequestContext | null, route: string): void {
-    if (error instanceof HTTPException) {
-      writeJson(res, status, JSON.stringify({ detail: error.detail }), error.headers);
-    } else if (error instanceof RequestValidationError) {
-      writeJson(res, 422, JSON.stringify({ detail: error.errors }), undefined);
-    } else {
-      this.internalError(res, error, context, route);
+    let payload: string;
+    try {
+      if (error instanceof HTTPException) payload = JSON.stringify({ detail: error.detail });
+      else if (error instanceof RequestValidationError) payload = JSON.stringify({ detail: error.errors });
+      else {
+        this.internalError(res, error, context, route);
+        return;
+      }
+    } catch (failure) {
+      // A detail JSON cannot carry (circular, a BigInt, too deep): a logged 500, never a throw out of here.
+      this.internalError(res, failure, context, route);
+      return;
     }
+    writeJson(res, status, payload, error instanceof HTTPException ? error.headers : undefined);
   }
 
   /** The stack goes to the log, never to the client. */

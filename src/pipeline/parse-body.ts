@@ -1,9 +1,12 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseJson } from 'secure-json-parse';
 import { parse as parseQueryString } from 'fast-querystring';
 import { parse as parseTolerant, type ParseError } from 'jsonc-parser';
 import { HTTPException, LoopwiseError, RequestValidationError } from '../errors.js';
 import type { BodyMediaType } from '../route.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
+import { checkPercentEncoding } from './percent-encoding.js';
 
 /** How the body was encoded; form and text values are strings and get coerced like query values. Multipart is streamed (src/forms/). */
 export type BodyKind = 'json' | 'form' | 'text' | 'multipart';
@@ -52,9 +55,17 @@ function mediaTypeOf(request: IncomingMessage): string | null {
 /** Decodes the raw bytes; an empty body is `undefined` so a required body reports "missing". */
 export function decodeBody(raw: Buffer, kind: BodyKind): unknown {
   if (raw.length === 0) return undefined;
+  // toString() would turn bytes that are not UTF-8 into U+FFFD: the handler would get text the client never sent.
+  if (!isUtf8(raw)) throw new HTTPException(400, 'Bad Request: the request body is not valid UTF-8');
   const text = raw.toString('utf8');
   if (kind === 'text') return text;
-  if (kind === 'form') return { ...parseQueryString(text) };
+  if (kind === 'form') {
+    checkPercentEncoding(text, 'form body');
+    return { ...parseQueryString(text) };
+  }
+  if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) {
+    throw new HTTPException(400, `Bad Request: the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   try {
     return parseJson(text, undefined, JSON_OPTIONS);
   } catch (error) {
@@ -81,6 +92,11 @@ export function decodeBody(raw: Buffer, kind: BodyKind): unknown {
  */
 function errorOffset(text: string): number {
   const errors: ParseError[] = [];
-  parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  try {
+    parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  } catch {
+    // The tolerant parser recurses: JSON that opens too many levels before failing overflows it.
+    return errors[0]?.offset ?? text.length;
+  }
   return errors[0]?.offset ?? 0;
 }

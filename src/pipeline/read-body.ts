@@ -30,11 +30,20 @@ export function abandonBody(request: IncomingMessage): void {
   // Node's server calls destroySoon() after a `Connection: close` response; in-memory requests have no socket to linger.
   if (socket === null || typeof socket.destroySoon !== 'function' || Object.hasOwn(socket, 'destroySoon')) return;
   socket.destroySoon = function lingeringClose(this: Socket): void {
-    this.end();
-    const timer = setTimeout(() => this.destroy(), LINGER_MS);
-    timer.unref();
-    this.once('close', () => clearTimeout(timer));
+    closeLingering(this);
   };
+}
+
+/**
+ * Ends the connection without a reset: half-closes it (after `last`, if given, is written) and
+ * destroys it once the client closes its side too, or after 2 s. See abandonBody() for why.
+ */
+export function closeLingering(socket: Socket, last?: string): void {
+  if (last === undefined) socket.end();
+  else socket.end(last);
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 export type BodyCallback = (error: Error | null, body: Buffer | null) => void;

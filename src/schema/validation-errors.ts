@@ -9,6 +9,8 @@ export function toValidationIssues(errors: ErrorObject[], part: RequestPart, roo
   const issues: ValidationIssue[] = [];
   const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
   for (const error of errors) {
+    // harden-schema.ts's `if/then` around an array's items: the items' own errors say it.
+    if (error.keyword === 'if') continue;
     // A failed union reports every branch's failure too; one entry for the union says it better.
     if (unions.some((u) => u !== error && isInside(error, u))) continue;
     issues.push(toIssue(error, part, root, schema));
@@ -74,6 +76,10 @@ function toIssue(error: ErrorObject, part: RequestPart, root: unknown, schema: u
 function typeIssue(expected: unknown, loc: (string | number)[], input: unknown): ValidationIssue {
   const type = Array.isArray(expected) ? expected.filter((t) => t !== 'null')[0] : expected;
   const fromString = typeof input === 'string';
+  // JSON's 1e400 parses to Infinity: a number, but not one JSON can carry back (it would be null).
+  if ((type === 'integer' || type === 'number') && typeof input === 'number' && !Number.isFinite(input)) {
+    return { type: 'finite_number', loc, msg: 'Input should be a finite number', input };
+  }
   switch (type) {
     case 'integer':
       if (fromString) return { type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer', input };

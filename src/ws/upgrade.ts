@@ -299,7 +299,13 @@ export class WebSocketRoutes {
     return (req, socket, head, params, rawQuery) => {
       const context = new RequestContext(req, params, rawQuery);
       const issues: ValidationIssue[] = [];
-      for (const check of checks) check(context, issues);
+      try {
+        for (const check of checks) check(context, issues);
+        void context.query; // parsed now, while the handshake can still be refused: broken percent-encoding is a 400
+      } catch (error) {
+        refuse(req, socket, context, error, name, errors);
+        return;
+      }
       if (issues.length > 0) {
         refuse(req, socket, context, new RequestValidationError(issues), name, errors);
         return;
