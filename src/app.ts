@@ -19,7 +19,7 @@ import { compileRunner, type Runner } from './pipeline/run-handler.js';
 import { createDispatcher, type CompiledTable } from './pipeline/dispatch.js';
 import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
 import type { RequestContext } from './pipeline/context.js';
-import type { RouteDefinition } from './route.js';
+import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
 import type { MultipartOptions } from './forms/multipart-options.js';
 import { BackgroundRunner } from './deps/background-tasks.js';
 import type { AppState, Dependency } from './deps/dependency.js';
@@ -29,7 +29,7 @@ import type { DependencyRuntime } from './deps/request-scope.js';
 import { Lifespan, type LifespanFunction, type LifecycleHook } from './lifespan.js';
 import { withMiddleware, type Middleware } from './middleware/middleware.js';
 import { mountRoutes } from './middleware/mount.js';
-import { Router } from './router.js';
+import { Router, type AnyRouter, type NormalizePrefix, type Prefixed, type ChainTo, type RouteMethod, type RouterOptions, type RoutesOf } from './router.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
 import { WebSocketRoutes } from './ws/upgrade.js';
 import type { WebSocketMethod, WebSocketRouteDefinition } from './ws/ws-route.js';
@@ -129,13 +129,31 @@ export interface ServedRoutes {
  */
 export const cliServer: { address: Listening | null } = { address: null };
 
+/** An App's route methods return the App, typed with the route added (see RouteMethod in router.ts). */
+export interface AppChain<Offload extends boolean, Routes> extends ChainTo {
+  chained: App<Offload, Routes | this['added']>;
+}
+
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_MAX_PARAM_LENGTH = 100;
 export const DEFAULT_CLOSE_TIMEOUT = 10_000;
 export const DEFAULT_OFFLOAD_TIMEOUT = 30_000;
 
-/** The application: its routes (it is the root Router), its error handlers, its server. */
-export class App<Offload extends boolean = false> extends Router<Offload> {
+/**
+ * The application: its routes (it is the root Router), its error handlers, its server. `Routes`
+ * is the routes added by chained calls, for `createClient<typeof app>` (docs/client.md).
+ */
+export class App<Offload extends boolean = false, Routes = never> extends Router<Offload, Routes, ''> {
+  // The route methods return the App (not a Router) typed with the new route: the same functions
+  // as the Router's, typed again here since a subclass cannot re-parameterize `this`.
+  declare readonly get: RouteMethod<'GET', Offload, AppChain<Offload, Routes>>;
+  declare readonly post: RouteMethod<'POST', Offload, AppChain<Offload, Routes>>;
+  declare readonly put: RouteMethod<'PUT', Offload, AppChain<Offload, Routes>>;
+  declare readonly patch: RouteMethod<'PATCH', Offload, AppChain<Offload, Routes>>;
+  declare readonly delete: RouteMethod<'DELETE', Offload, AppChain<Offload, Routes>>;
+  declare readonly head: RouteMethod<'HEAD', Offload, AppChain<Offload, Routes>>;
+  declare readonly options: RouteMethod<'OPTIONS', Offload, AppChain<Offload, Routes>>;
+
   readonly title: string;
   readonly version: string;
   readonly description: string | undefined;
@@ -200,6 +218,24 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     this.ordinal = this.module === null ? 0 : registerApp(this.module, this);
   }
 
+  override route<M extends HttpMethod, const P extends string, const O extends RouteOptions>(
+    methods: M | M[],
+    path: P,
+    options: O,
+    handler: Handler<P, WithRouterOffload<Offload, O>>,
+  ): App<Offload, Routes | RouteEntries<M, P, O>> {
+    super.route(methods, path, options, handler);
+    return this as never;
+  }
+
+  override include<R extends AnyRouter, const IncludePrefix extends string = ''>(
+    router: R,
+    options: RouterOptions & { prefix?: IncludePrefix } = {},
+  ): App<Offload, Routes | Prefixed<RoutesOf<R>, NormalizePrefix<IncludePrefix>>> {
+    super.include(router, options);
+    return this as never;
+  }
+
   /**
    * Answers errors of a class (and its subclasses), or every error answered with a status, your
    * way. Return an HttpResponse (e.g. `json(...)`) or a value sent as JSON with the error's status.
@@ -224,7 +260,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
    * Serves another App, or any Node `(req, res)` handler (an Express app, a static file server…),
    * under a path prefix; it sees the URL without the prefix. A Router is included instead.
    */
-  mount(prefix: string, target: App<boolean> | Router<boolean> | RequestListener): this {
+  mount(prefix: string, target: App<boolean, any> | AnyRouter | RequestListener): this {
     this.assertNotFrozen(`mount ${prefix}`);
     if (typeof prefix !== 'string' || !prefix.startsWith('/') || prefix === '/' || prefix.endsWith('/') || /[:*]/.test(prefix)) {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', `mount() takes a prefix such as "/legacy" (starting with "/", no trailing "/", no parameters), not ${JSON.stringify(prefix)}.`);
