@@ -6,10 +6,13 @@ import { LoopGuard, guardSettings, type LoopGuardOptions } from './guard/loop-gu
 import { AppMetrics, type AppMetricsOptions } from './metrics/app-metrics.js';
 import { HttpResponse, text } from './responses.js';
 import { createLogger, type LoggerSetting } from './logger.js';
+import { runtimeEnv } from './runtime-env.js';
+import { withAccessLog } from './pipeline/access-log.js';
 import { OffloadPool, poolSettings, workerSetup, type OffloadOptions, type PoolSettings } from './offload/pool.js';
 import { callerModuleUrl, toFileUrl } from './offload/module-url.js';
 import { offloadRegistry, registerApp } from './offload/registry.js';
 import { compileOffloadRunner } from './offload/run-offloaded.js';
+import type { WorkerRoutes } from './offload/worker.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 import { docsPageRoutes } from './openapi/docs-pages.js';
 import { openApiSettings, type OpenApiOptions, type OpenApiSettings } from './openapi/openapi-options.js';
@@ -18,7 +21,7 @@ import { compileRoute } from './pipeline/compile-route.js';
 import { compileRunner, type Runner } from './pipeline/run-handler.js';
 import { createDispatcher, type CompiledTable } from './pipeline/dispatch.js';
 import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
-import type { RequestContext } from './pipeline/context.js';
+import { withRequestLog, type RequestContext, type RequestContextClass } from './pipeline/context.js';
 import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
 import type { MultipartOptions } from './forms/multipart-options.js';
 import { BackgroundRunner } from './deps/background-tasks.js';
@@ -39,8 +42,20 @@ export interface AppOptions {
   title?: string;
   version?: string;
   description?: string;
-  /** pino logger: `true` (default) logs JSON lines to stdout, `false` is silent, or pass options or a logger. */
+  /**
+   * The app's pino logger (docs/logging.md): `true` (default) writes JSON lines to stdout at
+   * LOG_LEVEL (default `info`), pretty lines in dev mode (LOOPWISE_DEV=1) or with
+   * LOOPWISE_LOG_FORMAT=pretty; `false` is silent; or pino options (`{ level: 'debug' }`) or a
+   * pino instance of your own, used as given.
+   */
   logger?: LoggerSetting;
+  /**
+   * One `info` line per request once its response is finished (or its connection closed first):
+   * method, path without the query string, route (`GET /items/:id`), status, duration in ms, request id
+   * (docs/logging.md). Default off, as the hot path is then untouched; on with
+   * LOOPWISE_ACCESS_LOG=1 (set by `loopwise run`) or in dev mode (LOOPWISE_DEV=1).
+   */
+  accessLog?: boolean;
   /** Largest request body in bytes; larger ones get 413. Default 1 MiB. Multipart bodies have `multipart.maxBodySize` instead. */
   bodyLimit?: number;
   /** Limits and storage for `multipart/form-data` bodies (file uploads), for every route; a route's own `multipart` wins. See docs/forms.md. */
@@ -73,7 +88,8 @@ export interface AppOptions {
   /**
    * Adds `GET /metrics` in Prometheus text format: requests and latency per route, event-loop
    * delay and utilization, blocked time per route, the offload pool, shed requests, process
-   * metrics. `true` or prom-client options (`prefix`, `defaultMetrics`). Default false.
+   * metrics. `true` or prom-client options (`prefix`, `defaultMetrics`). Default false; true in
+   * dev mode (LOOPWISE_DEV=1).
    */
   metrics?: boolean | AppMetricsOptions;
   /**
@@ -159,10 +175,18 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   readonly description: string | undefined;
   readonly log: Logger;
   server: Server | null = null;
+  /** Whether each request logs an access line (option, else LOOPWISE_ACCESS_LOG, else dev mode). */
+  readonly accessLog: boolean;
 
   private readonly settings: Required<Pick<AppOptions, 'bodyLimit' | 'maxParamLength' | 'closeTimeout'>> & Pick<AppOptions, 'multipart'>;
   private readonly errors: ErrorResponder;
   private listener: RequestListener | null = null;
+  /** The listener without the access log: what a parent App mounting this one calls (it logs the request itself). */
+  private unlogged: RequestListener | null = null;
+  /** The logger writes through pino-pretty: access lines are then the message alone. */
+  private readonly prettyLog: boolean;
+  /** RequestContext with `log` bound to this App's logger (src/pipeline/context.ts). */
+  private readonly Context: RequestContextClass;
   private closing: Promise<void> | null = null;
   private removeSignalHandlers: (() => void) | null = null;
   /** Where worker threads find this App: its module's file URL and which App of that module it is. */
@@ -196,7 +220,13 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.title = options.title ?? 'loopwise';
     this.version = options.version ?? '0.1.0';
     this.description = options.description;
-    this.log = createLogger(options.logger);
+    // The environment, read once (src/runtime-env.ts): dev-mode and access-log defaults, log format and level.
+    const env = runtimeEnv();
+    const logger = createLogger(options.logger, env);
+    this.log = logger.log;
+    this.prettyLog = logger.pretty;
+    this.accessLog = options.accessLog ?? env.accessLog ?? env.dev;
+    this.Context = withRequestLog(this.log);
     this.settings = {
       bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
       maxParamLength: options.maxParamLength ?? DEFAULT_MAX_PARAM_LENGTH,
@@ -206,9 +236,11 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.errors = new ErrorResponder(this.log);
     this.background = new BackgroundRunner(this.log);
     this.lifespan = new Lifespan(this, options.lifespan, this.log);
-    this.guard = new LoopGuard(guardSettings(options.guard), this.log);
+    this.guard = new LoopGuard(guardSettings(options.guard, env.development), this.log);
     this.health = options.health === true;
-    this.metrics = options.metrics === undefined || options.metrics === false ? null : this.createMetrics(options.metrics === true ? {} : options.metrics);
+    // Dev mode serves /metrics, for the dev banner's link; an explicit `metrics: false` wins.
+    const metrics = options.metrics ?? env.dev;
+    this.metrics = metrics === false ? null : this.createMetrics(metrics === true ? {} : metrics);
     this.openApi = openApiSettings(options.openapi);
     this.poolSettings = poolSettings(options.pool ?? {});
     this.module = options.module === undefined ? callerModuleUrl() : toFileUrl(options.module);
@@ -265,7 +297,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     if (typeof prefix !== 'string' || !prefix.startsWith('/') || prefix === '/' || prefix.endsWith('/') || /[:*]/.test(prefix)) {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', `mount() takes a prefix such as "/legacy" (starting with "/", no trailing "/", no parameters), not ${JSON.stringify(prefix)}.`);
     }
-    if (target instanceof App) this.mounts.push({ prefix, target: (req, res) => target.handler(req, res), app: target });
+    // The outer App logs the request (when its access log is on): the mounted one's own line would be a second.
+    if (target instanceof App) this.mounts.push({ prefix, target: (req, res) => target.unloggedHandler(req, res), app: target });
     else if (target instanceof Router) this.include(target, { prefix });
     else if (typeof target === 'function') this.mounts.push({ prefix, target });
     else throw new LoopwiseError('LW_ERR_INVALID_OPTION', 'mount() takes an App, a Router or a (req, res) handler.');
@@ -286,7 +319,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   /** Compiles every route (validators, serializers, router) once. Called by listen() and inject(). */
   ready(): this {
     if (this.listener !== null) return this;
-    const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart };
+    const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart, Context: this.Context };
     const table: CompiledTable[] = [];
     const seen = new Map<string, string>();
     const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));
@@ -322,9 +355,12 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       const metrics = this.metrics;
       const observe = metrics === null ? null : metrics.requestDone.bind(metrics);
       for (const mount of this.mounts) table.push(...mountRoutes(mount.prefix, mount.target));
-      const dispatch = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors, guard, observe });
-      // No middleware: the dispatcher is the listener, and the hot path is as it was.
-      this.listener = withMiddleware(this.middlewares, dispatch, this.errors);
+      // A silent logger (logger: false) would drop every access line: then the listener stays as it is.
+      const accessLog = this.accessLog && this.log.level !== 'silent';
+      const dispatch = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors, guard, observe, recordRoute: accessLog });
+      // No middleware and no access log: the dispatcher is the listener, and the hot path is as it was.
+      this.unlogged = withMiddleware(this.middlewares, dispatch, this.errors);
+      this.listener = accessLog ? withAccessLog(this.unlogged, this.log, { pretty: this.prettyLog }) : this.unlogged;
     } catch (error) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the router rejected a route: ${(error as Error).message}`, { cause: error });
     }
@@ -456,7 +492,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    * @internal For loopwise's worker threads: this App's offloaded routes, compiled to run inline
    * (the main thread already validated the request and enforces the timeout).
    */
-  async forWorker(): Promise<Map<string, Runner>> {
+  async forWorker(): Promise<WorkerRoutes> {
     const runners = new Map<string, Runner>();
     for (const route of this.routes()) {
       if (route.options.offload !== true) continue;
@@ -465,7 +501,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.freeze();
     // Each worker thread has its own module state, so its own lifespan: its dependencies read its state.
     await this.lifespan.start();
-    return runners;
+    return { runners, Context: this.Context };
   }
 
   /** @internal For the loopwise CLI: how long close() may take, and the pages a dev banner names. */
@@ -476,6 +512,11 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   /** The compiled request listener, for `http.createServer(app.handler)` or any Node server. */
   get handler(): RequestListener {
     return this.ready().listener!;
+  }
+
+  /** @internal The listener without this App's access log, for a parent App that mounts it. */
+  get unloggedHandler(): RequestListener {
+    return this.ready().unlogged!;
   }
 
   /** Sends a request through the whole pipeline without a socket (FastAPI's TestClient). */

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { OptionalKind, Static, TSchema } from '@sinclair/typebox';
+import type { Logger } from 'pino';
 import type { HttpResponse } from './responses.js';
 import type { Reply } from './pipeline/reply.js';
 import type { BackgroundTasks } from './deps/background-tasks.js';
@@ -115,6 +116,12 @@ export interface Context<P extends string = string, O extends RouteOptions = Rou
   deps: O extends { deps: infer D } ? ResolvedDeps<D> : {};
   /** Work to run after the response is sent (FastAPI's BackgroundTasks). */
   background: BackgroundTasks;
+  /**
+   * The App's logger for this request: a child with `reqId` bound when the request has an id
+   * (the requestId() middleware's, or the access log's), so its lines match the access line and
+   * the error lines. Made on first read; a handler that never reads it pays nothing.
+   */
+  log: Logger;
 }
 
 /** A handler returns one of its declared responses (extra fields allowed, then filtered) or an HttpResponse. */

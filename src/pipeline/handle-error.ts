@@ -125,7 +125,7 @@ function validationPayload(issues: ValidationIssue[]): string {
   }
 }
 
-/** What a log line says of the request: its route, and its id when the requestId middleware gave it one. */
+/** What a log line says of the request: its route, and its id when it has one (requestId middleware, or the access log). */
 function where(context: RequestContext | null, route: string): { route: string; reqId?: string } {
   const reqId = context === null ? undefined : requestIdOf(context.request);
   return reqId === undefined ? { route } : { route, reqId };
