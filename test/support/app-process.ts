@@ -21,11 +21,13 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Node flags before `--import tsx`, e.g. `--expose-gc`. */
   nodeArgs?: string[];
-  /** How long to wait for the fixture's `port <n>` line. Default 20 s. */
+  /** How long to wait for the line that gives the port. Default 20 s. */
   readyTimeout?: number;
+  /** The line that gives the port, its number in group 1. Default `port <n>`; bench servers print `ready <n>`. */
+  ready?: RegExp;
 }
 
-/** Starts `node --import tsx <fixture>` and waits for its `port <n>` line. */
+/** Starts `node --import tsx <fixture>` and waits for its `port <n>` line (or `options.ready`). */
 export async function startAppProcess(fixture: string, options: StartOptions = {}): Promise<AppProcess & { port: number }> {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', fixture], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,8 +67,9 @@ export async function startAppProcess(fixture: string, options: StartOptions = {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   try {
-    const portLine = await waitForLine((line) => /^port \d+$/.test(line), options.readyTimeout ?? 20_000, 'the fixture printed its port');
-    return { child, lines, stderr: () => stderr, waitForLine, exited, kill, port: Number(portLine.slice(5)) };
+    const ready = options.ready ?? /^port (\d+)$/;
+    const portLine = await waitForLine((line) => ready.test(line), options.readyTimeout ?? 20_000, 'the fixture printed its port');
+    return { child, lines, stderr: () => stderr, waitForLine, exited, kill, port: Number(ready.exec(portLine)![1]) };
   } catch (error) {
     kill();
     throw error;
