@@ -101,13 +101,22 @@ export function runMixedLoad(url: string, options: MixedLoadOptions): Promise<Mi
   return startMixedLoad(url, options).done;
 }
 
-/** The same, with a way to stop early (`done` then resolves with what was measured so far). */
-export function startMixedLoad(url: string, options: MixedLoadOptions): { done: Promise<MixedLoadResult>; stop(): void } {
+/** Counts so far, while a load runs. */
+export interface LiveCounts {
+  responses: number;
+  wrong: number;
+  /** Request errors so far (socket errors and timeouts), as autocannon reports them. */
+  errors: number;
+}
+
+/** The same, with counts while it runs and a way to stop early (`done` then resolves with what was measured). */
+export function startMixedLoad(url: string, options: MixedLoadOptions): { done: Promise<MixedLoadResult>; live(): LiveCounts; stop(): void } {
   const mix = options.mix ?? MIX;
   const perRoute: Record<string, number> = Object.fromEntries(mix.map((request) => [request.name, 0]));
   const samples: string[] = [];
   let wrong = 0;
   let responses = 0;
+  let requestErrors = 0;
   const started = performance.now();
   let instance: AutocannonInstance | null = null;
   const done = new Promise<MixedLoadResult>((resolve, reject) => {
@@ -148,7 +157,12 @@ export function startMixedLoad(url: string, options: MixedLoadOptions): { done: 
         });
       },
     );
+    instance.on('reqError', () => void requestErrors++);
     if (options.onTick !== undefined) instance.on('tick', () => options.onTick!(responses));
   });
-  return { done, stop: () => (instance as AutocannonInstance | null)?.stop() };
+  return {
+    done,
+    live: () => ({ responses, wrong, errors: requestErrors }),
+    stop: () => (instance as AutocannonInstance | null)?.stop(),
+  };
 }
