@@ -549,7 +549,9 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     // Answers from now on say `Connection: close` and the connection closes after them: a
     // keep-alive client then opens a new connection (refused) for its next request, instead of
     // sending it on a connection the server is about to close (ECONNRESET, the request lost).
-    // In flight: the request a connection is answering, if its headers have not gone yet.
+    // In flight: the request a connection is answering, if its headers have not gone yet. (Node
+    // keeps it on the socket as `_httpMessage`, as its own closeIdleConnections() reads it; where a
+    // Node lacks it, those answers keep their keep-alive and the sweep below closes them after.)
     for (const socket of this.connections) {
       const res = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
       if (res instanceof ServerResponse && !res.headersSent) res.shouldKeepAlive = false;
