@@ -1,5 +1,5 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, ServerResponse, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { HTTPException, LoopwiseError } from './errors.js';
 import { LoopGuard, guardSettings, type LoopGuardOptions } from './guard/loop-guard.js';
@@ -189,6 +189,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   private readonly Context: RequestContextClass;
   private closing: Promise<void> | null = null;
   private removeSignalHandlers: (() => void) | null = null;
+  /** The server's open connections, so close() can reach the requests in flight on them. */
+  private connections = new Set<Socket>();
   /** Where worker threads find this App: its module's file URL and which App of that module it is. */
   private readonly module: string | null;
   private readonly ordinal: number;
@@ -553,6 +555,11 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       await this.pool.warmUp();
     }
     const server = createServer(handler);
+    const connections = (this.connections = new Set<Socket>());
+    server.on('connection', (socket: Socket) => {
+      connections.add(socket);
+      socket.once('close', () => connections.delete(socket));
+    });
     // WebSockets: upgrade requests go to the app.ws() routes (src/ws/upgrade.ts); no listener when there are none.
     this.websockets.attach(server, { ...this.runnerServices(), handler, guard: this.guard, appDependencies: this.dependencies, maxParamLength: this.settings.maxParamLength });
     this.server = server;
@@ -614,6 +621,22 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     const server = this.server;
     if (server === null) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // The listening socket is closed by now: a new connection is refused from here on.
+    this.log.info('stopped accepting connections; waiting for in-flight requests');
+    // Answers from now on say `Connection: close` and the connection closes after them: a
+    // keep-alive client then opens a new connection (refused) for its next request, instead of
+    // sending it on a connection the server is about to close (ECONNRESET, the request lost).
+    // In flight: the request a connection is answering, if its headers have not gone yet. (Node
+    // keeps it on the socket as `_httpMessage`, as its own closeIdleConnections() reads it; where a
+    // Node lacks it, those answers keep their keep-alive and the sweep below closes them after.)
+    for (const socket of this.connections) {
+      const res = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+      if (res instanceof ServerResponse && !res.headersSent) res.shouldKeepAlive = false;
+    }
+    // Still to come: requests that reach an open keep-alive connection while we close.
+    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+      res.shouldKeepAlive = false;
+    });
     // Keep-alive sockets become idle as their responses finish: close them as they do.
     const sweep = setInterval(() => server.closeIdleConnections(), 25);
     server.closeIdleConnections();
