@@ -1,15 +1,18 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, ServerResponse, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { HTTPException, LoopwiseError } from './errors.js';
 import { LoopGuard, guardSettings, type LoopGuardOptions } from './guard/loop-guard.js';
 import { AppMetrics, type AppMetricsOptions } from './metrics/app-metrics.js';
 import { HttpResponse, text } from './responses.js';
 import { createLogger, type LoggerSetting } from './logger.js';
+import { runtimeEnv } from './runtime-env.js';
+import { withAccessLog } from './pipeline/access-log.js';
 import { OffloadPool, poolSettings, workerSetup, type OffloadOptions, type PoolSettings } from './offload/pool.js';
 import { callerModuleUrl, toFileUrl } from './offload/module-url.js';
 import { offloadRegistry, registerApp } from './offload/registry.js';
 import { compileOffloadRunner } from './offload/run-offloaded.js';
+import type { WorkerRoutes } from './offload/worker.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 import { docsPageRoutes } from './openapi/docs-pages.js';
 import { openApiSettings, type OpenApiOptions, type OpenApiSettings } from './openapi/openapi-options.js';
@@ -21,8 +24,8 @@ import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeli
 import { clientErrorHandler } from './pipeline/client-error.js';
 import { connectRefuser, withProtocolCheck } from './pipeline/protocol-check.js';
 import { httpServerOptions, serverLimits, type ServerLimitOptions, type ServerLimits } from './server-options.js';
-import type { RequestContext } from './pipeline/context.js';
-import type { RouteDefinition } from './route.js';
+import { withRequestLog, type RequestContext, type RequestContextClass } from './pipeline/context.js';
+import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
 import type { MultipartOptions } from './forms/multipart-options.js';
 import { BackgroundRunner } from './deps/background-tasks.js';
 import type { AppState, Dependency } from './deps/dependency.js';
@@ -32,7 +35,7 @@ import type { DependencyRuntime } from './deps/request-scope.js';
 import { Lifespan, type LifespanFunction, type LifecycleHook } from './lifespan.js';
 import { withMiddleware, type Middleware } from './middleware/middleware.js';
 import { mountRoutes } from './middleware/mount.js';
-import { Router } from './router.js';
+import { Router, type AnyRouter, type NormalizePrefix, type Prefixed, type ChainTo, type RouteMethod, type RouterOptions, type RoutesOf } from './router.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
 import { WebSocketRoutes } from './ws/upgrade.js';
 import type { WebSocketMethod, WebSocketRouteDefinition } from './ws/ws-route.js';
@@ -42,8 +45,20 @@ export interface AppOptions extends ServerLimitOptions {
   title?: string;
   version?: string;
   description?: string;
-  /** pino logger: `true` (default) logs JSON lines to stdout, `false` is silent, or pass options or a logger. */
+  /**
+   * The app's pino logger (docs/logging.md): `true` (default) writes JSON lines to stdout at
+   * LOG_LEVEL (default `info`), pretty lines in dev mode (LOOPWISE_DEV=1) or with
+   * LOOPWISE_LOG_FORMAT=pretty; `false` is silent; or pino options (`{ level: 'debug' }`) or a
+   * pino instance of your own, used as given.
+   */
   logger?: LoggerSetting;
+  /**
+   * One `info` line per request once its response is finished (or its connection closed first):
+   * method, path without the query string, route (`GET /items/:id`), status, duration in ms, request id
+   * (docs/logging.md). Default off, as the hot path is then untouched; on with
+   * LOOPWISE_ACCESS_LOG=1 (set by `loopwise run`) or in dev mode (LOOPWISE_DEV=1).
+   */
+  accessLog?: boolean;
   /** Largest request body in bytes; larger ones get 413. Default 1 MiB. Multipart bodies have `multipart.maxBodySize` instead. */
   bodyLimit?: number;
   /** Limits and storage for `multipart/form-data` bodies (file uploads), for every route; a route's own `multipart` wins. See docs/forms.md. */
@@ -76,7 +91,8 @@ export interface AppOptions extends ServerLimitOptions {
   /**
    * Adds `GET /metrics` in Prometheus text format: requests and latency per route, event-loop
    * delay and utilization, blocked time per route, the offload pool, shed requests, process
-   * metrics. `true` or prom-client options (`prefix`, `defaultMetrics`). Default false.
+   * metrics. `true` or prom-client options (`prefix`, `defaultMetrics`). Default false; true in
+   * dev mode (LOOPWISE_DEV=1).
    */
   metrics?: boolean | AppMetricsOptions;
   /**
@@ -132,26 +148,54 @@ export interface ServedRoutes {
  */
 export const cliServer: { address: Listening | null } = { address: null };
 
+/** An App's route methods return the App, typed with the route added (see RouteMethod in router.ts). */
+export interface AppChain<Offload extends boolean, Routes> extends ChainTo {
+  chained: App<Offload, Routes | this['added']>;
+}
+
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_MAX_PARAM_LENGTH = 100;
 export const DEFAULT_CLOSE_TIMEOUT = 10_000;
 export const DEFAULT_OFFLOAD_TIMEOUT = 30_000;
 
-/** The application: its routes (it is the root Router), its error handlers, its server. */
-export class App<Offload extends boolean = false> extends Router<Offload> {
+/**
+ * The application: its routes (it is the root Router), its error handlers, its server. `Routes`
+ * is the routes added by chained calls, for `createClient<typeof app>` (docs/client.md).
+ */
+export class App<Offload extends boolean = false, Routes = never> extends Router<Offload, Routes, ''> {
+  // The route methods return the App (not a Router) typed with the new route: the same functions
+  // as the Router's, typed again here since a subclass cannot re-parameterize `this`.
+  declare readonly get: RouteMethod<'GET', Offload, AppChain<Offload, Routes>>;
+  declare readonly post: RouteMethod<'POST', Offload, AppChain<Offload, Routes>>;
+  declare readonly put: RouteMethod<'PUT', Offload, AppChain<Offload, Routes>>;
+  declare readonly patch: RouteMethod<'PATCH', Offload, AppChain<Offload, Routes>>;
+  declare readonly delete: RouteMethod<'DELETE', Offload, AppChain<Offload, Routes>>;
+  declare readonly head: RouteMethod<'HEAD', Offload, AppChain<Offload, Routes>>;
+  declare readonly options: RouteMethod<'OPTIONS', Offload, AppChain<Offload, Routes>>;
+
   readonly title: string;
   readonly version: string;
   readonly description: string | undefined;
   readonly log: Logger;
   server: Server | null = null;
+  /** Whether each request logs an access line (option, else LOOPWISE_ACCESS_LOG, else dev mode). */
+  readonly accessLog: boolean;
 
   private readonly settings: Required<Pick<AppOptions, 'bodyLimit' | 'maxParamLength' | 'closeTimeout'>> & Pick<AppOptions, 'multipart'>;
   /** Timeouts and the header size limit of the server listen() opens (src/server-options.ts). */
   private readonly limits: ServerLimits;
   private readonly errors: ErrorResponder;
   private listener: RequestListener | null = null;
+  /** The listener without the access log: what a parent App mounting this one calls (it logs the request itself). */
+  private unlogged: RequestListener | null = null;
+  /** The logger writes through pino-pretty: access lines are then the message alone. */
+  private readonly prettyLog: boolean;
+  /** RequestContext with `log` bound to this App's logger (src/pipeline/context.ts). */
+  private readonly Context: RequestContextClass;
   private closing: Promise<void> | null = null;
   private removeSignalHandlers: (() => void) | null = null;
+  /** The server's open connections, so close() can reach the requests in flight on them. */
+  private connections = new Set<Socket>();
   /** Where worker threads find this App: its module's file URL and which App of that module it is. */
   private readonly module: string | null;
   private readonly ordinal: number;
@@ -183,7 +227,13 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     this.title = options.title ?? 'loopwise';
     this.version = options.version ?? '0.1.0';
     this.description = options.description;
-    this.log = createLogger(options.logger);
+    // The environment, read once (src/runtime-env.ts): dev-mode and access-log defaults, log format and level.
+    const env = runtimeEnv();
+    const logger = createLogger(options.logger, env);
+    this.log = logger.log;
+    this.prettyLog = logger.pretty;
+    this.accessLog = options.accessLog ?? env.accessLog ?? env.dev;
+    this.Context = withRequestLog(this.log);
     this.settings = {
       bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
       maxParamLength: options.maxParamLength ?? DEFAULT_MAX_PARAM_LENGTH,
@@ -194,9 +244,11 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     this.errors = new ErrorResponder(this.log);
     this.background = new BackgroundRunner(this.log);
     this.lifespan = new Lifespan(this, options.lifespan, this.log);
-    this.guard = new LoopGuard(guardSettings(options.guard), this.log);
+    this.guard = new LoopGuard(guardSettings(options.guard, env.development), this.log);
     this.health = options.health === true;
-    this.metrics = options.metrics === undefined || options.metrics === false ? null : this.createMetrics(options.metrics === true ? {} : options.metrics);
+    // Dev mode serves /metrics, for the dev banner's link; an explicit `metrics: false` wins.
+    const metrics = options.metrics ?? env.dev;
+    this.metrics = metrics === false ? null : this.createMetrics(metrics === true ? {} : metrics);
     this.openApi = openApiSettings(options.openapi);
     this.poolSettings = poolSettings(options.pool ?? {});
     this.module = options.module === undefined ? callerModuleUrl() : toFileUrl(options.module);
@@ -204,6 +256,24 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', `module must be the app module's file URL (import.meta.url), not ${JSON.stringify(options.module)}.`);
     }
     this.ordinal = this.module === null ? 0 : registerApp(this.module, this);
+  }
+
+  override route<M extends HttpMethod, const P extends string, const O extends RouteOptions>(
+    methods: M | M[],
+    path: P,
+    options: O,
+    handler: Handler<P, WithRouterOffload<Offload, O>>,
+  ): App<Offload, Routes | RouteEntries<M, P, O>> {
+    super.route(methods, path, options, handler);
+    return this as never;
+  }
+
+  override include<R extends AnyRouter, const IncludePrefix extends string = ''>(
+    router: R,
+    options: RouterOptions & { prefix?: IncludePrefix } = {},
+  ): App<Offload, Routes | Prefixed<RoutesOf<R>, NormalizePrefix<IncludePrefix>>> {
+    super.include(router, options);
+    return this as never;
   }
 
   /**
@@ -230,12 +300,13 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
    * Serves another App, or any Node `(req, res)` handler (an Express app, a static file server…),
    * under a path prefix; it sees the URL without the prefix. A Router is included instead.
    */
-  mount(prefix: string, target: App<boolean> | Router<boolean> | RequestListener): this {
+  mount(prefix: string, target: App<boolean, any> | AnyRouter | RequestListener): this {
     this.assertNotFrozen(`mount ${prefix}`);
     if (typeof prefix !== 'string' || !prefix.startsWith('/') || prefix === '/' || prefix.endsWith('/') || /[:*]/.test(prefix)) {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', `mount() takes a prefix such as "/legacy" (starting with "/", no trailing "/", no parameters), not ${JSON.stringify(prefix)}.`);
     }
-    if (target instanceof App) this.mounts.push({ prefix, target: (req, res) => target.handler(req, res), app: target });
+    // The outer App logs the request (when its access log is on): the mounted one's own line would be a second.
+    if (target instanceof App) this.mounts.push({ prefix, target: (req, res) => target.unloggedHandler(req, res), app: target });
     else if (target instanceof Router) this.include(target, { prefix });
     else if (typeof target === 'function') this.mounts.push({ prefix, target });
     else throw new LoopwiseError('LW_ERR_INVALID_OPTION', 'mount() takes an App, a Router or a (req, res) handler.');
@@ -256,7 +327,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   /** Compiles every route (validators, serializers, router) once. Called by listen() and inject(). */
   ready(): this {
     if (this.listener !== null) return this;
-    const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart };
+    const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart, Context: this.Context };
     const table: CompiledTable[] = [];
     const seen = new Map<string, string>();
     const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));
@@ -292,9 +363,12 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
       const metrics = this.metrics;
       const observe = metrics === null ? null : metrics.requestDone.bind(metrics);
       for (const mount of this.mounts) table.push(...mountRoutes(mount.prefix, mount.target));
-      const dispatch = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors, guard, observe });
-      // No middleware: the dispatcher is the listener, and the hot path is as it was.
-      this.listener = withMiddleware(this.middlewares, dispatch, this.errors);
+      // A silent logger (logger: false) would drop every access line: then the listener stays as it is.
+      const accessLog = this.accessLog && this.log.level !== 'silent';
+      const dispatch = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors, guard, observe, recordRoute: accessLog });
+      // No middleware and no access log: the dispatcher is the listener, and the hot path is as it was.
+      this.unlogged = withMiddleware(this.middlewares, dispatch, this.errors);
+      this.listener = accessLog ? withAccessLog(this.unlogged, this.log, { pretty: this.prettyLog }) : this.unlogged;
     } catch (error) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the router rejected a route: ${(error as Error).message}`, { cause: error });
     }
@@ -426,7 +500,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
    * @internal For loopwise's worker threads: this App's offloaded routes, compiled to run inline
    * (the main thread already validated the request and enforces the timeout).
    */
-  async forWorker(): Promise<Map<string, Runner>> {
+  async forWorker(): Promise<WorkerRoutes> {
     const runners = new Map<string, Runner>();
     for (const route of this.routes()) {
       if (route.options.offload !== true) continue;
@@ -435,7 +509,7 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     this.freeze();
     // Each worker thread has its own module state, so its own lifespan: its dependencies read its state.
     await this.lifespan.start();
-    return runners;
+    return { runners, Context: this.Context };
   }
 
   /** @internal For the loopwise CLI: how long close() may take, and the pages a dev banner names. */
@@ -446,6 +520,11 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
   /** The compiled request listener, for `http.createServer(app.handler)` or any Node server. */
   get handler(): RequestListener {
     return this.ready().listener!;
+  }
+
+  /** @internal The listener without this App's access log, for a parent App that mounts it. */
+  get unloggedHandler(): RequestListener {
+    return this.ready().unlogged!;
   }
 
   /** Sends a request through the whole pipeline without a socket (FastAPI's TestClient). */
@@ -486,6 +565,11 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     const server = createServer(httpServerOptions(this.limits), withProtocolCheck(handler, this.errors));
     server.on('clientError', clientErrorHandler(this.limits, this.log));
     server.on('connect', connectRefuser(server));
+    const connections = (this.connections = new Set<Socket>());
+    server.on('connection', (socket: Socket) => {
+      connections.add(socket);
+      socket.once('close', () => connections.delete(socket));
+    });
     // WebSockets: upgrade requests go to the app.ws() routes (src/ws/upgrade.ts); no listener when there are none.
     this.websockets.attach(server, { ...this.runnerServices(), handler, guard: this.guard, appDependencies: this.dependencies, maxParamLength: this.settings.maxParamLength });
     this.server = server;
@@ -547,6 +631,22 @@ export class App<Offload extends boolean = false> extends Router<Offload> {
     const server = this.server;
     if (server === null) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // The listening socket is closed by now: a new connection is refused from here on.
+    this.log.info('stopped accepting connections; waiting for in-flight requests');
+    // Answers from now on say `Connection: close` and the connection closes after them: a
+    // keep-alive client then opens a new connection (refused) for its next request, instead of
+    // sending it on a connection the server is about to close (ECONNRESET, the request lost).
+    // In flight: the request a connection is answering, if its headers have not gone yet. (Node
+    // keeps it on the socket as `_httpMessage`, as its own closeIdleConnections() reads it; where a
+    // Node lacks it, those answers keep their keep-alive and the sweep below closes them after.)
+    for (const socket of this.connections) {
+      const res = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+      if (res instanceof ServerResponse && !res.headersSent) res.shouldKeepAlive = false;
+    }
+    // Still to come: requests that reach an open keep-alive connection while we close.
+    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+      res.shouldKeepAlive = false;
+    });
     // Keep-alive sockets become idle as their responses finish: close them as they do.
     const sweep = setInterval(() => server.closeIdleConnections(), 25);
     server.closeIdleConnections();

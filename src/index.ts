@@ -1,12 +1,12 @@
 // The public API of loopwise: everything users import comes from here, and only from here.
 export { App, type AppOptions, type ListenOptions, type Listening } from './app.js';
-export { Router, type RouterOptions } from './router.js';
+export { Router, type RouterOptions, type RoutesOf } from './router.js';
 export { t, type Static, type TSchema } from './schema/t.js';
 export { HTTPException, RequestValidationError, LoopwiseError, type LoopwiseErrorCode } from './errors.js';
 export { HttpResponse, text, html, json, redirect, noContent, stream, type ResponseInit, type StreamBody } from './responses.js';
 export type { Middleware } from './middleware/middleware.js';
 export { Reply, type CookieOptions } from './pipeline/reply.js';
-export type { BodyMediaType, Context, Handler, HttpMethod, PathParams, RequestSnapshot, RouteOptions } from './route.js';
+export type { BodyMediaType, Context, Handler, HttpMethod, PathParams, RequestSnapshot, RouteEntry, RouteOptions } from './route.js';
 export { task, type Task, type TaskOptions } from './offload/task.js';
 export type { OffloadOptions } from './offload/pool.js';
 export type { LoopGuardOptions } from './guard/loop-guard.js';
@@ -37,3 +37,14 @@ export type { WebSocketConnection } from './ws/typed-socket.js';
 export { WebSocketException, WebSocketDisconnect } from './ws/errors.js';
 export { CloseCode } from './ws/close-codes.js';
 export type { WebSocketRouteOptions, WebSocketContext, WebSocketHandler, WebSocketMethod, IncomingOf, OutgoingOf } from './ws/ws-route.js';
+export {
+  createClient,
+  type ClientOptions,
+  type CallOptions,
+  type Client,
+  type ClientOf,
+  type ClientResponse,
+  type ClientResult,
+  type HTTPValidationError,
+  type UndeclaredStatus,
+} from './client/index.js';

@@ -1,15 +1,55 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import type PinoPretty from 'pino-pretty';
+import { runtimeEnv, type RuntimeEnv } from './runtime-env.js';
 
 export type LoggerSetting = boolean | LoggerOptions | Logger;
 
-/** `true` (default): JSON lines on stdout at LOG_LEVEL or info; `false`: silent; or your own pino. */
-export function createLogger(setting: LoggerSetting | undefined): Logger {
-  if (setting === false) return pino({ enabled: false });
-  if (setting === undefined || setting === true) return pino({ level: process.env.LOG_LEVEL ?? 'info' });
-  if (isLogger(setting)) return setting;
-  return pino(setting);
+/** How the App's logger was made: its own (JSON or pretty), or the user's options or instance. */
+export interface AppLogger {
+  log: Logger;
+  /** Lines go through pino-pretty: the access log writes its message alone, the fields would only clutter it. */
+  pretty: boolean;
 }
 
-function isLogger(value: LoggerOptions | Logger): value is Logger {
-  return typeof (value as Logger).child === 'function' && typeof (value as Logger).info === 'function';
+/**
+ * The App's logger.
+ * - `true` or unset: loopwise's own, at LOG_LEVEL (default `info`): JSON lines on stdout, or
+ *   pino-pretty (synchronous, colour on a terminal, `[time] LEVEL: message`) in dev mode
+ *   (LOOPWISE_DEV=1) or with LOOPWISE_LOG_FORMAT=pretty; LOOPWISE_LOG_FORMAT=json keeps JSON.
+ * - `false`: silent.
+ * - pino options: `pino(options)`, as given (the level defaults to LOG_LEVEL, then `info`); the
+ *   environment's format does not apply: the options say where lines go (`transport`…).
+ * - a pino instance: used as it is.
+ */
+export function createLogger(setting: LoggerSetting | undefined, env?: RuntimeEnv): AppLogger {
+  if (setting === false) return { log: pino({ enabled: false }), pretty: false };
+  if (isLogger(setting)) return { log: setting, pretty: false };
+  env ??= runtimeEnv();
+  if (setting === undefined || setting === true) {
+    const level = env.logLevel ?? 'info';
+    const pretty = (env.logFormat ?? (env.dev ? 'pretty' : 'json')) === 'pretty';
+    return { log: pretty ? pino({ level }, prettyStream(env.color)) : pino({ level }), pretty };
+  }
+  return { log: pino({ level: env.logLevel ?? 'info', ...setting }), pretty: false };
+}
+
+/**
+ * Synchronous, so a line is on the terminal before the next thing happens (a crash, a breakpoint).
+ * pino-pretty is loaded only here (require: it is CommonJS, and the App constructor is synchronous):
+ * importing it costs ~40 ms, which production processes and every worker thread would pay for nothing.
+ */
+function prettyStream(colorize: boolean): PinoPretty.PrettyStream {
+  const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  return pinoPretty({
+    sync: true,
+    destination: 1,
+    colorize,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
+}
+
+function isLogger(value: LoggerSetting | undefined): value is Logger {
+  return typeof value === 'object' && value !== null && typeof (value as Logger).child === 'function' && typeof (value as Logger).info === 'function';
 }

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { OptionalKind, Static, TSchema } from '@sinclair/typebox';
+import type { Logger } from 'pino';
 import type { HttpResponse } from './responses.js';
 import type { Reply } from './pipeline/reply.js';
 import type { BackgroundTasks } from './deps/background-tasks.js';
@@ -115,6 +116,12 @@ export interface Context<P extends string = string, O extends RouteOptions = Rou
   deps: O extends { deps: infer D } ? ResolvedDeps<D> : {};
   /** Work to run after the response is sent (FastAPI's BackgroundTasks). */
   background: BackgroundTasks;
+  /**
+   * The App's logger for this request: a child with `reqId` bound when the request has an id
+   * (the requestId() middleware's, or the access log's), so its lines match the access line and
+   * the error lines. Made on first read; a handler that never reads it pays nothing.
+   */
+  log: Logger;
 }
 
 /** A handler returns one of its declared responses (extra fields allowed, then filtered) or an HttpResponse. */
@@ -129,11 +136,20 @@ export type Handler<P extends string, O extends RouteOptions> = (
 /** A route's own options as its handler sees them: its Router's (or App's) `offload: true` applies unless it says otherwise. */
 export type WithRouterOffload<Offload extends boolean, O> = O extends { offload: boolean } ? O : Offload extends true ? O & { offload: true } : O;
 
-/** `app.get(path, handler)` or `app.get(path, options, handler)`. */
-export interface RouteMethod<Offload extends boolean = false> {
-  <const P extends string, const O extends RouteOptions>(path: P, options: O, handler: Handler<P, WithRouterOffload<Offload, O>>): void;
-  <const P extends string>(path: P, handler: Handler<P, WithRouterOffload<Offload, {}>>): void;
+/**
+ * One route as the types know it: its method, its path (below its router's prefix until the router
+ * is included) and the options it declared; not its handler. A router's routes are a union of
+ * these, carried as a type parameter so `typeof app` can type a client (src/client/,
+ * docs/client.md); nothing of it exists at runtime.
+ */
+export interface RouteEntry<M extends HttpMethod = HttpMethod, P extends string = string, O = RouteOptions> {
+  method: M;
+  path: P;
+  options: O;
 }
+
+/** One entry per method, so `route(['GET', 'POST'], …)` adds two routes, not one with a union method. */
+export type RouteEntries<M extends HttpMethod, P extends string, O> = M extends HttpMethod ? RouteEntry<M, P, O> : never;
 
 /** A route as stored until the app compiles it. */
 export interface RouteDefinition {

@@ -1,6 +1,6 @@
 import { LoopwiseError } from './errors.js';
 import { isDependency, type Dependency } from './deps/dependency.js';
-import type { Handler, HttpMethod, RouteDefinition, RouteMethod, RouteOptions, WithRouterOffload } from './route.js';
+import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteEntry, RouteOptions, WithRouterOffload } from './route.js';
 
 export interface RouterOptions {
   /** Prepended to every route's path, e.g. "/items". */
@@ -17,13 +17,82 @@ export interface RouterOptions {
   dependencies?: Dependency<unknown>[];
 }
 
+/** Any router, whatever its routes: what `include` and `mount` take. */
+export type AnyRouter = Router<boolean, any, any>;
+
+/**
+ * What a route method returns, for the routes it adds: `(Next & { added: X })['chained']`. Each
+ * class says what it returns (an App returns an App), since a subclass cannot re-parameterize `this`.
+ */
+export interface ChainTo {
+  added: unknown;
+  chained: unknown;
+}
+export interface RouterChain<Offload extends boolean, Routes, Prefix extends string> extends ChainTo {
+  chained: Router<Offload, Routes | this['added'], Prefix>;
+}
+type Chained<Next extends ChainTo, Added> = (Next & { added: Added })['chained'];
+
+/**
+ * `app.get(path, handler)` or `app.get(path, options, handler)`. It returns the router (or app)
+ * it was called on, typed with the new route added, so a chain of calls carries every route in
+ * its type (docs/client.md); a statement that ignores the result works as before.
+ */
+export interface RouteMethod<M extends HttpMethod, Offload extends boolean, Next extends ChainTo> {
+  <const P extends string, const O extends RouteOptions>(
+    path: P,
+    options: O,
+    handler: Handler<P, WithRouterOffload<Offload, O>>,
+  ): Chained<Next, RouteEntry<M, P, O>>;
+  <const P extends string>(path: P, handler: Handler<P, WithRouterOffload<Offload, {}>>): Chained<Next, RouteEntry<M, P, {}>>;
+}
+
+/**
+ * `normalizePrefix` in types: "items/" → "/items", "/" → "". A prefix that is not a literal type
+ * (a `string`: no prefix given, or one computed at runtime) adds nothing to the typed paths.
+ */
+export type NormalizePrefix<S extends string> = string extends S
+  ? ''
+  : S extends '' | '/'
+    ? ''
+    : S extends `/${string}`
+      ? TrimSlash<S>
+      : TrimSlash<`/${S}`>;
+type TrimSlash<S extends string> = S extends `${infer Head}/` ? Head : S;
+
+/** `joinPath` in types: a router's root ("/") is its prefix. */
+type JoinPath<Prefix extends string, P extends string> = Prefix extends '' ? P : P extends '/' ? Prefix : `${Prefix}${P}`;
+
+/** The routes with a (normalized) prefix in front of their paths. */
+export type Prefixed<Routes, Prefix extends string> = Prefix extends ''
+  ? Routes
+  : Routes extends RouteEntry<infer M, infer P, infer O>
+    ? RouteEntry<M, JoinPath<Prefix, P>, O>
+    : never;
+
+/**
+ * Where a router's type keeps its routes: a method's parameter, which TypeScript compares both
+ * ways, so `Router<false, SomeRoutes, '/items'>` is assignable to a plain `Router` (and an App with
+ * routes to `App`), as code written before routes were typed expects.
+ */
+type RoutesSlot<Routes> = { carry(routes: Routes): void }['carry'];
+
+/** A router's (or app's) routes as seen from outside it: full paths, its own prefix included. */
+export type RoutesOf<R> = R extends { readonly '~routes'?: RoutesSlot<infer Routes>; readonly '~prefix'?: infer Prefix extends string }
+  ? Prefixed<Routes, NormalizePrefix<Prefix>>
+  : never;
+
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 /**
  * A group of routes sharing a prefix and tags, included into an App (or another Router) with
  * `include`. Routes added to a router before the app starts are all picked up.
+ *
+ * Its type carries the routes added by chained calls (`Routes`, none by default) and its prefix
+ * (`Prefix`; the default `string` reads as none, so that a plain `Router` annotation takes a
+ * router of any prefix: hence `out`, declared covariant), for `createClient` (docs/client.md).
  */
-export class Router<Offload extends boolean = false> {
+export class Router<Offload extends boolean = false, Routes = never, out Prefix extends string = string> {
   readonly prefix: string;
   readonly tags: readonly string[];
   readonly offload: boolean | undefined;
@@ -31,20 +100,29 @@ export class Router<Offload extends boolean = false> {
   readonly hidden: boolean | undefined;
   readonly dependencies: readonly Dependency<unknown>[];
   private readonly own: RouteDefinition[] = [];
-  private readonly included: { router: Router<boolean>; options: RouterOptions }[] = [];
+  private readonly included: { router: AnyRouter; options: RouterOptions }[] = [];
   /** Set when an app compiled these routes: later additions would be silently lost, so they throw. */
   private frozen = false;
 
-  readonly get: RouteMethod<Offload> = this.method('GET');
-  readonly post: RouteMethod<Offload> = this.method('POST');
-  readonly put: RouteMethod<Offload> = this.method('PUT');
-  readonly patch: RouteMethod<Offload> = this.method('PATCH');
-  readonly delete: RouteMethod<Offload> = this.method('DELETE');
-  readonly head: RouteMethod<Offload> = this.method('HEAD');
-  readonly options: RouteMethod<Offload> = this.method('OPTIONS');
+  /**
+   * Types only, never set: this router's routes (paths below its prefix) and its prefix, which
+   * `include` and `createClient<typeof app>` read (docs/client.md). The routes are compared
+   * bivariantly, so a router with routes is still a `Router` wherever one is expected.
+   */
+  declare readonly '~routes'?: RoutesSlot<Routes>;
+  declare readonly '~prefix'?: Prefix;
 
-  // `offload` is a type parameter too, so handlers of an offloaded router are typed as offloaded.
-  constructor(options: RouterOptions & { offload?: Offload } = {}) {
+  readonly get: RouteMethod<'GET', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('GET');
+  readonly post: RouteMethod<'POST', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('POST');
+  readonly put: RouteMethod<'PUT', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('PUT');
+  readonly patch: RouteMethod<'PATCH', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('PATCH');
+  readonly delete: RouteMethod<'DELETE', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('DELETE');
+  readonly head: RouteMethod<'HEAD', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('HEAD');
+  readonly options: RouteMethod<'OPTIONS', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('OPTIONS');
+
+  // `offload` and `prefix` are type parameters too: handlers of an offloaded router are typed as
+  // offloaded, and the routes a client sees carry the prefix.
+  constructor(options: RouterOptions & { offload?: Offload; prefix?: Prefix } = {}) {
     this.prefix = normalizePrefix(options.prefix ?? '');
     this.tags = options.tags ?? [];
     this.offload = options.offload;
@@ -55,19 +133,25 @@ export class Router<Offload extends boolean = false> {
   }
 
   /** One handler for several methods: `route(['GET', 'POST'], '/path', options, handler)`. */
-  route<const P extends string, const O extends RouteOptions>(
-    methods: HttpMethod | HttpMethod[],
+  route<M extends HttpMethod, const P extends string, const O extends RouteOptions>(
+    methods: M | M[],
     path: P,
     options: O,
     handler: Handler<P, WithRouterOffload<Offload, O>>,
-  ): void {
+  ): Router<Offload, Routes | RouteEntries<M, P, O>, Prefix> {
     for (const method of Array.isArray(methods) ? methods : [methods]) this.add(method, path, options, handler as (context: never) => unknown);
+    return this as never;
   }
 
-  include(router: Router<boolean>, options: RouterOptions = {}): void {
+  /** Adds a router's routes under this one, below `options.prefix`; typed with them (and the prefixes) added. */
+  include<R extends AnyRouter, const IncludePrefix extends string = ''>(
+    router: R,
+    options: RouterOptions & { prefix?: IncludePrefix } = {},
+  ): Router<Offload, Routes | Prefixed<RoutesOf<R>, NormalizePrefix<IncludePrefix>>, Prefix> {
     this.assertNotFrozen('include a router');
-    if (router === this) throw new LoopwiseError('LW_ERR_INVALID_ROUTE', 'a router cannot include itself.');
+    if ((router as AnyRouter) === this) throw new LoopwiseError('LW_ERR_INVALID_ROUTE', 'a router cannot include itself.');
     this.included.push({ router, options });
+    return this as never;
   }
 
   /** Every route of this router and the ones it includes, with prefixes and tags applied. */
@@ -115,12 +199,14 @@ export class Router<Offload extends boolean = false> {
     this.own.push({ method, path, options, handler });
   }
 
-  private method(method: HttpMethod): RouteMethod<Offload> {
+  // Typed by the property it initializes (a Router's or, re-declared, an App's).
+  private method(method: HttpMethod): never {
     return ((path: string, optionsOrHandler: unknown, maybeHandler?: unknown) => {
       const [options, handler] =
         typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler ?? {}, maybeHandler];
       this.add(method, path, options as RouteOptions, handler as (context: never) => unknown);
-    }) as RouteMethod<Offload>;
+      return this;
+    }) as never;
   }
 
   /** This router's prefix goes outside the include's prefix, which goes outside the route's path. */

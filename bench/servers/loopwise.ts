@@ -8,7 +8,9 @@ const User = t.Object({ id: t.Integer() });
 const Person = t.Object({ name: t.String(), age: t.Integer() });
 
 // The loop guard is on by default, as users get it; loopwise-noguard.ts turns it off to measure it.
-const app = new App({ logger: false, guard: { enabled: process.env.BENCH_GUARD !== '0' } });
+// Silent unless BENCH_LOGGER=1: then JSON lines to stdout (which the bench drains), e.g. with
+// LOOPWISE_ACCESS_LOG=1 to measure the access log (docs/logging.md).
+const app = new App({ logger: process.env.BENCH_LOGGER === '1', guard: { enabled: process.env.BENCH_GUARD !== '0' } });
 
 app.get('/json', withResponseSchemas ? { response: { 200: Message } } : {}, async () => ({ message: 'hello' }));
 

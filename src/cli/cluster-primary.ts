@@ -17,7 +17,7 @@ const STOP_MARGIN_MS = 5000;
  * gracefully on SIGTERM/SIGINT. It never loads the app itself.
  */
 export function runPrimary(workers: number): Promise<never> {
-  const primary = new Primary(workers, createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'loopwise' }));
+  const primary = new Primary(workers, createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'loopwise' }).log);
   primary.start();
   return new Promise<never>(() => undefined); // ends by process.exit
 }

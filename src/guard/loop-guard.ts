@@ -18,12 +18,12 @@ export interface LoopGuardOptions {
   sampleInterval?: number;
   /** An offloaded call that waited longer (ms) for a free thread is answered 503, not run. Default 5000. */
   maxQueueWait?: number;
-  /** Add Server-Timing headers (shown in DevTools' Network panel). Default: on when NODE_ENV=development. */
+  /** Add Server-Timing headers (shown in DevTools' Network panel). Default: on in dev mode (LOOPWISE_DEV=1) or with NODE_ENV=development. */
   serverTiming?: boolean;
   /**
    * Take the stack of blocking code while it blocks (a watchdog thread pauses the main thread
-   * through the inspector) and print its file:line in the stall warning. Default: on when
-   * NODE_ENV=development. Off in production: after its first capture, awaits run 10–20% slower.
+   * through the inspector) and print its file:line in the stall warning. Default: on in dev mode
+   * (LOOPWISE_DEV=1) or with NODE_ENV=development. Off in production: after its first capture, awaits run 10–20% slower.
    */
   captureStacks?: boolean;
 }
@@ -41,8 +41,8 @@ export interface GuardSettings {
 /** How long async tracing stays on after a stall it was needed for. */
 const TRACE_MS = 60_000;
 
-export function guardSettings(options: LoopGuardOptions = {}): GuardSettings {
-  const development = process.env.NODE_ENV === 'development';
+/** `development` (from src/runtime-env.ts) turns Server-Timing and stack capture on unless the options say otherwise. */
+export function guardSettings(options: LoopGuardOptions = {}, development = false): GuardSettings {
   return {
     enabled: options.enabled ?? true,
     blockThreshold: positive(options.blockThreshold ?? 50, 'guard.blockThreshold'),

@@ -20,7 +20,10 @@ export const REQUEST_ID: unique symbol = Symbol.for('loopwise.requestId');
 
 const VALID_ID = /^[A-Za-z0-9\-_.:/+=@~]{1,128}$/;
 
-/** The request's id, set by the {@link requestId} middleware; undefined without it. */
+/**
+ * The request's id, set by the {@link requestId} middleware, or by the access log when it is on
+ * (a UUID of its own: the client's header is trusted only by the middleware); undefined without either.
+ */
 export function requestIdOf(req: object): string | undefined {
   const id = (req as { [REQUEST_ID]?: unknown })[REQUEST_ID];
   return typeof id === 'string' ? id : undefined;

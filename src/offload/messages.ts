@@ -34,6 +34,8 @@ export interface RouteCall {
   maxQueueWait: number;
   /** Time the worker's phases for Server-Timing. */
   timed: boolean;
+  /** The request's id (requestId() middleware or access log), for the handler's `log`. */
+  reqId: string | undefined;
 }
 
 export interface TaskCall {

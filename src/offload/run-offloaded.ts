@@ -9,6 +9,7 @@ import type { Runner } from '../pipeline/run-handler.js';
 import type { ResponseSink } from '../pipeline/send.js';
 import type { RecordedResponse, RouteCall } from './messages.js';
 import type { OffloadPool } from './pool.js';
+import { requestIdOf } from '../middleware/request-id.js';
 
 export interface OffloadRunnerOptions {
   pool: OffloadPool;
@@ -69,6 +70,7 @@ export function compileOffloadRunner(route: RouteDefinition, { pool, errors, gua
       queuedAt: performance.timeOrigin + performance.now(),
       maxQueueWait,
       timed: context.timing !== undefined,
+      reqId: requestIdOf(request),
     };
     pool.run(call, name, timeout).then(
       (recorded) => replay(context, res, recorded as RecordedResponse),

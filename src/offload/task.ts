@@ -51,7 +51,7 @@ export function task<A extends unknown[], R>(module: string, fn: (...args: A) =>
 /** The running App's offload pool, or else one of default size that serves only tasks. */
 function taskPool(): OffloadPool {
   const registry = offloadRegistry();
-  return (registry.taskPool ??= new OffloadPool(poolSettings({}), workerSetup(null, 0), createLogger(false))) as OffloadPool;
+  return (registry.taskPool ??= new OffloadPool(poolSettings({}), workerSetup(null, 0), createLogger(false).log)) as OffloadPool;
 }
 
 function safePath(module: string): string | null {

@@ -4,7 +4,8 @@ import { workerData } from 'node:worker_threads';
 import { HTTPException, LoopwiseError } from '../errors.js';
 import { ServerTiming } from '../guard/server-timing.js';
 import { reviveUploads } from '../forms/offload-uploads.js';
-import { RequestContext } from '../pipeline/context.js';
+import type { RequestContextClass } from '../pipeline/context.js';
+import { REQUEST_ID } from '../middleware/request-id.js';
 import type { Runner } from '../pipeline/run-handler.js';
 import type { RecordedResponse, RouteCall, SerializedError, TaskCall, TaskOutcome, WorkerCall, WorkerSetup } from './messages.js';
 import { offloadRegistry } from './registry.js';
@@ -12,7 +13,13 @@ import { ResponseRecorder } from './response-recorder.js';
 
 /** What a worker needs from the App it serves; App.forWorker() provides it. */
 export interface WorkerApp {
-  forWorker(): Promise<Map<string, Runner>>;
+  forWorker(): Promise<WorkerRoutes>;
+}
+
+/** The App's offloaded routes, compiled to run inline, and its context class (with its `log`). */
+export interface WorkerRoutes {
+  runners: Map<string, Runner>;
+  Context: RequestContextClass | null;
 }
 
 const setup = workerData as WorkerSetup;
@@ -27,8 +34,8 @@ export const loaded: Promise<void> = runners.then(
 );
 
 /** Imports the app module, as the main thread did, and compiles the routes it offloads. */
-async function loadRunners(): Promise<Map<string, Runner>> {
-  if (setup.module === null) return new Map();
+async function loadRunners(): Promise<WorkerRoutes> {
+  if (setup.module === null) return { runners: new Map(), Context: null };
   await import(setup.module);
   const apps = offloadRegistry().apps.get(setup.module) ?? [];
   // The same module creates the same Apps in the same order; if it created fewer here (an App
@@ -56,8 +63,8 @@ export async function handleCall(call: WorkerCall): Promise<RecordedResponse | U
   }
 }
 
-function runRoute(routes: Map<string, Runner>, call: RouteCall): Promise<RecordedResponse> {
-  const run = routes.get(call.route);
+function runRoute(routes: WorkerRoutes, call: RouteCall): Promise<RecordedResponse> {
+  const run = routes.runners.get(call.route);
   if (run === undefined) {
     throw new LoopwiseError(
       'LW_ERR_OFFLOAD_MODULE',
@@ -69,7 +76,9 @@ function runRoute(routes: Map<string, Runner>, call: RouteCall): Promise<Recorde
   if (waited > call.maxQueueWait) return Promise.resolve({ status: 503, headers: undefined, body: undefined, destroyed: false, late: waited });
   // Only what crossed: the request line and headers. The socket and body stream stay on the main thread.
   const request = { method: call.method, url: call.url, headers: call.headers, httpVersion: call.httpVersion };
-  const context = new RequestContext(request as never, call.params, call.rawQuery);
+  // The id the main thread gave the request, so the handler's `log` lines carry the same reqId.
+  if (call.reqId !== undefined) (request as { [REQUEST_ID]?: string })[REQUEST_ID] = call.reqId;
+  const context = new routes.Context!(request as never, call.params, call.rawQuery);
   if (call.timed) context.timing = new ServerTiming();
   if (call.declaredHeaders !== undefined) context.headers = call.declaredHeaders;
   context.validHeaders = call.validHeaders;

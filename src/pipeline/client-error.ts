@@ -26,7 +26,7 @@ type ServerSocket = Socket & { _httpMessage?: InFlight | null };
 type InFlight = Pick<ServerResponse, 'headersSent' | 'writableEnded' | 'writableFinished' | 'once'> & { req?: { complete: boolean } };
 
 const BAD = 'Invalid HTTP request';
-const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32}) \S+ HTTP\/\d\.\d\r?$/;
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32}) [!-~]+ HTTP\/\d\.\d\r?$/;
 
 /**
  * Node's parser errors by code, and within a code by llhttp's reason, most specific first. The
@@ -87,7 +87,8 @@ export function clientErrorHandler(limits: ClientErrorLimits, log: Logger): (err
     }
     answered.add(socket);
     log.debug({ code: error.code, status: answer.status, remoteAddress: socket.remoteAddress }, `client error: ${answer.detail}`);
-    const send = (): void => answerAndClose(socket, answer.status, answer.detail);
+    const head = isHead(error);
+    const send = (): void => answerAndClose(socket, answer.status, answer.detail, head);
     const inFlight = socket._httpMessage;
     if (inFlight == null) {
       send();
@@ -107,8 +108,11 @@ export function clientErrorHandler(limits: ClientErrorLimits, log: Logger): (err
   };
 }
 
-/** Writes `{"detail": …}` with `Connection: close` straight to a socket no response owns, then closes it. */
-export function answerAndClose(socket: Duplex, status: number, detail: string): void {
+/**
+ * Writes `{"detail": …}` with `Connection: close` straight to a socket no response owns, then
+ * closes it. The answer to a HEAD request has the headers only, as RFC 9110 §9.3.2 says.
+ */
+export function answerAndClose(socket: Duplex, status: number, detail: string, head = false): void {
   const body = JSON.stringify({ detail });
   closeLingering(
     socket as Socket,
@@ -116,7 +120,7 @@ export function answerAndClose(socket: Duplex, status: number, detail: string): 
       'Content-Type: application/json; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       'Connection: close\r\n\r\n' +
-      body,
+      (head ? '' : body),
   );
 }
 
@@ -150,6 +154,21 @@ function answerFor(error: ParserError, socket: ServerSocket, limits: ClientError
     if ((rule.code === code || rule.code === '*') && (rule.reason === undefined || rule.reason.test(reason))) return rule.answer;
   }
   return bad('the request could not be parsed');
+}
+
+/**
+ * Whether the refused request is a HEAD: its request line is the first after the last blank line
+ * before where the parser stopped (earlier requests on the connection end in one), or the
+ * packet's first line. A packet that holds no request line (a later TCP segment) reads as not HEAD.
+ */
+function isHead(error: ParserError): boolean {
+  const packet = error.rawPacket;
+  if (!Buffer.isBuffer(packet)) return false;
+  const at = Math.min(Math.max(error.bytesParsed ?? 0, 0), packet.length);
+  const blank = at === 0 ? -1 : packet.lastIndexOf('\r\n\r\n', at - 1);
+  let start = blank === -1 ? 0 : blank + 4;
+  while (packet[start] === 0x0d || packet[start] === 0x0a) start++; // empty lines before a request are allowed
+  return packet.subarray(start, start + 5).toString('latin1') === 'HEAD ';
 }
 
 /** The line the parser stopped in, from the bytes it was given (Node's `rawPacket`). */

@@ -8,7 +8,7 @@ import type { MultipartOptions } from '../forms/multipart-options.js';
 import { describeUploads } from '../forms/offload-uploads.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import { ServerTiming } from '../guard/server-timing.js';
-import { RequestContext, parseCookies, parseQuery } from './context.js';
+import { parseCookies, parseQuery, type RequestContext, type RequestContextClass } from './context.js';
 import type { ErrorResponder } from './handle-error.js';
 import { bodyKindOf, bodyKindOfMediaType, decodeBody, unsupported } from './parse-body.js';
 import { readBody } from './read-body.js';
@@ -24,6 +24,8 @@ export interface RouteRuntime {
   serverTiming: boolean;
   /** The App's multipart limits; each multipart route's own win over them. */
   multipart?: MultipartOptions;
+  /** The App's context class: RequestContext with its `log` (src/pipeline/context.ts). */
+  Context: RequestContextClass;
 }
 
 /** One declared part's check: adds its issues (none when valid) to the request's list. */
@@ -48,9 +50,10 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   if (multipart !== null && options.offload === true) run = withUploadsDescribed(run);
   // A constant per compiled route: with timing off, each check below is a never-taken branch.
   const timed = runtime.serverTiming;
+  const Context = runtime.Context;
 
   function contextFor(req: IncomingMessage, params: Record<string, unknown>, rawQuery: string): RequestContext {
-    const context = new RequestContext(req, params, rawQuery);
+    const context: RequestContext = new Context(req, params, rawQuery);
     if (timed) context.timing = new ServerTiming();
     return context;
   }

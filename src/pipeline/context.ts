@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
 import { parse as parseQueryString } from 'fast-querystring';
 import { parse as parseCookieHeader } from 'cookie';
 import type { ServerTiming } from '../guard/server-timing.js';
@@ -6,6 +7,7 @@ import { Reply } from './reply.js';
 import { BackgroundTasks } from '../deps/background-tasks.js';
 import { checkPercentEncoding } from './percent-encoding.js';
 import type { DependencyScope } from '../deps/request-scope.js';
+import { requestIdOf } from '../middleware/request-id.js';
 
 const NO_DEPS: Record<string, unknown> = Object.freeze({});
 
@@ -54,6 +56,28 @@ export class RequestContext {
   get background(): BackgroundTasks {
     return (this.backgroundState ??= new BackgroundTasks());
   }
+}
+
+/** A RequestContext that also has `log`: what an App's routes build (see {@link withRequestLog}). */
+export type LoggedRequestContext = RequestContext & { readonly log: Logger };
+export type RequestContextClass = new (request: IncomingMessage, params: Record<string, unknown>, rawQuery: string) => LoggedRequestContext;
+
+/**
+ * The context class of one App's routes: RequestContext plus a `log` getter, so the App's logger
+ * is found through the prototype and a request that never reads `log` pays nothing for it (no
+ * field, no store). The first read makes a child logger with the request's `reqId` (from the
+ * requestId() middleware or the access log; the App's logger itself when there is none) and
+ * caches it on the object, so later reads are a plain field.
+ */
+export function withRequestLog(log: Logger): RequestContextClass {
+  return class extends RequestContext {
+    get log(): Logger {
+      const id = requestIdOf(this.request);
+      const child = id === undefined ? log : log.child({ reqId: id });
+      Object.defineProperty(this, 'log', { value: child, enumerable: false });
+      return child;
+    }
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import type { CompiledRoute } from './compile-route.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { ErrorResponder } from './handle-error.js';
 import { RequestContext } from './context.js';
+import { ROUTE_NAME } from './access-log.js';
 
 export interface CompiledTable {
   method: HttpMethod;
@@ -25,6 +26,8 @@ export interface DispatchOptions {
   guard: LoopGuard | null;
   /** When set (metrics on), told of every response once it is written. */
   observe: RequestObserver | null;
+  /** Access log on: leave the matched route's name ("GET /items/:id") on the request for its line. */
+  recordRoute?: boolean;
 }
 
 /** `route` is the pattern ("GET /items/:id"), or "unmatched" for 404s and 405s. */
@@ -106,19 +109,43 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
   }
 
   const observe = options.observe;
-  if (observe === null) {
-    return function dispatch(req, res) {
-      serve(req, res, router.find(req.method as never, req.url!) as Match | null);
+  // Four variants chosen once, here: with metrics and the access log off, the first is the whole listener.
+  if (options.recordRoute !== true) {
+    if (observe === null) {
+      return function dispatch(req, res) {
+        serve(req, res, router.find(req.method as never, req.url!) as Match | null);
+      };
+    }
+    // Metrics on: one 'finish' listener per request, so every answer counts (errors, 404s, shed ones).
+    return function dispatchObserved(req, res) {
+      const start = performance.now();
+      const match = router.find(req.method as never, req.url!) as Match | null;
+      const route = match === null ? 'unmatched' : (match.store?.name ?? 'unmatched');
+      res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start) / 1000));
+      serve(req, res, match);
     };
   }
-  // Metrics on: one 'finish' listener per request, so every answer counts (errors, 404s, shed ones).
-  return function dispatchObserved(req, res) {
+  if (observe === null) {
+    return function dispatchRecorded(req, res) {
+      const match = router.find(req.method as never, req.url!) as Match | null;
+      if (match !== null) recordRoute(req, match);
+      serve(req, res, match);
+    };
+  }
+  return function dispatchObservedRecorded(req, res) {
     const start = performance.now();
     const match = router.find(req.method as never, req.url!) as Match | null;
     const route = match === null ? 'unmatched' : (match.store?.name ?? 'unmatched');
+    if (match !== null) recordRoute(req, match);
     res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start) / 1000));
     serve(req, res, match);
   };
+}
+
+/** The first App to match keeps its route: under a mount, the outer App's ("MOUNT /legacy") stays. */
+function recordRoute(req: IncomingMessage, match: Match): void {
+  const name = match.store?.name;
+  if (name !== undefined) (req as { [ROUTE_NAME]?: string })[ROUTE_NAME] ??= name;
 }
 
 /** Requests that matched no route still get a context, so custom 404/405 handlers can read them. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { HTTPException, RequestValidationError } from '../errors.js';
 import { HttpResponse } from '../responses.js';
+import type { ValidationIssue } from '../schema/validation-issue.js';
 import type { RequestContext } from './context.js';
 import { requestIdOf } from '../middleware/request-id.js';
 import { ClientAbortedError } from './read-body.js';
@@ -52,8 +53,20 @@ export class ErrorResponder {
     }
     Promise.resolve(outcome).then(
       (value) => {
-        if (value instanceof HttpResponse) writeResponse(res, value, context!.replyState);
-        else writeJson(res, status, JSON.stringify(value) ?? 'null', undefined);
+        // A value JSON cannot write (a BigInt, a cycle) threw here, inside a promise callback: an
+        // unhandled rejection that ended the process. It is the handler's fault: 500, logged.
+        let payload: string;
+        try {
+          if (value instanceof HttpResponse) {
+            writeResponse(res, value, context!.replyState);
+            return;
+          }
+          payload = JSON.stringify(value) ?? 'null';
+        } catch (failure) {
+          this.internalError(res, failure, context, route);
+          return;
+        }
+        writeJson(res, status, payload, undefined);
       },
       (failure: unknown) => this.internalError(res, failure, context, route),
     );
@@ -73,7 +86,7 @@ export class ErrorResponder {
     let payload: string;
     try {
       if (error instanceof HTTPException) payload = JSON.stringify({ detail: error.detail });
-      else if (error instanceof RequestValidationError) payload = JSON.stringify({ detail: error.errors });
+      else if (error instanceof RequestValidationError) payload = validationPayload(error.errors);
       else {
         this.internalError(res, error, context, route);
         return;
@@ -97,7 +110,29 @@ export class ErrorResponder {
   }
 }
 
-/** What a log line says of the request: its route, and its id when the requestId middleware gave it one. */
+/**
+ * The 422 body. Each issue echoes the client's input, and JSON.parse accepts nesting that
+ * JSON.stringify cannot write back: a body of 100 000 nested arrays (200 KB, under the body
+ * limit) failed validation with itself as `input`, and the RangeError thrown here, in a body
+ * stream's 'end' callback, ended the process. Such an input is answered as `null` instead.
+ */
+function validationPayload(issues: ValidationIssue[]): string {
+  try {
+    return JSON.stringify({ detail: issues });
+  } catch {
+    const writable = issues.map((issue) => {
+      try {
+        JSON.stringify(issue);
+        return issue;
+      } catch {
+        return { ...issue, input: null };
+      }
+    });
+    return JSON.stringify({ detail: writable });
+  }
+}
+
+/** What a log line says of the request: its route, and its id when it has one (requestId middleware, or the access log). */
 function where(context: RequestContext | null, route: string): { route: string; reqId?: string } {
   const reqId = context === null ? undefined : requestIdOf(context.request);
   return reqId === undefined ? { route } : { route, reqId };

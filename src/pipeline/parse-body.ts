@@ -95,8 +95,9 @@ function errorOffset(text: string): number {
   try {
     parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   } catch {
-    // The tolerant parser recurses: JSON that opens too many levels before failing overflows it.
-    return errors[0]?.offset ?? text.length;
+    // The tolerant parser recurses once per nesting level: "[" repeated 100 000 times (invalid
+    // JSON, well under the body limit) overflowed its stack and the client got 500. Past that
+    // depth the error's place is not worth a stack: report the start, as when none is found.
   }
   return errors[0]?.offset ?? 0;
 }

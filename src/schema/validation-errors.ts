@@ -163,6 +163,10 @@ function schemaAt(schema: unknown, schemaPath: string): unknown {
 function valueAt(root: unknown, path: (string | number)[]): unknown {
   let value = root;
   for (const key of path) {
+    // A lone query (or header, cookie, form) value is coerced to a one-item list after the raw
+    // copy was taken: its item 0 is the string itself. Without this, `?tags=<too long>` was
+    // answered with an issue at ["query","tags",0] that had no `input` at all.
+    if (key === 0 && typeof value === 'string') continue;
     if (value === null || typeof value !== 'object') return undefined;
     value = (value as Record<string | number, unknown>)[key];
   }

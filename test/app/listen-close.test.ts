@@ -60,7 +60,7 @@ test('listen() binds 127.0.0.1 by default and returns the url, host and port it 
   assert.equal(app.server, null);
 });
 
-test('listen() logs the url it listens on, and close() logs that the server closed', async (t) => {
+test('listen() logs the url it listens on, and close() logs when it stops accepting and when the server closed', async (t) => {
   const lines: Record<string, any>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   const app = new App({ title: 'Shop', logger });
@@ -70,6 +70,7 @@ test('listen() logs the url it listens on, and close() logs that the server clos
   const messages = lines.map((line) => ({ level: line.level, msg: line.msg, url: line.url }));
   assert.deepEqual(messages, [
     { level: 30, msg: `Shop listening on ${url}`, url },
+    { level: 30, msg: 'stopped accepting connections; waiting for in-flight requests', url: undefined },
     { level: 30, msg: 'server closed', url: undefined },
   ]);
 });

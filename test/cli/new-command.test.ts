@@ -2,7 +2,9 @@
 // project's own `npm test` and `npm run typecheck` pass against this loopwise, built as a package.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -101,6 +103,28 @@ test('generates a project whose own test and typecheck scripts pass against this
       ['GET', '/items/:id', 'params', '200,404,422'],
     ],
   );
+
+  // `npm start` is `loopwise run app.ts`: the built bin serves the new app under plain node.
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  const server = spawn(process.execPath, [bin, 'run', 'app.ts', '--host', '127.0.0.1', '--port', String(port)], { cwd: project, env: projectEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let served: Response | null = null;
+    for (let attempt = 0; attempt < 150 && served === null && server.exitCode === null; attempt++) {
+      served = await fetch(`http://127.0.0.1:${port}/`).catch(() => null);
+      if (served === null) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(served !== null, 'loopwise run app.ts did not serve the new project within 15 s');
+    assert.equal(served.status, 200);
+    const missing = await fetch(`http://127.0.0.1:${port}/items/999`);
+    assert.equal(missing.status, 404);
+  } finally {
+    server.kill('SIGTERM');
+    if (server.exitCode === null) await once(server, 'exit');
+  }
+  assert.equal(server.exitCode, 0);
 });
 
 test('the generated tests fail when the app breaks its promises (they check content, not just run)', async () => {

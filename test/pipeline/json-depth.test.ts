@@ -22,8 +22,10 @@ test('nestsDeeperThan agrees with the parsed depth, strings with brackets, quote
   fc.assert(
     fc.property(json, fc.integer({ min: 0, max: 6 }), (value, max) => {
       const raw = Buffer.from(JSON.stringify(value));
-      // Below 2 × max bytes the answer is "no" without a scan: it must be right there too.
+      // At max bytes or fewer the answer is "no" without a scan: it must be right there too.
       assert.equal(nestsDeeperThan(raw, max), depthOf(value) > max, JSON.stringify(value));
+      // Cut off (not well-formed): the depth reached so far counts.
+      if (depthOf(value) > max) assert.equal(nestsDeeperThan(raw.subarray(0, raw.length - 1), max), true, `cut ${JSON.stringify(value)}`);
     }),
     { numRuns: 2000 },
   );
@@ -31,6 +33,8 @@ test('nestsDeeperThan agrees with the parsed depth, strings with brackets, quote
 
 test('100 000 opening brackets are over the limit; 1000 levels are not', () => {
   assert.equal(nestsDeeperThan(Buffer.from('['.repeat(100_000)), 1000), true);
+  assert.equal(nestsDeeperThan(Buffer.from('['.repeat(1001)), 1000), true, 'cut off just past the limit');
+  assert.equal(nestsDeeperThan(Buffer.from('['.repeat(1000)), 1000), false);
   assert.equal(nestsDeeperThan(Buffer.from(`${'['.repeat(1000)}${']'.repeat(1000)}`), 1000), false);
   assert.equal(nestsDeeperThan(Buffer.from(`${'[1,'.repeat(1001)}${']'.repeat(1001)}`), 1000), true);
   // Brackets inside a string do not count.
