@@ -6,22 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { App, LoopwiseError } from '../../src/index.js';
 import { withTimeout } from '../support/with-timeout.js';
+import { tryConnect } from '../support/try-connect.js';
 import { socketGet as get, type SocketResponse } from '../support/socket-get.js';
 
 const TIMEOUT = 5_000;
 
-/** Resolves with the error code of a TCP connection attempt, or "connected". */
-function tryConnect(port: number): Promise<string> {
-  const run = new Promise<string>((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-  return withTimeout(run, TIMEOUT, `connect to ${port}`);
-}
 
 /** A latch a handler opens when it starts, so a test knows the request is in flight. */
 function latch(): { open: () => void; opened: Promise<void> } {

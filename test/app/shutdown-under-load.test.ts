@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { BODY_SIZE, knownBody } from './fixtures/known-body.js';
 import { logLines, startAppProcess, type AppProcess } from '../support/app-process.js';
 import { withTimeout } from '../support/with-timeout.js';
+import { tryConnect } from '../support/try-connect.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/shutdown-app.ts', import.meta.url));
 /** Generous: two cores, shared with other engineers' test runs. */
@@ -42,18 +43,6 @@ function get(port: number, path: string, agent: Agent | false, onSocket?: (socke
   });
 }
 
-/** Resolves with the error code of a TCP connection attempt, or "connected". */
-function tryConnect(port: number): Promise<string> {
-  const run = new Promise<string>((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-  return withTimeout(run, 5_000, `connect to ${port}`);
-}
 
 const settle = <T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; code: string }> =>
   promise.then(

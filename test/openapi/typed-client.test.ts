@@ -8,27 +8,11 @@ import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ROOT, TSC, TSC_OPTIONS } from '../support/strict-tsc.js';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { app } from './fixtures/every-feature.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./fixtures/typed-client/client.ts', import.meta.url));
-const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const TSC_OPTIONS = [
-  '--strict',
-  '--noEmit',
-  '--pretty',
-  'false',
-  '--module',
-  'nodenext',
-  '--moduleResolution',
-  'nodenext',
-  '--target',
-  'es2022',
-  '--types',
-  'node',
-  '--skipLibCheck',
-];
 const MARKER = '// typed-client:mutate';
 
 interface Run {

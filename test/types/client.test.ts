@@ -10,25 +10,9 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ROOT, TSC, TSC_OPTIONS } from '../support/strict-tsc.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/client-calls.ts', import.meta.url));
-const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const TSC_OPTIONS = [
-  '--strict',
-  '--noEmit',
-  '--pretty',
-  'false',
-  '--module',
-  'nodenext',
-  '--moduleResolution',
-  'nodenext',
-  '--target',
-  'es2022',
-  '--types',
-  'node',
-  '--skipLibCheck',
-];
 const WRONG_VALUE = '// client-calls:wrong-value';
 const UNUSED_DIRECTIVE = '// client-calls:unused-directive';
 
