@@ -5,7 +5,7 @@ import { HTTPException, LoopwiseError } from './errors.js';
 import { LoopGuard, guardSettings, type LoopGuardOptions } from './guard/loop-guard.js';
 import { AppMetrics, type AppMetricsOptions } from './metrics/app-metrics.js';
 import { HttpResponse, text } from './responses.js';
-import { createLogger, type LoggerSetting } from './logger.js';
+import { createLogger, exitAfterFlush, type LoggerSetting } from './logger.js';
 import { runtimeEnv } from './runtime-env.js';
 import { withAccessLog } from './pipeline/access-log.js';
 import { OffloadPool, poolSettings, workerSetup, type OffloadOptions, type PoolSettings } from './offload/pool.js';
@@ -668,10 +668,10 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     const onSignal = (signal: NodeJS.Signals): void => {
       this.log.info({ signal }, `${signal} received: finishing in-flight requests, then exiting`);
       this.close().then(
-        () => process.exit(0),
+        () => exitAfterFlush(this.log, 0),
         (error: unknown) => {
           this.log.error({ err: error }, 'graceful close failed');
-          process.exit(1);
+          return exitAfterFlush(this.log, 1);
         },
       );
     };

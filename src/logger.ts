@@ -53,3 +53,14 @@ function prettyStream(colorize: boolean): PinoPretty.PrettyStream {
 function isLogger(value: LoggerSetting | undefined): value is Logger {
   return typeof value === 'object' && value !== null && typeof (value as Logger).child === 'function' && typeof (value as Logger).info === 'function';
 }
+
+/**
+ * pino writes asynchronously: exit once the last lines are out, so they are neither lost nor
+ * reordered (exiting with a write in flight let pino's exit-time flush overtake it).
+ */
+export function exitAfterFlush(log: Logger, code: number): Promise<never> {
+  return new Promise<never>(() => {
+    setTimeout(() => process.exit(code), 1000).unref(); // a destination that never says it flushed
+    log.flush(() => process.exit(code));
+  });
+}

@@ -2,7 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { DEFAULT_CLOSE_TIMEOUT } from '../app.js';
 import { createLogger } from '../logger.js';
-import { exitAfterFlush, type ListeningReport } from './serve-app.js';
+import { exitAfterFlush } from '../logger.js';
+import type { ListeningReport } from './serve-app.js';
 
 /** A worker that dies before it serves, or this soon after, did not really start. */
 const QUICK_DEATH_MS = 1000;

@@ -4,6 +4,7 @@ import { LoopwiseError } from '../errors.js';
 import { devBanner } from './dev-banner.js';
 import { loadApp } from './load-app.js';
 import type { ServeOptions } from './serve-options.js';
+import { exitAfterFlush } from '../logger.js';
 
 /** What a supervised process (cluster worker, `dev` child) tells its parent over IPC once it serves. */
 export interface ListeningReport {
@@ -87,13 +88,6 @@ function closeAndExit(app: App<boolean>, signal: NodeJS.Signals): Promise<never>
   );
 }
 
-/** pino writes asynchronously: exit once the last lines are out, so they are neither lost nor reordered. */
-export function exitAfterFlush(log: Logger, code: number): Promise<never> {
-  return new Promise<never>(() => {
-    setTimeout(() => process.exit(code), 1000).unref(); // a destination that never says it flushed
-    log.flush(() => process.exit(code));
-  });
-}
 
 /** The URL the App's listen() will report, known before it listens (the port may still be 0). */
 export function address(host: string, port: number): Listening {
