@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { headersProblem, statusProblem } from './header-check.js';
 import type { ValidationIssue } from './schema/validation-issue.js';
 
 /**
@@ -11,6 +12,9 @@ export class HTTPException extends Error {
   readonly headers: Record<string, string> | undefined;
 
   constructor(statusCode: number, detail?: unknown, headers?: Record<string, string>) {
+    // Checked here, where it is raised: a bad status or header is the raiser's bug (a logged 500), not a crash in writeHead.
+    const problem = statusProblem(statusCode) ?? headersProblem(headers);
+    if (problem !== undefined) throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', `HTTPException: ${problem}`);
     const text = detail ?? STATUS_CODES[statusCode] ?? 'Error';
     super(typeof text === 'string' ? text : JSON.stringify(text));
     this.name = 'HTTPException';
@@ -41,6 +45,7 @@ export type LoopwiseErrorCode =
   | 'LW_ERR_INVALID_ROUTE'
   | 'LW_ERR_SCHEMA_INVALID'
   | 'LW_ERR_RESPONSE_SERIALIZATION'
+  | 'LW_ERR_INVALID_RESPONSE'
   | 'LW_ERR_ALREADY_LISTENING'
   | 'LW_ERR_INVALID_OPTION'
   | 'LW_ERR_OFFLOAD_MODULE'

@@ -1,5 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import encodeUrl from 'encodeurl';
+import { LoopwiseError } from './errors.js';
+import { headersProblem, statusProblem } from './header-check.js';
 
 /** A body sent as it is produced: a Node stream or an async iterable of chunks, with backpressure. */
 export type StreamBody = Readable | AsyncIterable<string | Uint8Array>;
@@ -22,6 +25,10 @@ export class HttpResponse {
     this.status = init.status ?? 200;
     this.body = body;
     this.headers = init.headers ?? {};
+    // Checked where it is built, so a header made from client input fails this handler (a logged
+    // 500) instead of throwing inside writeHead, where nothing could catch it.
+    const problem = statusProblem(this.status) ?? headersProblem(this.headers);
+    if (problem !== undefined) throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', problem);
   }
 }
 
@@ -39,9 +46,17 @@ export function json(value: unknown, init: ResponseInit = {}): HttpResponse {
   return new HttpResponse(body, { ...init, headers: { 'content-type': 'application/json; charset=utf-8', ...init.headers } });
 }
 
-/** 307 by default, as FastAPI's RedirectResponse: the method and body are kept on the next request. */
+/**
+ * 307 by default, as FastAPI's RedirectResponse: the method and body are kept on the next request.
+ * The target is percent-encoded where it must be (non-ASCII, spaces; existing `%XX` kept), so a
+ * `?next=` taken from the client is always a valid header. CR or LF in it is refused (a logged
+ * 500): no encoding makes a header-splitting attempt a place worth sending anyone to.
+ */
 export function redirect(location: string, status: 301 | 302 | 303 | 307 | 308 = 307, init: Omit<ResponseInit, 'status'> = {}): HttpResponse {
-  return new HttpResponse(null, { status, headers: { ...init.headers, location } });
+  if (typeof location !== 'string' || /[\r\n]/.test(location)) {
+    throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', 'redirect() needs a URL without CR or LF characters');
+  }
+  return new HttpResponse(null, { status, headers: { ...init.headers, location: encodeUrl(location) } });
 }
 
 /** An empty answer, 204 No Content unless told otherwise. */

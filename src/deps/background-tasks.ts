@@ -43,7 +43,10 @@ export class BackgroundRunner {
 
   /** Other after-the-response work shutdown must wait for (dependencies' cleanups); it must not reject. */
   track(work: Promise<void>): void {
-    const done: Promise<void> = work.finally(() => this.pending.delete(done));
+    // Work that breaks that promise anyway is logged: a rejection no one handles would end the process.
+    const done: Promise<void> = work
+      .catch((error: unknown) => this.log.error({ err: error }, 'work after a response failed'))
+      .finally(() => this.pending.delete(done));
     this.pending.add(done);
   }
 

@@ -27,6 +27,16 @@ export function withMiddleware(middlewares: readonly Middleware[], dispatch: Req
     errors.respond(contextOf(req), res, error, 'middleware');
   };
 
+  /** A middleware that returned an HttpResponse answers with it (when nothing has been sent yet). */
+  function answer(value: unknown, req: IncomingMessage, res: ServerResponse): void {
+    if (!(value instanceof HttpResponse) || res.headersSent) return;
+    try {
+      writeResponse(res, value, undefined);
+    } catch (error) {
+      fail(req, res, error); // a header Node refuses: a 500, not a rejection that ends the process
+    }
+  }
+
   return function runMiddleware(req, res) {
     let finished: Promise<void> | null = null;
     // Settles when the response is done (or the client went away): what `await next()` waits for.
@@ -66,22 +76,19 @@ export function withMiddleware(middlewares: readonly Middleware[], dispatch: Req
       if (result instanceof Promise) {
         return result
           .then(
-            (value) => answer(value, res),
+            (value) => answer(value, req, res),
             (error: unknown) => fail(req, res, error),
           )
           .then(done);
       }
-      answer(result, res);
+      answer(result, req, res);
       return done();
     };
     void step(0);
   };
 }
 
-/** A middleware that returned an HttpResponse answers with it (when nothing has been sent yet). */
-function answer(value: unknown, res: ServerResponse): void {
-  if (value instanceof HttpResponse && !res.headersSent) writeResponse(res, value, undefined);
-}
+
 
 function contextOf(req: IncomingMessage): RequestContext {
   const url = req.url ?? '/';

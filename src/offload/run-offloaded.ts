@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { HTTPException } from '../errors.js';
+import { HTTPException, LoopwiseError } from '../errors.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { RouteDefinition } from '../route.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
@@ -48,7 +48,12 @@ export function compileOffloadRunner(route: RouteDefinition, { pool, errors, gua
       timing.serialize = recorded.timing.serialize;
       headers = { ...headers, 'server-timing': timing.header() };
     }
-    (res as ServerResponse).writeHead(recorded.status, headers).end(recorded.body);
+    try {
+      (res as ServerResponse).writeHead(recorded.status, headers).end(recorded.body);
+    } catch (error) {
+      // What the worker's handler set is checked there; this is the last line, so a bad header is a 500, not a crash.
+      errors.respond(context, res, new LoopwiseError('LW_ERR_INVALID_RESPONSE', `the response could not be written: ${(error as Error).message}`, { cause: error }), name);
+    }
   }
 
   return function runOffloaded(context, res) {

@@ -96,7 +96,11 @@ export class ErrorResponder {
       this.internalError(res, failure, context, route);
       return;
     }
-    writeJson(res, status, payload, error instanceof HTTPException ? error.headers : undefined);
+    try {
+      writeJson(res, status, payload, error instanceof HTTPException ? error.headers : undefined);
+    } catch (failure) {
+      this.internalError(res, failure, context, route);
+    }
   }
 
   /** The stack goes to the log, never to the client. */
@@ -106,7 +110,11 @@ export class ErrorResponder {
       res.destroy();
       return;
     }
-    writeJson(res, 500, '{"detail":"Internal Server Error"}', undefined);
+    try {
+      writeJson(res, 500, '{"detail":"Internal Server Error"}', undefined);
+    } catch {
+      res.destroy(); // nothing left to answer with: the client sees the connection close
+    }
   }
 }
 

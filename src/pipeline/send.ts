@@ -26,16 +26,16 @@ function isBodiless(status: number): boolean {
 /** Writes a JSON payload with all headers in one writeHead. */
 export function writeJson(res: ResponseSink, status: number, payload: string, extra: OutgoingHttpHeaders | undefined): void {
   if (isBodiless(status)) {
-    res.writeHead(status, extra).end();
+    head(res, status, extra).end();
     return;
   }
   if (extra === undefined) {
-    res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(payload) }).end(payload);
+    head(res, status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(payload) }).end(payload);
     return;
   }
   const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, ...extra };
   headers['content-length'] = Buffer.byteLength(payload);
-  res.writeHead(status, headers).end(payload);
+  head(res, status, headers).end(payload);
 }
 
 /** Writes an HttpResponse as built; a reply's headers and cookies are kept unless the response sets the same. */
@@ -45,12 +45,12 @@ export function writeResponse(res: ResponseSink, response: HttpResponse, reply: 
   const body = response.body;
   if (isBodiless(status) || body === null) {
     if (!isBodiless(status)) headers['content-length'] = 0;
-    res.writeHead(status, headers).end();
+    head(res, status, headers).end();
     return;
   }
   if (typeof body === 'string' || body instanceof Uint8Array) {
     headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    res.writeHead(status, headers).end(body);
+    head(res, status, headers).end(body);
     return;
   }
   writeStream(res, status, headers, body);
@@ -68,16 +68,33 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
   if (res.req?.method === 'HEAD') {
     // Node drops a HEAD response's writes at once, without backpressure: piping would run the
     // producer flat out (an endless generator would hold the loop). Headers only; stop the source.
-    res.writeHead(status, headers).end();
     source.destroy();
+    head(res, status, headers).end();
     return;
   }
-  res.writeHead(status, headers);
+  try {
+    head(res, status, headers);
+  } catch (error) {
+    source.destroy();
+    throw error;
+  }
   // Headers go out now, so a slow first chunk (an SSE stream's) does not keep the client waiting.
   res.flushHeaders();
   pipeline(source, res).catch(() => {
     if (!res.destroyed) res.destroy();
   });
+}
+
+/**
+ * writeHead, with Node's throw for a status or header it refuses turned into one error that says
+ * so. Node checks everything before sending anything, so the caller can still answer 500.
+ */
+function head(res: ResponseSink, status: number, headers: OutgoingHttpHeaders | undefined): ResponseSink {
+  try {
+    return res.writeHead(status, headers);
+  } catch (error) {
+    throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', `the response could not be written: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 function isServerResponse(res: ResponseSink): res is ResponseSink & ServerResponse {
