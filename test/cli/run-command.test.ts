@@ -1,6 +1,7 @@
 // `loopwise run` as a user runs it: a separate process on a real port, the App picked by name,
-// bad flags refused, `--workers` sharing the port and replacing dead workers, SIGTERM draining
-// in-flight requests, and a TypeScript module served by the built CLI under plain node.
+// bad flags refused, `--workers` sharing the port and replacing dead workers (however often a
+// route kills them; a boot failure stops it), SIGTERM draining in-flight requests, and a
+// TypeScript module served by the built CLI under plain node.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -150,14 +151,53 @@ test('--workers 2 answers from two processes, replaces a worker that is killed, 
   assert.ok(replacement !== undefined, `no new worker answered within 30 s (seen ${[...seen]}, ${failures} failures)`);
   assert.ok(seen.has(survivor), 'the surviving worker stopped answering');
   assert.ok(!seen.has(killed));
-  await cli.waitForOutput(new RegExp(`worker ${killed} died \\(signal SIGKILL\\); starting a new one`), 5_000);
+  await cli.waitForOutput(new RegExp(`worker ${killed} died \\(signal SIGKILL\\) after serving for [\\d.]+ s; starting a new one in 100 ms`), 5_000);
   await assertGracefulStop(cli, port);
 });
 
-test('--workers: workers that keep dying just after they start make the primary give up with exit 1', async () => {
-  const cli = startCli(['run', fixture('crash-loop.ts'), '--host', '127.0.0.1', '--port', String(await freePort()), '--workers', '2']);
-  assert.equal(await cli.exited(60_000), 1);
-  assert.match(cli.stdout(), /workers keep dying within 1 s of starting \(5 in a row/);
+test('--workers 2: a route that kills its worker, called over and over, never stops the primary; each restart waits twice as long, and a normal route answers again', async () => {
+  const port = await freePort();
+  const cli = startCli(['run', fixture('crash-route.ts'), '--host', '127.0.0.1', '--port', String(port), '--workers', '2'], { env: { LOG_LEVEL: undefined } });
+  await cli.waitForOutput(/"msg":"2 workers serving http:\/\/127\.0\.0\.1:\d+"/);
+  const primary = cli.child.pid!;
+  const restarts = () =>
+    cli.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { code?: number | null; signal?: string | null; delay?: number; msg: string }).filter((line) => line.delay !== undefined);
+  // Every 40 ms, so each new worker dies within a few requests of serving: the rule this replaced
+  // gave up after 5 workers in a row died within 1 s of starting, and exited 1.
+  const deadline = Date.now() + 30_000;
+  for (let i = 0; i < 200 && Date.now() < deadline && restarts().length < 5; i++) {
+    await socketGet(port, '/crash', false, 2_000).catch(() => undefined); // the worker may die before it answers
+    await sleep(40);
+  }
+  assert.ok(restarts().length >= 5, `fewer than 5 workers died\nstdout: ${cli.stdout()}\nstderr: ${cli.stderr()}`);
+  assert.equal(cli.child.exitCode, null, `the primary exited\nstdout: ${cli.stdout()}`);
+
+  // While the replacements wait out their backoff and boot, the port may refuse or lose a request.
+  let answer: { pid: number } | null = null;
+  for (const until = Date.now() + 30_000; answer === null && Date.now() < until; await sleep(50)) {
+    answer = await json(port, '/pid').then((body) => body as { pid: number }, () => null);
+  }
+  assert.ok(answer !== null, `no worker answered /pid within 30 s\nstdout: ${cli.stdout()}\nstderr: ${cli.stderr()}`);
+  assert.notEqual(answer.pid, primary);
+  assert.equal(cli.child.pid, primary);
+  assert.equal(cli.child.exitCode, null, 'the primary exited');
+  assert.doesNotMatch(cli.stdout(), /could not start the app/);
+  const logged = restarts();
+  assert.deepEqual(logged.slice(0, 5).map((line) => line.delay), [100, 200, 400, 800, 1600]);
+  for (const line of logged) {
+    assert.equal(line.code, 7);
+    assert.equal(line.signal, null);
+    assert.match(line.msg, new RegExp(`^worker \\d+ died \\(exit code 7\\) after serving for [\\d.]+ s; starting a new one in ${line.delay} ms$`));
+  }
+  await stopCli(cli); // replacements still waiting are cancelled
+});
+
+test('--workers 2: a module that throws at import makes the primary give up at once, with the error and the reason, exit 1', async () => {
+  const cli = startCli(['run', fixture('fails-at-import.ts'), '--host', '127.0.0.1', '--port', String(await freePort()), '--workers', '2'], { env: { DATABASE_URL: undefined } });
+  assert.equal(await cli.exited(30_000), 1);
+  assert.match(cli.stderr(), /loopwise run: Error: DATABASE_URL is not set: this app cannot start without it/);
+  assert.match(cli.stdout(), /worker \d+ could not start the app \(exit code 1; its error is above\): stopping instead of starting workers that would fail the same way/);
+  assert.doesNotMatch(cli.stdout(), /starting a new one/);
 });
 
 const native = typeof (process.features as { typescript?: unknown }).typescript === 'string';
