@@ -65,3 +65,13 @@ export class LoopwiseError extends Error {
     this.code = code;
   }
 }
+
+/** A thrown value's message for a log line; never throws, whatever was thrown (a Proxy, a throwing getter). */
+export function messageOf(error: unknown): string {
+  try {
+    const message = (error as Error | null)?.message;
+    return typeof message === 'string' ? message : String(error);
+  } catch {
+    return 'a thrown value that cannot be read';
+  }
+}

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, stdSerializers, type Logger, type LoggerOptions } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import { runtimeEnv, type RuntimeEnv } from './runtime-env.js';
 
@@ -29,10 +29,24 @@ export function createLogger(setting: LoggerSetting | undefined, env?: RuntimeEn
   if (setting === undefined || setting === true) {
     const level = env.logLevel ?? 'info';
     const pretty = (env.logFormat ?? (env.dev ? 'pretty' : 'json')) === 'pretty';
-    return { log: pretty ? pino({ level }, prettyStream(env.color)) : pino({ level }), pretty };
+    return { log: pretty ? pino({ level, serializers }, prettyStream(env.color)) : pino({ level, serializers }), pretty };
   }
-  return { log: pino({ level: env.logLevel ?? 'info', ...setting }), pretty: false };
+  return { log: pino({ level: env.logLevel ?? 'info', ...setting, serializers: { ...serializers, ...setting.serializers } }), pretty: false };
 }
+
+/**
+ * pino's error serializer reads what a handler threw; a value whose getters throw (a Proxy, a
+ * `message` getter) made the log call itself throw, inside the error path, and end the process.
+ */
+const serializers = {
+  err(error: unknown): unknown {
+    try {
+      return stdSerializers.err(error as Error);
+    } catch {
+      return { type: 'Uninspectable', message: 'the thrown value could not be read (its properties throw)' };
+    }
+  },
+};
 
 /**
  * Synchronous, so a line is on the terminal before the next thing happens (a crash, a breakpoint).

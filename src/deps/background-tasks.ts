@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { messageOf } from '../errors.js';
 
 /**
  * Resolves on the next turn of the event loop: the response written this turn reaches the socket
@@ -70,7 +71,7 @@ export class BackgroundRunner {
         await task.fn(...(task.args as never[]));
       } catch (error) {
         const name = task.fn.name || `#${index + 1}`;
-        this.log.error({ err: error, route, task: name }, `background task ${name} of ${route} failed: ${(error as Error)?.message ?? String(error)}`);
+        this.log.error({ err: error, route, task: name }, `background task ${name} of ${route} failed: ${messageOf(error)}`);
       }
     }
   }

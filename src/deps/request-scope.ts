@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { LoopwiseError } from '../errors.js';
+import { LoopwiseError, messageOf } from '../errors.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { dependencyLabel, type AppState, type Dependency, type DependencyContext } from './dependency.js';
 import type { DependencyOverrides } from './overrides.js';
@@ -63,7 +63,7 @@ export class DependencyScope {
         else await generator.throw(error);
       } catch (failure) {
         if (failure === error) continue; // the generator let the handler's error through: already answered
-        this.runtime.log.error({ err: failure, route, dependency: name }, `the cleanup of dependency ${name} (${route}) failed: ${(failure as Error)?.message ?? String(failure)}`);
+        this.runtime.log.error({ err: failure, route, dependency: name }, `the cleanup of dependency ${name} (${route}) failed: ${messageOf(failure)}`);
       }
     }
   }

@@ -28,7 +28,16 @@ export class ErrorResponder {
     else this.byClass.set(key, handler);
   }
 
+  /** Never throws: what it is given may be anything a handler threw, even a value every look at throws. */
   respond(context: RequestContext | null, res: ResponseSink, error: unknown, route: string): void {
+    try {
+      this.answer(context, res, error, route);
+    } catch {
+      this.lastResort(res, route);
+    }
+  }
+
+  private answer(context: RequestContext | null, res: ResponseSink, error: unknown, route: string): void {
     if (error instanceof ClientAbortedError) {
       this.log.debug({ route }, error.message);
       return;
@@ -53,6 +62,7 @@ export class ErrorResponder {
     }
     Promise.resolve(outcome).then(
       (value) => {
+        // In a promise callback: a throw here would be an unhandled rejection, so every path is caught.
         // A value JSON cannot write (a BigInt, a cycle) threw here, inside a promise callback: an
         // unhandled rejection that ended the process. It is the handler's fault: 500, logged.
         let payload: string;
@@ -66,10 +76,29 @@ export class ErrorResponder {
           this.internalError(res, failure, context, route);
           return;
         }
-        writeJson(res, status, payload, undefined);
+        try {
+          writeJson(res, status, payload, undefined);
+        } catch (failure) {
+          this.internalError(res, failure, context, route);
+        }
       },
       (failure: unknown) => this.internalError(res, failure, context, route),
     );
+  }
+
+  /** When even looking at the error threw: a 500 (or a closed connection) and a line that says so. */
+  private lastResort(res: ResponseSink, route: string): void {
+    try {
+      this.log.error({ route }, `Unhandled error in ${route}; the thrown value could not be read or answered normally`);
+    } catch {
+      // a logger that throws: nothing more can be said
+    }
+    try {
+      if (res.headersSent) res.destroy();
+      else writeJson(res, 500, '{"detail":"Internal Server Error"}', undefined);
+    } catch {
+      res.destroy();
+    }
   }
 
   private find(error: unknown, status: number): ExceptionHandler | undefined {
@@ -103,9 +132,14 @@ export class ErrorResponder {
     }
   }
 
-  /** The stack goes to the log, never to the client. */
+  /** The stack goes to the log, never to the client. Never throws. */
   private internalError(res: ResponseSink, error: unknown, context: RequestContext | null, route: string): void {
-    this.log.error({ err: error, ...where(context, route) }, `Unhandled error in ${route}`);
+    try {
+      this.log.error({ err: error, ...where(context, route) }, `Unhandled error in ${route}`);
+    } catch {
+      this.lastResort(res, route);
+      return;
+    }
     if (res.headersSent) {
       res.destroy();
       return;
