@@ -70,7 +70,12 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     if (timing !== undefined) timing.handler = timing.lap(); // until the handler's value settled
     if (value instanceof HttpResponse) {
       if (timing !== undefined) context.reply.header('server-timing', timing.header());
-      return write(context, res, () => writeResponse(res, value, context.replyState));
+      try {
+        writeResponse(res, value, context.replyState);
+      } catch (error) {
+        return writeFailed(context, res, error);
+      }
+      return undefined;
     }
     const status = context.replyState?.statusCode ?? defaultStatus;
     // A status without a schema of its own still goes through the route's main one: filtering
@@ -89,18 +94,18 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
       timing.serialize = timing.lap();
       context.reply.header('server-timing', timing.header());
     }
-    return write(context, res, () => writeJson(res, status, payload, context.replyState?.headers));
+    try {
+      writeJson(res, status, payload, context.replyState?.headers);
+    } catch (error) {
+      return writeFailed(context, res, error);
+    }
+    return undefined;
   }
 
   /** A response Node refuses to write (a status or header it rejects) is a logged 500 for this request, never a throw. */
-  function write(context: RequestContext, res: ResponseSink, writeIt: () => void): unknown {
-    try {
-      writeIt();
-      return undefined;
-    } catch (error) {
-      errors.respond(context, res, error, name);
-      return error;
-    }
+  function writeFailed(context: RequestContext, res: ResponseSink, error: unknown): unknown {
+    errors.respond(context, res, error, name);
+    return error;
   }
 
   function callUntimed(context: RequestContext, res: ResponseSink): unknown {
