@@ -4,9 +4,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, HttpResponse, httpBasic, t, trustedHost, upload } from '../../src/index.js';
 
+import { BIG_SIZE } from './edge-cases-app-sizes.js';
+
 const KIB = 1024;
-/** Larger than loopback's socket buffers on both sides: a client that does not read stalls the write. */
-export const BIG_SIZE = 32 * 1024 * KIB;
 const big = Buffer.alloc(BIG_SIZE, 'a');
 
 const app = new App({
