@@ -23,6 +23,8 @@ import { createDispatcher, type CompiledTable } from './pipeline/dispatch.js';
 import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
 import { clientErrorHandler } from './pipeline/client-error.js';
 import { connectRefuser, withProtocolCheck } from './pipeline/protocol-check.js';
+import { continueWhenRead } from './pipeline/expect-continue.js';
+import { sendTimeoutHandler } from './pipeline/send-timeout.js';
 import { httpServerOptions, serverLimits, type ServerLimitOptions, type ServerLimits } from './server-options.js';
 import { withRequestLog, type RequestContext, type RequestContextClass } from './pipeline/context.js';
 import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
@@ -562,8 +564,20 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     }
     // Timeouts and size limits are server options; the protocol check and the two listeners only
     // run for requests Node's parser refuses or HTTP/1.1 does not serve (src/pipeline/client-error.ts).
-    const server = createServer(httpServerOptions(this.limits), withProtocolCheck(handler, this.errors));
+    const listener = withProtocolCheck(handler, this.errors);
+    const server = createServer(httpServerOptions(this.limits), listener);
     server.on('clientError', clientErrorHandler(this.limits, this.log));
+    // `Expect: 100-continue`: the 100 goes out when the body is read, after the route's limit
+    // check, not before every such request as Node would (src/pipeline/expect-continue.ts).
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      continueWhenRead(req, res);
+      listener(req, res);
+    });
+    // A client that stops reading its response is cut after sendTimeout (src/pipeline/send-timeout.ts).
+    if (this.limits.sendTimeout > 0) {
+      server.timeout = this.limits.sendTimeout;
+      server.on('timeout', sendTimeoutHandler);
+    }
     server.on('connect', connectRefuser(server));
     const connections = (this.connections = new Set<Socket>());
     server.on('connection', (socket: Socket) => {

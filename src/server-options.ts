@@ -22,6 +22,12 @@ export interface ServerLimitOptions {
   requestTimeout?: number;
   /** How long a kept-alive connection may sit idle between requests before it is closed, in ms. Default 5 s (Node's). */
   keepAliveTimeout?: number;
+  /**
+   * Longest time a response may make no progress, in ms: a client that stops reading its response
+   * for that long is disconnected and what was left to send is freed (nginx's `send_timeout`).
+   * Default 60 s (Node has none); 0 turns it off. A handler's own time does not count.
+   */
+  sendTimeout?: number;
   /** Largest request line plus headers, in bytes: larger get 431 (414 when the URL alone is too long). Default 16 KiB (Node's). */
   maxHeaderSize?: number;
 }
@@ -34,6 +40,7 @@ export type ServerLimits = Required<ServerLimitOptions> & {
 export const DEFAULT_HEADERS_TIMEOUT = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT = 60_000;
 export const DEFAULT_KEEP_ALIVE_TIMEOUT = 5_000;
+export const DEFAULT_SEND_TIMEOUT = 60_000;
 export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
 const CHECK_INTERVAL = 1_000;
 
@@ -46,6 +53,7 @@ export function serverLimits(options: ServerLimitOptions): ServerLimits {
     throw new LoopwiseError('LW_ERR_INVALID_OPTION', `headersTimeout (${headersTimeout} ms) must not be longer than requestTimeout (${requestTimeout} ms): the headers are part of the request.`);
   }
   const keepAliveTimeout = milliseconds(options.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_TIMEOUT, 'keepAliveTimeout');
+  const sendTimeout = milliseconds(options.sendTimeout ?? DEFAULT_SEND_TIMEOUT, 'sendTimeout');
   const maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
   if (!Number.isInteger(maxHeaderSize) || maxHeaderSize < 1) {
     throw new LoopwiseError('LW_ERR_INVALID_OPTION', `maxHeaderSize must be a positive whole number of bytes, not ${String(maxHeaderSize)}.`);
@@ -53,10 +61,10 @@ export function serverLimits(options: ServerLimitOptions): ServerLimits {
   const enabled = [headersTimeout, requestTimeout].filter((ms) => ms > 0);
   // A timeout is enforced at the first check after it passes: check often enough for short ones.
   const connectionsCheckingInterval = Math.max(10, Math.min(CHECK_INTERVAL, ...enabled.map((ms) => Math.floor(ms / 2))));
-  return { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, connectionsCheckingInterval };
+  return { headersTimeout, requestTimeout, keepAliveTimeout, sendTimeout, maxHeaderSize, connectionsCheckingInterval };
 }
 
-/** What `http.createServer` takes; `requireHostHeader` is off because src/pipeline/protocol-check.ts answers it in FastAPI's shape. */
+/** What `http.createServer` takes (`sendTimeout` is the server's `timeout`, set by listen()); `requireHostHeader` is off because src/pipeline/protocol-check.ts answers it in FastAPI's shape. */
 export function httpServerOptions(limits: ServerLimits): ServerOptions {
   return {
     headersTimeout: limits.headersTimeout,

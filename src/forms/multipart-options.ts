@@ -17,6 +17,12 @@ export interface MultipartOptions {
   maxFields?: number;
   /** Bytes one text field may have; a larger one gets 413. Default 1 MiB (Starlette's `max_part_size`). */
   maxFieldSize?: number;
+  /**
+   * Bytes all text fields of one request may have together (they are held in memory; files are
+   * not counted); more gets 413 naming the field that passed it. Default 2 MiB, or `maxFieldSize`
+   * when that is larger (Django's DATA_UPLOAD_MAX_MEMORY_SIZE is 2.5 MB).
+   */
+  maxFieldsTotalSize?: number;
   /** Bytes of a file kept in memory; past it the file is streamed to a temporary file. Default 1 MiB (Starlette's). */
   spoolThreshold?: number;
   /** Where spooled files go. Default `os.tmpdir()`. They are deleted once the response is sent. */
@@ -33,10 +39,11 @@ export const MULTIPART_DEFAULTS: Readonly<Omit<MultipartSettings, 'tempDir'>> = 
   maxFiles: 10,
   maxFields: 100,
   maxFieldSize: MIB,
+  maxFieldsTotalSize: 2 * MIB,
   spoolThreshold: MIB,
 });
 
-const COUNTS = ['maxFileSize', 'maxBodySize', 'maxFiles', 'maxFields', 'maxFieldSize', 'spoolThreshold'] as const;
+const COUNTS = ['maxFileSize', 'maxBodySize', 'maxFiles', 'maxFields', 'maxFieldSize', 'maxFieldsTotalSize', 'spoolThreshold'] as const;
 
 /** The defaults, then the App's options, then the route's; checked once, at startup. */
 export function multipartSettings(app: MultipartOptions | undefined, route: MultipartOptions | undefined, where: string): MultipartSettings {
@@ -65,6 +72,10 @@ export function multipartSettings(app: MultipartOptions | undefined, route: Mult
       }
       settings.tempDir = options.tempDir;
     }
+  }
+  // Raising the per-field limit alone must not leave the total below one field.
+  if (app?.maxFieldsTotalSize === undefined && route?.maxFieldsTotalSize === undefined) {
+    settings.maxFieldsTotalSize = Math.max(settings.maxFieldsTotalSize, settings.maxFieldSize);
   }
   return settings;
 }

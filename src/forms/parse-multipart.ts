@@ -68,6 +68,7 @@ export function readMultipart(
   const arrived: { field: string; file: UploadFile | null }[] = [];
   const streams = new Set<BusboyFileStream>();
   let received = 0;
+  let fieldBytes = 0; // text held in `fields`: bounded apart from files, which spool to disk
   let pending = 0; // files whose bytes are still being stored
   let parsed = false;
   let settled = false;
@@ -115,6 +116,11 @@ export function readMultipart(
     if (settled) return;
     if (valueTruncated) {
       fail(uploadTooLarge(`Form field '${name}' is larger than the limit of ${settings.maxFieldSize} bytes per field`));
+      return;
+    }
+    fieldBytes += Buffer.byteLength(value);
+    if (fieldBytes > settings.maxFieldsTotalSize) {
+      fail(uploadTooLarge(`Form field '${name}' takes the form's text fields past the limit of ${settings.maxFieldsTotalSize} bytes in all`));
       return;
     }
     const earlier = fields[name];

@@ -49,7 +49,7 @@ export function trustedHost(options: TrustedHostOptions): Middleware {
     const host = hostName(header);
     if (host !== null && allowed(host)) return next();
     if (wwwRedirect && host !== null && !host.startsWith('www.') && allowed(`www.${host}`)) {
-      return redirect(`${scheme(req)}://www.${header}${req.url ?? '/'}`);
+      return redirect(`${scheme(req)}://www.${header}${pathOf(req.url ?? '/')}`);
     }
     return json({ detail: 'Invalid host header' }, { status: 400 });
   };
@@ -70,6 +70,20 @@ function hostName(header: string): string | null {
   // A trailing dot names the same host ("example.com." is "example.com").
   const bare = name.endsWith('.') ? name.slice(0, -1) : name;
   return /^[a-z0-9._-]+$/.test(bare) ? bare : null;
+}
+
+/**
+ * The path and query of a request target: an absolute-form target (`GET http://example.com/x`, as
+ * sent to a proxy) keeps only its `/x`, so the Location is not `http://www.example.comhttp://…`.
+ */
+function pathOf(target: string): string {
+  if (target.startsWith('/')) return target;
+  const authority = target.indexOf('//');
+  if (authority === -1) return '/'; // `*` (OPTIONS *) or a target with no path
+  const rest = target.slice(authority + 2);
+  const path = rest.search(/[/?#]/);
+  if (path === -1) return '/';
+  return rest[path] === '/' ? rest.slice(path) : `/${rest.slice(path)}`;
 }
 
 function scheme(req: IncomingMessage): string {

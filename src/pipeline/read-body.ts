@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { HTTPException } from '../errors.js';
+import { withholdContinue } from './expect-continue.js';
 
 /** The client went away mid-body: there is no one left to answer. */
 export class ClientAbortedError extends Error {
@@ -25,6 +26,7 @@ const LINGER_MS = 2_000;
  * client before it has read the 413 (nginx's "lingering close" solves the same problem).
  */
 export function abandonBody(request: IncomingMessage): void {
+  withholdContinue(request); // a client waiting for `100 Continue` is not told to send what is refused
   request.resume();
   const socket = request.socket as (Socket & { destroySoon?: () => void }) | null;
   // Node's server calls destroySoon() after a `Connection: close` response; in-memory requests have no socket to linger.
@@ -53,7 +55,8 @@ const EMPTY = Buffer.alloc(0);
 /**
  * Reads the request body up to `limit` bytes, then calls `done` once. A declared Content-Length
  * over the limit is refused before a byte is read; a body that grows past it while streaming
- * stops being buffered. A callback, not a promise: this runs on every request with a body.
+ * stops being buffered. With `Expect: 100-continue`, the `100 Continue` goes out only once the
+ * declared length has passed this check (src/pipeline/expect-continue.ts). A callback, not a promise: this runs on every request with a body.
  */
 export function readBody(request: IncomingMessage, limit: number, done: BodyCallback): void {
   const declared = request.headers['content-length'];

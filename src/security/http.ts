@@ -67,9 +67,17 @@ export function httpBasic(options: SchemeOptions & AutoError<boolean> & { realm?
   );
 }
 
+/** Fatal: bytes that are not UTF-8 would otherwise become U+FFFD, and two different passwords compare equal. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function decodeBasic(credentials: string): HttpBasicCredentials | null {
   if (credentials.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(credentials)) return null;
-  const text = Buffer.from(credentials, 'base64').toString('utf8');
+  let text: string;
+  try {
+    text = utf8.decode(Buffer.from(credentials, 'base64'));
+  } catch {
+    return null; // 401 "Invalid authentication credentials", as FastAPI's HTTPBasic answers bytes it cannot decode
+  }
   const colon = text.indexOf(':');
   return colon === -1 ? null : { username: text.slice(0, colon), password: text.slice(colon + 1) };
 }

@@ -26,6 +26,10 @@ test('listen() opens a server with the default timeouts, header size and check i
   assert.equal(server.headersTimeout, 10_000); // Node: 60 s
   assert.equal(server.requestTimeout, 60_000); // Node: 300 s
   assert.equal(server.keepAliveTimeout, 5_000);
+  // sendTimeout is the server's socket timeout, with loopwise's listener (src/pipeline/send-timeout.ts). Node: none.
+  assert.equal(server.timeout, 60_000);
+  assert.equal(server.listenerCount('timeout'), 1);
+  assert.equal(server.listenerCount('checkContinue'), 1);
   assert.equal(fields(app).maxHeaderSize, 16 * 1024);
   // Node checks the two timeouts every 30 s by default: a slow client kept its socket ~90 s.
   assert.equal(fields(app).connectionsCheckingInterval, 1_000);
@@ -68,12 +72,14 @@ test('a requestTimeout shorter than 10 s lowers the headers’ default with it; 
   assert.equal(fields(app).connectionsCheckingInterval, 300);
 });
 
-test('0 turns the request and headers timeouts off, as in Node', async (t) => {
-  const app = new App({ logger: false, requestTimeout: 0, headersTimeout: 0 });
+test('0 turns the request, headers and send timeouts off, as in Node', async (t) => {
+  const app = new App({ logger: false, requestTimeout: 0, headersTimeout: 0, sendTimeout: 0 });
   t.after(() => app.close());
   const port = await listening(app);
   assert.equal(app.server!.requestTimeout, 0);
   assert.equal(app.server!.headersTimeout, 0);
+  assert.equal(app.server!.timeout, 0);
+  assert.equal(app.server!.listenerCount('timeout'), 0);
   const response = await withTimeout(
     (async () => {
       const connection = await RawConnection.open(port);
@@ -96,6 +102,7 @@ test('invalid limits are refused when the App is created, naming the option', ()
     [{ requestTimeout: 1.5 }, /requestTimeout must be a whole number of milliseconds ≥ 0, not 1.5/],
     [{ keepAliveTimeout: Number.NaN }, /keepAliveTimeout must be a whole number of milliseconds ≥ 0, not NaN/],
     [{ headersTimeout: 20_000, requestTimeout: 10_000 }, /headersTimeout \(20000 ms\) must not be longer than requestTimeout \(10000 ms\)/],
+    [{ sendTimeout: -5 }, /sendTimeout must be a whole number of milliseconds ≥ 0, not -5/],
     [{ maxHeaderSize: 0 }, /maxHeaderSize must be a positive whole number of bytes, not 0/],
   ];
   for (const [options, message] of cases) {

@@ -4,6 +4,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoopwiseError, trustedHost } from '../../src/index.js';
 import { quietApp, send, serve } from './http.js';
+import { startEdgeCasesApp } from '../support/edge-cases.js';
+import { RawConnection } from '../support/raw-http.js';
 
 const app = quietApp();
 app.use(trustedHost({ allowedHosts: ['example.com', '*.example.com', 'www.shop.test', '127.0.0.1'] }));
@@ -72,4 +74,28 @@ test("'*' allows any host", async () => {
 test('patterns other than a leading "*." are refused when the middleware is made', () => {
   assert.throws(() => trustedHost({ allowedHosts: ['api.*.example.com'] }), LoopwiseError);
   assert.throws(() => trustedHost({ allowedHosts: [] }), /allowedHosts/);
+});
+
+test('an absolute-form request (GET http://example.com/x) is redirected to its path on www, over a real socket; the same process serves on', async (t) => {
+  const edges = await startEdgeCasesApp();
+  t.after(() => edges.kill());
+  const pid = await edges.servedPid();
+  const cases: [string, string][] = [
+    ['http://example.com/items?q=1', 'http://www.example.com/items?q=1'],
+    ['http://example.com', 'http://www.example.com/'],
+    ['http://example.com?q=1', 'http://www.example.com/?q=1'],
+    ['/items', 'http://www.example.com/items'],
+  ];
+  for (const [target, location] of cases) {
+    const connection = await RawConnection.open(edges.port);
+    try {
+      connection.write(`GET ${target} HTTP/1.1\r\nHost: example.com\r\n\r\n`);
+      const response = await connection.response();
+      assert.equal(response?.status, 307, target);
+      assert.equal(response!.headers.location, location, target);
+    } finally {
+      connection.destroy();
+    }
+  }
+  assert.equal(await edges.servedPid(), pid);
 });

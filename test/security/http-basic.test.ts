@@ -5,6 +5,8 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { timingSafeEqual } from 'node:crypto';
 import { App, HTTPException, dependency, httpBasic } from '../../src/index.js';
+import { startEdgeCasesApp } from '../support/edge-cases.js';
+import { RawConnection, rawGet } from '../support/raw-http.js';
 
 const basic = httpBasic();
 const withRealm = httpBasic({ realm: 'Staff "only" \\ area', schemeName: 'StaffBasic' });
@@ -99,4 +101,32 @@ describe('httpBasic', () => {
     assertUnauthorized(await get('/admin', encode('stanley:wrong')), 'Incorrect username or password');
     assertUnauthorized(await get('/admin'), 'Not authenticated');
   });
+
+  test('credentials whose bytes are not UTF-8 → 401 Invalid authentication credentials, not a password of U+FFFD', async () => {
+    // \xff and \xfe would both decode to "\ufffd": two different passwords compared equal.
+    for (const bytes of [[0xff], [0xfe], [0xc3], [0xed, 0xa0, 0x80]]) {
+      const raw = Buffer.concat([Buffer.from('stanley:'), Buffer.from(bytes)]);
+      assertUnauthorized(await get('/credentials', `Basic ${raw.toString('base64')}`), 'Invalid authentication credentials');
+    }
+  });
+});
+
+test('over a real socket: non-UTF-8 credentials get 401 with the Basic challenge, and the same process serves on', async (t) => {
+  const edges = await startEdgeCasesApp();
+  t.after(() => edges.kill());
+  const pid = await edges.servedPid();
+  const connection = await RawConnection.open(edges.port);
+  try {
+    const credentials = Buffer.concat([Buffer.from('user:'), Buffer.from([0xff, 0xfe])]).toString('base64');
+    connection.write(rawGet('/basic', `Authorization: Basic ${credentials}\r\n`));
+    const response = await connection.response();
+    assert.equal(response?.status, 401);
+    assert.equal(response!.headers['www-authenticate'], 'Basic');
+    assert.deepEqual(JSON.parse(response!.body), { detail: 'Invalid authentication credentials' });
+    connection.write(rawGet('/basic', `Authorization: ${encode('jöhn:pässwörd')}\r\n`));
+    assert.deepEqual(JSON.parse((await connection.response())!.body), { username: 'jöhn', password: 'pässwörd' });
+  } finally {
+    connection.destroy();
+  }
+  assert.equal(await edges.servedPid(), pid);
 });
