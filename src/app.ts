@@ -7,6 +7,7 @@ import { AppMetrics, type AppMetricsOptions } from './metrics/app-metrics.js';
 import { HttpResponse, text } from './responses.js';
 import { createLogger, exitAfterFlush, type LoggerSetting } from './logger.js';
 import { runtimeEnv } from './runtime-env.js';
+import { validationLimits, type ValidationLimitOptions, type ValidationLimits } from './schema/validation-limits.js';
 import { withAccessLog } from './pipeline/access-log.js';
 import { OffloadPool, poolSettings, workerSetup, type OffloadOptions, type PoolSettings } from './offload/pool.js';
 import { callerModuleUrl, toFileUrl } from './offload/module-url.js';
@@ -65,6 +66,12 @@ export interface AppOptions extends ServerLimitOptions {
   bodyLimit?: number;
   /** Limits and storage for `multipart/form-data` bodies (file uploads), for every route; a route's own `multipart` wins. See docs/forms.md. */
   multipart?: MultipartOptions;
+  /**
+   * How much a 422 says, per request part: at most `maxIssues` issues (default 100), then one
+   * `too_many_errors` entry; each `input` cut to about `maxInputLength` characters (default 256).
+   * See docs/errors.md.
+   */
+  validation?: ValidationLimitOptions;
   /** Longest path parameter in characters; longer ones get 414. Default 100 (as Fastify). */
   maxParamLength?: number;
   /** How long `close()` waits for in-flight requests before cutting connections, in ms. Default 10 s. */
@@ -183,7 +190,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   /** Whether each request logs an access line (option, else LOOPWISE_ACCESS_LOG, else dev mode). */
   readonly accessLog: boolean;
 
-  private readonly settings: Required<Pick<AppOptions, 'bodyLimit' | 'maxParamLength' | 'closeTimeout'>> & Pick<AppOptions, 'multipart'>;
+  private readonly settings: Required<Pick<AppOptions, 'bodyLimit' | 'maxParamLength' | 'closeTimeout'>> & Pick<AppOptions, 'multipart'> & { validation: ValidationLimits };
   /** Timeouts and the header size limit of the server listen() opens (src/server-options.ts). */
   private readonly limits: ServerLimits;
   private readonly errors: ErrorResponder;
@@ -241,6 +248,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       maxParamLength: options.maxParamLength ?? DEFAULT_MAX_PARAM_LENGTH,
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
       multipart: options.multipart,
+      validation: validationLimits(options.validation),
     };
     this.limits = serverLimits(options);
     this.errors = new ErrorResponder(this.log);
@@ -329,7 +337,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   /** Compiles every route (validators, serializers, router) once. Called by listen() and inject(). */
   ready(): this {
     if (this.listener !== null) return this;
-    const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart, Context: this.Context };
+    const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart, Context: this.Context, validation: this.settings.validation };
     const table: CompiledTable[] = [];
     const seen = new Map<string, string>();
     const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));

@@ -3,6 +3,7 @@ import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import { RequestValidationError } from '../errors.js';
 import type { RouteDefinition } from '../route.js';
 import { compileValidator } from '../schema/validator.js';
+import type { ValidationLimits } from '../schema/validation-limits.js';
 import { compileMultipartBody, isMultipartRequest } from '../forms/multipart-body.js';
 import type { MultipartOptions } from '../forms/multipart-options.js';
 import { describeUploads } from '../forms/offload-uploads.js';
@@ -26,6 +27,8 @@ export interface RouteRuntime {
   multipart?: MultipartOptions;
   /** The App's context class: RequestContext with its `log` (src/pipeline/context.ts). */
   Context: RequestContextClass;
+  /** How many issues a 422 lists per part, and how much input each quotes; default src/schema/validation-limits.ts's. */
+  validation?: ValidationLimits;
 }
 
 /** One declared part's check: adds its issues (none when valid) to the request's list. */
@@ -40,8 +43,8 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   const name = `${route.method} ${route.path}`;
   const options = route.options;
   const errors = runtime.errors;
-  const checks = compileChecks(route, name);
-  const body = options.body === undefined ? null : compileBody(options.body, name);
+  const checks = compileChecks(route, name, runtime.validation);
+  const body = options.body === undefined ? null : compileBody(options.body, name, runtime.validation);
   const bodyLimit = options.bodyLimit ?? runtime.bodyLimit;
   const accepts = options.consumes === undefined ? null : new Set(options.consumes.map(bodyKindOfMediaType));
   // Null unless the route consumes multipart/form-data: every other route compiles as it did without it.
@@ -161,11 +164,11 @@ function withUploadsDescribed(run: Runner): Runner {
 }
 
 /** One check per declared part besides the body; undeclared parts cost nothing. Also used by WebSocket handshakes. */
-export function compileChecks(route: RouteDefinition, name: string): Validated[] {
+export function compileChecks(route: RouteDefinition, name: string, limits?: ValidationLimits): Validated[] {
   const { params, query, headers, cookies } = route.options;
   const handlerHeaders = route.ownParts?.headers ?? true;
   const checks: Validated[] = [];
-  const coerce = { coerce: true, route: name };
+  const coerce = { coerce: true, route: name, limits };
   if (params !== undefined) {
     const validate = compileValidator(params, 'path', coerce);
     checks.push((context, issues) => collect(validate(context.params), issues));
@@ -208,10 +211,10 @@ function collect(found: ValidationIssue[] | null, issues: ValidationIssue[]): vo
 }
 
 /** JSON bodies are validated as sent; form and text bodies are strings and get coerced. */
-function compileBody(schema: TSchema, name: string): { validate: (value: unknown, isJson: boolean) => ValidationIssue[] } {
+function compileBody(schema: TSchema, name: string, limits: ValidationLimits | undefined): { validate: (value: unknown, isJson: boolean) => ValidationIssue[] } {
   const optional = (schema as unknown as Record<symbol, unknown>)[OptionalKind] === 'Optional';
-  const exact = compileValidator(schema, 'body', { coerce: false, route: name });
-  const coercing = compileValidator(schema, 'body', { coerce: true, route: name });
+  const exact = compileValidator(schema, 'body', { coerce: false, route: name, limits });
+  const coercing = compileValidator(schema, 'body', { coerce: true, route: name, limits });
   return {
     validate(value, isJson) {
       if (value === undefined) {

@@ -1,21 +1,57 @@
 import type { ErrorObject } from 'ajv';
+import { boundedInput, boundedKey } from './bounded-input.js';
+import type { ValidationLimits } from './validation-limits.js';
 import type { RequestPart, ValidationIssue } from './validation-issue.js';
 
 /**
  * Translates ajv's errors into FastAPI's (pydantic v2's) error entries, so clients written
- * against FastAPI read loopwise's 422 responses unchanged.
+ * against FastAPI read loopwise's 422 responses unchanged. At most `limits.maxIssues` are listed,
+ * then one `too_many_errors` entry says how many more there were (or that there were more, when
+ * the error budget of error-budget.ts stopped ajv looking: `incomplete`). Each `input` and `loc`
+ * key is cut to `limits.maxInputLength` (bounded-input.ts).
  */
-export function toValidationIssues(errors: ErrorObject[], part: RequestPart, root: unknown, schema: unknown): ValidationIssue[] {
+export function toValidationIssues(
+  errors: ErrorObject[],
+  part: RequestPart,
+  root: unknown,
+  schema: unknown,
+  limits: ValidationLimits,
+  incomplete = false,
+): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const quoted = new Map<object, unknown>();
+  let omitted = 0;
   for (const error of errors) {
     // harden-schema.ts's `if/then` around an array's items: the items' own errors say it.
     if (error.keyword === 'if') continue;
     // A failed union reports every branch's failure too; one entry for the union says it better.
-    if (unions.some((u) => u !== error && isInside(error, u))) continue;
-    issues.push(toIssue(error, part, root, schema));
+    if (unions.length > 0 && unions.some((u) => u !== error && isInside(error, u))) continue;
+    if (issues.length >= limits.maxIssues) {
+      omitted++;
+      continue;
+    }
+    const issue = toIssue(error, part, root, schema);
+    issue.input = boundedInput(issue.input, limits.maxInputLength, quoted);
+    if (issue.loc.some((key) => typeof key === 'string' && key.length > limits.maxInputLength)) {
+      issue.loc = issue.loc.map((key) => boundedKey(key, limits.maxInputLength));
+    }
+    issues.push(issue);
   }
+  if (omitted > 0 || incomplete) issues.push(tooManyErrors(part, limits.maxIssues, incomplete ? null : omitted));
   return issues;
+}
+
+/** The last entry when some were left out: FastAPI's shape, with the count when it is known. */
+function tooManyErrors(part: RequestPart, limit: number, omitted: number | null): ValidationIssue {
+  const what = omitted === null ? 'More errors were' : `${omitted} more error${omitted === 1 ? ' was' : 's were'}`;
+  return {
+    type: 'too_many_errors',
+    loc: [part],
+    msg: `${what} left out: at most ${limit} are listed per request part`,
+    input: null,
+    ctx: omitted === null ? { limit } : { limit, omitted },
+  };
 }
 
 function isInside(error: ErrorObject, union: ErrorObject): boolean {
@@ -37,6 +73,12 @@ function toIssue(error: ErrorObject, part: RequestPart, root: unknown, schema: u
       const name = String(params.additionalProperty);
       return { type: 'extra_forbidden', loc: [...loc, name], msg: 'Extra inputs are not permitted', input: valueAt(input, [name]) };
     }
+    case 'false schema':
+      // error-budget.ts's `additionalProperties: { loopwiseBudgeted: false }`: the error is at the key itself.
+      if (/\/additionalProperties\/loopwiseBudgeted\/false schema$/.test(error.schemaPath)) {
+        return { type: 'extra_forbidden', loc, msg: 'Extra inputs are not permitted', input };
+      }
+      return { type: error.keyword, loc, msg: capitalize(error.message ?? 'Invalid input'), input };
     case 'type':
       return typeIssue(params.type, loc, input);
     case 'minimum':

@@ -4,7 +4,9 @@ import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import { compileStringCoercion } from './string-coercion.js';
 import { hardenSchema } from './harden-schema.js';
+import { addErrorBudgetKeyword, budgetState, withErrorBudget } from './error-budget.js';
 import { toValidationIssues } from './validation-errors.js';
+import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 import type { RequestPart, ValidationIssue } from './validation-issue.js';
 
 /** Checks (and, for strings from the URL and headers, coerces) one request part in place. */
@@ -16,19 +18,54 @@ const addFormats: AddFormats =
   (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
 
 // strictNumbers: Infinity (JSON's 1e400) and NaN are not numbers; `strict: false` would let them through.
-const shared: Options = { allErrors: true, useDefaults: true, strict: false, strictNumbers: true };
+const shared: Options = { useDefaults: true, strict: false, strictNumbers: true };
 
+// Every request is first checked by a validator that stops at the first error: a valid one is
+// done, an invalid one costs no more than its first error. Only then does a second, `allErrors`
+// validator list the errors, with its work bounded by error-budget.ts.
+//
 // Path, query, header and cookie values arrive as strings: coerce them to the declared types, and
 // a lone query value to a one-item array ("array"). Bodies are JSON: their types are taken as sent.
-const coercing = addFormats(new Ajv({ ...shared, coerceTypes: 'array' }));
-const exact = addFormats(new Ajv({ ...shared, coerceTypes: false }));
+const firstError = {
+  coercing: addFormats(new Ajv({ ...shared, coerceTypes: 'array' })),
+  exact: addFormats(new Ajv({ ...shared, coerceTypes: false })),
+};
+// One pair per error budget (the budget is part of the generated code).
+const allErrors = new Map<number, { coercing: Ajv; exact: Ajv }>();
 
-export function compileValidator(schema: TSchema, part: RequestPart, options: { coerce: boolean; route: string }): PartValidator {
-  let validate: ValidateFunction;
+function errorCollectors(budget: number): { coercing: Ajv; exact: Ajv } {
+  let pair = allErrors.get(budget);
+  if (pair === undefined) {
+    const options = { ...shared, allErrors: true };
+    pair = {
+      coercing: addErrorBudgetKeyword(addFormats(new Ajv({ ...options, coerceTypes: 'array' })), budget),
+      exact: addErrorBudgetKeyword(addFormats(new Ajv({ ...options, coerceTypes: false })), budget),
+    };
+    allErrors.set(budget, pair);
+  }
+  return pair;
+}
+
+export interface ValidatorOptions {
+  coerce: boolean;
+  route: string;
+  /** How many issues, and how much of the input each quotes (validation-limits.ts). Default: 100 issues, 256 characters. */
+  limits?: ValidationLimits;
+}
+
+export function compileValidator(schema: TSchema, part: RequestPart, options: ValidatorOptions): PartValidator {
+  const limits = options.limits ?? DEFAULT_VALIDATION_LIMITS;
+  // ajv's errors, not issues: a failed union brings its branches' errors, which become one issue.
+  const budget = limits.maxIssues * 4;
+  const kind = options.coerce ? 'coercing' : 'exact';
   // Integers kept to the safe range, arrays' lengths checked before their items (harden-schema.ts).
   const checked = hardenSchema(schema);
+  const budgeted = withErrorBudget(checked);
+  let validate: ValidateFunction;
+  let collect: ValidateFunction;
   try {
-    validate = (options.coerce ? coercing : exact).compile(checked);
+    validate = firstError[kind].compile(checked);
+    collect = errorCollectors(budget)[kind].compile(budgeted);
   } catch (error) {
     throw new LoopwiseError(
       'LW_ERR_SCHEMA_INVALID',
@@ -36,13 +73,24 @@ export function compileValidator(schema: TSchema, part: RequestPart, options: { 
       { cause: error },
     );
   }
-  if (!options.coerce) return (data) => (validate(data) ? null : toValidationIssues(validate.errors ?? [], part, data, checked));
+
+  function issuesOf(data: unknown, raw: unknown): ValidationIssue[] {
+    budgetState.skips = 0;
+    collect(data);
+    const skipped = budgetState.skips > 0;
+    // The budget can pass over every error (a union whose errors it cut short then matched):
+    // the first validator's error is then the one to report.
+    if (collect.errors == null || collect.errors.length === 0) return toValidationIssues(validate.errors ?? [], part, raw, checked, limits, skipped);
+    return toValidationIssues(collect.errors, part, raw, budgeted, limits, skipped);
+  }
+
+  if (!options.coerce) return (data) => (validate(data) ? null : issuesOf(data, data));
 
   const prepare = compileStringCoercion(schema);
   return (data) => {
     // ajv coerces in place; errors must quote what the client sent, so keep the raw values.
     const raw = typeof data === 'object' && data !== null ? { ...data } : data;
     if (prepare !== null && raw !== data) prepare(data as Record<string, unknown>);
-    return validate(data) ? null : toValidationIssues(validate.errors ?? [], part, raw, checked);
+    return validate(data) ? null : issuesOf(data, raw);
   };
 }

@@ -1,0 +1,34 @@
+import { LoopwiseError } from '../errors.js';
+
+/**
+ * How much a 422 may say, per request part (path, query, header, cookie, body). Without a bound,
+ * one 1 MiB body of 520 000 wrong array items was answered with 520 000 issues: a 52 MB response
+ * and seconds of a blocked event loop, for every client.
+ */
+export interface ValidationLimitOptions {
+  /** Most issues listed per request part; one more entry (`too_many_errors`) says that more were left out. Default 100. */
+  maxIssues?: number;
+  /**
+   * Longest `input` an issue quotes, in characters of its JSON (about): a longer string, array or
+   * object is cut, and says by how much (docs/errors.md). Keys in `loc` are cut to it too. Default 256.
+   */
+  maxInputLength?: number;
+}
+
+export type ValidationLimits = Required<ValidationLimitOptions>;
+
+export const DEFAULT_MAX_ISSUES = 100;
+export const DEFAULT_MAX_INPUT_LENGTH = 256;
+
+export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = { maxIssues: DEFAULT_MAX_ISSUES, maxInputLength: DEFAULT_MAX_INPUT_LENGTH };
+
+export function validationLimits(options: ValidationLimitOptions = {}): ValidationLimits {
+  const maxIssues = options.maxIssues ?? DEFAULT_MAX_ISSUES;
+  const maxInputLength = options.maxInputLength ?? DEFAULT_MAX_INPUT_LENGTH;
+  for (const [name, value] of [['maxIssues', maxIssues], ['maxInputLength', maxInputLength]] as const) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new LoopwiseError('LW_ERR_INVALID_OPTION', `validation.${name} must be a whole number ≥ 1, not ${String(value)}.`);
+    }
+  }
+  return { maxIssues, maxInputLength };
+}

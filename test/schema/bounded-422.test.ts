@@ -1,0 +1,177 @@
+// The cost of a 422 is bounded whatever the schema and the body (src/schema/error-budget.ts,
+// validation-errors.ts, bounded-input.ts): at most 100 issues per request part then one
+// `too_many_errors` entry, each `input` cut, FastAPI's shape kept. Over a real socket against the
+// README tutorial's app in a child process, then the limits' options in-process.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { App, t } from '../../src/index.js';
+import { startAppProcess, type AppProcess } from '../support/app-process.js';
+import { withTimeout } from '../support/with-timeout.js';
+import { extraKeys, missingFields, wrongTags, type HostileBody } from './fixtures/hostile-bodies.js';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/tutorial-422-app.ts', import.meta.url));
+const BOUND = 64 * 1024;
+
+type Issue = { type: string; loc: (string | number)[]; msg: string; input: unknown; ctx?: Record<string, unknown> };
+
+function post(port: number, path: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: path === '/pid' ? 'GET' : 'POST', path, headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(path === '/pid' ? undefined : body);
+  });
+}
+
+/** FastAPI's shape: `detail` is a list of {type, loc, msg, input} with an optional ctx, and nothing else. */
+function detailOf(status: number, text: string, what: string): Issue[] {
+  assert.equal(status, 422, `${what}: ${text.slice(0, 300)}`);
+  const parsed = JSON.parse(text) as { detail: Issue[] };
+  assert.deepEqual(Object.keys(parsed), ['detail'], what);
+  for (const issue of parsed.detail) {
+    const keys = Object.keys(issue).sort();
+    assert.ok(keys.join() === 'input,loc,msg,type' || keys.join() === 'ctx,input,loc,msg,type', `${what}: keys ${keys.join()}`);
+    assert.equal(typeof issue.type, 'string');
+    assert.equal(typeof issue.msg, 'string');
+    assert.ok(Array.isArray(issue.loc) && issue.loc[0] === 'body', `${what}: loc ${JSON.stringify(issue.loc)}`);
+  }
+  return parsed.detail;
+}
+
+describe('hostile 1 MiB bodies against the tutorial’s models, over a real socket', () => {
+  let server: AppProcess & { port: number };
+  before(async () => {
+    server = await startAppProcess(FIXTURE);
+  });
+  after(() => server?.kill());
+
+  async function postHostile(hostile: HostileBody): Promise<Issue[]> {
+    const answer = await withTimeout(post(server.port, hostile.path, hostile.body), 30_000, hostile.name);
+    assert.ok(answer.text.length < BOUND, `${hostile.name}: a ${answer.text.length}-byte answer`);
+    const detail = detailOf(answer.status, answer.text, hostile.name);
+    // The same process serves the next request.
+    const pid = await withTimeout(post(server.port, '/pid', ''), 10_000, 'GET /pid');
+    assert.deepEqual(JSON.parse(pid.text), { pid: server.child.pid }, `${hostile.name}: the next request`);
+    return detail;
+  }
+
+  test('ItemIn with 520 000 wrong tag items: the first 100, then "more were left out"', async () => {
+    const detail = await postHostile(wrongTags());
+    assert.equal(detail.length, 101);
+    detail.slice(0, 100).forEach((issue, i) => {
+      assert.deepEqual(issue, { type: 'string_type', loc: ['body', 'tags', i], msg: 'Input should be a valid string', input: 1 });
+    });
+    assert.deepEqual(detail[100], {
+      type: 'too_many_errors',
+      loc: ['body'],
+      msg: 'More errors were left out: at most 100 are listed per request part',
+      input: null,
+      ctx: { limit: 100 },
+    });
+  });
+
+  test('ItemIn with additionalProperties: false and 90 000 extra keys: 100 extra_forbidden, then the "more" entry', async () => {
+    const detail = await postHostile(extraKeys());
+    assert.equal(detail.length, 101);
+    detail.slice(0, 100).forEach((issue, i) => {
+      assert.deepEqual(issue, { type: 'extra_forbidden', loc: ['body', `k${i}`], msg: 'Extra inputs are not permitted', input: 0 });
+    });
+    assert.equal(detail[100]!.type, 'too_many_errors');
+  });
+
+  test('20 missing fields in a 1 MiB body: 20 issues, each quoting the body cut to a few hundred characters', async () => {
+    const detail = await postHostile(missingFields());
+    assert.equal(detail.length, 20);
+    detail.forEach((issue, i) => {
+      assert.equal(issue.type, 'missing');
+      assert.deepEqual(issue.loc, ['body', `field${i + 1}`]);
+      const padding = (issue.input as { padding: string }).padding;
+      assert.match(padding, /^x+…\(\d+ more characters\)$/);
+      assert.ok(JSON.stringify(issue.input).length < 300, JSON.stringify(issue.input).length.toString());
+    });
+  });
+});
+
+describe('the limits, in-process', () => {
+  const json = { 'content-type': 'application/json' };
+
+  test('fewer errors than the error budget: the last entry says exactly how many were left out', async () => {
+    const app = new App({ logger: false });
+    app.post('/tags', { body: t.Object({ tags: t.Array(t.String()) }) }, ({ body }) => body);
+    const res = await app.inject({ method: 'POST', url: '/tags', headers: json, body: JSON.stringify({ tags: Array(150).fill(7) }) });
+    const detail = detailOf(res.statusCode, res.body, '150 wrong items');
+    assert.equal(detail.length, 101);
+    assert.deepEqual(detail[100], {
+      type: 'too_many_errors',
+      loc: ['body'],
+      msg: '50 more errors were left out: at most 100 are listed per request part',
+      input: null,
+      ctx: { limit: 100, omitted: 50 },
+    });
+  });
+
+  test('new App({ validation: { maxIssues, maxInputLength } }) sets both, per request part', async () => {
+    const app = new App({ logger: false, validation: { maxIssues: 3, maxInputLength: 20 } });
+    app.post('/tags', { body: t.Object({ tags: t.Array(t.Integer()) }), query: t.Object({ n: t.Array(t.Integer()) }) }, () => 'never');
+    const res = await app.inject({ method: 'POST', url: '/tags?n=a&n=b&n=c&n=d', headers: json, body: JSON.stringify({ tags: ['x'.repeat(100), 'y', 'z', 'w'] }) });
+    assert.equal(res.statusCode, 422);
+    const detail = res.json().detail as Issue[];
+    assert.deepEqual(
+      detail.map((issue) => [issue.type, issue.loc]),
+      [
+        ['int_parsing', ['query', 'n', 0]],
+        ['int_parsing', ['query', 'n', 1]],
+        ['int_parsing', ['query', 'n', 2]],
+        ['too_many_errors', ['query']],
+        ['int_parsing', ['body', 'tags', 0]],
+        ['int_parsing', ['body', 'tags', 1]],
+        ['int_parsing', ['body', 'tags', 2]],
+        ['too_many_errors', ['body']],
+      ],
+    );
+    assert.deepEqual(detail[3]!.ctx, { limit: 3, omitted: 1 });
+    assert.equal(detail[4]!.input, `${'x'.repeat(20)}…(80 more characters)`);
+  });
+
+  test('a validation limit that is not a whole number ≥ 1 is refused at construction', () => {
+    for (const validation of [{ maxIssues: 0 }, { maxInputLength: 1.5 }, { maxIssues: Number.NaN }]) {
+      assert.throws(() => new App({ logger: false, validation }), { code: 'LW_ERR_INVALID_OPTION' });
+    }
+  });
+
+  test('a key of 100 000 characters is cut in loc too', async () => {
+    const app = new App({ logger: false });
+    app.post('/strict', { body: t.Object({ a: t.Integer() }, { additionalProperties: false }) }, () => 'never');
+    const key = 'k'.repeat(100_000);
+    const strict = await app.inject({ method: 'POST', url: '/strict', headers: json, body: JSON.stringify({ a: 1, [key]: 1 }) });
+    const [issue] = detailOf(strict.statusCode, strict.body, 'long key');
+    assert.equal(issue!.type, 'extra_forbidden');
+    assert.equal(issue!.loc[1], `${'k'.repeat(256)}…(99744 more characters)`);
+  });
+
+  test('per-item unions and recursive schemas stay right under the budget', async () => {
+    const app = new App({ logger: false });
+    app.post('/union', { body: t.Array(t.Union([t.String(), t.Number()])) }, () => 'never');
+    const Node = t.Recursive((self) => t.Object({ name: t.String(), children: t.Array(self) }));
+    app.post('/tree', { body: t.Array(Node) }, () => 'never');
+    const union = await app.inject({ method: 'POST', url: '/union', headers: json, body: JSON.stringify(Array(5000).fill(true)) });
+    const unionDetail = detailOf(union.statusCode, union.body, 'union');
+    assert.equal(unionDetail.length, 101);
+    assert.deepEqual([unionDetail[0]!.type, unionDetail[0]!.loc], ['union_error', ['body', 0]]);
+    assert.equal(unionDetail[100]!.type, 'too_many_errors');
+    const children = Array.from({ length: 3000 }, () => ({ name: 1, children: [] }));
+    const tree = await app.inject({ method: 'POST', url: '/tree', headers: json, body: JSON.stringify([{ name: 'root', children }]) });
+    const treeDetail = detailOf(tree.statusCode, tree.body, 'tree');
+    assert.ok(treeDetail.length <= 101, String(treeDetail.length));
+    assert.deepEqual(treeDetail[0]!.loc, ['body', 0, 'children', 0, 'name']);
+    assert.equal(treeDetail.at(-1)!.type, 'too_many_errors');
+    // Valid input still goes through both.
+    assert.equal((await app.inject({ method: 'POST', url: '/union', headers: json, body: '["a",1]' })).statusCode, 200);
+  });
+});
