@@ -21,8 +21,18 @@ export interface RouteOptions {
   headers?: TSchema;
   cookies?: TSchema;
   body?: TSchema;
-  /** A schema per status; a returned value is written with (and filtered by) the one for its status. */
+  /**
+   * A schema per status; a returned value is written with (and filtered by) the one for its status.
+   * Once declared, the route's `status` needs one (a startup error otherwise), and a value returned
+   * with another status set by `reply.status()` is a logged 500, unless that status is in `unfiltered`.
+   */
   response?: { [status: number]: TSchema };
+  /**
+   * Statuses the handler may set with `reply.status()` whose values are sent as they are, every
+   * field (`JSON.stringify`), on a route that declares `response`: the explicit way out of filtering
+   * for them. Documented with an open schema. See docs/security.md (API3).
+   */
+  unfiltered?: number[];
   /** Status for a returned value, 200 unless set (FastAPI's `status_code`). */
   status?: number;
   /** Bytes a body may have before the request is answered 413; the App's `bodyLimit` otherwise. Multipart bodies have `multipart.maxBodySize` instead. */
@@ -41,9 +51,10 @@ export interface RouteOptions {
   /** Leave the route out of the OpenAPI document and the docs pages (FastAPI's `include_in_schema=False`). */
   hidden?: boolean;
   /**
-   * The body's content types: any other gets 415, and each is documented. Without it, JSON, form
-   * and plain-text bodies are all read, and JSON is the one documented. `multipart/form-data` is
-   * read only when listed here; a body with `upload()` fields must list it alone.
+   * The body's content types: any other gets 415, and each is documented. Without it, only JSON is
+   * read: a form or plain-text body is one a page on another site can send with the user's cookies
+   * (CSRF, docs/security.md), so a route takes it only when it lists it here. A body with `upload()`
+   * fields must list `multipart/form-data` alone.
    */
   consumes?: BodyMediaType[];
   /** Dependencies whose values the handler gets as `deps`, typed: `deps: { user: currentUser }`. */
@@ -124,10 +135,15 @@ export interface Context<P extends string = string, O extends RouteOptions = Rou
   log: Logger;
 }
 
-/** A handler returns one of its declared responses (extra fields allowed, then filtered) or an HttpResponse. */
-export type HandlerResult<O> = O extends { response: infer R }
-  ? { [S in keyof R]: R[S] extends TSchema ? Static<R[S]> : never }[keyof R] | HttpResponse
-  : unknown;
+/**
+ * A handler returns one of its declared responses (extra fields allowed, then filtered) or an
+ * HttpResponse; a route with `unfiltered` statuses may return anything for them, so anything.
+ */
+export type HandlerResult<O> = O extends { unfiltered: readonly number[] }
+  ? unknown
+  : O extends { response: infer R }
+    ? { [S in keyof R]: R[S] extends TSchema ? Static<R[S]> : never }[keyof R] | HttpResponse
+    : unknown;
 
 export type Handler<P extends string, O extends RouteOptions> = (
   context: Context<P, O>,

@@ -5,6 +5,7 @@ import { defaultOperationId } from '../openapi/operation-names.js';
 import { toPathTemplate } from '../openapi/path-template.js';
 import type { OpenApiDocument, OperationObject } from '../openapi/types.js';
 import type { RouteDefinition } from '../route.js';
+import { DEFAULT_CONSUMES } from '../pipeline/parse-body.js';
 import type { WebSocketRouteDefinition } from '../ws/ws-route.js';
 import { loadApp } from './load-app.js';
 
@@ -65,8 +66,8 @@ export async function routesCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-// Without `consumes` a body is read as JSON, form or plain text (src/pipeline/parse-body.ts).
-const DEFAULT_BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'text/plain'];
+// Without `consumes` a body is read as JSON only (src/pipeline/parse-body.ts).
+const DEFAULT_BODY_TYPES = DEFAULT_CONSUMES;
 const PARTS = ['params', 'query', 'headers', 'cookies'] as const;
 const METHOD_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'WS', '*'];
 

@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import type { RouteOptions } from '../route.js';
 import { compileValidator } from '../schema/validator.js';
+import { protoKeyRefused } from '../pipeline/forbidden-keys.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import { multipartSettings, type MultipartOptions } from './multipart-options.js';
 import { readMultipart, type ParsedMultipart } from './parse-multipart.js';
@@ -89,13 +90,15 @@ function compileFormValidator(schema: TSchema, fileFields: FileField[], name: st
   const rank = (issue: ValidationIssue): number => order.get(String(issue.loc[1])) ?? order.size;
 
   return (parsed) => {
+    // Refused as in urlencoded forms and query strings (src/pipeline/forbidden-keys.ts): one rule for every encoding.
+    if (Object.hasOwn(parsed.fields, '__proto__') || parsed.files.has('__proto__')) throw protoKeyRefused('form body');
     const value: Record<string, unknown> = {};
     for (const key of Object.keys(parsed.fields)) {
-      if (!names.has(key) && key !== '__proto__') value[key] = parsed.fields[key];
+      if (!names.has(key)) value[key] = parsed.fields[key];
     }
     // Files sent under names that are not file fields meet the schema as they are (a string field says "string_type").
     for (const [key, list] of parsed.files) {
-      if (!names.has(key) && key !== '__proto__') value[key] = list.length === 1 ? list[0] : list;
+      if (!names.has(key)) value[key] = list.length === 1 ? list[0] : list;
     }
     const issues = validateText(value) ?? [];
     for (const issue of issues) if (issue.type === 'missing') issue.input = null; // form fields are checked one by one, as FastAPI's

@@ -168,8 +168,8 @@ function buildResponses(route: RouteDefinition, schemas: SchemaComponents): Reco
   const success = options.status ?? 200;
   const responses: Record<string, ResponseObject> = {};
   const statuses = Object.keys(declared).map(Number);
-  // A route that declares no schema for its own status still answers with it.
-  if (!statuses.includes(success)) statuses.push(success);
+  // A route that declares no schema for its own status still answers with it; `unfiltered` ones send any value.
+  for (const status of [success, ...(options.unfiltered ?? [])]) if (!statuses.includes(status)) statuses.push(status);
   for (const status of statuses.sort((a, b) => a - b)) {
     const schema = declared[status];
     const description =

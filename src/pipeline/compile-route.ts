@@ -11,8 +11,9 @@ import type { ValidationIssue } from '../schema/validation-issue.js';
 import { ServerTiming } from '../guard/server-timing.js';
 import { parseCookies, parseQuery, type RequestContext, type RequestContextClass } from './context.js';
 import type { ErrorResponder } from './handle-error.js';
-import { bodyKindOf, bodyKindOfMediaType, decodeBody, unsupported } from './parse-body.js';
+import { DEFAULT_CONSUMES, bodyKindOf, bodyKindOfMediaType, decodeBody, unsupported } from './parse-body.js';
 import { readBody } from './read-body.js';
+import { checkResponseStatuses } from './response-statuses.js';
 import type { Runner } from './run-handler.js';
 
 /** The request handler a route becomes: called by the dispatcher with the router's match. */
@@ -43,10 +44,14 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   const name = `${route.method} ${route.path}`;
   const options = route.options;
   const errors = runtime.errors;
+  // Here and not only in the runner: an offloaded route's runner is compiled on its worker, too late to stop startup.
+  checkResponseStatuses(route, name);
   const checks = compileChecks(route, name, runtime.validation);
   const body = options.body === undefined ? null : compileBody(options.body, name, runtime.validation);
   const bodyLimit = options.bodyLimit ?? runtime.bodyLimit;
-  const accepts = options.consumes === undefined ? null : new Set(options.consumes.map(bodyKindOfMediaType));
+  // JSON only unless the route lists other types: a form or text body is never read by default (CSRF).
+  const consumes = options.consumes ?? DEFAULT_CONSUMES;
+  const accepts = new Set(consumes.map(bodyKindOfMediaType));
   // Null unless the route consumes multipart/form-data: every other route compiles as it did without it.
   const multipart = compileMultipartBody(options, runtime.multipart, name);
   // An UploadFile cannot cross to a worker thread: its description does, and the worker rebuilds it.
@@ -83,12 +88,9 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   if (body !== null) {
     const handleWithBody: CompiledRoute = function handleWithBody(req, res, params, rawQuery) {
       const context = contextFor(req, params, rawQuery);
-      let kind;
-      try {
-        kind = bodyKindOf(req, options.consumes);
-        if (accepts !== null && !accepts.has(kind)) throw unsupported(req, options.consumes!);
-      } catch (error) {
-        errors.respond(context, res, error, name);
+      const kind = bodyKindOf(req);
+      if (kind === null || !accepts.has(kind)) {
+        errors.respond(context, res, unsupported(req, consumes), name);
         return;
       }
       readBody(req, bodyLimit, (error, raw) => {

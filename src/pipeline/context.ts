@@ -6,6 +6,7 @@ import type { ServerTiming } from '../guard/server-timing.js';
 import { Reply } from './reply.js';
 import { BackgroundTasks } from '../deps/background-tasks.js';
 import { checkPercentEncoding } from './percent-encoding.js';
+import { refuseProtoKey } from './forbidden-keys.js';
 import type { DependencyScope } from '../deps/request-scope.js';
 import { requestIdOf } from '../middleware/request-id.js';
 
@@ -82,12 +83,14 @@ export function withRequestLog(log: Logger): RequestContextClass {
 
 /**
  * Repeated keys become arrays (`?tag=a&tag=b` → `{tag: ["a","b"]}`), as FastAPI's list params.
- * Broken percent-encoding (`%ZZ`, `%FF`) throws a 400 HTTPException.
+ * Broken percent-encoding (`%ZZ`, `%FF`) and a `__proto__` key throw a 400 HTTPException.
  */
 export function parseQuery(raw: string): Record<string, string | string[]> {
   if (raw.length === 0) return {};
   checkPercentEncoding(raw, 'query string');
-  return parseQueryString(raw) as Record<string, string | string[]>;
+  const parsed = parseQueryString(raw) as Record<string, string | string[]>;
+  refuseProtoKey(parsed, 'query string');
+  return parsed;
 }
 
 export function parseCookies(header: string | undefined): Record<string, string | undefined> {

@@ -7,36 +7,42 @@ import { HTTPException, LoopwiseError, RequestValidationError } from '../errors.
 import type { BodyMediaType } from '../route.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { checkPercentEncoding } from './percent-encoding.js';
+import { refuseProtoKey } from './forbidden-keys.js';
 
 /** How the body was encoded; form and text values are strings and get coerced like query values. Multipart is streamed (src/forms/). */
 export type BodyKind = 'json' | 'form' | 'text' | 'multipart';
 
 const JSON_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
 
-// What every route reads without `consumes`; multipart/form-data is read only where a route consumes it.
-const KINDS: Record<Exclude<BodyMediaType, 'multipart/form-data'>, BodyKind> = {
+const KINDS: Record<BodyMediaType, BodyKind> = {
   'application/json': 'json',
   'application/x-www-form-urlencoded': 'form',
   'text/plain': 'text',
+  'multipart/form-data': 'multipart',
 };
 
-/** Picks the decoder from Content-Type. No Content-Type is read as JSON, as FastAPI does. */
-export function bodyKindOf(request: IncomingMessage, accepted: readonly string[] = Object.keys(KINDS)): BodyKind {
+/**
+ * What a route with a body reads when it does not say `consumes`: JSON only. Forms and plain text
+ * are what a page on another site can POST with the user's cookies and no CORS preflight, so a
+ * route takes them only where it declares them (docs/security.md, "CSRF").
+ */
+export const DEFAULT_CONSUMES: readonly BodyMediaType[] = ['application/json'];
+
+/**
+ * The decoder Content-Type asks for, or null for a type loopwise does not read; whether the
+ * route takes it is the caller's check. No Content-Type is read as JSON, as FastAPI does.
+ */
+export function bodyKindOf(request: IncomingMessage): BodyKind | null {
   const mime = mediaTypeOf(request);
   if (mime === null) return 'json';
   if (mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json'))) return 'json';
-  if (mime === 'application/x-www-form-urlencoded') return 'form';
-  if (mime === 'text/plain') return 'text';
-  if (mime === 'multipart/form-data' && accepted.includes(mime)) return 'multipart';
-  throw unsupported(request, accepted);
+  return Object.hasOwn(KINDS, mime) ? KINDS[mime as BodyMediaType] : null;
 }
 
 /** The decoder for a media type a route `consumes`. */
 export function bodyKindOfMediaType(type: BodyMediaType): BodyKind {
-  if (type === 'multipart/form-data') return 'multipart';
-  const kind = KINDS[type];
-  if (kind === undefined) throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `consumes: "${type}" is not a body type loopwise reads; use ${[...Object.keys(KINDS), 'multipart/form-data'].join(', ')}.`);
-  return kind;
+  if (!Object.hasOwn(KINDS, type)) throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `consumes: "${type}" is not a body type loopwise reads; use ${Object.keys(KINDS).join(', ')}.`);
+  return KINDS[type];
 }
 
 /** 415, naming what the route takes instead. */
@@ -61,7 +67,9 @@ export function decodeBody(raw: Buffer, kind: BodyKind): unknown {
   if (kind === 'text') return text;
   if (kind === 'form') {
     checkPercentEncoding(text, 'form body');
-    return { ...parseQueryString(text) };
+    const fields = parseQueryString(text) as object;
+    refuseProtoKey(fields, 'form body');
+    return { ...fields };
   }
   if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) {
     throw new HTTPException(400, `Bad Request: the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`);

@@ -1,13 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import { HTTPException, LoopwiseError } from '../errors.js';
 import { HttpResponse } from '../responses.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { RouteDefinition } from '../route.js';
-import { compileSerializer, serializeAny, type Serializer } from '../schema/serializer.js';
 import type { RequestContext } from './context.js';
+import { compileResponseSerializers, undeclaredStatus } from './response-statuses.js';
 import type { ErrorResponder } from './handle-error.js';
 import { writeJson, writeResponse, type ResponseSink } from './send.js';
 import { afterResponse, type BackgroundRunner } from '../deps/background-tasks.js';
@@ -61,8 +60,8 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     }
   }
   const defaultStatus = route.options.status ?? 200;
-  const serializers = compileSerializers(route.options.response, name);
-  const defaultSerializer = serializers.get(defaultStatus) ?? serializeAny;
+  const serializers = compileResponseSerializers(route, name);
+  const defaultSerializer = serializers.main;
 
   /** Writes the value; returns the error answered instead when it does not fit its schema. */
   function send(context: RequestContext, res: ResponseSink, value: unknown): unknown {
@@ -78,9 +77,14 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
       return undefined;
     }
     const status = context.replyState?.statusCode ?? defaultStatus;
-    // A status without a schema of its own still goes through the route's main one: filtering
-    // must never switch off because a handler picked another status (FastAPI's response_model).
-    const serializer = status === defaultStatus ? defaultSerializer : (serializers.get(status) ?? defaultSerializer);
+    // Filtering fails closed: a status with no schema (and no `unfiltered` opt-in) on a route that
+    // declares responses is a 500, never the whole value (src/pipeline/response-statuses.ts).
+    const serializer = status === defaultStatus ? defaultSerializer : serializers.forStatus(status);
+    if (serializer === null) {
+      const failure = undeclaredStatus(route, name, status);
+      errors.respond(context, res, failure, name);
+      return failure;
+    }
     let payload: string;
     try {
       payload = serializer(value);
@@ -242,12 +246,4 @@ function withDependencies(
       return result;
     });
   };
-}
-
-function compileSerializers(response: Record<number, TSchema> | undefined, name: string): Map<number, Serializer> {
-  const serializers = new Map<number, Serializer>();
-  for (const [status, schema] of Object.entries(response ?? {})) {
-    serializers.set(Number(status), compileSerializer(schema, name, Number(status)));
-  }
-  return serializers;
 }

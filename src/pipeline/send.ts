@@ -19,7 +19,7 @@ export interface ResponseSink {
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Statuses that must not carry a body (RFC 9110). */
-function isBodiless(status: number): boolean {
+export function isBodiless(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 

@@ -21,10 +21,30 @@ test('a form-only route reads forms (coerced) and answers 415 to JSON, naming th
   assert.deepEqual(asJson.json(), { detail: "Unsupported Media Type: 'application/json'. Send the body as application/x-www-form-urlencoded." });
 });
 
-test('without consumes, JSON, form and text are read, and other types get 415 listing all three', async () => {
+test('without consumes, only JSON is read: form, text, multipart and other types get 415 naming application/json', async () => {
   const app = formOnlyApp();
+  const json = await app.inject({ method: 'POST', url: '/any', body: { n: 3 } });
+  assert.deepEqual([json.statusCode, json.json()], [200, { n: 3 }]);
+  for (const [type, body] of [
+    ['application/x-www-form-urlencoded', 'n=3'],
+    ['text/plain', '{"n":3}'],
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="n"\r\n\r\n3\r\n--x--\r\n'],
+    ['image/png', 'x'],
+  ] as const) {
+    const res = await app.inject({ method: 'POST', url: '/any', headers: { 'content-type': type }, body });
+    assert.equal(res.statusCode, 415, type);
+    assert.deepEqual(res.json(), { detail: `Unsupported Media Type: '${type.split(';')[0]}'. Send the body as application/json.` });
+  }
+});
+
+test('a route that lists several types reads each, and names them all in its 415', async () => {
+  const app = new App({ logger: false });
+  const consumes: BodyMediaType[] = ['application/json', 'application/x-www-form-urlencoded', 'text/plain'];
+  app.post('/any', { body: t.Union([t.Object({ n: t.Integer() }), t.String()]), consumes }, async ({ body }) => ({ body }));
   const form = await app.inject({ method: 'POST', url: '/any', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'n=3' });
-  assert.deepEqual([form.statusCode, form.json()], [200, { n: 3 }]);
+  assert.deepEqual([form.statusCode, form.json()], [200, { body: { n: 3 } }]);
+  const text = await app.inject({ method: 'POST', url: '/any', headers: { 'content-type': 'text/plain' }, body: 'hi' });
+  assert.deepEqual([text.statusCode, text.json()], [200, { body: 'hi' }]);
   const png = await app.inject({ method: 'POST', url: '/any', headers: { 'content-type': 'image/png' }, body: 'x' });
   assert.equal(png.statusCode, 415);
   assert.deepEqual(png.json(), {

@@ -140,7 +140,7 @@ describe('coercion of path, query, header and cookie strings', () => {
 
   test('coerces urlencoded form bodies like query strings', async () => {
     const app = new App({ logger: false });
-    app.post('/login', { body: t.Object({ user: t.String(), remember: t.Boolean(), age: t.Integer() }) }, ({ body }) => body);
+    app.post('/login', { body: t.Object({ user: t.String(), remember: t.Boolean(), age: t.Integer() }), consumes: ['application/x-www-form-urlencoded'] }, ({ body }) => body);
     const res = await app.inject({
       method: 'POST',
       url: '/login',

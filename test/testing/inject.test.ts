@@ -15,7 +15,7 @@ function echoApp(): App {
     body,
     contentType: headers['content-type'],
   }));
-  app.post('/raw', { body: t.String() }, ({ body, headers }) => ({ body, contentType: headers['content-type'] }));
+  app.post('/raw', { body: t.String(), consumes: ['text/plain'] }, ({ body, headers }) => ({ body, contentType: headers['content-type'] }));
   return app;
 }
 
