@@ -47,25 +47,23 @@ test('an async route that waits as long is never named', async () => {
 
 test('a route that blocks after an await: the first stall turns on async tracing, the next is named', async () => {
   const named = () => guarded.lines.find((line) => line.route === 'GET /block-after-await' && line.blockedMs !== undefined);
-  const first = await fetch(`${guarded.base}/block-after-await?ms=${DELAY}`);
-  assert.equal(first.status, 200);
-  // Tracing may already be on (any earlier unattributed stall turns it on): then this first one is named.
-  const tracing = await guarded.waitFor(
-    (line) => (typeof line.msg === 'string' && line.msg.includes('timing async callbacks') && line.delayMaxMs >= DELAY - 20) || named() !== undefined,
-    3_000,
-  );
-  assert.ok(tracing !== null, 'the stall after an await was neither named nor reported');
-
-  // On a loaded machine a stall can land while tracing is still being switched on: ask again, a bounded few times.
-  for (let attempt = 0; attempt < 4 && named() === undefined; attempt++) {
-    const again = await fetch(`${guarded.base}/block-after-await?ms=${DELAY}`);
-    assert.equal(again.status, 200);
-    await guarded.waitFor(() => named() !== undefined, 3_000);
+  const tracingOn = (line: Record<string, any>) => typeof line.msg === 'string' && line.msg.includes('timing async callbacks');
+  // Whether a given stall is named depends on whether tracing was already on when its request
+  // started, which depends on where the guard's sampling window fell: the one thing asserted is
+  // the outcome. Each round waits for an event (tracing switched on, or the stall named), never a
+  // fixed time; a stall that lands while tracing is being switched on just costs one more round.
+  for (let round = 0; round < 8 && named() === undefined; round++) {
+    const before = guarded.lines.length;
+    const res = await fetch(`${guarded.base}/block-after-await?ms=${DELAY}`);
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    await guarded.waitFor((line) => named() !== undefined || (tracingOn(line) && guarded.lines.indexOf(line) >= before), 3_000);
   }
   const warning = named();
-  assert.ok(warning !== undefined, 'the stall after an await was not named');
+  assert.ok(warning !== undefined, `the stall after an await was not named: ${JSON.stringify(guarded.lines.filter((l) => l.level >= 40))}`);
   assert.equal(warning.where, 'after an await');
-  assert.ok(warning.blockedMs >= DELAY - 5 && warning.blockedMs < DELAY + 250, `blockedMs ${warning.blockedMs}`);
+  // At least the time it blocked; the upper bound is loose, a busy CI machine preempts the wait.
+  assert.ok(warning.blockedMs >= DELAY - 5 && warning.blockedMs < DELAY + 700, `blockedMs ${warning.blockedMs}`);
 
   // With tracing on, a stall in a handler's first slice is still reported once, not again by the tracer.
   const sync = await fetch(`${guarded.base}/block?ms=${DELAY}`);

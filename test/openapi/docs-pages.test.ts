@@ -3,7 +3,7 @@
 // strong ETags and answered 304 when unchanged; the generated Swagger UI initializer's settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -263,7 +263,10 @@ test('without the npm packages, a file request is a 500 whose logged error names
   try {
     const src = fileURLToPath(new URL('../../src/', import.meta.url));
     await mkdir(join(root, 'src', 'openapi'), { recursive: true });
-    for (const file of ['openapi/docs-pages.ts', 'errors.ts', 'responses.ts', 'route.ts']) await copyFile(join(src, file), join(root, 'src', file));
+    for (const file of ['openapi/docs-pages.ts', 'errors.ts', 'header-check.ts', 'responses.ts', 'route.ts']) await copyFile(join(src, file), join(root, 'src', file));
+    // The one package those files import besides the docs UIs.
+    await mkdir(join(root, 'node_modules'));
+    await symlink(fileURLToPath(new URL('../../node_modules/encodeurl', import.meta.url)), join(root, 'node_modules', 'encodeurl'));
     const copy = (await import(pathToFileURL(join(root, 'src', 'openapi', 'docs-pages.ts')).href)) as typeof import('../../src/openapi/docs-pages.js');
     const routes = copy.docsPageRoutes(DEFAULTS);
 
