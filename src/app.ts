@@ -372,7 +372,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       const guard = this.guard.settings.enabled ? this.guard : null;
       const metrics = this.metrics;
       const observe = metrics === null ? null : metrics.requestDone.bind(metrics);
-      for (const mount of this.mounts) table.push(...mountRoutes(mount.prefix, mount.target));
+      for (const mount of this.mounts) table.push(...mountRoutes(mount.prefix, mount.target, this.errors));
       // A silent logger (logger: false) would drop every access line: then the listener stays as it is.
       const accessLog = this.accessLog && this.log.level !== 'silent';
       const dispatch = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors, guard, observe, recordRoute: accessLog });

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { headersProblem, statusProblem } from './header-check.js';
+import { headersProblem, statusProblem, withLowerCaseNames } from './header-check.js';
 import type { ValidationIssue } from './schema/validation-issue.js';
 
 /**
@@ -20,7 +20,7 @@ export class HTTPException extends Error {
     this.name = 'HTTPException';
     this.statusCode = statusCode;
     this.detail = text;
-    this.headers = headers;
+    this.headers = headers === undefined ? undefined : withLowerCaseNames(headers);
   }
 }
 

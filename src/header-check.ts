@@ -56,3 +56,22 @@ function quote(value: unknown): string {
   const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
+
+/**
+ * The same headers with lower-case names. loopwise sets the framing headers (`content-length`,
+ * `content-type`) by their lower-case names; a handler's `Content-Length` beside them would go out
+ * as a second, conflicting header. Returns the object itself when it is already lower-case.
+ */
+export function withLowerCaseNames<H extends object>(headers: H): H {
+  let lower = true;
+  for (const name in headers) {
+    if (name !== name.toLowerCase()) {
+      lower = false;
+      break;
+    }
+  }
+  if (lower) return headers;
+  const copy: Record<string, unknown> = {};
+  for (const name in headers) copy[name.toLowerCase()] = (headers as Record<string, unknown>)[name];
+  return copy as H;
+}

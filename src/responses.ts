@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import encodeUrl from 'encodeurl';
 import { LoopwiseError } from './errors.js';
-import { headersProblem, statusProblem } from './header-check.js';
+import { headersProblem, statusProblem, withLowerCaseNames } from './header-check.js';
 
 /** A body sent as it is produced: a Node stream or an async iterable of chunks, with backpressure. */
 export type StreamBody = Readable | AsyncIterable<string | Uint8Array>;
@@ -24,7 +24,7 @@ export class HttpResponse {
   constructor(body: string | Buffer | StreamBody | null, init: ResponseInit = {}) {
     this.status = init.status ?? 200;
     this.body = body;
-    this.headers = init.headers ?? {};
+    this.headers = init.headers === undefined ? {} : withLowerCaseNames(init.headers);
     // Checked where it is built, so a header made from client input fails this handler (a logged
     // 500) instead of throwing inside writeHead, where nothing could catch it.
     const problem = statusProblem(this.status) ?? headersProblem(this.headers);

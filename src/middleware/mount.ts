@@ -1,6 +1,8 @@
 import type { RequestListener } from 'node:http';
 import type { HttpMethod } from '../route.js';
 import type { CompiledTable } from '../pipeline/dispatch.js';
+import type { ErrorResponder } from '../pipeline/handle-error.js';
+import { RequestContext } from '../pipeline/context.js';
 
 const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 const NOT_FOUND = '{"detail":"Not Found"}';
@@ -10,8 +12,15 @@ const NOT_FOUND = '{"detail":"Not Found"}';
  * the URL (as Express and Starlette do), so the target routes as if it were served alone. The
  * URL as the client sent it stays in `req.originalUrl` (as Express keeps it).
  */
-export function mountRoutes(prefix: string, target: RequestListener): CompiledTable[] {
+export function mountRoutes(prefix: string, target: RequestListener, errors: ErrorResponder): CompiledTable[] {
   const name = `MOUNT ${prefix}`;
+  // The target is any (req, res) function: what it throws, or its promise rejects with, is a logged
+  // 500 (or a closed connection), never an exception up the server's listener.
+  const fail = (req: Parameters<RequestListener>[0], res: Parameters<RequestListener>[1], error: unknown): void => {
+    const url = req.url ?? '/';
+    const mark = url.indexOf('?');
+    errors.respond(new RequestContext(req, {}, mark === -1 ? '' : url.slice(mark + 1)), res, error, name);
+  };
   const handler: CompiledTable['handler'] = (req, res) => {
     const url = req.url ?? prefix;
     const rest = stripPrefix(url, prefix);
@@ -21,7 +30,14 @@ export function mountRoutes(prefix: string, target: RequestListener): CompiledTa
     }
     (req as { originalUrl?: string }).originalUrl ??= url;
     req.url = rest === '' || rest.startsWith('?') ? `/${rest}` : rest;
-    target(req, res);
+    let result: unknown;
+    try {
+      result = target(req, res);
+    } catch (error) {
+      fail(req, res, error);
+      return;
+    }
+    if (result instanceof Promise) result.catch((error: unknown) => fail(req, res, error));
   };
   return METHODS.flatMap((method) => [
     { method, path: prefix, name, handler },

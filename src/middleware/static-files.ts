@@ -166,7 +166,18 @@ export function staticFiles(directory: string, options: StaticFilesOptions = {})
     stream.on('error', (error: { status?: number; statusCode?: number; headers?: Record<string, string> }) => {
       answerError(res, error.status ?? error.statusCode ?? 500, error.headers);
     });
-    if (options.setHeaders !== undefined) stream.on('headers', options.setHeaders);
+    const setHeaders = options.setHeaders;
+    if (setHeaders !== undefined) {
+      // Called inside send's own fs callback, where a throw would end the process: the file is
+      // not sent half-decorated, the connection is cut (the user's hook failed, not the client).
+      stream.on('headers', (out: ServerResponse, path: string, stat: Stats) => {
+        try {
+          setHeaders(out, path, stat);
+        } catch {
+          res.destroy();
+        }
+      });
+    }
     stream.pipe(res);
   }
 }

@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LoopwiseError } from '../errors.js';
 import type { HttpResponse, StreamBody } from '../responses.js';
@@ -34,6 +34,7 @@ export function writeJson(res: ResponseSink, status: number, payload: string, ex
     return;
   }
   const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, ...extra };
+  if (headers['transfer-encoding'] !== undefined) delete headers['transfer-encoding'];
   headers['content-length'] = Buffer.byteLength(payload);
   head(res, status, headers).end(payload);
 }
@@ -49,6 +50,8 @@ export function writeResponse(res: ResponseSink, response: HttpResponse, reply: 
     return;
   }
   if (typeof body === 'string' || body instanceof Uint8Array) {
+    // loopwise frames a whole body itself: a handler's Transfer-Encoding beside it would mis-frame the response.
+    if (headers['transfer-encoding'] !== undefined) delete headers['transfer-encoding'];
     headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     head(res, status, headers).end(body);
     return;
@@ -64,7 +67,10 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
   if (!isServerResponse(res)) {
     throw new LoopwiseError('LW_ERR_OFFLOAD_RESULT', 'a streamed response cannot come back from a worker thread: stream from an inline route (offload the work with task() instead).');
   }
-  const source = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+  let source = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+  // An object-mode stream (a database cursor, Readable.from([...])) can yield what a socket cannot
+  // take; res.write would throw inside the pipe's 'data' handler, beyond any catch. Checked in between.
+  if (source.readableObjectMode) source = source.pipe(bytesOnly());
   if (res.req?.method === 'HEAD') {
     // Node drops a HEAD response's writes at once, without backpressure: piping would run the
     // producer flat out (an endless generator would hold the loop). Headers only; stop the source.
@@ -93,8 +99,21 @@ function head(res: ResponseSink, status: number, headers: OutgoingHttpHeaders | 
   try {
     return res.writeHead(status, headers);
   } catch (error) {
-    throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', `the response could not be written: ${(error as Error).message}`, { cause: error });
+    // Node set the failed status' reason phrase already; the 500 written next must not keep it.
+    if (typeof (res as { statusMessage?: unknown }).statusMessage === 'string') (res as { statusMessage?: string }).statusMessage = '';
+    throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', 'Node refused the response status or a header', { cause: error });
   }
+}
+
+/** Passes strings and bytes through; anything else ends the stream with an error (the pipeline then cuts the connection). */
+function bytesOnly(): Transform {
+  return new Transform({
+    writableObjectMode: true,
+    transform(chunk: unknown, _encoding, done) {
+      if (typeof chunk === 'string' || chunk instanceof Uint8Array) done(null, chunk);
+      else done(new TypeError(`a streamed body yielded ${chunk === null ? 'null' : typeof chunk}, not a string or bytes`));
+    },
+  });
 }
 
 function isServerResponse(res: ResponseSink): res is ResponseSink & ServerResponse {

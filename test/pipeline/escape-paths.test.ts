@@ -2,7 +2,9 @@
 // broken streams, exception handlers that fail, work after the response, clients that leave
 // mid-body) becomes a logged 500 or a closed socket, and the same process serves on.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
@@ -63,6 +65,20 @@ describe('a failure on a request costs that request only', () => {
     });
   }
 
+  for (const path of ['/stream/objects', '/stream/numbers', '/stream/handler-objects', '/static/a.txt']) {
+    it(`a body a socket cannot take, or a hook that throws while it is sent (${path}): the connection is closed`, async () => {
+      assert.equal(await get(path), 'closed');
+      await assertStillServing();
+    });
+  }
+
+  for (const path of ['/legacy-sync/x', '/legacy-async/x']) {
+    it(`a mounted (req, res) function that throws or rejects (${path}): 500`, async () => {
+      assert.deepEqual(await get(path), INTERNAL);
+      await assertStillServing();
+    });
+  }
+
   it('a client that resets the connection mid-stream: the source stops, nothing escapes', async () => {
     await new Promise<void>((resolve) => {
       const req = request({ host: '127.0.0.1', port: server.port, path: '/stream/endless', agent: false }, (res) => {
@@ -91,4 +107,44 @@ describe('a failure on a request costs that request only', () => {
       await assertStillServing();
     });
   }
+});
+
+describe('framing headers are loopwise\'s: one Content-Length, one Content-Type, whatever capitals a handler used', () => {
+  /** The raw response head: each header line as sent. */
+  async function rawHead(path: string): Promise<string[]> {
+    const socket = connect(server.port, '127.0.0.1');
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    let text = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+    await once(socket, 'end');
+    return text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n');
+  }
+  const named = (lines: string[], name: string) => lines.filter((line) => line.toLowerCase().startsWith(`${name}:`));
+
+  it('a handler\'s Content-Type replaces the default instead of going out beside it', async () => {
+    const head = await rawHead('/framing/content-type');
+    assert.deepEqual(named(head, 'content-type'), ['content-type: application/problem+json']);
+    assert.equal(head[0], 'HTTP/1.1 400 Bad Request');
+  });
+
+  it('a handler\'s Content-Length never contradicts the body', async () => {
+    for (const path of ['/framing/content-length', '/framing/exception']) {
+      const head = await rawHead(path);
+      assert.equal(named(head, 'content-length').length, 1, head.join('\n'));
+    }
+    assert.deepEqual(named(await rawHead('/framing/content-length'), 'content-length'), ['content-length: 11']);
+    assert.deepEqual(named(await rawHead('/framing/exception'), 'www-authenticate'), ['www-authenticate: Bearer']);
+  });
+
+  it('a handler\'s Transfer-Encoding is dropped where loopwise frames the body with Content-Length', async () => {
+    const head = await rawHead('/framing/transfer-encoding');
+    assert.deepEqual(named(head, 'transfer-encoding'), []);
+    assert.deepEqual(named(head, 'content-length'), ['content-length: 5']);
+  });
+
+  it('the 500 written after Node refused a response carries its own reason phrase', async () => {
+    const head = await rawHead('/reply-header-sync-bad');
+    assert.equal(head[0], 'HTTP/1.1 500 Internal Server Error');
+    await assertStillServing();
+  });
 });
