@@ -54,7 +54,8 @@ export type LoopwiseErrorCode =
   | 'LW_ERR_DOCS_ASSET'
   | 'LW_ERR_INVALID_DEPENDENCY'
   | 'LW_ERR_DEPENDENCY_CYCLE'
-  | 'LW_ERR_STARTUP';
+  | 'LW_ERR_STARTUP'
+  | 'LW_ERR_MISSING_PACKAGE';
 
 export class LoopwiseError extends Error {
   readonly code: LoopwiseErrorCode;

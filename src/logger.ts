@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { pino, stdSerializers, type Logger, type LoggerOptions } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import { installHint, isInstalled } from './optional-package.js';
 import { runtimeEnv, type RuntimeEnv } from './runtime-env.js';
 
 export type LoggerSetting = boolean | LoggerOptions | Logger;
@@ -28,8 +29,12 @@ export function createLogger(setting: LoggerSetting | undefined, env?: RuntimeEn
   env ??= runtimeEnv();
   if (setting === undefined || setting === true) {
     const level = env.logLevel ?? 'info';
-    const pretty = (env.logFormat ?? (env.dev ? 'pretty' : 'json')) === 'pretty';
-    return { log: pretty ? pino({ level, serializers }, prettyStream(env.color)) : pino({ level, serializers }), pretty };
+    const wantsPretty = (env.logFormat ?? (env.dev ? 'pretty' : 'json')) === 'pretty';
+    // pino-pretty is optional: without it, dev logs stay JSON and the first line says how to get them readable.
+    const stream = wantsPretty ? prettyStream(env.color) : undefined;
+    const log = stream === undefined ? pino({ level, serializers }) : pino({ level, serializers }, stream);
+    if (wantsPretty && stream === undefined) log.info(installHint('pino-pretty', 'Readable dev logs', true));
+    return { log, pretty: stream !== undefined };
   }
   return { log: pino({ level: env.logLevel ?? 'info', ...setting, serializers: { ...serializers, ...setting.serializers } }), pretty: false };
 }
@@ -53,7 +58,8 @@ const serializers = {
  * pino-pretty is loaded only here (require: it is CommonJS, and the App constructor is synchronous):
  * importing it costs ~40 ms, which production processes and every worker thread would pay for nothing.
  */
-function prettyStream(colorize: boolean): PinoPretty.PrettyStream {
+function prettyStream(colorize: boolean): PinoPretty.PrettyStream | undefined {
+  if (!isInstalled('pino-pretty')) return undefined;
   const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   return pinoPretty({
     sync: true,

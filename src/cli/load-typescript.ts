@@ -1,5 +1,6 @@
 import { LoopwiseError } from '../errors.js';
 import { offloadRegistry } from '../offload/registry.js';
+import { importOptional } from '../optional-package.js';
 
 /**
  * Makes a TypeScript app module importable in this process: Node's own type stripping where this
@@ -10,7 +11,8 @@ import { offloadRegistry } from '../offload/registry.js';
 export async function prepareTypeScript(file: string): Promise<void> {
   if (!/\.[cm]?tsx?$/.test(file) || tsxFromCommandLine()) return;
   if (process.env.LOOPWISE_TSX !== '1' && nativeTypeStripping() && !file.endsWith('.tsx')) return;
-  const { register } = await import('tsx/esm/api');
+  const why = nativeTypeStripping() ? 'Node cannot strip this file\'s types (a .tsx file, or LOOPWISE_TSX=1)' : `Node ${process.versions.node} does not run TypeScript itself (22.18+ and 24 do)`;
+  const { register } = await importOptional<typeof import('tsx/esm/api')>('tsx/esm/api', 'tsx', `Loading ${file}: ${why}, so it`, true);
   register();
   // Hooks registered in code reach no worker thread: the offload pool has each worker register them too.
   offloadRegistry().tsxHooks = true;

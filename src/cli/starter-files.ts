@@ -6,7 +6,7 @@ export interface StarterSettings {
   /** The npm package name, also the app's title. */
   name: string;
   /** Version ranges for package.json, e.g. `{ loopwise: '^0.1.0', typescript: '^5.9.3', … }`. */
-  versions: { loopwise: string; typescript: string; '@types/node': string; tsx: string };
+  versions: { loopwise: string; typescript: string; '@types/node': string; tsx: string; 'swagger-ui-dist': string; 'pino-pretty': string };
   /** loopwise's own `engines.node`. */
   node: string;
 }
@@ -36,9 +36,15 @@ function packageJson({ name, versions, node }: StarterSettings): string {
       test: 'node --import tsx --test test/*.test.ts',
       typecheck: 'tsc --noEmit',
     },
-    dependencies: { loopwise: versions.loopwise },
-    // tsx also comes with loopwise; listed here, `node --import tsx` finds it wherever npm puts it.
-    devDependencies: { '@types/node': versions['@types/node'], tsx: versions.tsx, typescript: versions.typescript },
+    // swagger-ui-dist serves /docs (an optional piece of loopwise); /redoc asks for \`npm install redoc\` if you want it.
+    dependencies: { loopwise: versions.loopwise, 'swagger-ui-dist': versions['swagger-ui-dist'] },
+    // tsx runs the tests (and the app on Node 20); pino-pretty makes \`loopwise dev\`'s logs readable.
+    devDependencies: {
+      '@types/node': versions['@types/node'],
+      'pino-pretty': versions['pino-pretty'],
+      tsx: versions.tsx,
+      typescript: versions.typescript,
+    },
   };
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }

@@ -1,10 +1,10 @@
 // One load run against one URL with autocannon (as a library), reduced to a RunResult. The loop
 // figures and the verdict come from whoever knows the server (bench-app.ts); this file only loads.
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { EventEmitter } from 'node:events';
 import { LoopwiseError } from '../errors.js';
 import type { RoutePattern, RunResult } from './types.js';
+import { requireOptional } from '../optional-package.js';
 
 export interface LoadTarget {
   /** The full URL to load, parameters filled in. */
@@ -53,10 +53,11 @@ interface AutocannonResult {
 }
 type Autocannon = (options: Record<string, unknown>, done: (error: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
 
-// A CommonJS package without types: require() keeps the one untyped edge in this line.
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+// A CommonJS package without types, and an optional one: loaded on the first run, with an install hint if missing.
+let autocannon: Autocannon | undefined;
 
 export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
+  autocannon ??= requireOptional<Autocannon>('autocannon', 'loopwise bench (the load generator)', true);
   const { concurrency, amount } = options;
   if (!(Number.isInteger(concurrency) && concurrency > 0)) throw invalid(`concurrency must be a positive integer, not ${String(concurrency)}`);
   if (amount !== undefined && !(Number.isInteger(amount) && amount > 0)) throw invalid(`amount must be a positive integer, not ${String(amount)}`);
@@ -72,7 +73,7 @@ export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadR
   const latencies: number[] = [];
   return new Promise<LoadResult>((resolve, reject) => {
     const started = performance.now();
-    const instance = autocannon(
+    const instance = autocannon!(
       {
         url: target.url,
         method,

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { LoopwiseError, type LoopwiseErrorCode } from '../errors.js';
 import { HttpResponse, html } from '../responses.js';
 import type { RouteDefinition, RouteOptions } from '../route.js';
+import { isInstalled } from '../optional-package.js';
 
 export interface DocsPagesSettings {
   /** The app's title, shown in <title>. */
@@ -48,7 +49,7 @@ export function docsPageRoutes(settings: DocsPagesSettings): RouteDefinition[] {
   if (settings.docs !== false) {
     const base = withoutTrailingSlash(settings.docs);
     const page = swaggerUiHtml(settings.title, base);
-    get(settings.docs, () => html(page));
+    get(settings.docs, () => (isInstalled('swagger-ui-dist') ? html(page) : html(missingPage(settings, 'Swagger UI', 'swagger-ui-dist'))));
     get(`${base}/swagger-initializer.js`, generated(swaggerInitializer(settings, base), JS));
     get(`${base}/swagger-ui-bundle.js`, packaged('swagger-ui-dist', 'swagger-ui-bundle.js', JS));
     get(`${base}/swagger-ui.css`, packaged('swagger-ui-dist', 'swagger-ui.css', CSS));
@@ -61,10 +62,30 @@ export function docsPageRoutes(settings: DocsPagesSettings): RouteDefinition[] {
   if (settings.redoc !== false) {
     const base = withoutTrailingSlash(settings.redoc);
     const page = redocHtml(settings.title, settings.openapiUrl, base);
-    get(settings.redoc, () => html(page));
+    get(settings.redoc, () => (isInstalled('redoc') ? html(page) : html(missingPage(settings, 'ReDoc', 'redoc'))));
     get(`${base}/redoc.standalone.js`, packaged('redoc', 'bundles/redoc.standalone.js', JS, withoutRedocLogo));
   }
   return routes;
+}
+
+/** What /docs or /redoc shows while its optional package is not installed: what to install, and where the document is. */
+function missingPage({ title, openapiUrl }: DocsPagesSettings, ui: string, pkg: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(title)} - ${ui} is not installed</title>
+</head>
+<body>
+<h1>${ui} is not installed</h1>
+<p>This page shows the API's documentation with ${ui}, which comes from the npm package <code>${pkg}</code>.
+It is optional, and not installed here. Install it and reload this page (no restart needed):</p>
+<pre>npm install ${pkg}</pre>
+<p>The OpenAPI document itself is served at <a href="${escapeHtml(openapiUrl)}"><code>${escapeHtml(openapiUrl)}</code></a>. To turn this page off, pass
+<code>openapi: { ${ui === 'ReDoc' ? 'redoc' : 'docs'}: false }</code> to the App.</p>
+</body>
+</html>
+`;
 }
 
 function swaggerUiHtml(title: string, base: string): string {

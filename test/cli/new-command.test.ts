@@ -19,7 +19,6 @@ const loopwise = (...args: string[]) => run(process.execPath, ['--import', 'tsx'
 // The project's tests run in a process of their own, not as part of this test run (node:test tells a child by this variable).
 const { NODE_TEST_CONTEXT: _, ...ownEnv } = process.env;
 const projectEnv = { ...ownEnv, NODE_OPTIONS: '', npm_config_update_notifier: 'false' };
-const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
 let tmp = '';
 before(() => {
@@ -56,8 +55,14 @@ test('generates a project whose own test and typecheck scripts pass against this
     type: 'module',
     engines: { node: ours.engines.node },
     scripts: { dev: 'loopwise dev app.ts', start: 'loopwise run app.ts', test: 'node --import tsx --test test/*.test.ts', typecheck: 'tsc --noEmit' },
-    dependencies: { loopwise: `^${version}` },
-    devDependencies: { '@types/node': `^${ours.devDependencies['@types/node']}`, tsx: `^${ours.dependencies.tsx}`, typescript: `^${ours.devDependencies.typescript}` },
+    // Run from a clone, the starter asks for that clone: a registry version may not exist yet.
+    dependencies: { loopwise: `file:${root.replace(/\/$/, '')}`, 'swagger-ui-dist': ours.peerDependencies['swagger-ui-dist'] },
+    devDependencies: {
+      '@types/node': `^${ours.devDependencies['@types/node']}`,
+      'pino-pretty': ours.peerDependencies['pino-pretty'],
+      tsx: ours.peerDependencies.tsx,
+      typescript: `^${ours.devDependencies.typescript}`,
+    },
   });
   const tsconfig = JSON.parse(readFileSync(join(project, 'tsconfig.json'), 'utf8'));
   assert.equal(tsconfig.compilerOptions.strict, true);
@@ -88,7 +93,7 @@ test('generates a project whose own test and typecheck scripts pass against this
   // The built bin ships the starter too (no file left behind by the build), and lists the new app's routes.
   const bin = join(pkg, 'dist/cli/loopwise.js');
   const again = join(tmp, 'again');
-  await run(process.execPath, [bin, 'new', again], { cwd: tmp, timeout: 30_000 });
+  await run(process.execPath, [bin, 'new', again, '--loopwise', `file:${root.replace(/\/$/, '')}`], { cwd: tmp, timeout: 30_000 });
   for (const file of filesOf(project).filter((f) => !f.startsWith('node_modules/'))) {
     const expected = readFileSync(join(project, file), 'utf8').replaceAll('my-shop', 'again');
     assert.equal(readFileSync(join(again, file), 'utf8'), expected, file);
