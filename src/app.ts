@@ -565,10 +565,13 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       await this.closePool();
       throw error;
     }
-    // A worker that cannot load the app module fails here, at startup, not on the first request.
+    // The worker threads load the app module while the port opens, not before: an inline route
+    // answers as soon as the port is open, an offloaded request that comes first waits for its thread.
+    let warming: Promise<void> | null = null;
     if (this.pool !== null) {
       offloadRegistry().taskPool = this.pool; // task()s run on this App's pool while it serves
-      await this.pool.warmUp();
+      warming = this.pool.warmUp();
+      warming.catch(() => undefined); // awaited below, once the port is open
     }
     // Timeouts and size limits are server options; the protocol check and the two listeners only
     // run for requests Node's parser refuses or HTTP/1.1 does not serve (src/pipeline/client-error.ts).
@@ -607,6 +610,17 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     } catch (error) {
       this.server = null; // e.g. EADDRINUSE: the app stays free to listen elsewhere
       throw error;
+    }
+    // A worker that cannot load the app module still fails listen(), at startup, not on a request.
+    if (warming !== null) {
+      try {
+        await warming;
+      } catch (error) {
+        this.server = null;
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        throw error;
+      }
     }
     this.guard.start();
     const port = (server.address() as AddressInfo).port;

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 // The `loopwise` command: serve an app (`run`, `dev`), describe it (`routes`, `openapi`), load it
 // (`bench`), or start a new project (`new`).
+import module from 'node:module';
+
+// First thing, before loopwise or the app loads: on Node 22.1+ V8's compiled code for every module
+// is kept on disk (in the OS temp folder, keyed by each file's contents, so an edit is never served
+// stale) and the next start skips compiling them. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
 type Command = (argv: string[]) => Promise<number>;
 
 // Each command loads only what it uses: a `run` worker does not load the bench's load generator.

@@ -10,10 +10,11 @@
  * and a cached `.labels()` child at ~1,100 ns: prom-client hashes the label object on every inc()
  * and observe(), child or not.
  */
-import { collectDefaultMetrics, Counter, Registry, type Aggregator } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Aggregator, Counter, Gauge, Registry } from 'prom-client';
 import { LoopwiseError } from '../errors.js';
-import { LatencyHistogram } from './latency-histogram.js';
-import { ReadGauge } from './read-gauge.js';
+import { createLatencyHistogram } from './latency-histogram.js';
+import { createReadGauge } from './read-gauge.js';
 import { LATENCY_BUCKETS, RequestSeries } from './request-series.js';
 
 /** The offload pool at scrape time. `threads` is the pool's size (its most threads), so busy/threads is its utilization. */
@@ -51,6 +52,9 @@ export const DEFAULT_METRICS_PREFIX = 'loopwise_';
 const SHED_REASONS: readonly ShedReason[] = ['loop', 'queue', 'deadline'];
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
+// prom-client loads with the first AppMetrics, not at import: an app without metrics never needs it.
+const require = createRequire(import.meta.url);
+
 export class AppMetrics {
   /** The app's own registry: render() exposes everything in it, so users can register their own metrics here. */
   readonly registry: Registry;
@@ -72,6 +76,7 @@ export class AppMetrics {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', `metrics prefix must start with a letter, _ or : and hold only letters, digits, _ and :, not ${JSON.stringify(prefix)}.`);
     }
     this.prefix = prefix;
+    const { collectDefaultMetrics, Counter, Registry } = require('prom-client') as typeof import('prom-client');
     this.registry = new Registry();
     const registers = [this.registry];
 
@@ -90,7 +95,7 @@ export class AppMetrics {
         }
       },
     });
-    new LatencyHistogram(
+    createLatencyHistogram(
       `${prefix}http_request_duration_seconds`,
       'Time from dispatch to the response written, by route pattern and method.',
       requests,
@@ -98,8 +103,8 @@ export class AppMetrics {
     );
 
     // Aggregators: how prom-client's cluster registry would combine worker processes' values.
-    const loop = (name: string, help: string, aggregator: Aggregator, value: (sample: LoopGauge) => number): ReadGauge =>
-      new ReadGauge(`${prefix}${name}`, help, this.registry, aggregator, () => {
+    const loop = (name: string, help: string, aggregator: Aggregator, value: (sample: LoopGauge) => number): Gauge<string> =>
+      createReadGauge(`${prefix}${name}`, help, this.registry, aggregator, () => {
         const sample = this.sample('loop');
         return sample === null ? null : value(sample);
       });
@@ -130,8 +135,8 @@ export class AppMetrics {
       },
     });
 
-    const pool = (name: string, help: string, value: (sample: PoolGauge) => number): ReadGauge =>
-      new ReadGauge(`${prefix}${name}`, help, this.registry, name.endsWith('_ratio') ? 'average' : 'sum', () => {
+    const pool = (name: string, help: string, value: (sample: PoolGauge) => number): Gauge<string> =>
+      createReadGauge(`${prefix}${name}`, help, this.registry, name.endsWith('_ratio') ? 'average' : 'sum', () => {
         const sample = this.sample('pool');
         return sample === null ? null : value(sample);
       });

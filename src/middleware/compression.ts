@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants } from 'node:zlib';
-import compressionPackage from 'compression';
+import { createRequire } from 'node:module';
+import type CompressionPackage from 'compression';
 import { LoopwiseError } from '../errors.js';
 import type { Middleware } from './middleware.js';
 
@@ -27,6 +28,9 @@ export interface CompressionOptions {
 
 export const DEFAULT_COMPRESSION_THRESHOLD = 1024;
 
+// Loaded by compression(), not at import: an app that does not compress does not pay for it at start.
+const require = createRequire(import.meta.url);
+
 /**
  * Compresses response bodies with brotli or gzip as the request's Accept-Encoding allows (brotli
  * when both are, at equal preference; none for `identity` or no header), by the `compression`
@@ -42,6 +46,7 @@ export function compression(options: CompressionOptions = {}): Middleware {
   if (options.brotliQuality !== undefined && !(Number.isInteger(options.brotliQuality) && options.brotliQuality >= 0 && options.brotliQuality <= 11)) {
     invalid(`brotliQuality must be 0-11, not ${String(options.brotliQuality)}`);
   }
+  const compressionPackage: typeof CompressionPackage = require('compression');
   const wanted = options.filter ?? (compressionPackage.filter as unknown as (req: IncomingMessage, res: ServerResponse) => boolean);
   const filter = (req: IncomingMessage, res: ServerResponse): boolean => !isEventStream(res) && wanted(req, res);
   const flush = options.flushEachWrite === true;

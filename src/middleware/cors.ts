@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import corsPackage from 'cors';
+import { createRequire } from 'node:module';
+import type CorsPackage from 'cors';
 import { LoopwiseError } from '../errors.js';
 import type { Middleware } from './middleware.js';
 
@@ -34,8 +35,11 @@ export interface CorsOptions {
 
 export const DEFAULT_CORS_MAX_AGE = 600;
 
-type PackageHandler = ReturnType<typeof corsPackage>;
-type PackageOrigin = NonNullable<corsPackage.CorsOptions['origin']>;
+// Loaded by cors(), not at import: an app that adds no CORS does not pay for the package at start.
+const require = createRequire(import.meta.url);
+
+type PackageHandler = ReturnType<typeof CorsPackage>;
+type PackageOrigin = NonNullable<CorsPackage.CorsOptions['origin']>;
 
 /**
  * Cross-origin resource sharing, by the `cors` package (Express's). Preflights (OPTIONS with
@@ -46,8 +50,9 @@ type PackageOrigin = NonNullable<corsPackage.CorsOptions['origin']>;
  */
 export function cors(options: CorsOptions = {}): Middleware {
   const origin = options.origin ?? '*';
+  const corsPackage: typeof CorsPackage = require('cors');
   checkOrigin(origin, options.credentials === true);
-  const base: corsPackage.CorsOptions = {
+  const base: CorsPackage.CorsOptions = {
     methods: list(options.methods) ?? 'GET,HEAD,PUT,PATCH,POST,DELETE',
     allowedHeaders: list(options.allowedHeaders),
     exposedHeaders: list(options.exposedHeaders),

@@ -2,7 +2,8 @@ import { realpathSync, statSync, type Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type RequestListener, type ServerResponse } from 'node:http';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import send from 'send';
+import { createRequire } from 'node:module';
+import type Send from 'send';
 import { LoopwiseError } from '../errors.js';
 
 export interface StaticFilesOptions {
@@ -38,6 +39,9 @@ export interface StaticFilesOptions {
 type Served = { file: string } | { redirect: string } | { status: number };
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+// Loaded by staticFiles(), not at import: an app that serves no files does not pay for send at start.
+const require = createRequire(import.meta.url);
 /** Headers send may have set before it failed: an error answer must not carry them. */
 const FILE_HEADERS = ['accept-ranges', 'cache-control', 'content-length', 'content-range', 'content-type', 'etag', 'last-modified'];
 
@@ -52,13 +56,14 @@ const FILE_HEADERS = ['accept-ranges', 'cache-control', 'content-length', 'conte
  */
 export function staticFiles(directory: string, options: StaticFilesOptions = {}): RequestListener {
   const root = realRoot(directory);
+  const send: typeof Send = require('send');
   const index = options.index === false ? [] : typeof options.index === 'string' ? [options.index] : (options.index ?? ['index.html']);
   const dotfiles = options.dotfiles ?? 'ignore';
   if (dotfiles !== 'ignore' && dotfiles !== 'deny' && dotfiles !== 'allow') {
     throw new LoopwiseError('LW_ERR_INVALID_OPTION', `staticFiles() dotfiles must be 'ignore', 'deny' or 'allow', not ${JSON.stringify(dotfiles)}.`);
   }
   const extensions = (options.extensions ?? []).map((ext) => ext.replace(/^\./, ''));
-  const sendOptions: send.SendOptions = {
+  const sendOptions: Send.SendOptions = {
     root,
     // Resolved here, before send: send only ever sees a real file inside the root.
     index: false,

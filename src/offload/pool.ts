@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
+import type { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { HTTPException, LoopwiseError } from '../errors.js';
 import { timeoutError } from '../pipeline/run-handler.js';
@@ -41,6 +42,9 @@ export const DEFAULT_IDLE_TIMEOUT = 30_000;
 export function defaultThreads(): number {
   return Math.min(16, Math.max(4, 2 * availableParallelism()));
 }
+
+// Loaded when the pool starts its threads, not at import: an app with no offloaded route never needs it.
+const require = createRequire(import.meta.url);
 
 // Run from source (tests, the examples) the entry is TypeScript; installed, it is the built .mjs.
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -129,7 +133,9 @@ export class OffloadPool {
   }
 
   private pool(): Piscina {
-    return (this.piscina ??= new Piscina({
+    if (this.piscina !== null) return this.piscina;
+    const { Piscina } = require('piscina') as typeof import('piscina');
+    return (this.piscina = new Piscina({
       filename: WORKER_ENTRY.href,
       workerData: this.setup,
       maxThreads: this.settings.threads,

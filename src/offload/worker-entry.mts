@@ -1,7 +1,12 @@
 // The file piscina starts in each worker thread. It stays plain (no top-level await, no imports
 // of loopwise): piscina may load it with require(), and loopwise itself must be loaded once, by
 // import(), so the worker and the app module share one copy of it.
+import module from 'node:module';
 import { workerData } from 'node:worker_threads';
+
+// Node 22.1+: each worker thread loads loopwise and the app module again; V8's compiled code kept
+// on disk (see src/cli/loopwise.ts) spares it compiling them each time.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 type Handle = (call: unknown) => Promise<unknown>;
 

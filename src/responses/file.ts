@@ -6,14 +6,20 @@ import { Readable } from 'node:stream';
 import { HTTPException } from '../errors.js';
 import { HttpResponse, type ResponseInit } from '../responses.js';
 
-// send's own helpers, loaded through send so they are the versions it declares (no extra dependency).
-const fromSend = createRequire(createRequire(import.meta.url).resolve('send'));
-const mime = fromSend('mime-types') as { contentType(extensionOrType: string): string | false };
-const parseRange = fromSend('range-parser') as (
-  size: number,
-  header: string,
-  options?: { combine?: boolean },
-) => -1 | -2 | (Array<{ start: number; end: number }> & { type: string });
+interface SendHelpers {
+  mime: { contentType(extensionOrType: string): string | false };
+  parseRange: (size: number, header: string, options?: { combine?: boolean }) => -1 | -2 | (Array<{ start: number; end: number }> & { type: string });
+}
+
+// send's own helpers, loaded through send so they are the versions it declares (no extra
+// dependency), on the first file(): mime-types' database is large, and most apps send no files.
+let helpers: SendHelpers | null = null;
+
+function sendHelpers(): SendHelpers {
+  if (helpers !== null) return helpers;
+  const fromSend = createRequire(createRequire(import.meta.url).resolve('send'));
+  return (helpers = { mime: fromSend('mime-types') as SendHelpers['mime'], parseRange: fromSend('range-parser') as SendHelpers['parseRange'] });
+}
 
 export interface FileOptions extends ResponseInit {
   /** The name the browser saves it under: sends `Content-Disposition` (non-ASCII names per RFC 6266). */
@@ -37,6 +43,7 @@ export interface FileOptions extends ResponseInit {
  *     app.get('/report', async ({ request }) => file('reports/q3.pdf', { filename: 'Q3 – résumé.pdf', request }));
  */
 export async function file(path: string, options: FileOptions = {}): Promise<HttpResponse> {
+  const { mime, parseRange } = sendHelpers();
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');

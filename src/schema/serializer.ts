@@ -1,6 +1,10 @@
-import fastJson from 'fast-json-stringify';
+import { createRequire } from 'node:module';
+import type FastJson from 'fast-json-stringify';
 import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
+
+// Loaded when the first response schema is compiled: routes without one never need it.
+const require = createRequire(import.meta.url);
 
 /** Turns a handler's return value into the JSON text that leaves the server. */
 export type Serializer = (value: unknown) => string;
@@ -10,8 +14,9 @@ export type Serializer = (value: unknown) => string;
  * whatever else the handler returned (a password hash, internal ids) never leaves the server.
  */
 export function compileSerializer(schema: TSchema, route: string, status: number): Serializer {
+  const fastJson: typeof FastJson = require('fast-json-stringify');
   try {
-    return fastJson(schema as unknown as Parameters<typeof fastJson>[0]) as Serializer;
+    return fastJson(schema as unknown as Parameters<typeof FastJson>[0]) as Serializer;
   } catch (error) {
     throw new LoopwiseError(
       'LW_ERR_SCHEMA_INVALID',

@@ -1,5 +1,5 @@
-import { Ajv, type Options, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv, Options, ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import { compileStringCoercion } from './string-coercion.js';
@@ -12,10 +12,9 @@ import type { RequestPart, ValidationIssue } from './validation-issue.js';
 /** Checks (and, for strings from the URL and headers, coerces) one request part in place. */
 export type PartValidator = (data: unknown) => ValidationIssue[] | null;
 
-// ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
-type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+// ajv and ajv-formats load with the first schema compiled, and the formats with the first schema
+// that names one: an app whose routes declare no schema does not pay for them at start.
+const require = createRequire(import.meta.url);
 
 // strictNumbers: Infinity (JSON's 1e400) and NaN are not numbers; `strict: false` would let them through.
 const shared: Options = { useDefaults: true, strict: false, strictNumbers: true };
@@ -23,27 +22,58 @@ const shared: Options = { useDefaults: true, strict: false, strictNumbers: true 
 // Every request is first checked by a validator that stops at the first error: a valid one is
 // done, an invalid one costs no more than its first error. Only then does a second, `allErrors`
 // validator list the errors, with its work bounded by error-budget.ts.
-//
+
+/** One ajv instance, its formats added before the first schema that uses them is compiled. */
+interface Compiler {
+  ajv: Ajv;
+  formats: boolean;
+}
+
 // Path, query, header and cookie values arrive as strings: coerce them to the declared types, and
 // a lone query value to a one-item array ("array"). Bodies are JSON: their types are taken as sent.
-const firstError = {
-  coercing: addFormats(new Ajv({ ...shared, coerceTypes: 'array' })),
-  exact: addFormats(new Ajv({ ...shared, coerceTypes: false })),
-};
-// One pair per error budget (the budget is part of the generated code).
-const allErrors = new Map<number, { coercing: Ajv; exact: Ajv }>();
+let coercing: Compiler | null = null;
+let exact: Compiler | null = null;
+// The error collectors: one pair per error budget (the budget is part of the generated code).
+const allErrors = new Map<number, { coercing: Compiler | null; exact: Compiler | null }>();
 
-function errorCollectors(budget: number): { coercing: Ajv; exact: Ajv } {
+function compilerFor(coerce: boolean, schema: object): Ajv {
+  const compiler = coerce ? (coercing ??= newCompiler('array')) : (exact ??= newCompiler(false));
+  return withFormats(compiler, schema);
+}
+
+function collectorFor(budget: number, coerce: boolean, schema: object): Ajv {
   let pair = allErrors.get(budget);
-  if (pair === undefined) {
-    const options = { ...shared, allErrors: true };
-    pair = {
-      coercing: addErrorBudgetKeyword(addFormats(new Ajv({ ...options, coerceTypes: 'array' })), budget),
-      exact: addErrorBudgetKeyword(addFormats(new Ajv({ ...options, coerceTypes: false })), budget),
-    };
-    allErrors.set(budget, pair);
+  if (pair === undefined) allErrors.set(budget, (pair = { coercing: null, exact: null }));
+  const compiler = coerce
+    ? (pair.coercing ??= newCompiler('array', budget))
+    : (pair.exact ??= newCompiler(false, budget));
+  return withFormats(compiler, schema);
+}
+
+/** Without its formats ajv (strict: false) would pass any value as a `format: 'email'` string. */
+function withFormats(compiler: Compiler, schema: object): Ajv {
+  if (!compiler.formats && usesFormat(schema)) {
+    // ajv-formats is CommonJS with a default export; required, the callable may sit on `.default`.
+    const addFormats = require('ajv-formats') as ((ajv: Ajv) => Ajv) & { default?: (ajv: Ajv) => Ajv };
+    (addFormats.default ?? addFormats)(compiler.ajv);
+    compiler.formats = true;
   }
-  return pair;
+  return compiler.ajv;
+}
+
+/** A first-error validator, or (with a budget) an error collector whose work the budget bounds. */
+function newCompiler(coerceTypes: Options['coerceTypes'], budget?: number): Compiler {
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+  if (budget === undefined) return { ajv: new AjvClass({ ...shared, coerceTypes }), formats: false };
+  return { ajv: addErrorBudgetKeyword(new AjvClass({ ...shared, coerceTypes, allErrors: true }), budget), formats: false };
+}
+
+/** Whether a `format` keyword may appear anywhere in the schema (a property named so also counts: loading the formats is harmless). */
+function usesFormat(schema: unknown, seen = new Set<object>()): boolean {
+  if (typeof schema !== 'object' || schema === null || seen.has(schema)) return false;
+  seen.add(schema);
+  if (typeof (schema as { format?: unknown }).format === 'string') return true;
+  return Object.values(schema).some((value) => usesFormat(value, seen));
 }
 
 export interface ValidatorOptions {
@@ -57,15 +87,14 @@ export function compileValidator(schema: TSchema, part: RequestPart, options: Va
   const limits = options.limits ?? DEFAULT_VALIDATION_LIMITS;
   // ajv's errors, not issues: a failed union brings its branches' errors, which become one issue.
   const budget = limits.maxIssues * 4;
-  const kind = options.coerce ? 'coercing' : 'exact';
   // Integers kept to the safe range, arrays' lengths checked before their items (harden-schema.ts).
   const checked = hardenSchema(schema);
   const budgeted = withErrorBudget(checked);
   let validate: ValidateFunction;
   let collect: ValidateFunction;
   try {
-    validate = firstError[kind].compile(checked);
-    collect = errorCollectors(budget)[kind].compile(budgeted);
+    validate = compilerFor(options.coerce, checked).compile(checked);
+    collect = collectorFor(budget, options.coerce, budgeted).compile(budgeted);
   } catch (error) {
     throw new LoopwiseError(
       'LW_ERR_SCHEMA_INVALID',

@@ -1,5 +1,9 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, RequestListener } from 'node:http';
-import lightMyRequest from 'light-my-request';
+import { createRequire } from 'node:module';
+import type LightMyRequest from 'light-my-request';
+
+// Loaded on the first inject(), not at import: a served app never uses it.
+const require = createRequire(import.meta.url);
 
 export interface InjectOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
@@ -24,6 +28,7 @@ export interface InjectResponse {
  */
 export async function inject(listener: RequestListener, options: InjectOptions | string): Promise<InjectResponse> {
   const request = typeof options === 'string' ? { url: options } : options;
+  const lightMyRequest: typeof LightMyRequest = require('light-my-request');
   const response = await lightMyRequest(listener, {
     method: request.method ?? 'GET',
     url: request.url,

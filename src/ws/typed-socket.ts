@@ -1,7 +1,10 @@
 import type { Duplex } from 'node:stream';
-import { WebSocket, type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { clipReason, isSendableCode } from './close-codes.js';
 import { WebSocketDisconnect } from './errors.js';
+
+// ws's WebSocket.OPEN, kept here so this module does not load the package for one constant.
+const OPEN = 1;
 
 /** What the route's `message` option makes of a frame: the typed value, or the close it calls for. */
 export type DecodedMessage<In> = { ok: true; value: In } | { ok: false; code: number; reason: string; detail?: unknown };
@@ -74,7 +77,7 @@ export class WebSocketConnection<In = string | Buffer, Out = unknown> implements
     if (settings.heartbeat > 0) {
       raw.on('pong', () => (alive = true));
       this.heartbeatTimer = setInterval(() => {
-        if (raw.readyState !== WebSocket.OPEN || raw.isPaused) return; // a paused reader cannot see pongs
+        if (raw.readyState !== OPEN || raw.isPaused) return; // a paused reader cannot see pongs
         if (!alive) {
           raw.terminate();
           return;
@@ -88,7 +91,7 @@ export class WebSocketConnection<In = string | Buffer, Out = unknown> implements
 
   /** Whether messages can still be sent: false from the moment either side starts closing. */
   get isOpen(): boolean {
-    return this.ending === null && this.raw.readyState === WebSocket.OPEN;
+    return this.ending === null && this.raw.readyState === OPEN;
   }
 
   /** Bytes written but not yet taken by the peer's connection. */
@@ -165,7 +168,7 @@ export class WebSocketConnection<In = string | Buffer, Out = unknown> implements
     if (this.ending !== null) return;
     const clipped = clipReason(reason);
     this.ending = { code, reason: clipped };
-    if (this.raw.readyState === WebSocket.OPEN) this.raw.close(code, clipped);
+    if (this.raw.readyState === OPEN) this.raw.close(code, clipped);
     // A socket paused for backpressure must read again, or the peer's answering close is never seen.
     if (this.pausedByUs) this.raw.resume();
     this.endReaders();
@@ -224,7 +227,7 @@ export class WebSocketConnection<In = string | Buffer, Out = unknown> implements
         this.socket.off('drain', settle);
         this.raw.off('close', settle);
         this.drainWait = null;
-        if (this.raw.readyState === WebSocket.OPEN) resolve();
+        if (this.raw.readyState === OPEN) resolve();
         else reject(this.disconnect());
       };
       this.socket.on('drain', settle);

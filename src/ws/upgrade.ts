@@ -1,10 +1,11 @@
 import { ServerResponse, validateHeaderName, validateHeaderValue, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import FindMyWay from 'find-my-way';
-import fastJson from 'fast-json-stringify';
+import type FastJson from 'fast-json-stringify';
 import type { Logger } from 'pino';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { HTTPException, LoopwiseError, RequestValidationError } from '../errors.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { BackgroundRunner } from '../deps/background-tasks.js';
@@ -23,6 +24,10 @@ import { WebSocketDisconnect, WebSocketException } from './errors.js';
 import { compileMessageDecoder } from './message.js';
 import { WebSocketConnection, type ConnectionSettings } from './typed-socket.js';
 import type { WebSocketContext, WebSocketMethod, WebSocketRouteDefinition, WebSocketRouteOptions } from './ws-route.js';
+
+// ws and fast-json-stringify load when the first WebSocket route is compiled (at listen), not at
+// import: an app without WebSocket routes never needs them.
+const require = createRequire(import.meta.url);
 
 export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 export const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
@@ -223,6 +228,7 @@ export class WebSocketRoutes {
       onRefused: (code, reason, detail) => log.debug({ route: name, code, reason, detail }, `${name}: closed with ${code} for a message it does not take`),
       onError: (error) => log.debug({ err: error, route: name }, `${name}: socket error: ${error.message}`),
     };
+    const { WebSocketServer } = require('ws') as typeof import('ws');
     const server = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false });
     // Headers and cookies the dependencies set (`reply.header`, `reply.cookie`) go out with the 101.
     const replies = new WeakMap<IncomingMessage, Reply>();
@@ -425,9 +431,10 @@ function headerLines(reply: Reply, name: string, log: Logger): string[] {
 
 function compileSendSerializer(schema: WebSocketRouteOptions['send'], name: string): (value: unknown) => string {
   if (schema === undefined) return (value) => JSON.stringify(value) ?? 'null';
+  const fastJson: typeof FastJson = require('fast-json-stringify');
   let serialize: (value: unknown) => string;
   try {
-    serialize = fastJson(schema as unknown as Parameters<typeof fastJson>[0]) as (value: unknown) => string;
+    serialize = fastJson(schema as unknown as Parameters<typeof FastJson>[0]) as (value: unknown) => string;
   } catch (error) {
     throw new LoopwiseError('LW_ERR_SCHEMA_INVALID', `the send schema of ${name} cannot be compiled (${(error as Error).message}).`, { cause: error });
   }

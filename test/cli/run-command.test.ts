@@ -80,7 +80,11 @@ test('serves examples/seed/app.ts, whose /sync route runs on a worker thread tha
   const port = await freePort();
   const cli = startCli(['run', join(root, 'examples/seed/app.ts'), '--host', '127.0.0.1', '--port', String(port)], { env: { SEED_DELAY_MS: '50' } });
   await waitUntilServing(port, cli);
-  assert.deepEqual(await json(port, '/sync'), { message: 'done' });
+  // The port opens while the worker thread still loads the module through tsx (seconds on a busy
+  // machine): the first offloaded request waits for it, so it gets a longer bound than the default.
+  const res = await socketGet(port, '/sync', false, 30_000);
+  assert.equal(res.status, 200, res.body);
+  assert.deepEqual(JSON.parse(res.body), { message: 'done' });
   await stopCli(cli);
 });
 
