@@ -6,7 +6,7 @@ import { parseServeOptions, UsageError } from '../../src/cli/serve-options.js';
 
 test('defaults: run on 0.0.0.0:8000 with one worker and access logs; dev on 127.0.0.1', () => {
   assert.deepEqual(parseServeOptions('run', ['app.ts'], {}), { spec: 'app.ts', host: '0.0.0.0', port: 8000, workers: 1, logLevel: undefined, accessLog: true, watch: [], ignore: [] });
-  assert.deepEqual(parseServeOptions('dev', ['app.ts:api', '--watch', 'lib', '--watch', 'shared'], {}), {
+  assert.deepEqual(parseServeOptions('dev', ['app.ts:api', '--watch', 'lib', '--watch', 'shared', '--ignore', 'src/gen/**', '--ignore', 'tmp'], {}), {
     spec: 'app.ts:api',
     host: '127.0.0.1',
     port: 8000,
@@ -14,6 +14,7 @@ test('defaults: run on 0.0.0.0:8000 with one worker and access logs; dev on 127.
     logLevel: undefined,
     accessLog: true,
     watch: ['lib', 'shared'],
+    ignore: ['src/gen/**', 'tmp'],
   });
   assert.equal(parseServeOptions('run', ['--help'], {}), null);
 });
