@@ -145,7 +145,7 @@ class Supervisor {
     this.standby = null;
     this.current = next;
     next.serving = true;
-    if (next.ready) next.child.send({ loopwise: 'serve' } satisfies StandbyCommand);
+    if (next.ready) tell(next.child, { loopwise: 'serve' });
   }
 
   /** Started after the serving app listens (or fails), so that it does not slow the app's own start. */
@@ -171,12 +171,12 @@ class Supervisor {
     child.on('message', (message: StandbyReport | ListeningReport | null) => {
       if (message?.loopwise === 'standby-ready') {
         app.ready = true;
-        if (app.serving) child.send({ loopwise: 'serve' } satisfies StandbyCommand);
+        if (app.serving) tell(child, { loopwise: 'serve' });
       } else if (message?.loopwise === 'loaded') {
         for (const file of message.files) app.files.add(file);
       } else if (message?.loopwise === 'listening') {
         app.listening = true;
-        child.send({ loopwise: 'list-required' } satisfies StandbyCommand);
+        tell(child, { loopwise: 'list-required' });
         this.ensureStandby();
       }
     });
@@ -221,6 +221,11 @@ class Supervisor {
     standby?.kill('SIGTERM');
     void Promise.all([this.stopCurrent(), standbyExited]).then(() => process.exit(0));
   }
+}
+
+/** A process that has just exited has no channel left: nothing to tell it then. */
+function tell(child: ChildProcess, command: StandbyCommand): void {
+  if (child.connected) child.send(command);
 }
 
 /** The path Node's module loader reports for a file: symbolic links resolved. */
