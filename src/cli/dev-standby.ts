@@ -30,8 +30,12 @@ process.on('disconnect', quit);
 
 // First, before loopwise loads: which files the app loads, batched per turn of the event loop.
 let batch: string[] = [];
+const sendBatch = (): void => {
+  report({ loopwise: 'loaded', files: batch });
+  batch = [];
+};
 recordImports((file) => {
-  if (batch.length === 0) setImmediate(() => (report({ loopwise: 'loaded', files: batch }), (batch = [])));
+  if (batch.length === 0) setImmediate(sendBatch);
   batch.push(file);
 });
 
