@@ -2,6 +2,9 @@ import { LoopwiseError } from '../errors.js';
 import { offloadRegistry } from '../offload/registry.js';
 import { importOptional } from '../optional-package.js';
 
+/** A `dev` standby registers tsx ahead of time, then loads the app: once is enough. */
+let tsxRegistered = false;
+
 /**
  * Makes a TypeScript app module importable in this process: Node's own type stripping where this
  * Node has it (22.18+, 23.6+, or --experimental-strip-types), tsx where it does not, for `.tsx`
@@ -9,11 +12,12 @@ import { importOptional } from '../optional-package.js';
  * Cluster workers and `dev` children run the same CLI code, so they choose the same way.
  */
 export async function prepareTypeScript(file: string): Promise<void> {
-  if (!/\.[cm]?tsx?$/.test(file) || tsxFromCommandLine()) return;
+  if (!/\.[cm]?tsx?$/.test(file) || tsxFromCommandLine() || tsxRegistered) return;
   if (process.env.LOOPWISE_TSX !== '1' && nativeTypeStripping() && !file.endsWith('.tsx')) return;
   const why = nativeTypeStripping() ? 'Node cannot strip this file\'s types (a .tsx file, or LOOPWISE_TSX=1)' : `Node ${process.versions.node} does not run TypeScript itself (22.18+ and 24 do)`;
   const { register } = await importOptional<typeof import('tsx/esm/api')>('tsx/esm/api', 'tsx', `Loading ${file}: ${why}, so it`, true);
   register();
+  tsxRegistered = true;
   // Hooks registered in code reach no worker thread: the offload pool has each worker register them too.
   offloadRegistry().tsxHooks = true;
 }

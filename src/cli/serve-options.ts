@@ -10,6 +10,8 @@ export interface ServeOptions {
   accessLog: boolean;
   /** `dev` only: directories watched besides the module's own. */
   watch: string[];
+  /** `dev` only: directories and globs whose changes never restart the app. */
+  ignore: string[];
 }
 
 /** A command line or environment value the CLI cannot use: printed with the usage, exit code 2. */
@@ -18,7 +20,7 @@ export class UsageError extends Error {}
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
- * Reads the flags of `run` (or `dev`, which has `--watch` and no `--workers`) and their
+ * Reads the flags of `run` (or `dev`, which has `--watch` and `--ignore` and no `--workers`) and their
  * environment equivalents; `dev` ignores LOOPWISE_WORKERS/WEB_CONCURRENCY. Returns null for `--help`.
  */
 export function parseServeOptions(command: 'run' | 'dev', argv: string[], env: NodeJS.ProcessEnv = process.env): ServeOptions | null {
@@ -32,6 +34,7 @@ export function parseServeOptions(command: 'run' | 'dev', argv: string[], env: N
         port: { type: 'string' },
         workers: { type: 'string' },
         watch: { type: 'string', multiple: true },
+        ignore: { type: 'string', multiple: true },
         'log-level': { type: 'string' },
         'no-access-log': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -44,6 +47,7 @@ export function parseServeOptions(command: 'run' | 'dev', argv: string[], env: N
   if (values.help) return null;
   if (command === 'dev' && values.workers !== undefined) throw new UsageError('dev serves the app in one process, restarted on changes; --workers is for `loopwise run`');
   if (command === 'run' && values.watch !== undefined) throw new UsageError('--watch is for `loopwise dev`');
+  if (command === 'run' && values.ignore !== undefined) throw new UsageError('--ignore is for `loopwise dev`');
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? `which app? e.g. \`loopwise ${command} app.ts\`` : `one app module, not ${positionals.join(' ')}`);
 
   // Flags win over the environment; LOOPWISE_* over the names platforms set (PORT, WEB_CONCURRENCY).
@@ -66,6 +70,7 @@ export function parseServeOptions(command: 'run' | 'dev', argv: string[], env: N
     logLevel: level?.[0],
     accessLog: !values['no-access-log'],
     watch: values.watch ?? [],
+    ignore: values.ignore ?? [],
   };
 }
 

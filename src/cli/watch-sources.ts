@@ -3,8 +3,8 @@ import { join, sep } from 'node:path';
 
 /** Never watched: dependencies, history, build output. */
 const IGNORED_DIRECTORIES = new Set(['node_modules', '.git', 'dist']);
-/** Files whose change restarts the app. */
-const SOURCE_FILE = /\.(?:[cm]?ts|[cm]?js|json)$/;
+/** Files whose change may restart the app: modules, JSON, and the environment files an app reads. */
+const SOURCE_FILE = /\.(?:[cm]?tsx?|[cm]?jsx?|json)$|^\.env(?:\..+)?$/;
 
 export interface SourceWatcher {
   close(): void;
@@ -12,13 +12,14 @@ export interface SourceWatcher {
 
 /**
  * Calls `onChange` with the source files that changed under `roots`, once per burst of changes
- * (`debounceMs` of quiet: an editor's save is several events, a `git checkout` many).
+ * (`debounceMs` of quiet: an editor's save is several events, a `git checkout` many). Paths for
+ * which `ignored` is true are not reported, and ignored directories not watched.
  *
  * One non-recursive watcher per directory rather than `fs.watch(root, { recursive: true })`: on
  * Linux, Node's recursive mode watches each file's inode, so after an editor's first
  * write-then-rename save it sees no further change to that file, and it walks node_modules too.
  */
-export function watchSources(roots: string[], onChange: (files: string[]) => void, debounceMs = 100): SourceWatcher {
+export function watchSources(roots: string[], onChange: (files: string[]) => void, debounceMs = 100, ignored: (path: string) => boolean = () => false): SourceWatcher {
   const watchers = new Map<string, FSWatcher>();
   const changed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -44,7 +45,7 @@ export function watchSources(roots: string[], onChange: (files: string[]) => voi
   };
 
   const watchDirectory = (dir: string): void => {
-    if (closed || watchers.has(dir)) return;
+    if (closed || watchers.has(dir) || ignored(dir)) return;
     let watcher: FSWatcher;
     try {
       watcher = watch(dir, (event, name) => onEvent(dir, event, name));
@@ -67,7 +68,7 @@ export function watchSources(roots: string[], onChange: (files: string[]) => voi
   const onEvent = (dir: string, event: string, name: string | null): void => {
     if (name === null || IGNORED_DIRECTORIES.has(name)) return;
     const path = join(dir, name);
-    if (SOURCE_FILE.test(name)) return note(path);
+    if (SOURCE_FILE.test(name)) return ignored(path) ? undefined : note(path);
     // A directory created, removed or moved in: (re)watch what is there now.
     if (event === 'rename') {
       unwatch(path);
