@@ -596,7 +596,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       socket.once('close', () => connections.delete(socket));
     });
     // WebSockets: upgrade requests go to the app.ws() routes (src/ws/upgrade.ts); no listener when there are none.
-    this.websockets.attach(server, { ...this.runnerServices(), handler, guard: this.guard, appDependencies: this.dependencies, maxParamLength: this.settings.maxParamLength });
+    this.websockets.attach(server, { ...this.runnerServices(), guard: this.guard, appDependencies: this.dependencies, maxParamLength: this.settings.maxParamLength });
     this.server = server;
     const host = options.host ?? '127.0.0.1';
     try {

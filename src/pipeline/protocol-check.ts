@@ -24,13 +24,28 @@ import { answerAndClose } from './client-error.js';
 export function withProtocolCheck(listener: RequestListener, errors: ErrorResponder): RequestListener {
   const waiting = new WeakMap<Socket, number>();
   return function checkProtocol(req, res) {
-    if (req.httpVersionMajor === 1 && (req.httpVersionMinor === 0 || req.headers.host !== undefined) && !hasTwoHosts(req.rawHeaders)) {
+    const refusal = protocolError(req);
+    if (refusal === null) {
       if (res.socket !== null) listener(req, res);
       else runInTurn(req, res, listener, waiting);
       return;
     }
-    refuse(req, res, errors);
+    const url = req.url ?? '/';
+    const mark = url.indexOf('?');
+    errors.respond(new RequestContext(req, {}, mark === -1 ? '' : url.slice(mark + 1)), res, refusal, 'protocol check');
   };
+}
+
+/**
+ * Why HTTP/1.1 does not serve this request (its version, no Host, two Hosts), or null. The server's
+ * listener answers with it, and so does a WebSocket handshake (src/ws/upgrade.ts), which Node
+ * hands to 'upgrade' without going through that listener.
+ */
+export function protocolError(req: IncomingMessage): HTTPException | null {
+  if (req.httpVersionMajor === 1 && (req.httpVersionMinor === 0 || req.headers.host !== undefined) && !hasTwoHosts(req.rawHeaders)) return null;
+  if (req.httpVersionMajor !== 1) return new HTTPException(505, 'HTTP Version Not Supported: this server speaks HTTP/1.1 and HTTP/1.0', { connection: 'close' });
+  if (req.headers.host === undefined && req.httpVersionMinor !== 0) return new HTTPException(400, 'Bad Request: an HTTP/1.1 request must have a Host header', { connection: 'close' });
+  return new HTTPException(400, 'Bad Request: the request has more than one Host header', { connection: 'close' });
 }
 
 /** Requests one connection may have waiting behind a response still being sent; one more closes it. */
@@ -62,18 +77,6 @@ function runInTurn(req: IncomingMessage, res: ServerResponse, listener: RequestL
     waiting.set(socket, (waiting.get(socket) ?? 1) - 1);
     listener(req, res);
   });
-}
-
-function refuse(req: IncomingMessage, res: ServerResponse, errors: ErrorResponder): void {
-  const error =
-    req.httpVersionMajor !== 1
-      ? new HTTPException(505, 'HTTP Version Not Supported: this server speaks HTTP/1.1 and HTTP/1.0', { connection: 'close' })
-      : req.headers.host === undefined && req.httpVersionMinor !== 0
-        ? new HTTPException(400, 'Bad Request: an HTTP/1.1 request must have a Host header', { connection: 'close' })
-        : new HTTPException(400, 'Bad Request: the request has more than one Host header', { connection: 'close' });
-  const url = req.url ?? '/';
-  const mark = url.indexOf('?');
-  errors.respond(new RequestContext(req, {}, mark === -1 ? '' : url.slice(mark + 1)), res, error, 'protocol check');
 }
 
 /**

@@ -1,6 +1,7 @@
 import { parse as parseJson } from 'secure-json-parse';
 import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../pipeline/json-depth.js';
 import { compileValidator } from '../schema/validator.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import { CloseCode } from './close-codes.js';
@@ -14,7 +15,9 @@ const JSON_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as con
 /**
  * Compiles a route's `message` option, once, into what each incoming frame goes through: a
  * schema means JSON text frames, parsed safely and validated as bodies are (exactly, defaults
- * applied); a frame that fails closes the socket with 1007, a binary frame with 1003.
+ * applied); a frame that fails closes the socket with 1007, a binary frame with 1003. A frame
+ * nesting deeper than MAX_JSON_DEPTH is refused before parsing, as an HTTP body is: a recursive
+ * schema's validator recurses once a level, and 160 KB of brackets overflowed the stack.
  */
 export function compileMessageDecoder(option: MessageOption | undefined, route: string): MessageDecoder<unknown> {
   if (option === undefined) return (data, isBinary) => ({ ok: true, value: isBinary ? data : data.toString('utf8') });
@@ -30,6 +33,7 @@ export function compileMessageDecoder(option: MessageOption | undefined, route: 
   const validate = compileValidator(option, 'body', { coerce: false, route });
   return (data, isBinary) => {
     if (isBinary) return refuse(CloseCode.UNSUPPORTED_DATA, 'Binary messages are not accepted: send JSON text');
+    if (nestsDeeperThan(data, MAX_JSON_DEPTH)) return refuse(CloseCode.INVALID_PAYLOAD, `Invalid message: JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
     const text = data.toString('utf8');
     let value: unknown;
     try {

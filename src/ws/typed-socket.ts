@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import { clipReason, isSendableCode } from './close-codes.js';
+import { CloseCode, clipReason, isSendableCode } from './close-codes.js';
 import { WebSocketDisconnect } from './errors.js';
 
 // ws's WebSocket.OPEN, kept here so this module does not load the package for one constant.
@@ -25,6 +25,8 @@ export interface ConnectionSettings<In, Out> {
   onRefused: (code: number, reason: string, detail: unknown) => void;
   /** Told of socket errors (ws closes the socket after them). */
   onError: (error: Error) => void;
+  /** Told of a fault of the server's own while it handled a frame or a timer (logged as an error); the socket is then closed with 1011. */
+  onFault: (error: unknown) => void;
 }
 
 type Reader<In> = { deliver(value: In): void; end(): void };
@@ -61,11 +63,12 @@ export class WebSocketConnection<In = string | Buffer, Out = unknown> implements
     this.socket = socket;
     this.settings = settings;
     let alive = true;
+    // These listeners run inside ws's socket handlers: a throw there would end the process.
     raw.on('message', (data, isBinary) => {
       alive = true;
-      this.receiveFrame(data, isBinary);
+      this.guarded(() => this.receiveFrame(data, isBinary));
     });
-    raw.on('error', (error) => settings.onError(error));
+    raw.on('error', (error) => this.guarded(() => settings.onError(error)));
     this.closed = new Promise((resolve) => {
       raw.once('close', (code, reason) => {
         this.ending ??= { code, reason: reason.toString('utf8') };
@@ -83,7 +86,7 @@ export class WebSocketConnection<In = string | Buffer, Out = unknown> implements
           return;
         }
         alive = false;
-        raw.ping();
+        this.guarded(() => raw.ping());
       }, settings.heartbeat);
       this.heartbeatTimer.unref();
     }
@@ -177,6 +180,22 @@ export class WebSocketConnection<In = string | Buffer, Out = unknown> implements
   /** Cuts the connection without a closing handshake. */
   terminate(): void {
     this.raw.terminate();
+  }
+
+  /** Runs `work` for a listener: a throw is a server fault, logged, and the socket closes with 1011 instead of the process ending. */
+  private guarded(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      try {
+        this.settings.onFault(error);
+      } catch {
+        // A logger that throws must not end the process either.
+      }
+      this.queue.length = 0;
+      if (this.ending === null) this.close(CloseCode.INTERNAL_ERROR, 'Internal Server Error');
+      else this.raw.terminate();
+    }
   }
 
   private receiveFrame(data: RawData, isBinary: boolean): void {

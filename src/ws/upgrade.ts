@@ -16,6 +16,7 @@ import { DependencyScope, settleAll, type DependencyRuntime } from '../deps/requ
 import { compileChecks } from '../pipeline/compile-route.js';
 import { RequestContext } from '../pipeline/context.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
+import { protocolError } from '../pipeline/protocol-check.js';
 import type { Reply } from '../pipeline/reply.js';
 import type { HttpMethod, RouteDefinition } from '../route.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
@@ -23,6 +24,7 @@ import { CloseCode } from './close-codes.js';
 import { WebSocketDisconnect, WebSocketException } from './errors.js';
 import { compileMessageDecoder } from './message.js';
 import { WebSocketConnection, type ConnectionSettings } from './typed-socket.js';
+import { UpgradeHttp, afterEarlierResponses, contextOf } from './upgrade-http.js';
 import type { WebSocketContext, WebSocketMethod, WebSocketRouteDefinition, WebSocketRouteOptions } from './ws-route.js';
 
 // ws and fast-json-stringify load when the first WebSocket route is compiled (at listen), not at
@@ -39,8 +41,6 @@ export const CLOSE_HANDSHAKE_GRACE = 1_000;
 
 /** What the app lends its WebSocket routes when it starts listening. */
 export interface WebSocketRuntime {
-  /** The app's request listener: an Upgrade that is not a WebSocket one (`h2c`) is served by it as an ordinary request. */
-  handler: RequestListener;
   errors: ErrorResponder;
   log: Logger;
   dependencies: DependencyRuntime;
@@ -92,7 +92,7 @@ export class WebSocketRoutes {
    */
   attach(server: Server, runtime: WebSocketRuntime): void {
     if (this.defined.length === 0) return;
-    const listener = this.compile(runtime);
+    const listener = this.compile(runtime, new UpgradeHttp(server, runtime.errors));
     this.closing = false;
     server.on('upgrade', listener);
   }
@@ -143,8 +143,8 @@ export class WebSocketRoutes {
     this.defined.push({ path, options, handler: handler as WebSocketRouteDefinition['handler'] });
   }
 
-  private compile(runtime: WebSocketRuntime): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-    const { errors, log } = runtime;
+  private compile(runtime: WebSocketRuntime, http: UpgradeHttp): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+    const { log } = runtime;
     const router = FindMyWay({
       caseSensitive: true,
       ignoreTrailingSlash: false,
@@ -154,7 +154,7 @@ export class WebSocketRoutes {
       onMaxParamLength: () => new HTTPException(414, `URI Too Long: a path parameter is longer than ${runtime.maxParamLength} characters`),
     } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>);
     for (const route of this.defined) {
-      const upgrade = this.compileRoute(route, runtime);
+      const upgrade = this.compileRoute(route, runtime, http);
       try {
         router.on('GET', route.path, () => undefined, upgrade);
       } catch (error) {
@@ -162,49 +162,66 @@ export class WebSocketRoutes {
       }
     }
 
-    return (req, socket, head) => {
-      // Node's HTTP server stops watching an upgraded socket: an error on it must not go unheard.
-      socket.on('error', destroyOnError);
-      const url = req.url ?? '/';
-      // Not a WebSocket upgrade (curl --http2 sends `Upgrade: h2c`): an ordinary request, served as one.
-      if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
-        serveAsHttp(req, socket, runtime);
+    const accept = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      if (socket.destroyed || !socket.writable) {
+        socket.destroy(); // an earlier response on this connection ended it (Connection: close)
         return;
       }
-      const match = router.find('GET', url) as Match | null;
+      // Not a WebSocket upgrade (curl --http2 sends `Upgrade: h2c`): an ordinary request, served as one.
+      if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
+        http.serve(req, socket);
+        return;
+      }
+      // What the server's listener refuses before routing, a handshake is refused for too.
+      const protocolRefusal = protocolError(req);
+      if (protocolRefusal !== null) {
+        http.refuse(req, socket, contextOf(req), protocolRefusal, 'protocol check');
+        return;
+      }
+      const match = router.find('GET', req.url ?? '/') as Match | null;
       if (match === null || match.store === null) {
         const error = match === null ? new HTTPException(404, 'Not Found') : match.handler();
-        refuse(req, socket, missContext(req), error, 'router', errors);
+        http.refuse(req, socket, contextOf(req), error, 'router');
         return;
       }
       const handshakeError = checkHandshake(req);
       if (handshakeError !== null) {
-        refuse(req, socket, missContext(req), handshakeError, 'router', errors);
+        http.refuse(req, socket, contextOf(req), handshakeError, 'router');
         return;
       }
       if (this.closing) {
-        refuse(req, socket, missContext(req), new HTTPException(503, 'Service Unavailable: the server is shutting down', { 'retry-after': '1' }), 'router', errors);
+        http.refuse(req, socket, contextOf(req), new HTTPException(503, 'Service Unavailable: the server is shutting down', { 'retry-after': '1' }), 'router');
         return;
       }
       const guard = runtime.guard;
       if (guard !== null && guard.settings.enabled && guard.shedding) {
         guard.noteShed('loop');
         const overloaded = new HTTPException(503, 'Service Unavailable: the server is overloaded, retry shortly', { 'retry-after': '1' });
-        refuse(req, socket, missContext(req), overloaded, 'loop guard', errors);
+        http.refuse(req, socket, contextOf(req), overloaded, 'loop guard');
         return;
       }
-      try {
-        match.store(req, socket, head, match.params, match.searchParams as string);
-      } catch (error) {
-        log.error({ err: error, url }, 'WebSocket upgrade failed');
-        socket.destroy();
-      }
+      match.store(req, socket, head, match.params, match.searchParams as string);
+    };
+
+    return (req, socket, head) => {
+      // Node's HTTP server stops watching an upgraded socket: an error on it must not go unheard.
+      socket.on('error', destroyOnError);
+      // This runs in Node's parser callback (or a response's 'finish'): a throw would end the process.
+      const guarded = (): void => {
+        try {
+          accept(req, socket, head);
+        } catch (error) {
+          log.error({ err: error, url: req.url }, 'WebSocket upgrade failed');
+          socket.destroy();
+        }
+      };
+      afterEarlierResponses(socket, guarded);
     };
   }
 
   /** One route, compiled once: its checks, its dependencies, its message decoder and serializer, its `ws` server. */
-  private compileRoute(route: WebSocketRouteDefinition, runtime: WebSocketRuntime): Upgrade {
-    const { errors, log, background } = runtime;
+  private compileRoute(route: WebSocketRouteDefinition, runtime: WebSocketRuntime, http: UpgradeHttp): Upgrade {
+    const { log, background } = runtime;
     const name = `WS ${route.path}`;
     const options = route.options;
     const effects = [...runtime.appDependencies, ...(options.dependencies ?? [])];
@@ -227,6 +244,7 @@ export class WebSocketRoutes {
       heartbeat: options.heartbeat === false ? 0 : (options.heartbeat ?? DEFAULT_HEARTBEAT),
       onRefused: (code, reason, detail) => log.debug({ route: name, code, reason, detail }, `${name}: closed with ${code} for a message it does not take`),
       onError: (error) => log.debug({ err: error, route: name }, `${name}: socket error: ${error.message}`),
+      onFault: (error) => log.error({ err: error, route: name }, `${name}: failed while handling a frame; closing with 1011`),
     };
     const { WebSocketServer } = require('ws') as typeof import('ws');
     const server = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false });
@@ -234,7 +252,13 @@ export class WebSocketRoutes {
     const replies = new WeakMap<IncomingMessage, Reply>();
     server.on('headers', (lines, req) => {
       const reply = replies.get(req);
-      if (reply !== undefined) lines.push(...headerLines(reply, name, log));
+      if (reply === undefined) return;
+      try {
+        lines.push(...headerLines(reply, name, log));
+      } catch (error) {
+        // A header value whose String() throws: ws calls this listener inside the handshake.
+        log.error({ err: error, route: name }, `${name}: headers set by a dependency could not be written; left out of the handshake`);
+      }
     });
 
     /** After the handler (or a refusal): dependencies' cleanups, then background tasks if nothing failed. */
@@ -249,7 +273,15 @@ export class WebSocketRoutes {
 
     const serve = (ws: WebSocket, socket: Duplex, context: RequestContext, refusal: WebSocketException | null): void => {
       socket.off('error', destroyOnError);
-      const connection = new WebSocketConnection(ws, socket, settings);
+      let connection: WebSocketConnection<unknown, unknown>;
+      try {
+        connection = new WebSocketConnection(ws, socket, settings);
+      } catch (error) {
+        log.error({ err: error, route: name }, `${name}: failed to set up the connection`);
+        ws.terminate();
+        background.track(finish(context, error));
+        return;
+      }
       this.open.add(connection);
       void connection.closed.then(() => this.open.delete(connection));
       if (refusal !== null) {
@@ -276,7 +308,10 @@ export class WebSocketRoutes {
         closeAfter(connection, failure, name, log);
         // A peer that left is the normal end of a socket, not a failure to show the cleanups.
         await finish(context, failure instanceof WebSocketDisconnect ? undefined : failure);
-      })().catch((error: unknown) => log.error({ err: error, route: name }, `${name}: failed to end the connection`));
+      })().catch((error: unknown) => {
+        log.error({ err: error, route: name }, `${name}: failed to end the connection`);
+        connection.terminate(); // not left open with no handler reading it
+      });
       background.track(run);
     };
 
@@ -288,7 +323,7 @@ export class WebSocketRoutes {
         return;
       }
       if (this.closing) {
-        refuse(req, socket, context, new HTTPException(503, 'Service Unavailable: the server is shutting down', { 'retry-after': '1' }), name, errors);
+        http.refuse(req, socket, context, new HTTPException(503, 'Service Unavailable: the server is shutting down', { 'retry-after': '1' }), name);
         background.track(finish(context, undefined));
         return;
       }
@@ -309,11 +344,11 @@ export class WebSocketRoutes {
         for (const check of checks) check(context, issues);
         void context.query; // parsed now, while the handshake can still be refused: broken percent-encoding is a 400
       } catch (error) {
-        refuse(req, socket, context, error, name, errors);
+        http.refuse(req, socket, context, error, name);
         return;
       }
       if (issues.length > 0) {
-        refuse(req, socket, context, new RequestValidationError(issues), name, errors);
+        http.refuse(req, socket, context, new RequestValidationError(issues), name);
         return;
       }
       if (!hasDependencies) {
@@ -333,10 +368,14 @@ export class WebSocketRoutes {
             upgrade(req, socket, head, context, error);
             return;
           }
-          refuse(req, socket, context, error, name, errors);
+          http.refuse(req, socket, context, error, name);
           background.track(finish(context, error));
         },
-      );
+      ).catch((error: unknown) => {
+        // A throw in the handshake after the dependencies: no rejection left unhandled (it would end the process).
+        log.error({ err: error, route: name }, `${name}: upgrade failed`);
+        socket.destroy();
+      });
     };
   }
 }
@@ -363,39 +402,9 @@ function closeAfter(connection: WebSocketConnection<unknown, unknown>, failure: 
   connection.close(CloseCode.INTERNAL_ERROR, 'Internal Server Error');
 }
 
-/** Answers a handshake with an HTTP error, in the app's error shapes (and its exception handlers), then closes the connection. */
-function refuse(req: IncomingMessage, socket: Duplex, context: RequestContext, error: unknown, route: string, errors: ErrorResponder): void {
-  if (socket.destroyed) return;
-  errors.respond(context, responseOn(req, socket), error, route);
-}
-
-/** A ServerResponse written straight to an upgraded socket, which ends the connection once written. */
-function responseOn(req: IncomingMessage, socket: Duplex): ServerResponse {
-  const res = new ServerResponse(req);
-  res.shouldKeepAlive = false;
-  res.assignSocket(socket as Socket);
-  res.once('finish', () => {
-    res.detachSocket(socket as Socket);
-    socket.once('finish', () => socket.destroy());
-    socket.end();
-  });
-  return res;
-}
-
-/** An Upgrade the app does not take (not WebSocket): answered by the app's handler as if the header were absent. */
-function serveAsHttp(req: IncomingMessage, socket: Duplex, runtime: WebSocketRuntime): void {
-  const length = req.headers['content-length'];
-  if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
-    // Node stops parsing at an Upgrade header, so the body cannot be read.
-    const error = new HTTPException(400, `Bad Request: a request with a body cannot ask to upgrade to ${JSON.stringify(req.headers.upgrade ?? '')}; send it without the Upgrade header`);
-    refuse(req, socket, missContext(req), error, 'router', runtime.errors);
-    return;
-  }
-  runtime.handler(req, responseOn(req, socket));
-}
-
 /** The handshake's own requirements (RFC 6455 §4.2.1), checked before any dependency runs. */
 function checkHandshake(req: IncomingMessage): HTTPException | null {
+  if (req.httpVersionMinor !== 1) return new HTTPException(505, 'HTTP Version Not Supported: a WebSocket handshake needs HTTP/1.1', { connection: 'close' });
   if (req.method !== 'GET') return new HTTPException(405, 'Method Not Allowed: a WebSocket handshake is a GET', { allow: 'GET' });
   const key = req.headers['sec-websocket-key'];
   if (key === undefined || !KEY.test(key)) return new HTTPException(400, 'Bad Request: missing or invalid Sec-WebSocket-Key header');
@@ -404,12 +413,6 @@ function checkHandshake(req: IncomingMessage): HTTPException | null {
     return new HTTPException(426, 'Upgrade Required: missing or unsupported Sec-WebSocket-Version (this server speaks 13)', { 'sec-websocket-version': '13' });
   }
   return null;
-}
-
-function missContext(req: IncomingMessage): RequestContext {
-  const url = req.url ?? '/';
-  const mark = url.indexOf('?');
-  return new RequestContext(req, {}, mark === -1 ? '' : url.slice(mark + 1));
 }
 
 function headerLines(reply: Reply, name: string, log: Logger): string[] {
