@@ -1,5 +1,4 @@
-import { ServerResponse, validateHeaderName, validateHeaderValue, type IncomingMessage, type RequestListener, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { validateHeaderName, validateHeaderValue, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import FindMyWay from 'find-my-way';
