@@ -4,7 +4,9 @@ import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import { compileStringCoercion } from './string-coercion.js';
 import { hardenSchema } from './harden-schema.js';
-import { addErrorBudgetKeyword, budgetState, withErrorBudget } from './error-budget.js';
+import { addErrorBudgetKeyword, budgetState, resetBudget, withErrorBudget } from './error-budget.js';
+import { addLinearUniqueItems } from './unique-items.js';
+import { addLinearFormats } from './linear-formats.js';
 import { toValidationIssues } from './validation-errors.js';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 import type { RequestPart, ValidationIssue } from './validation-issue.js';
@@ -17,6 +19,11 @@ type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats: AddFormats =
   (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
 
+/** ajv with ajv-formats ("full" mode), `uniqueItems` in linear time and every format in linear time (linear-formats.ts). */
+function newAjv(options: Options): Ajv {
+  return addLinearFormats(addLinearUniqueItems(addFormats(new Ajv(options))));
+}
+
 // strictNumbers: Infinity (JSON's 1e400) and NaN are not numbers; `strict: false` would let them through.
 const shared: Options = { useDefaults: true, strict: false, strictNumbers: true };
 
@@ -27,8 +34,8 @@ const shared: Options = { useDefaults: true, strict: false, strictNumbers: true 
 // Path, query, header and cookie values arrive as strings: coerce them to the declared types, and
 // a lone query value to a one-item array ("array"). Bodies are JSON: their types are taken as sent.
 const firstError = {
-  coercing: addFormats(new Ajv({ ...shared, coerceTypes: 'array' })),
-  exact: addFormats(new Ajv({ ...shared, coerceTypes: false })),
+  coercing: newAjv({ ...shared, coerceTypes: 'array' }),
+  exact: newAjv({ ...shared, coerceTypes: false }),
 };
 // One pair per error budget (the budget is part of the generated code).
 const allErrors = new Map<number, { coercing: Ajv; exact: Ajv }>();
@@ -38,8 +45,8 @@ function errorCollectors(budget: number): { coercing: Ajv; exact: Ajv } {
   if (pair === undefined) {
     const options = { ...shared, allErrors: true };
     pair = {
-      coercing: addErrorBudgetKeyword(addFormats(new Ajv({ ...options, coerceTypes: 'array' })), budget),
-      exact: addErrorBudgetKeyword(addFormats(new Ajv({ ...options, coerceTypes: false })), budget),
+      coercing: addErrorBudgetKeyword(newAjv({ ...options, coerceTypes: 'array' }), budget),
+      exact: addErrorBudgetKeyword(newAjv({ ...options, coerceTypes: false }), budget),
     };
     allErrors.set(budget, pair);
   }
@@ -75,7 +82,7 @@ export function compileValidator(schema: TSchema, part: RequestPart, options: Va
   }
 
   function issuesOf(data: unknown, raw: unknown): ValidationIssue[] {
-    budgetState.skips = 0;
+    resetBudget();
     collect(data);
     const skipped = budgetState.skips > 0;
     // The budget can pass over every error (a union whose errors it cut short then matched):
