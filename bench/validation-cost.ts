@@ -5,16 +5,19 @@
 // the answer's size. A valid 1 MiB body is the baseline: parsing and echoing it is the floor.
 // Then, in this process, the three phases of each rejection apart: JSON.parse, validation (with
 // the issues built), and JSON.stringify of the 422's body.
+// Then the bodies an attack review found slipping past the budget (a recursive schema, uniqueItems
+// over objects, format url), against test/schema/fixtures/budget-holes-app.ts the same way.
 // Usage: npm run bench:422 -- [rounds=5]
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { startAppProcess } from '../test/support/app-process.js';
-import { hostileBodies, BODY_BYTES, type HostileBody } from '../test/schema/fixtures/hostile-bodies.js';
+import { hostileBodies, deepWrongTree, hostileUrl, uniqueObjects, BODY_BYTES, type HostileBody } from '../test/schema/fixtures/hostile-bodies.js';
 import { MODEL_OF_PATH } from '../test/schema/fixtures/tutorial-models.js';
 import { compileValidator } from '../src/schema/validator.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const fixture = fileURLToPath(new URL('../test/schema/fixtures/tutorial-422-app.ts', import.meta.url));
+const holesFixture = fileURLToPath(new URL('../test/schema/fixtures/budget-holes-app.ts', import.meta.url));
 
 interface Answer {
   status: number;
@@ -65,10 +68,12 @@ const valid: HostileBody = (() => {
   return { name: `baseline: ${count} valid tags (201)`, path: '/items', body: `${head}${'"a",'.repeat(count - 1)}"a"]}` };
 })();
 
-const server = await startAppProcess(fixture);
 const rows: string[] = [];
-try {
-  for (const entry of [valid, ...hostileBodies()]) {
+const holes = [deepWrongTree(), uniqueObjects(12_000, true), uniqueObjects(8_000, false), hostileUrl(10_000), hostileUrl(40_000)];
+for (const [app, bodies] of [[fixture, [valid, ...hostileBodies()]], [holesFixture, holes]] as const) {
+ const server = await startAppProcess(app);
+ try {
+  for (const entry of bodies) {
     const delays: number[] = [];
     const times: number[] = [];
     let last: Answer | undefined;
@@ -86,8 +91,9 @@ try {
       `| ${entry.name} | ${Buffer.byteLength(entry.body)} | ${last!.status} | ${last!.bytes} | ${median(delays).toFixed(1)} (max ${Math.max(...delays).toFixed(1)}) | ${median(times).toFixed(1)} |`,
     );
   }
-} finally {
+ } finally {
   server.kill();
+ }
 }
 console.log(`Node ${process.version}, ${rounds} rounds per body; the server in a child process, median (max).\n`);
 console.log('| body | request bytes | status | answer bytes | server loop delay, ms | time to full answer, ms |');

@@ -4,7 +4,9 @@ import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import { compileStringCoercion } from './string-coercion.js';
 import { hardenSchema } from './harden-schema.js';
-import { addErrorBudgetKeyword, budgetState, withErrorBudget } from './error-budget.js';
+import { addErrorBudgetKeyword, budgetState, resetBudget, withErrorBudget } from './error-budget.js';
+import { addLinearUniqueItems } from './unique-items.js';
+import { addLinearFormats } from './linear-formats.js';
 import { toValidationIssues } from './validation-errors.js';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 import type { RequestPart, ValidationIssue } from './validation-issue.js';
@@ -56,6 +58,8 @@ function withFormats(compiler: Compiler, schema: object): Ajv {
     // ajv-formats is CommonJS with a default export; required, the callable may sit on `.default`.
     const addFormats = require('ajv-formats') as ((ajv: Ajv) => Ajv) & { default?: (ajv: Ajv) => Ajv };
     (addFormats.default ?? addFormats)(compiler.ajv);
+    // ajv-formats' `url` is quadratic and `date-time` slow on hostile strings: linear ones replace them.
+    addLinearFormats(compiler.ajv);
     compiler.formats = true;
   }
   return compiler.ajv;
@@ -64,8 +68,9 @@ function withFormats(compiler: Compiler, schema: object): Ajv {
 /** A first-error validator, or (with a budget) an error collector whose work the budget bounds. */
 function newCompiler(coerceTypes: Options['coerceTypes'], budget?: number): Compiler {
   const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
-  if (budget === undefined) return { ajv: new AjvClass({ ...shared, coerceTypes }), formats: false };
-  return { ajv: addErrorBudgetKeyword(new AjvClass({ ...shared, coerceTypes, allErrors: true }), budget), formats: false };
+  // ajv's own uniqueItems compares every pair: a linear one replaces it (unique-items.ts).
+  if (budget === undefined) return { ajv: addLinearUniqueItems(new AjvClass({ ...shared, coerceTypes })), formats: false };
+  return { ajv: addErrorBudgetKeyword(addLinearUniqueItems(new AjvClass({ ...shared, coerceTypes, allErrors: true })), budget), formats: false };
 }
 
 /** Whether a `format` keyword may appear anywhere in the schema (a property named so also counts: loading the formats is harmless). */
@@ -104,7 +109,7 @@ export function compileValidator(schema: TSchema, part: RequestPart, options: Va
   }
 
   function issuesOf(data: unknown, raw: unknown): ValidationIssue[] {
-    budgetState.skips = 0;
+    resetBudget();
     collect(data);
     const skipped = budgetState.skips > 0;
     // The budget can pass over every error (a union whose errors it cut short then matched):
