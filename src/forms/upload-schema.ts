@@ -1,4 +1,5 @@
-import { Kind, OptionalKind, Type, type SchemaOptions, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import type { SchemaOptions, TSchema, TUnsafe } from '@sinclair/typebox';
+import { Kind, OptionalKind, Type } from '../schema/typebox-runtime.js';
 import { LoopwiseError } from '../errors.js';
 import type { UploadFile } from './upload-file.js';
 

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
-import { OptionalKind, type TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
+import { OptionalKind } from '../schema/typebox-runtime.js';
 import { LoopwiseError } from '../errors.js';
 import { securityOf } from '../deps/dependency-graph.js';
 import type { SecurityInfo } from '../deps/dependency.js';

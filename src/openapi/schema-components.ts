@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Kind, type TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
+import { Kind } from '../schema/typebox-runtime.js';
 import { LoopwiseError } from '../errors.js';
 import type { JsonSchema } from './types.js';
 

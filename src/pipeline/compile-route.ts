@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OptionalKind, type TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
+import { OptionalKind } from '../schema/typebox-runtime.js';
 import { RequestValidationError } from '../errors.js';
 import type { RouteDefinition } from '../route.js';
 import { compileValidator } from '../schema/validator.js';
