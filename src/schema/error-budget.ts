@@ -1,9 +1,10 @@
-import { _, type Ajv, type KeywordCxt, type Name } from 'ajv';
-import namesModule from 'ajv/dist/compile/names.js';
+import { createRequire } from 'node:module';
+import type { Ajv, KeywordCxt, Name } from 'ajv';
 
-// CommonJS with a default export, like ajv-formats: under NodeNext the names sit on `.default`.
+// ajv's code generator is loaded with the first keyword added (validator.ts loads ajv lazily too):
+// an app whose routes declare no schema never loads ajv at start.
+const require = createRequire(import.meta.url);
 type Names = { errors: Name };
-const names: Names = (namesModule as unknown as { default?: Names }).default ?? (namesModule as unknown as Names);
 
 /**
  * Bounds the work of collecting a request's validation errors. ajv's `allErrors` walks every
@@ -34,6 +35,10 @@ export function resetBudget(): void {
 
 /** Adds `loopwiseBudgeted` to an `allErrors` instance: one instance per budget, as the budget is part of the code. */
 export function addErrorBudgetKeyword(ajv: Ajv, budget: number): Ajv {
+  const { _ } = require('ajv') as typeof import('ajv');
+  // CommonJS with a default export, like ajv-formats: the names may sit on `.default`.
+  const namesModule = require('ajv/dist/compile/names.js') as Names & { default?: Names };
+  const names = namesModule.default ?? namesModule;
   ajv.addKeyword({
     keyword: BUDGETED,
     schemaType: ['object', 'boolean'],

@@ -1,10 +1,19 @@
+import { createRequire } from 'node:module';
 import type { Ajv } from 'ajv';
-import formatsModule from 'ajv-formats/dist/formats.js';
 
-// CommonJS: under NodeNext its exports sit on `.default`.
 type FormatDefinition = RegExp | ((text: string) => boolean) | { validate: RegExp | ((text: string) => boolean) };
 type Formats = { fullFormats: Record<string, FormatDefinition> };
-const { fullFormats } = (formatsModule as unknown as { default?: Formats }).default ?? (formatsModule as unknown as Formats);
+// ajv-formats' own checks, loaded with the first schema that names a format (as validator.ts loads
+// ajv-formats): CommonJS, its exports may sit on `.default`.
+const require = createRequire(import.meta.url);
+let loaded: Record<string, FormatDefinition> | undefined;
+function fullFormatsOf(): Record<string, FormatDefinition> {
+  if (loaded === undefined) {
+    const formatsModule = require('ajv-formats/dist/formats.js') as Formats & { default?: Formats };
+    loaded = (formatsModule.default ?? formatsModule).fullFormats;
+  }
+  return loaded;
+}
 
 /**
  * ajv-formats' checks whose cost grows faster than the string, or that allocate one string per
@@ -23,7 +32,7 @@ export function addLinearFormats(ajv: Ajv): Ajv {
 }
 
 function check(name: string): (text: string) => boolean {
-  const format = fullFormats[name]!;
+  const format = fullFormatsOf()[name]!;
   const test = typeof format === 'object' && !(format instanceof RegExp) ? format.validate : format;
   return test instanceof RegExp ? (text) => test.test(text) : test;
 }

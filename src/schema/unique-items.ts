@@ -1,4 +1,8 @@
-import { _, str, type Ajv, type KeywordCxt } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, KeywordCxt } from 'ajv';
+
+// ajv's code generator is loaded when the keyword is added, not at import (start time).
+const require = createRequire(import.meta.url);
 
 /**
  * `uniqueItems` in linear time. ajv compares items of objects or arrays pairwise (n² deep
@@ -11,6 +15,7 @@ import { _, str, type Ajv, type KeywordCxt } from 'ajv';
  * The error keeps ajv's own shape (`params: {i, j}`), so 422s read as before.
  */
 export function addLinearUniqueItems(ajv: Ajv): Ajv {
+  const { _, str } = require('ajv') as typeof import('ajv');
   ajv.removeKeyword('uniqueItems');
   ajv.addKeyword({
     keyword: 'uniqueItems',
