@@ -62,7 +62,6 @@ export class ErrorResponder {
     }
     Promise.resolve(outcome).then(
       (value) => {
-        // In a promise callback: a throw here would be an unhandled rejection, so every path is caught.
         // A value JSON cannot write (a BigInt, a cycle) threw here, inside a promise callback: an
         // unhandled rejection that ended the process. It is the handler's fault: 500, logged.
         let payload: string;

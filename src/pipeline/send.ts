@@ -67,10 +67,7 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
   if (!isServerResponse(res)) {
     throw new LoopwiseError('LW_ERR_OFFLOAD_RESULT', 'a streamed response cannot come back from a worker thread: stream from an inline route (offload the work with task() instead).');
   }
-  let source = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
-  // An object-mode stream (a database cursor, Readable.from([...])) can yield what a socket cannot
-  // take; res.write would throw inside the pipe's 'data' handler, beyond any catch. Checked in between.
-  if (source.readableObjectMode) source = source.pipe(bytesOnly());
+  const source = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
   if (res.req?.method === 'HEAD') {
     // Node drops a HEAD response's writes at once, without backpressure: piping would run the
     // producer flat out (an endless generator would hold the loop). Headers only; stop the source.
@@ -86,7 +83,11 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
   }
   // Headers go out now, so a slow first chunk (an SSE stream's) does not keep the client waiting.
   res.flushHeaders();
-  pipeline(source, res).catch(() => {
+  // An object-mode stream (a database cursor, Readable.from([...])) can yield what a socket cannot
+  // take; res.write would throw inside the pipe's 'data' handler, beyond any catch. Checked in
+  // between, inside the pipeline, so the source's own errors still cut the connection.
+  const piped = source.readableObjectMode ? pipeline(source, bytesOnly(), res) : pipeline(source, res);
+  piped.catch(() => {
     if (!res.destroyed) res.destroy();
   });
 }

@@ -65,7 +65,7 @@ describe('a failure on a request costs that request only', () => {
     });
   }
 
-  for (const path of ['/stream/objects', '/stream/numbers', '/stream/handler-objects', '/static/a.txt']) {
+  for (const path of ['/stream/objects', '/stream/numbers', '/stream/objects-error', '/stream/handler-objects', '/static/a.txt']) {
     it(`a body a socket cannot take, or a hook that throws while it is sent (${path}): the connection is closed`, async () => {
       assert.equal(await get(path), 'closed');
       await assertStillServing();
