@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { HttpResponse } from '../responses.js';
-import { RequestContext } from '../pipeline/context.js';
+import { contextWithoutRoute } from '../pipeline/context.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
 import { writeResponse } from '../pipeline/send.js';
 
@@ -24,7 +24,7 @@ export function withMiddleware(middlewares: readonly Middleware[], dispatch: Req
       res.destroy(error instanceof Error ? error : undefined);
       return;
     }
-    errors.respond(contextOf(req), res, error, 'middleware');
+    errors.respond(contextWithoutRoute(req), res, error, 'middleware');
   };
 
   /** A middleware that returned an HttpResponse answers with it (when nothing has been sent yet). */
@@ -89,9 +89,3 @@ export function withMiddleware(middlewares: readonly Middleware[], dispatch: Req
 }
 
 
-
-function contextOf(req: IncomingMessage): RequestContext {
-  const url = req.url ?? '/';
-  const mark = url.indexOf('?');
-  return new RequestContext(req, {}, mark === -1 ? '' : url.slice(mark + 1));
-}

@@ -2,7 +2,7 @@ import type { RequestListener } from 'node:http';
 import type { HttpMethod } from '../route.js';
 import type { CompiledTable } from '../pipeline/dispatch.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
-import { RequestContext } from '../pipeline/context.js';
+import { contextWithoutRoute } from '../pipeline/context.js';
 
 const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 const NOT_FOUND = '{"detail":"Not Found"}';
@@ -17,9 +17,7 @@ export function mountRoutes(prefix: string, target: RequestListener, errors: Err
   // The target is any (req, res) function: what it throws, or its promise rejects with, is a logged
   // 500 (or a closed connection), never an exception up the server's listener.
   const fail = (req: Parameters<RequestListener>[0], res: Parameters<RequestListener>[1], error: unknown): void => {
-    const url = req.url ?? '/';
-    const mark = url.indexOf('?');
-    errors.respond(new RequestContext(req, {}, mark === -1 ? '' : url.slice(mark + 1)), res, error, name);
+    errors.respond(contextWithoutRoute(req), res, error, name);
   };
   const handler: CompiledTable['handler'] = (req, res) => {
     const url = req.url ?? prefix;

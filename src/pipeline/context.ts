@@ -96,3 +96,13 @@ export function parseQuery(raw: string): Record<string, string | string[]> {
 export function parseCookies(header: string | undefined): Record<string, string | undefined> {
   return header === undefined ? {} : parseCookieHeader(header);
 }
+
+/**
+ * A context for a request no route has taken (a miss, a refusal, a middleware's or mount's error):
+ * no path parameters, the raw query from the URL, so exception handlers can still read it.
+ */
+export function contextWithoutRoute(req: IncomingMessage): RequestContext {
+  const url = req.url ?? '/';
+  const mark = url.indexOf('?');
+  return new RequestContext(req, {}, mark === -1 ? '' : url.slice(mark + 1));
+}

@@ -6,7 +6,7 @@ import type { HttpMethod } from '../route.js';
 import type { CompiledRoute } from './compile-route.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { ErrorResponder } from './handle-error.js';
-import { RequestContext } from './context.js';
+import { contextWithoutRoute } from './context.js';
 import { ROUTE_NAME } from './access-log.js';
 
 export interface CompiledTable {
@@ -49,10 +49,10 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
     // Parsed later, and only by routes that read the query.
     querystringParser: (query: string) => query as never,
     onBadUrl: (_path: string, req: IncomingMessage, res: ServerResponse) =>
-      errors.respond(missContext(req), res, new HTTPException(400, 'Bad Request: the URL is not valid percent-encoding'), 'router'),
+      errors.respond(contextWithoutRoute(req), res, new HTTPException(400, 'Bad Request: the URL is not valid percent-encoding'), 'router'),
     onMaxParamLength: (_path: string, req: IncomingMessage, res: ServerResponse) =>
       errors.respond(
-        missContext(req),
+        contextWithoutRoute(req),
         res,
         new HTTPException(414, `URI Too Long: a path parameter is longer than ${options.maxParamLength} characters`),
         'router',
@@ -72,7 +72,7 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
     // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): the methods it serves. No other method takes `*`.
     if (url === '*') {
       if (req.method === 'OPTIONS') res.writeHead(204, { allow: [...methods].sort().join(', ') }).end();
-      else errors.respond(missContext(req), res, new HTTPException(400, "Bad Request: the request target '*' is only valid with OPTIONS"), 'router');
+      else errors.respond(contextWithoutRoute(req), res, new HTTPException(400, "Bad Request: the request target '*' is only valid with OPTIONS"), 'router');
       return;
     }
     const allowed = [...methods].filter((method) => method !== req.method && router.find(method as never, url) !== null);
@@ -80,7 +80,7 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
       allowed.length === 0
         ? new HTTPException(404, 'Not Found')
         : new HTTPException(405, 'Method Not Allowed', { allow: allowed.sort().join(', ') });
-    errors.respond(missContext(req), res, error, 'router');
+    errors.respond(contextWithoutRoute(req), res, error, 'router');
   }
 
   /** 503 at once: a request served now would wait behind the stall anyway, and add to it. */
@@ -89,7 +89,7 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
     const delay = Math.round(guard!.loop.delayMaxMs);
     const retryAfter = String(Math.max(1, Math.ceil(guard!.settings.sampleInterval / 1000)));
     errors.respond(
-      missContext(req),
+      contextWithoutRoute(req),
       res,
       new HTTPException(503, `Service Unavailable: the server is overloaded (event-loop delay ${delay} ms), retry shortly`, { 'retry-after': retryAfter }),
       'loop guard',
@@ -146,11 +146,4 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
 function recordRoute(req: IncomingMessage, match: Match): void {
   const name = match.store?.name;
   if (name !== undefined) (req as { [ROUTE_NAME]?: string })[ROUTE_NAME] ??= name;
-}
-
-/** Requests that matched no route still get a context, so custom 404/405 handlers can read them. */
-function missContext(req: IncomingMessage): RequestContext {
-  const url = req.url ?? '/';
-  const mark = url.indexOf('?');
-  return new RequestContext(req, {}, mark === -1 ? '' : url.slice(mark + 1));
 }

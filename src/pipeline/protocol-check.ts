@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HTTPException } from '../errors.js';
-import { RequestContext } from './context.js';
+import { contextWithoutRoute } from './context.js';
 import type { ErrorResponder } from './handle-error.js';
 import { answerAndClose } from './client-error.js';
 
@@ -30,9 +30,7 @@ export function withProtocolCheck(listener: RequestListener, errors: ErrorRespon
       else runInTurn(req, res, listener, waiting);
       return;
     }
-    const url = req.url ?? '/';
-    const mark = url.indexOf('?');
-    errors.respond(new RequestContext(req, {}, mark === -1 ? '' : url.slice(mark + 1)), res, refusal, 'protocol check');
+    errors.respond(contextWithoutRoute(req), res, refusal, 'protocol check');
   };
 }
 

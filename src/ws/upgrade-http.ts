@@ -2,7 +2,7 @@ import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HTTPException } from '../errors.js';
-import { RequestContext } from '../pipeline/context.js';
+import { contextWithoutRoute, type RequestContext } from '../pipeline/context.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
 
 /** The socket as Node's server keeps it: the response it is sending on it, if any. */
@@ -32,7 +32,7 @@ export class UpgradeHttp {
     if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
       // Node stops parsing at an Upgrade header, so the body cannot be read.
       const error = new HTTPException(400, `Bad Request: a request with a body cannot ask to upgrade to ${JSON.stringify(req.headers.upgrade ?? '')}; send it without the Upgrade header`);
-      this.refuse(req, socket, contextOf(req), error, 'router');
+      this.refuse(req, socket, contextWithoutRoute(req), error, 'router');
       return;
     }
     // The server's listener, not the app's handler: Host and version checks, pipelining bound, shutdown's Connection: close.
@@ -76,9 +76,4 @@ export function afterEarlierResponses(socket: Duplex, then: () => void): void {
   pending.once('finish', () => afterEarlierResponses(socket, then));
 }
 
-/** The context of a request no route has taken: no path parameters, the raw query string. */
-export function contextOf(req: IncomingMessage): RequestContext {
-  const url = req.url ?? '/';
-  const mark = url.indexOf('?');
-  return new RequestContext(req, {}, mark === -1 ? '' : url.slice(mark + 1));
-}
+

@@ -13,7 +13,7 @@ import { isDependency, type Dependency } from '../deps/dependency.js';
 import { assertNoCycle, withDependencyParts } from '../deps/dependency-graph.js';
 import { DependencyScope, settleAll, type DependencyRuntime } from '../deps/request-scope.js';
 import { compileChecks } from '../pipeline/compile-route.js';
-import { RequestContext } from '../pipeline/context.js';
+import { RequestContext, contextWithoutRoute } from '../pipeline/context.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
 import { protocolError } from '../pipeline/protocol-check.js';
 import type { Reply } from '../pipeline/reply.js';
@@ -23,7 +23,7 @@ import { CloseCode } from './close-codes.js';
 import { WebSocketDisconnect, WebSocketException } from './errors.js';
 import { compileMessageDecoder } from './message.js';
 import { WebSocketConnection, type ConnectionSettings } from './typed-socket.js';
-import { UpgradeHttp, afterEarlierResponses, contextOf } from './upgrade-http.js';
+import { UpgradeHttp, afterEarlierResponses } from './upgrade-http.js';
 import type { WebSocketContext, WebSocketMethod, WebSocketRouteDefinition, WebSocketRouteOptions } from './ws-route.js';
 
 // ws and fast-json-stringify load when the first WebSocket route is compiled (at listen), not at
@@ -174,29 +174,29 @@ export class WebSocketRoutes {
       // What the server's listener refuses before routing, a handshake is refused for too.
       const protocolRefusal = protocolError(req);
       if (protocolRefusal !== null) {
-        http.refuse(req, socket, contextOf(req), protocolRefusal, 'protocol check');
+        http.refuse(req, socket, contextWithoutRoute(req), protocolRefusal, 'protocol check');
         return;
       }
       const match = router.find('GET', req.url ?? '/') as Match | null;
       if (match === null || match.store === null) {
         const error = match === null ? new HTTPException(404, 'Not Found') : match.handler();
-        http.refuse(req, socket, contextOf(req), error, 'router');
+        http.refuse(req, socket, contextWithoutRoute(req), error, 'router');
         return;
       }
       const handshakeError = checkHandshake(req);
       if (handshakeError !== null) {
-        http.refuse(req, socket, contextOf(req), handshakeError, 'router');
+        http.refuse(req, socket, contextWithoutRoute(req), handshakeError, 'router');
         return;
       }
       if (this.closing) {
-        http.refuse(req, socket, contextOf(req), new HTTPException(503, 'Service Unavailable: the server is shutting down', { 'retry-after': '1' }), 'router');
+        http.refuse(req, socket, contextWithoutRoute(req), new HTTPException(503, 'Service Unavailable: the server is shutting down', { 'retry-after': '1' }), 'router');
         return;
       }
       const guard = runtime.guard;
       if (guard !== null && guard.settings.enabled && guard.shedding) {
         guard.noteShed('loop');
         const overloaded = new HTTPException(503, 'Service Unavailable: the server is overloaded, retry shortly', { 'retry-after': '1' });
-        http.refuse(req, socket, contextOf(req), overloaded, 'loop guard');
+        http.refuse(req, socket, contextWithoutRoute(req), overloaded, 'loop guard');
         return;
       }
       match.store(req, socket, head, match.params, match.searchParams as string);
