@@ -13,6 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -63,6 +64,7 @@ function casesFor(node: string, label: string, typescript: string[]): Case[] {
     { name: fastify, node, args: [join(start, 'fastify.mjs')] },
     { name: `loopwise JS (${label})`, node, args: [join(start, 'loopwise.mjs')], baseline: fastify, target: 1.0 },
     { name: `loopwise TS (${label})`, node, args: [...typescript, join(start, 'app.ts')], baseline: fastify, target: label === 'node 20' ? 1.5 : 1.2 },
+    { name: `fastify TS (${label})`, node, args: [...typescript, join(start, 'fastify.ts')], baseline: fastify },
     { name: `loopwise JS + offload (${label})`, node, args: [join(start, 'loopwise-offload.mjs')], baseline: fastify },
     { name: `loopwise run app.ts (${label})`, node, args: [join(root, 'dist', 'cli', 'loopwise.js'), 'run', join(start, 'app.ts'), '--host', '127.0.0.1', '--port', '{port}'], baseline: fastify },
   ];
@@ -130,6 +132,7 @@ const versions = [`node ${process.version}`, ...(node24 === null ? ['node 24: no
 console.log(`start time: spawn → first 200 on GET /json; ${rounds} rounds, interleaved, order rotated each round`);
 console.log(versions.join(' · '));
 
+const loadBefore = loadavg()[0]!;
 const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
 for (let round = 0; round < rounds; round++) {
   for (let i = 0; i < cases.length; i++) {
@@ -140,6 +143,9 @@ for (let round = 0; round < rounds; round++) {
   process.stderr.write(`round ${round + 1}/${rounds}\r`);
 }
 
+// The noise line: other processes on the machine move every case; the interleaving spreads that
+// over all of them, the ratios compare within one run, and the load says how much there was.
+console.log(`noise: load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after (1-minute); compare ratios, not milliseconds, across runs`);
 const medians = new Map<string, number>();
 for (const [name, list] of times) medians.set(name, quantile([...list].sort((a, b) => a - b), 0.5));
 const ms = (n: number): string => `${Math.round(n)}`;

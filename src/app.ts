@@ -565,14 +565,6 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       await this.closePool();
       throw error;
     }
-    // The worker threads load the app module while the port opens, not before: an inline route
-    // answers as soon as the port is open, an offloaded request that comes first waits for its thread.
-    let warming: Promise<void> | null = null;
-    if (this.pool !== null) {
-      offloadRegistry().taskPool = this.pool; // task()s run on this App's pool while it serves
-      warming = this.pool.warmUp();
-      warming.catch(() => undefined); // awaited below, once the port is open
-    }
     // Timeouts and size limits are server options; the protocol check and the two listeners only
     // run for requests Node's parser refuses or HTTP/1.1 does not serve (src/pipeline/client-error.ts).
     const listener = withProtocolCheck(handler, this.errors);
@@ -611,10 +603,13 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       this.server = null; // e.g. EADDRINUSE: the app stays free to listen elsewhere
       throw error;
     }
-    // A worker that cannot load the app module still fails listen(), at startup, not on a request.
-    if (warming !== null) {
+    // The worker threads load the app module once the port is open, not before: an inline route
+    // answers at once, an offloaded request that comes first waits for its thread. A worker that
+    // cannot load the app module still fails listen(), at startup, not on a request.
+    if (this.pool !== null) {
+      offloadRegistry().taskPool = this.pool; // task()s run on this App's pool while it serves
       try {
-        await warming;
+        await this.pool.warmUp();
       } catch (error) {
         this.server = null;
         server.closeAllConnections();

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { entryPoint } from '../package-files.js';
 import type { StandbyCommand, StandbyReport } from './dev-standby.js';
 import { ignoreMatcher } from './ignore-patterns.js';
 import { parseAppSpec } from './load-app.js';
@@ -68,8 +69,8 @@ interface AppProcess {
   files: Set<string>;
 }
 
-/** The standby's entry point next to this file: dev-standby.ts from source, dev-standby.js once built. */
-const STANDBY_ENTRY = fileURLToPath(new URL(`./dev-standby${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+/** The standby's entry point: src/cli/dev-standby.ts from source, dist/cli/dev-standby.js once built. */
+const STANDBY_ENTRY = fileURLToPath(entryPoint('cli/dev-standby', 'ts'));
 
 /**
  * Keeps one process serving the app and one standby ready to take over: on a change, the

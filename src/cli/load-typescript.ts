@@ -1,6 +1,6 @@
 import { LoopwiseError } from '../errors.js';
-import { offloadRegistry } from '../offload/registry.js';
 import { importOptional } from '../optional-package.js';
+import { noteTsxRegisteredInCode, tsxFromCommandLine } from '../tsx-hooks.js';
 
 /** A `dev` standby registers tsx ahead of time, then loads the app: once is enough. */
 let tsxRegistered = false;
@@ -19,7 +19,7 @@ export async function prepareTypeScript(file: string): Promise<void> {
   register();
   tsxRegistered = true;
   // Hooks registered in code reach no worker thread: the offload pool has each worker register them too.
-  offloadRegistry().tsxHooks = true;
+  noteTsxRegisteredInCode();
 }
 
 /** `process.features.typescript` is 'strip' or 'transform' on a Node that runs .ts files itself. */
@@ -27,10 +27,6 @@ function nativeTypeStripping(): boolean {
   return typeof (process.features as { typescript?: unknown }).typescript === 'string';
 }
 
-/** `node --import tsx …` (or NODE_OPTIONS): tsx already loads TypeScript, in workers too. */
-function tsxFromCommandLine(): boolean {
-  return /\btsx\b/.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`);
-}
 
 /**
  * Node's type stripping refuses syntax that needs code generated (enum, namespace, parameter

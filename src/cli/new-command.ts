@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PACKAGE_ROOT } from '../package-files.js';
 import { starterFiles, type StarterSettings } from './starter-files.js';
 
 export const NEW_HELP = `Usage: loopwise new <directory> [--loopwise <spec>]
@@ -72,9 +72,7 @@ interface Manifest {
   peerDependencies?: Record<string, string>;
 }
 
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Versions from loopwise's own package.json (../../package.json from src/cli/ and from dist/cli/ alike). */
+/** Versions from loopwise's own package.json. */
 function starterSettings(name: string, spec: string | undefined): StarterSettings {
   const manifest = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as Manifest;
   const all = { ...manifest.peerDependencies, ...manifest.devDependencies, ...manifest.dependencies };

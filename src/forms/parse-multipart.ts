@@ -1,11 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { WriteStream } from 'node:fs';
-import { Busboy, type BusboyFileStream, type BusboyInstance } from '@fastify/busboy';
+import { createRequire } from 'node:module';
+import type { BusboyFileStream, BusboyInstance } from '@fastify/busboy';
 import { HTTPException } from '../errors.js';
 import { ClientAbortedError, abandonBody } from '../pipeline/read-body.js';
 import type { MultipartSettings } from './multipart-options.js';
 import { UploadFile } from './upload-file.js';
 import type { UploadSession } from './upload-session.js';
+
+const require = createRequire(import.meta.url);
 
 /** A multipart body as it arrived: text fields (repeated names become lists) and files by field name. */
 export interface ParsedMultipart {
@@ -48,6 +51,8 @@ export function readMultipart(
 
   let parser: BusboyInstance;
   try {
+    // Loaded on the first upload, not at start: most apps take no multipart body.
+    const { Busboy } = require('@fastify/busboy') as typeof import('@fastify/busboy');
     parser = Busboy({
       headers: request.headers as { 'content-type': string },
       limits: {

@@ -1,5 +1,5 @@
 import type { SchemaOptions, TSchema, TUnsafe } from '@sinclair/typebox';
-import { Kind, OptionalKind, Type } from '../schema/typebox-runtime.js';
+import { Kind, OptionalKind, Type } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import type { UploadFile } from './upload-file.js';
 

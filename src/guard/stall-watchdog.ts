@@ -6,7 +6,8 @@
 import { findSourceMap, createRequire, type SourceMapping } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { workerSetup } from '../offload/pool.js';
+import { entryPoint, isOwnCode } from '../package-files.js';
+import { workersNeedTsx } from '../tsx-hooks.js';
 import type { RawFrame, WatchdogData, WatchdogMessage } from './watchdog-worker.mjs';
 
 export interface StallFrame {
@@ -40,11 +41,7 @@ export interface StallWatchdogOptions {
   onStall: (stall: CapturedStall) => void;
 }
 
-// Run from source (tests, the examples) the entry is TypeScript; installed, it is the built .mjs.
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const ENTRY = new URL(`./watchdog-worker.${FROM_SOURCE ? 'mts' : 'mjs'}`, import.meta.url);
-// loopwise's own code, skipped when picking the user's frame: src/ from source, dist/ installed.
-const OWN_CODE = fileURLToPath(new URL('../', import.meta.url));
+const ENTRY = entryPoint('guard/watchdog-worker', 'mts');
 
 export async function startStallWatchdog(options: StallWatchdogOptions): Promise<StallWatchdog> {
   const { threshold, onStall } = options;
@@ -93,7 +90,7 @@ export async function startStallWatchdog(options: StallWatchdogOptions): Promise
 }
 
 function startWorker(workerData: WatchdogData): Worker {
-  if (!workerSetup(null, 0).registerTsx) return new Worker(ENTRY, { workerData });
+  if (!workersNeedTsx()) return new Worker(ENTRY, { workerData });
   // Node 20 under tsx: the worker gets tsx's require() hook (but not its import hooks) from
   // --import tsx, so new Worker(entry.mts) fails on the extension, and an eval'd worker gets no
   // hook at all. So the eval'd code registers tsx's require() hook and require()s the entry, as
@@ -105,7 +102,7 @@ function startWorker(workerData: WatchdogData): Worker {
 
 function toStall(message: Extract<WatchdogMessage, { kind: 'stall' }>): CapturedStall {
   const frames = message.frames.map(toFrame);
-  const userFrame = frames.find((f) => !f.file.startsWith('node:') && !f.file.startsWith(OWN_CODE) && f.file !== '');
+  const userFrame = frames.find((f) => !f.file.startsWith('node:') && !isOwnCode(f.file) && f.file !== '');
   return { blockedMs: message.blockedMs, totalMs: message.totalMs, frames, userFrame };
 }
 

@@ -1,8 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isOwnCode } from '../package-files.js';
 
-// loopwise's own files (src/ when run from source, dist/ when installed): the caller is the first frame outside.
-const OWN_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * The file URL of the module that called into loopwise (the one that ran `new App()`), read from
@@ -26,7 +25,7 @@ export function callerModuleUrl(): string | null {
   for (const site of sites) {
     const url = toFileUrl(site.getFileName());
     if (url === null) continue;
-    if (fileURLToPath(url).startsWith(OWN_DIR)) continue;
+    if (isOwnCode(fileURLToPath(url))) continue; // loopwise's own frames: the caller is the first outside
     return url;
   }
   return null;

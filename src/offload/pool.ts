@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { HTTPException, LoopwiseError } from '../errors.js';
 import { timeoutError } from '../pipeline/run-handler.js';
 import type { WorkerCall, WorkerSetup } from './messages.js';
-import { offloadRegistry } from './registry.js';
+import { entryPoint } from '../package-files.js';
+import { workersNeedTsx } from '../tsx-hooks.js';
 
 /** The App's `offload` option: the worker pool that runs `offload: true` routes and task()s. */
 export interface OffloadOptions {
@@ -46,22 +47,11 @@ export function defaultThreads(): number {
 // Loaded when the pool starts its threads, not at import: an app with no offloaded route never needs it.
 const require = createRequire(import.meta.url);
 
-// Run from source (tests, the examples) the entry is TypeScript; installed, it is the built .mjs.
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_ENTRY = new URL(`./worker-entry.${FROM_SOURCE ? 'mts' : 'mjs'}`, import.meta.url);
+const WORKER_ENTRY = entryPoint('offload/worker-entry', 'mts');
 
-/**
- * What each worker starts with. Node < 22 does not run the main thread's `--import tsx` in
- * workers, and no Node passes on hooks registered in code (as the CLI does), so if the main
- * thread loads TypeScript through tsx that way, the worker registers tsx itself.
- */
+/** What each worker starts with: the app's module, and whether to register tsx (src/tsx-hooks.ts). */
 export function workerSetup(module: string | null, ordinal: number): WorkerSetup {
-  const major = Number(process.versions.node.split('.')[0]);
-  return { module, ordinal, registerTsx: offloadRegistry().tsxHooks || (major < 22 && usesTsx()) };
-}
-
-function usesTsx(): boolean {
-  return /\btsx\b/.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`);
+  return { module, ordinal, registerTsx: workersNeedTsx() };
 }
 
 /** Piscina, started lazily (and again after destroy()), with its failures turned into HTTP answers. */

@@ -14,15 +14,13 @@ export interface OffloadRegistry {
   tasks: Map<string, Function[]>;
   /** The pool task() uses: the offload pool of the App that started last, else a default one. */
   taskPool: unknown;
-  /** tsx's hooks were registered in code (by the loopwise CLI), which no worker thread inherits. */
-  tsxHooks: boolean;
 }
 
 const KEY = Symbol.for('loopwise.offload.registry');
 
 export function offloadRegistry(): OffloadRegistry {
   const holder = globalThis as unknown as Record<symbol, OffloadRegistry | undefined>;
-  return (holder[KEY] ??= { inWorker: false, appCounts: new Map(), apps: new Map(), tasks: new Map(), taskPool: null, tsxHooks: false });
+  return (holder[KEY] ??= { inWorker: false, appCounts: new Map(), apps: new Map(), tasks: new Map(), taskPool: null });
 }
 
 /** Records a new App under its module and returns its ordinal there (the worker finds it by it). */

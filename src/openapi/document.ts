@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import type { TSchema } from '@sinclair/typebox';
-import { OptionalKind } from '../schema/typebox-runtime.js';
+import { OptionalKind } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import { securityOf } from '../deps/dependency-graph.js';
 import type { SecurityInfo } from '../deps/dependency.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TSchema } from '@sinclair/typebox';
-import { OptionalKind } from '../schema/typebox-runtime.js';
+import { OptionalKind } from '@sinclair/typebox';
 import { RequestValidationError } from '../errors.js';
 import type { RouteDefinition } from '../route.js';
 import { compileValidator } from '../schema/validator.js';

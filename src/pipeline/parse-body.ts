@@ -1,8 +1,9 @@
 import { isUtf8 } from 'node:buffer';
+import { createRequire } from 'node:module';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseJson } from 'secure-json-parse';
 import { parse as parseQueryString } from 'fast-querystring';
-import { parse as parseTolerant, type ParseError } from 'jsonc-parser';
+import type { ParseError } from 'jsonc-parser';
 import { HTTPException, LoopwiseError, RequestValidationError } from '../errors.js';
 import type { BodyMediaType } from '../route.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
@@ -11,6 +12,8 @@ import { refuseProtoKey } from './forbidden-keys.js';
 
 /** How the body was encoded; form and text values are strings and get coerced like query values. Multipart is streamed (src/forms/). */
 export type BodyKind = 'json' | 'form' | 'text' | 'multipart';
+
+const require = createRequire(import.meta.url);
 
 const JSON_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
 
@@ -101,6 +104,8 @@ export function decodeBody(raw: Buffer, kind: BodyKind): unknown {
 function errorOffset(text: string): number {
   const errors: ParseError[] = [];
   try {
+    // Loaded on the first malformed body, not at start: most processes never see one.
+    const { parse: parseTolerant } = require('jsonc-parser') as typeof import('jsonc-parser');
     parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   } catch {
     // The tolerant parser recurses once per nesting level: "[" repeated 100 000 times (invalid

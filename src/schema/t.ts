@@ -1,6 +1,6 @@
 // TypeBox builds JSON Schema and its static TypeScript type in one expression; loopwise
 // re-exports it as `t` so users import one package.
-import { Type } from './typebox-runtime.js';
+import { Type } from '@sinclair/typebox';
 import type {
   ArrayOptions,
   IntegerOptions,

@@ -1,4 +1,4 @@
-import { Type as t } from '../schema/typebox-runtime.js';
+import { Type as t } from '@sinclair/typebox';
 import { createDependency, type Dependency } from '../deps/dependency.js';
 import type { BodyMediaType } from '../route.js';
 import { describe, fail } from './http.js';

@@ -112,11 +112,16 @@ describe('the packed tarball', () => {
 
     // Every docs/… file a shipped message or comment names is in the package.
     for (const doc of docLinks(join(installed, 'dist'))) assert.ok(existsSync(join(installed, doc)), `${doc}, named in dist/, is shipped`);
-    // Every source map points at files that are shipped.
+    // Every source map points at files that are shipped, or carries the text of what it bundled.
     for (const map of filesUnder(join(installed, 'dist')).filter((f) => f.endsWith('.map'))) {
-      const { sources } = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] };
-      for (const source of sources) assert.ok(existsSync(resolve(dirname(map), source)), `${relative(installed, map)} → ${source}`);
+      const { sources, sourcesContent } = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+      sources.forEach((source, i) => {
+        const found = source.startsWith('bundled:') ? typeof sourcesContent?.[i] === 'string' : existsSync(resolve(dirname(map), source));
+        assert.ok(found, `${relative(installed, map)} → ${source}`);
+      });
     }
+    // Bundled code ships with its license.
+    assert.match(readFileSync(join(installed, 'dist/THIRD-PARTY-NOTICES.md'), 'utf8'), /@sinclair\/typebox .*\(MIT\)[\s\S]*Permission is hereby granted/);
 
     const project = join(user, 'shop');
     const created = await run(join(user, 'node_modules/.bin/loopwise'), ['new', project, '--loopwise', tarball], { cwd: user, env });
