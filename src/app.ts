@@ -22,11 +22,11 @@ import { compileRoute } from './pipeline/compile-route.js';
 import { compileRunner, type Runner } from './pipeline/run-handler.js';
 import { createDispatcher, type CompiledTable } from './pipeline/dispatch.js';
 import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
-import { clientErrorHandler } from './pipeline/client-error.js';
-import { connectRefuser, withProtocolCheck } from './pipeline/protocol-check.js';
-import { continueWhenRead } from './pipeline/expect-continue.js';
-import { sendTimeoutHandler } from './pipeline/send-timeout.js';
-import { httpServerOptions, serverLimits, type ServerLimitOptions, type ServerLimits } from './server-options.js';
+import { clientErrorHandler } from './server/client-error.js';
+import { connectRefuser, withProtocolCheck } from './server/protocol-check.js';
+import { continueWhenRead } from './server/expect-continue.js';
+import { sendTimeoutHandler } from './server/send-timeout.js';
+import { httpServerOptions, serverLimits, type ServerLimitOptions, type ServerLimits } from './server/server-options.js';
 import { withRequestLog, type RequestContext, type RequestContextClass } from './pipeline/context.js';
 import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
 import type { MultipartOptions } from './forms/multipart-options.js';
@@ -191,7 +191,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   readonly accessLog: boolean;
 
   private readonly settings: Required<Pick<AppOptions, 'bodyLimit' | 'maxParamLength' | 'closeTimeout'>> & Pick<AppOptions, 'multipart'> & { validation: ValidationLimits };
-  /** Timeouts and the header size limit of the server listen() opens (src/server-options.ts). */
+  /** Timeouts and the header size limit of the server listen() opens (src/server/server-options.ts). */
   private readonly limits: ServerLimits;
   private readonly errors: ErrorResponder;
   private listener: RequestListener | null = null;
@@ -566,17 +566,17 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       throw error;
     }
     // Timeouts and size limits are server options; the protocol check and the two listeners only
-    // run for requests Node's parser refuses or HTTP/1.1 does not serve (src/pipeline/client-error.ts).
+    // run for requests Node's parser refuses or HTTP/1.1 does not serve (src/server/client-error.ts).
     const listener = withProtocolCheck(handler, this.errors);
     const server = createServer(httpServerOptions(this.limits), listener);
     server.on('clientError', clientErrorHandler(this.limits, this.log));
     // `Expect: 100-continue`: the 100 goes out when the body is read, after the route's limit
-    // check, not before every such request as Node would (src/pipeline/expect-continue.ts).
+    // check, not before every such request as Node would (src/server/expect-continue.ts).
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       continueWhenRead(req, res);
       listener(req, res);
     });
-    // A client that stops reading its response is cut after sendTimeout (src/pipeline/send-timeout.ts).
+    // A client that stops reading its response is cut after sendTimeout (src/server/send-timeout.ts).
     if (this.limits.sendTimeout > 0) {
       server.timeout = this.limits.sendTimeout;
       server.on('timeout', sendTimeoutHandler);
