@@ -6,10 +6,10 @@ import { AppMetrics, type AppMetricsOptions } from './metrics/app-metrics.js';
 import { createLogger } from './logger.js';
 import { runtimeEnv } from './runtime-env.js';
 import { withAccessLog } from './pipeline/access-log.js';
-import { OffloadPool, poolSettings, workerSetup, type PoolSettings } from './offload/pool.js';
+import { poolSettings } from './offload/pool.js';
+import { AppPool } from './offload/app-pool.js';
 import { offloadRegistry, registerApp } from './offload/registry.js';
 import type { WorkerRoutes } from './offload/worker.js';
-import { buildOpenApiDocument } from './openapi/document.js';
 import { openApiSettings, type OpenApiSettings } from './openapi/openapi-options.js';
 import type { OpenApiDocument } from './openapi/types.js';
 import { createDispatcher } from './pipeline/dispatch.js';
@@ -30,7 +30,7 @@ import { inject, type InjectOptions, type InjectResponse } from './testing/injec
 import { WebSocketRoutes } from './ws/upgrade.js';
 import type { WebSocketMethod, WebSocketRouteDefinition } from './ws/ws-route.js';
 import { appModule, appSettings, type AppOptions, type AppSettings } from './app-options.js';
-import { builtInRoutes, type BuiltInRoute } from './builtin-routes.js';
+import { appDocument, builtInRoutes, type BuiltInRoute } from './builtin-routes.js';
 import { compileRunners, compileTable, type RunnerServices } from './route-table.js';
 import { HttpServer, type ListenOptions, type Listening } from './server/http-server.js';
 import { exitOnSignals } from './server/signals.js';
@@ -80,7 +80,6 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   /** Whether each request logs an access line (option, else LOOPWISE_ACCESS_LOG, else dev mode). */
   readonly accessLog: boolean;
 
-
   /** The options the pipeline and the server read, defaults applied (src/app-options.ts). */
   private readonly settings: AppSettings;
   private readonly errors: ErrorResponder;
@@ -95,11 +94,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   private removeSignalHandlers: (() => void) | null = null;
   /** The server listen() opened, with its connections and graceful close (src/server/http-server.ts). */
   private http: HttpServer | null = null;
-  /** Where worker threads find this App: its module's file URL and which App of that module it is. */
-  private readonly module: string | null;
-  private readonly ordinal: number;
-  private readonly poolSettings: PoolSettings;
-  private pool: OffloadPool | null = null;
+  /** Worker threads for offloaded routes and task()s (src/offload/app-pool.ts). */
+  private readonly pool: AppPool;
   /** Measures the event loop, names the routes that block it, and says when to shed load. */
   readonly guard: LoopGuard;
   private readonly health: boolean;
@@ -143,9 +139,10 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     const metrics = options.metrics ?? env.dev;
     this.metrics = metrics === false ? null : this.createMetrics(metrics === true ? {} : metrics);
     this.openApi = openApiSettings(options.openapi);
-    this.poolSettings = poolSettings(options.pool ?? {});
-    this.module = appModule(options.module);
-    this.ordinal = this.module === null ? 0 : registerApp(this.module, this);
+    const pool = poolSettings(options.pool ?? {});
+    const module = appModule(options.module);
+    const ordinal = module === null ? 0 : registerApp(module, this);
+    this.pool = new AppPool(pool, { module, ordinal }, this.log, () => this.guard.noteShed('queue'));
   }
 
   override route<M extends HttpMethod, const P extends string, const O extends RouteOptions>(
@@ -220,9 +217,9 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart, Context: this.Context, validation: this.settings.validation };
     const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));
     for (const route of definitions) assertNoCycle(route, this.dependencyOverrides);
-    const pool = this.offloadPool(definitions);
+    const pool = this.pool.forRoutes(definitions);
     // The document is built here, from the app's own routes, so a mistake in it stops startup.
-    if (this.openApi.path !== false) this.document = this.buildDocument(definitions);
+    if (this.openApi.path !== false) this.document = appDocument(definitions, this, this.openApi);
     // Built-in routes answer even while the server sheds load: health checks and scrapes must get through.
     const alwaysServe = new Set<RouteDefinition>();
     for (const { route } of this.builtInRoutes()) {
@@ -256,16 +253,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    * `/openapi.json` serves.
    */
   openapi(): OpenApiDocument {
-    return this.document ?? this.buildDocument(this.routes().map((route) => withDependencyParts(route)));
-  }
-
-  private buildDocument(routes: RouteDefinition[]): OpenApiDocument {
-    const { title, version, description } = this;
-    return buildOpenApiDocument(routes, {
-      info: { title, version, ...(description !== undefined ? { description } : {}), ...this.openApi.info },
-      servers: this.openApi.servers,
-      tags: this.openApi.tags,
-    });
+    return this.document ?? appDocument(this.routes().map((route) => withDependencyParts(route)), this, this.openApi);
   }
 
   /**
@@ -293,21 +281,6 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     });
   }
 
-  /** The pool for offloaded routes, created once; none in a worker thread, where every route runs inline. */
-  private offloadPool(definitions: RouteDefinition[]): OffloadPool | null {
-    if (this.pool !== null || offloadRegistry().inWorker || !definitions.some((route) => route.options.offload === true)) return this.pool;
-    if (this.module === null) {
-      throw new LoopwiseError(
-        'LW_ERR_OFFLOAD_MODULE',
-        'this App has offload: true routes, but loopwise cannot tell which module defines it (it was not created in a module file). Pass module: import.meta.url to new App().',
-      );
-    }
-    this.pool = new OffloadPool(this.poolSettings, workerSetup(this.module, this.ordinal), this.log);
-    this.pool.onFull = () => this.guard.noteShed('queue');
-    offloadRegistry().taskPool = this.pool;
-    return this.pool;
-  }
-
   private runnerServices(): RunnerServices {
     return {
       errors: this.errors,
@@ -322,7 +295,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.guard.events.blocked = (route, ms) => metrics.blocked(route, ms);
     this.guard.events.shed = (reason) => metrics.shed(reason);
     metrics.watchLoop(() => this.guard.loop);
-    metrics.watchPool(() => this.pool?.gauge() ?? null);
+    metrics.watchPool(() => this.pool.current?.gauge() ?? null);
     return metrics;
   }
 
@@ -357,7 +330,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   async inject(options: InjectOptions | string): Promise<InjectResponse> {
     const handler = this.handler;
     await this.lifespan.start();
-    await this.pool?.warmUp();
+    await this.pool.current?.warmUp();
     return inject(handler, options);
   }
 
@@ -378,7 +351,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     try {
       await this.lifespan.start();
     } catch (error) {
-      await this.closePool();
+      await this.pool.close();
       throw error;
     }
     const http = new HttpServer(handler, { limits: this.settings.limits, errors: this.errors, log: this.log, closeTimeout: this.settings.closeTimeout });
@@ -397,15 +370,12 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     // The worker threads load the app module once the port is open, not before: an inline route
     // answers at once, an offloaded request that comes first waits for its thread. A worker that
     // cannot load the app module still fails listen(), at startup, not on a request.
-    if (this.pool !== null) {
-      offloadRegistry().taskPool = this.pool; // task()s run on this App's pool while it serves
-      try {
-        await this.pool.warmUp();
-      } catch (error) {
-        this.server = this.http = null;
-        await http.destroy();
-        throw error;
-      }
+    try {
+      await this.pool.serve();
+    } catch (error) {
+      this.server = this.http = null;
+      await http.destroy();
+      throw error;
     }
     this.guard.start();
     if (options.handleSignals !== false) this.removeSignalHandlers = exitOnSignals(this);
@@ -433,17 +403,9 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       await this.lifespan.stop();
     } finally {
       await this.guard.stop();
-      await this.closePool();
+      await this.pool.close();
       this.closing = null; // the next listen() gets a close() of its own
     }
-  }
-
-  /** Worker threads go after the server: in-flight offloaded requests finish first. */
-  private async closePool(): Promise<void> {
-    const pool = this.pool;
-    if (pool === null) return;
-    if (offloadRegistry().taskPool === pool) offloadRegistry().taskPool = null;
-    await pool.destroy();
   }
 
   private async closeServer(): Promise<void> {

@@ -1,5 +1,6 @@
 import { HTTPException } from './errors.js';
 import type { AppMetrics } from './metrics/app-metrics.js';
+import { buildOpenApiDocument } from './openapi/document.js';
 import { docsPageRoutes } from './openapi/docs-pages.js';
 import type { OpenApiSettings } from './openapi/openapi-options.js';
 import type { OpenApiDocument } from './openapi/types.js';
@@ -65,4 +66,14 @@ function healthRoutes(notReadyReason: () => string | null): RouteDefinition[] {
     { method: 'GET', path: '/health', options: {}, handler: () => ({ status: 'ok' }) },
     { method: 'GET', path: '/ready', options: {}, handler: ready },
   ];
+}
+
+/** The app's OpenAPI document from these routes: its title, version and description, then the `openapi` option's info, servers and tags. */
+export function appDocument(routes: RouteDefinition[], app: { title: string; version: string; description: string | undefined }, openApi: OpenApiSettings): OpenApiDocument {
+  const { title, version, description } = app;
+  return buildOpenApiDocument(routes, {
+    info: { title, version, ...(description !== undefined ? { description } : {}), ...openApi.info },
+    servers: openApi.servers,
+    tags: openApi.tags,
+  });
 }
