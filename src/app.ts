@@ -21,8 +21,7 @@ import { BackgroundRunner } from './deps/background-tasks.js';
 import type { AppState } from './deps/dependency.js';
 import { assertNoCycle, withDependencyParts } from './deps/dependency-graph.js';
 import { DependencyOverrides } from './deps/overrides.js';
-import { Lifespan } from './lifespan.js';
-import type { LifecycleHook } from './lifespan.js';
+import { Lifespan, type LifecycleHook } from './lifespan.js';
 import { withMiddleware, type Middleware } from './middleware/middleware.js';
 import { mountRoutes } from './middleware/mount.js';
 import { Router, type AnyRouter, type NormalizePrefix, type Prefixed, type ChainTo, type RouteMethod, type RouterOptions, type RoutesOf } from './router.js';
@@ -221,13 +220,10 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     // The document is built here, from the app's own routes, so a mistake in it stops startup.
     if (this.openApi.path !== false) this.document = appDocument(definitions, this, this.openApi);
     // Built-in routes answer even while the server sheds load: health checks and scrapes must get through.
-    const alwaysServe = new Set<RouteDefinition>();
-    for (const { route } of this.builtInRoutes()) {
-      definitions.push(route);
-      alwaysServe.add(route);
-    }
+    const builtIn = this.builtInRoutes().map(({ route }) => route);
+    definitions.push(...builtIn);
     const runners = compileRunners(definitions, this.runnerServices(), { thread: 'main', pool, guard: this.guard });
-    const table = compileTable(definitions, { runtime, runners, alwaysServe });
+    const table = compileTable(definitions, { runtime, runners, alwaysServe: new Set(builtIn) });
     try {
       const guard = this.guard.settings.enabled ? this.guard : null;
       const metrics = this.metrics;
@@ -395,7 +391,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.removeSignalHandlers?.();
     try {
       await this.websockets.close(); // WebSockets first: 1001 to every open socket, so none holds the server open
-      await this.closeServer();
+      await this.http?.close();
+      this.server = this.http = null;
       // Responses are out; what runs after them (background tasks, cleanups) gets the rest of the time.
       if (!(await this.background.drain(this.settings.closeTimeout))) {
         this.log.warn({ pending: this.background.size }, `background tasks still running after ${this.settings.closeTimeout} ms; closing without them`);
@@ -406,12 +403,5 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       await this.pool.close();
       this.closing = null; // the next listen() gets a close() of its own
     }
-  }
-
-  private async closeServer(): Promise<void> {
-    const http = this.http;
-    if (http === null) return;
-    await http.close();
-    this.server = this.http = null;
   }
 }
