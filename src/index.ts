@@ -1,5 +1,7 @@
 // The public API of loopwise: everything users import comes from here, and only from here.
-export { App, type AppOptions, type ListenOptions, type Listening } from './app.js';
+export { App } from './app.js';
+export type { AppOptions } from './app-options.js';
+export type { ListenOptions, Listening } from './server/http-server.js';
 export { Router, type RouterOptions, type RoutesOf } from './router.js';
 export { t, type Static, type TSchema } from './schema/t.js';
 export { HTTPException, RequestValidationError, LoopwiseError, type LoopwiseErrorCode } from './errors.js';

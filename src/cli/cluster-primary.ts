@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import { DEFAULT_CLOSE_TIMEOUT } from '../app.js';
+import { DEFAULT_CLOSE_TIMEOUT } from '../app-options.js';
 import { createLogger } from '../logger.js';
 import { exitAfterFlush } from '../logger.js';
 import { RestartBackoff } from './restart-backoff.js';

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { App, BuiltInRoute } from '../app.js';
+import type { App } from '../app.js';
+import type { BuiltInRoute } from '../builtin-routes.js';
 import { buildOpenApiDocument } from '../openapi/document.js';
 import { defaultOperationId } from '../openapi/operation-names.js';
 import { toPathTemplate } from '../openapi/path-template.js';

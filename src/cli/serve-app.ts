@@ -1,10 +1,10 @@
-import type { Logger } from 'pino';
-import { cliServer, type App, type Listening } from '../app.js';
+import { cliServer, type App } from '../app.js';
 import { LoopwiseError } from '../errors.js';
+import { serverUrl, type Listening } from '../server/http-server.js';
+import { closeAndExit } from '../server/signals.js';
 import { devBanner } from './dev-banner.js';
 import { loadApp } from './load-app.js';
 import type { ServeOptions } from './serve-options.js';
-import { exitAfterFlush } from '../logger.js';
 
 /** What a supervised process (cluster worker, `dev` child) tells its parent over IPC once it serves. */
 export interface ListeningReport {
@@ -77,21 +77,9 @@ export async function serveApp(options: ServeOptions, role: ServeRole): Promise<
   return new Promise<never>(() => undefined); // serving until a signal
 }
 
-function closeAndExit(app: App<boolean>, signal: NodeJS.Signals): Promise<never> {
-  app.log.info({ signal }, `${signal} received: finishing in-flight requests, then exiting`);
-  return app.close().then(
-    () => exitAfterFlush(app.log, 0),
-    (error: unknown) => {
-      app.log.error({ err: error }, 'graceful close failed');
-      return exitAfterFlush(app.log, 1);
-    },
-  );
-}
-
-
 /** The URL the App's listen() will report, known before it listens (the port may still be 0). */
 export function address(host: string, port: number): Listening {
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, host, port };
+  return { url: serverUrl(host, port), host, port };
 }
 
 /**

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { App } from '../app.js';
 import { LoopwiseError } from '../errors.js';
 import type { RouteDefinition } from '../route.js';
+import { routeName } from '../route-name.js';
 import { runLoad, type LoadProgress, type LoadTarget } from './run-load.js';
 import type { EvidenceReport, LoopDelayPoint, RunResult } from './types.js';
 
@@ -140,8 +141,8 @@ function target(base: string, route: Selected): LoadTarget {
 
 function selectRoutes(definitions: RouteDefinition[], options: BenchAppOptions): Selected[] {
   const pick = (definition: RouteDefinition, path: string): Selected => {
-    const route = `${definition.method} ${definition.path}`;
-    return { route, path, method: definition.method, offload: definition.options.offload === true, body: options.bodies?.[route] ?? options.bodies?.[`${definition.method} ${path}`] };
+    const route = routeName(definition.method, definition.path);
+    return { route, path, method: definition.method, offload: definition.options.offload === true, body: options.bodies?.[route] ?? options.bodies?.[routeName(definition.method, path)] };
   };
   if (options.routes === undefined) {
     const chosen = definitions.filter((d) => d.method === 'GET' && !hasParams(d.path) && !BUILT_IN.has(d.path)).map((d) => pick(d, d.path));

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { HTTPException, LoopwiseError } from '../errors.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { RouteDefinition } from '../route.js';
+import { routeName } from '../route-name.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { Runner } from '../pipeline/run-handler.js';
@@ -24,7 +25,7 @@ export interface OffloadRunnerOptions {
  * a thread; the handler, serialization and exception handlers run there.
  */
 export function compileOffloadRunner(route: RouteDefinition, { pool, errors, guard, timeout }: OffloadRunnerOptions): Runner {
-  const name = `${route.method} ${route.path}`;
+  const name = routeName(route.method, route.path);
   const maxQueueWait = guard.settings.maxQueueWait;
 
   function replay(context: RequestContext, res: ResponseSink, recorded: RecordedResponse): void {

@@ -6,6 +6,7 @@ import { LoopwiseError } from '../errors.js';
 import { securityOf } from '../deps/dependency-graph.js';
 import type { SecurityInfo } from '../deps/dependency.js';
 import type { RouteDefinition } from '../route.js';
+import { routeName } from '../route-name.js';
 import { defaultOperationId, defaultSummary } from './operation-names.js';
 import { toPathTemplate } from './path-template.js';
 import { SchemaComponents } from './schema-components.js';
@@ -58,9 +59,9 @@ export function buildOpenApiDocument(routes: RouteDefinition[], settings: Docume
     if (id === undefined) continue;
     const earlier = operationIds.get(id);
     if (earlier !== undefined) {
-      throw new LoopwiseError('LW_ERR_OPENAPI', `${earlier} and ${route.method} ${route.path} both have operationId "${id}"; operationIds must be unique.`);
+      throw new LoopwiseError('LW_ERR_OPENAPI', `${earlier} and ${routeName(route.method, route.path)} both have operationId "${id}"; operationIds must be unique.`);
     }
-    operationIds.set(id, `${route.method} ${route.path}`);
+    operationIds.set(id, routeName(route.method, route.path));
   }
 
   for (const route of visible) {
@@ -91,7 +92,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[], settings: Docume
 
 function buildOperation(route: RouteDefinition, schemas: SchemaComponents, securitySchemes: Map<string, SecurityInfo & { route: string }>): OperationObject {
   const { options } = route;
-  const name = `${route.method} ${route.path}`;
+  const name = routeName(route.method, route.path);
   // Keys in the order a reader expects them: what it is, what it takes, what it answers.
   const ordered: Partial<OperationObject> = {
     operationId: '', // set by the caller, which knows every route's id
@@ -116,7 +117,7 @@ function buildOperation(route: RouteDefinition, schemas: SchemaComponents, secur
 }
 
 function buildParameters(route: RouteDefinition, schemas: SchemaComponents): ParameterObject[] {
-  const name = `${route.method} ${route.path}`;
+  const name = routeName(route.method, route.path);
   const parameters: ParameterObject[] = [];
   // Path parameters come from the path itself; a `params` schema only types them.
   const declaredPath = propertiesOf(route.options.params);
@@ -164,7 +165,7 @@ function buildRequestBody(body: TSchema, consumes: string[] | undefined, schemas
 
 function buildResponses(route: RouteDefinition, schemas: SchemaComponents): Record<string, ResponseObject> {
   const { options } = route;
-  const name = `${route.method} ${route.path}`;
+  const name = routeName(route.method, route.path);
   const declared = options.response ?? {};
   const success = options.status ?? 200;
   const responses: Record<string, ResponseObject> = {};
@@ -198,7 +199,7 @@ function buildResponses(route: RouteDefinition, schemas: SchemaComponents): Reco
 function buildSecurity(route: RouteDefinition, schemes: Map<string, SecurityInfo & { route: string }>): Record<string, string[]>[] {
   const used = securityOf(route);
   if (used.length === 0) return [];
-  const name = `${route.method} ${route.path}`;
+  const name = routeName(route.method, route.path);
   for (const info of used) {
     const earlier = schemes.get(info.schemeName);
     if (earlier === undefined) schemes.set(info.schemeName, { ...info, route: name });
@@ -215,7 +216,7 @@ function buildSecurity(route: RouteDefinition, schemes: Map<string, SecurityInfo
 function uniqueId(base: string, taken: Map<string, string>, route: RouteDefinition): string {
   let id = base;
   for (let n = 2; taken.has(id); n++) id = `${base}${n}`;
-  taken.set(id, `${route.method} ${route.path}`);
+  taken.set(id, routeName(route.method, route.path));
   return id;
 }
 

@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { OptionalKind } from '@sinclair/typebox';
 import { RequestValidationError } from '../errors.js';
 import type { RouteDefinition } from '../route.js';
+import { routeName } from '../route-name.js';
 import { compileValidator } from '../schema/validator.js';
 import type { ValidationLimits } from '../schema/validation-limits.js';
 import { compileMultipartBody, isMultipartRequest } from '../forms/multipart-body.js';
@@ -42,7 +43,7 @@ export type Validated = (context: RequestContext, issues: ValidationIssue[]) => 
  * happens once the request is valid: the handler inline, or a hand-off to the offload pool.
  */
 export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run: Runner): CompiledRoute {
-  const name = `${route.method} ${route.path}`;
+  const name = routeName(route.method, route.path);
   const options = route.options;
   const errors = runtime.errors;
   // Here and not only in the runner: an offloaded route's runner is compiled on its worker, too late to stop startup.

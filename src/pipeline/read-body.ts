@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { HTTPException } from '../errors.js';
-import { withholdContinue } from './expect-continue.js';
+import { withholdContinue } from '../server/expect-continue.js';
 
 /** The client went away mid-body: there is no one left to answer. */
 export class ClientAbortedError extends Error {
@@ -56,7 +56,7 @@ const EMPTY = Buffer.alloc(0);
  * Reads the request body up to `limit` bytes, then calls `done` once. A declared Content-Length
  * over the limit is refused before a byte is read; a body that grows past it while streaming
  * stops being buffered. With `Expect: 100-continue`, the `100 Continue` goes out only once the
- * declared length has passed this check (src/pipeline/expect-continue.ts). A callback, not a promise: this runs on every request with a body.
+ * declared length has passed this check (src/server/expect-continue.ts). A callback, not a promise: this runs on every request with a body.
  */
 export function readBody(request: IncomingMessage, limit: number, done: BodyCallback): void {
   const declared = request.headers['content-length'];

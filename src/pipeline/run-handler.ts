@@ -5,6 +5,7 @@ import { HTTPException, LoopwiseError } from '../errors.js';
 import { HttpResponse } from '../responses.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { RouteDefinition } from '../route.js';
+import { routeName } from '../route-name.js';
 import type { RequestContext } from './context.js';
 import { compileResponseSerializers, undeclaredStatus } from './response-statuses.js';
 import type { ErrorResponder } from './handle-error.js';
@@ -34,7 +35,7 @@ export interface RunnerOptions {
  */
 export function compileRunner(route: RouteDefinition, options: RunnerOptions): Runner {
   const { errors, log, timeout, guard = null, background } = options;
-  const name = `${route.method} ${route.path}`;
+  const name = routeName(route.method, route.path);
   const handler = withDependencies(route, route.handler as unknown as (context: RequestContext) => unknown, options);
 
   /**
@@ -226,7 +227,7 @@ function withDependencies(
   const deps = route.options.deps ?? {};
   const effects = route.options.dependencies ?? [];
   if (runtime === undefined || (Object.keys(deps).length === 0 && effects.length === 0)) return handler;
-  const name = `${route.method} ${route.path}`;
+  const name = routeName(route.method, route.path);
   const timed = guard !== null && guard.settings.enabled;
   const threshold = guard?.settings.blockThreshold ?? Infinity;
   return function resolveThenHandle(context) {

@@ -15,7 +15,7 @@ import { DependencyScope, settleAll, type DependencyRuntime } from '../deps/requ
 import { compileChecks } from '../pipeline/compile-route.js';
 import { RequestContext, contextWithoutRoute } from '../pipeline/context.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
-import { protocolError } from '../pipeline/protocol-check.js';
+import { protocolError } from '../server/protocol-check.js';
 import type { Reply } from '../pipeline/reply.js';
 import type { HttpMethod, RouteDefinition } from '../route.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';

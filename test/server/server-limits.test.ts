@@ -26,14 +26,14 @@ test('listen() opens a server with the default timeouts, header size and check i
   assert.equal(server.headersTimeout, 10_000); // Node: 60 s
   assert.equal(server.requestTimeout, 60_000); // Node: 300 s
   assert.equal(server.keepAliveTimeout, 5_000);
-  // sendTimeout is the server's socket timeout, with loopwise's listener (src/pipeline/send-timeout.ts). Node: none.
+  // sendTimeout is the server's socket timeout, with loopwise's listener (src/server/send-timeout.ts). Node: none.
   assert.equal(server.timeout, 60_000);
   assert.equal(server.listenerCount('timeout'), 1);
   assert.equal(server.listenerCount('checkContinue'), 1);
   assert.equal(fields(app).maxHeaderSize, 16 * 1024);
   // Node checks the two timeouts every 30 s by default: a slow client kept its socket ~90 s.
   assert.equal(fields(app).connectionsCheckingInterval, 1_000);
-  // Node's own Host check answers with an empty body; loopwise's (src/pipeline/protocol-check.ts) in FastAPI's shape.
+  // Node's own Host check answers with an empty body; loopwise's (src/server/protocol-check.ts) in FastAPI's shape.
   assert.equal(fields(app).requireHostHeader, false);
   assert.equal(server.listenerCount('clientError'), 1);
   assert.equal(server.listenerCount('connect'), 1);

@@ -1,5 +1,5 @@
 import type { ServerOptions } from 'node:http';
-import { LoopwiseError } from './errors.js';
+import { LoopwiseError } from '../errors.js';
 
 /**
  * How long a client may take to send a request, how long an idle connection stays open, and
@@ -64,7 +64,7 @@ export function serverLimits(options: ServerLimitOptions): ServerLimits {
   return { headersTimeout, requestTimeout, keepAliveTimeout, sendTimeout, maxHeaderSize, connectionsCheckingInterval };
 }
 
-/** What `http.createServer` takes (`sendTimeout` is the server's `timeout`, set by listen()); `requireHostHeader` is off because src/pipeline/protocol-check.ts answers it in FastAPI's shape. */
+/** What `http.createServer` takes (`sendTimeout` is the server's `timeout`, set by listen()); `requireHostHeader` is off because src/server/protocol-check.ts answers it in FastAPI's shape. */
 export function httpServerOptions(limits: ServerLimits): ServerOptions {
   return {
     headersTimeout: limits.headersTimeout,

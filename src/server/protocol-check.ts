@@ -2,8 +2,8 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HTTPException } from '../errors.js';
-import { contextWithoutRoute } from './context.js';
-import type { ErrorResponder } from './handle-error.js';
+import { contextWithoutRoute } from '../pipeline/context.js';
+import type { ErrorResponder } from '../pipeline/handle-error.js';
 import { answerAndClose } from './client-error.js';
 
 /**

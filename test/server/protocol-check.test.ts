@@ -1,10 +1,10 @@
-// The server's own checks before routing (src/pipeline/protocol-check.ts), over real sockets to an
+// The server's own checks before routing (src/server/protocol-check.ts), over real sockets to an
 // app in a child process: two Host headers are refused 400 (RFC 9112 §3.2), and pipelined requests
 // run one at a time, so one connection cannot make the server buffer many large responses. After
 // each, the same process (same pid) serves the next request.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_PIPELINED } from '../../src/pipeline/protocol-check.js';
+import { MAX_PIPELINED } from '../../src/server/protocol-check.js';
 import { startEdgeCasesApp, type EdgeCasesApp } from '../support/edge-cases.js';
 import { RawConnection, rawGet } from '../support/raw-http.js';
 

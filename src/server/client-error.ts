@@ -2,7 +2,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { closeLingering } from './read-body.js';
+import { closeLingering } from '../pipeline/read-body.js';
 
 /** What the answer may name: the limits the server was opened with. */
 export interface ClientErrorLimits {

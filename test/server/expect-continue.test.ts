@@ -1,4 +1,4 @@
-// `Expect: 100-continue` (src/pipeline/expect-continue.ts), over real sockets to an app in a child
+// `Expect: 100-continue` (src/server/expect-continue.ts), over real sockets to an app in a child
 // process: a declared body over the route's limit gets 413 at once, without `100 Continue`; one
 // within it gets `100 Continue` when the route reads it, then its answer, for JSON, multipart and
 // offloaded routes. After each, the same process (same pid) serves the next request.

@@ -1,4 +1,4 @@
-// sendTimeout (nginx's send_timeout, src/pipeline/send-timeout.ts), over real sockets to an app in
+// sendTimeout (nginx's send_timeout, src/server/send-timeout.ts), over real sockets to an app in
 // a child process with a short one: a client that stops reading a large response is disconnected
 // and the response freed; a handler slower than the timeout, and a client that reads, are not cut.
 // After each, the same process (same pid) serves the next request.

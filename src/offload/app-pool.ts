@@ -1,0 +1,59 @@
+import type { Logger } from 'pino';
+import { LoopwiseError } from '../errors.js';
+import type { RouteDefinition } from '../route.js';
+import { OffloadPool, workerSetup, type PoolSettings } from './pool.js';
+import { offloadRegistry } from './registry.js';
+
+/** Where worker threads find an App: its module's file URL (null when unknown) and which App of that module it is. */
+export interface AppLocation {
+  module: string | null;
+  ordinal: number;
+}
+
+/**
+ * An App's worker pool, for its offloaded routes and task()s: made the first time ready() finds
+ * an offloaded route (never in a worker thread, where every route runs inline), its threads
+ * started once the port is open, destroyed after the server, so in-flight offloaded requests finish first.
+ */
+export class AppPool {
+  /** The pool, once an offloaded route asked for it. */
+  current: OffloadPool | null = null;
+
+  constructor(
+    private readonly settings: PoolSettings,
+    private readonly location: AppLocation,
+    private readonly log: Logger,
+    /** A request found the queue full: the loop guard counts it as shed. */
+    private readonly onFull: () => void,
+  ) {}
+
+  /** The pool these routes need, made once; null when none is offloaded or this is a worker thread. */
+  forRoutes(definitions: readonly RouteDefinition[]): OffloadPool | null {
+    if (this.current !== null || offloadRegistry().inWorker || !definitions.some((route) => route.options.offload === true)) return this.current;
+    const { module, ordinal } = this.location;
+    if (module === null) {
+      throw new LoopwiseError(
+        'LW_ERR_OFFLOAD_MODULE',
+        'this App has offload: true routes, but loopwise cannot tell which module defines it (it was not created in a module file). Pass module: import.meta.url to new App().',
+      );
+    }
+    const pool = (this.current = new OffloadPool(this.settings, workerSetup(module, ordinal), this.log));
+    pool.onFull = this.onFull;
+    offloadRegistry().taskPool = pool;
+    return pool;
+  }
+
+  /** Starts the threads (they load the app module); task()s run on this pool while the app serves. */
+  async serve(): Promise<void> {
+    if (this.current === null) return;
+    offloadRegistry().taskPool = this.current;
+    await this.current.warmUp();
+  }
+
+  async close(): Promise<void> {
+    const pool = this.current;
+    if (pool === null) return;
+    if (offloadRegistry().taskPool === pool) offloadRegistry().taskPool = null;
+    await pool.destroy();
+  }
+}

@@ -1,0 +1,85 @@
+import type { Logger } from 'pino';
+import { LoopwiseError } from './errors.js';
+import type { LoopGuard } from './guard/loop-guard.js';
+import type { OffloadPool } from './offload/pool.js';
+import { compileOffloadRunner } from './offload/run-offloaded.js';
+import { compileRoute, type RouteRuntime } from './pipeline/compile-route.js';
+import type { CompiledTable } from './pipeline/dispatch.js';
+import type { ErrorResponder } from './pipeline/handle-error.js';
+import { compileRunner, type Runner } from './pipeline/run-handler.js';
+import type { BackgroundRunner } from './deps/background-tasks.js';
+import type { DependencyRuntime } from './deps/request-scope.js';
+import type { RouteDefinition } from './route.js';
+import { routeName } from './route-name.js';
+import { DEFAULT_OFFLOAD_TIMEOUT } from './app-options.js';
+
+/** What every route's handler runs with: the App's error handlers, logger, dependency state and background tasks. */
+export interface RunnerServices {
+  errors: ErrorResponder;
+  log: Logger;
+  dependencies: DependencyRuntime;
+  background: BackgroundRunner;
+}
+
+/**
+ * Where the runners run. The main thread runs every route, an offloaded one by handing it to the
+ * pool; a worker thread runs only the offloaded ones, inline, without a timeout or the loop
+ * guard's timing (the main thread already validated the request and enforces both).
+ */
+export type RunnerPlace = { thread: 'main'; pool: OffloadPool | null; guard: LoopGuard } | { thread: 'worker' };
+
+/** Each route's runner (what runs once its request is valid), keyed by routeName(), the same on both threads. */
+export function compileRunners(routes: readonly RouteDefinition[], services: RunnerServices, place: RunnerPlace): Map<string, Runner> {
+  const runners = new Map<string, Runner>();
+  for (const route of routes) {
+    const offloaded = route.options.offload === true;
+    if (place.thread === 'worker') {
+      if (offloaded) runners.set(routeName(route.method, route.path), compileRunner(route, { ...services, timeout: undefined }));
+      continue;
+    }
+    const { pool, guard } = place;
+    const runner = offloaded && pool !== null
+      ? compileOffloadRunner(route, { pool, errors: services.errors, guard, timeout: route.options.timeout ?? DEFAULT_OFFLOAD_TIMEOUT })
+      : compileRunner(route, { ...services, timeout: route.options.timeout, guard });
+    runners.set(routeName(route.method, route.path), runner);
+  }
+  return runners;
+}
+
+/**
+ * The dispatcher's table: each route compiled (validators, serializers) around its runner, a
+ * HEAD for every GET without one of its own, and no two routes that match the same requests.
+ */
+export function compileTable(
+  routes: readonly RouteDefinition[],
+  { runtime, runners, alwaysServe }: { runtime: RouteRuntime; runners: Map<string, Runner>; alwaysServe: ReadonlySet<RouteDefinition> },
+): CompiledTable[] {
+  const seen = new Map<string, string>();
+  for (const route of routes) {
+    const key = matchKey(route.method, route.path);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      throw new LoopwiseError(
+        'LW_ERR_DUPLICATE_ROUTE',
+        `${routeName(route.method, route.path)} matches the same requests as ${earlier}; remove one, or give them different paths.`,
+      );
+    }
+    seen.set(key, routeName(route.method, route.path));
+  }
+  const table: CompiledTable[] = [];
+  for (const route of routes) {
+    const name = routeName(route.method, route.path);
+    const handler = compileRoute(route, runtime, runners.get(name)!);
+    table.push({ method: route.method, path: route.path, name, handler, alwaysServe: alwaysServe.has(route) });
+  }
+  // HEAD is answered for every GET route that has no HEAD of its own: same handler, no body.
+  for (const route of table) {
+    if (route.method === 'GET' && !seen.has(matchKey('HEAD', route.path))) table.push({ ...route, method: 'HEAD' });
+  }
+  return table;
+}
+
+/** Parameter names do not change what a path matches: "/items/:id" and "/items/:name" collide. */
+function matchKey(method: string, path: string): string {
+  return routeName(method, path.replace(/:[^/(.-]+/g, ':'));
+}
