@@ -27,7 +27,7 @@ import { mountRoutes } from './middleware/mount.js';
 import { Router, type AnyRouter, type NormalizePrefix, type Prefixed, type ChainTo, type RouteMethod, type RouterOptions, type RoutesOf } from './router.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
 import { WebSocketRoutes } from './ws/upgrade.js';
-import type { WebSocketMethod, WebSocketRouteDefinition } from './ws/ws-route.js';
+import type { WebSocketRouteDefinition } from './ws/ws-route.js';
 import { appModule, appSettings, type AppOptions, type AppSettings } from './app-options.js';
 import { appDocument, builtInRoutes, type BuiltInRoute } from './builtin-routes.js';
 import { compileRunners, compileTable, type RunnerServices } from './route-table.js';
@@ -111,10 +111,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   /** Background tasks and dependency cleanups still running after their responses. */
   private readonly background: BackgroundRunner;
   private document: OpenApiDocument | null = null;
-  /** WebSocket routes and their open sockets (src/ws/). */
-  private readonly websockets = new WebSocketRoutes();
-  /** A WebSocket endpoint: `app.ws(path, options?, handler)`, typed like a route (docs/websockets.md). */
-  readonly ws: WebSocketMethod = this.websockets.method((action) => this.assertNotFrozen(action));
+  /** WebSocket routes (`app.ws()`, and its routers') and their open sockets (src/ws/). */
+  private readonly websockets = new WebSocketRoutes(() => this.webSocketRoutes());
 
   constructor(options: AppOptions & { offload?: Offload } = {}) {
     super({ offload: options.offload, timeout: options.timeout, dependencies: options.dependencies });
@@ -353,7 +351,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     const http = new HttpServer(handler, { limits: this.settings.limits, errors: this.errors, log: this.log, closeTimeout: this.settings.closeTimeout });
     const server = http.server;
     // WebSockets: upgrade requests go to the app.ws() routes (src/ws/upgrade.ts); no listener when there are none.
-    this.websockets.attach(server, { ...this.runnerServices(), guard: this.guard, appDependencies: this.dependencies, maxParamLength: this.settings.maxParamLength });
+    this.websockets.attach(server, { ...this.runnerServices(), guard: this.guard, appDependencies: this.dependencies, maxParamLength: this.settings.maxParamLength, validation: this.settings.validation });
     this.server = server;
     this.http = http;
     let listening: Listening;

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { LoopwiseError } from './errors.js';
 import type { LoopGuard } from './guard/loop-guard.js';
 import type { OffloadPool } from './offload/pool.js';
 import { compileOffloadRunner } from './offload/run-offloaded.js';
@@ -11,6 +10,7 @@ import type { BackgroundRunner } from './deps/background-tasks.js';
 import type { DependencyRuntime } from './deps/request-scope.js';
 import type { RouteDefinition } from './route.js';
 import { routeName } from './route-name.js';
+import { assertUniqueRoutes, routeKey } from './router.js';
 import { DEFAULT_OFFLOAD_TIMEOUT } from './app-options.js';
 
 /** What every route's handler runs with: the App's error handlers, logger, dependency state and background tasks. */
@@ -54,18 +54,7 @@ export function compileTable(
   routes: readonly RouteDefinition[],
   { runtime, runners, alwaysServe }: { runtime: RouteRuntime; runners: Map<string, Runner>; alwaysServe: ReadonlySet<RouteDefinition> },
 ): CompiledTable[] {
-  const seen = new Map<string, string>();
-  for (const route of routes) {
-    const key = matchKey(route.method, route.path);
-    const earlier = seen.get(key);
-    if (earlier !== undefined) {
-      throw new LoopwiseError(
-        'LW_ERR_DUPLICATE_ROUTE',
-        `${routeName(route.method, route.path)} matches the same requests as ${earlier}; remove one, or give them different paths.`,
-      );
-    }
-    seen.set(key, routeName(route.method, route.path));
-  }
+  assertUniqueRoutes(routes);
   const table: CompiledTable[] = [];
   for (const route of routes) {
     const name = routeName(route.method, route.path);
@@ -73,13 +62,9 @@ export function compileTable(
     table.push({ method: route.method, path: route.path, name, handler, alwaysServe: alwaysServe.has(route) });
   }
   // HEAD is answered for every GET route that has no HEAD of its own: same handler, no body.
+  const declared = new Set(routes.map((route) => routeKey(route.method, route.path)));
   for (const route of table) {
-    if (route.method === 'GET' && !seen.has(matchKey('HEAD', route.path))) table.push({ ...route, method: 'HEAD' });
+    if (route.method === 'GET' && !declared.has(routeKey('HEAD', route.path))) table.push({ ...route, method: 'HEAD' });
   }
   return table;
-}
-
-/** Parameter names do not change what a path matches: "/items/:id" and "/items/:name" collide. */
-function matchKey(method: string, path: string): string {
-  return routeName(method, path.replace(/:[^/(.-]+/g, ':'));
 }

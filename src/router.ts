@@ -1,6 +1,8 @@
 import { LoopwiseError } from './errors.js';
 import { isDependency, type Dependency } from './deps/dependency.js';
 import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteEntry, RouteOptions, WithRouterOffload } from './route.js';
+import { checkWebSocketOptions, type WebSocketMethod, type WebSocketRouteDefinition, type WebSocketRouteOptions } from './ws/ws-route.js';
+import { routeName } from './route-name.js';
 
 export interface RouterOptions {
   /** Prepended to every route's path, e.g. "/items". */
@@ -84,6 +86,16 @@ export type RoutesOf<R> = R extends { readonly '~routes'?: RoutesSlot<infer Rout
 
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
+/** What a route table entry is: an HTTP method, or `WS` for a WebSocket route (its handshake is a GET, its name "WS /path"). */
+export type RouteKind = HttpMethod | 'WS';
+
+/** What a router keeps of any route, HTTP or WebSocket, to scope it under its prefix, tags and dependencies. */
+interface ScopedRoute {
+  method: RouteKind;
+  path: string;
+  options: { tags?: string[]; dependencies?: Dependency<unknown>[] };
+}
+
 /**
  * A group of routes sharing a prefix and tags, included into an App (or another Router) with
  * `include`. Routes added to a router before the app starts are all picked up.
@@ -100,6 +112,7 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
   readonly hidden: boolean | undefined;
   readonly dependencies: readonly Dependency<unknown>[];
   private readonly own: RouteDefinition[] = [];
+  private readonly ownWebSockets: WebSocketRouteDefinition[] = [];
   private readonly included: { router: AnyRouter; options: RouterOptions }[] = [];
   /** Set when an app compiled these routes: later additions would be silently lost, so they throw. */
   private frozen = false;
@@ -119,6 +132,8 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
   readonly delete: RouteMethod<'DELETE', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('DELETE');
   readonly head: RouteMethod<'HEAD', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('HEAD');
   readonly options: RouteMethod<'OPTIONS', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('OPTIONS');
+  /** A WebSocket endpoint: `ws(path, options?, handler)`, typed like a route, scoped like one (docs/websockets.md). */
+  readonly ws: WebSocketMethod = this.webSocketMethod();
 
   // `offload` and `prefix` are type parameters too: handlers of an offloaded router are typed as
   // offloaded, and the routes a client sees carry the prefix.
@@ -156,13 +171,12 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
 
   /** Every route of this router and the ones it includes, with prefixes and tags applied. */
   routes(): RouteDefinition[] {
-    const all: RouteDefinition[] = this.own.map((route) => this.scoped(route, '', []));
-    for (const { router, options } of this.included) {
-      const prefix = normalizePrefix(options.prefix ?? '');
-      const dependencies = checkDependencies(options.dependencies, 'the dependencies of include()');
-      for (const route of router.routes()) all.push(this.scoped(withDefaults(route, options), prefix, options.tags ?? [], dependencies));
-    }
-    return all;
+    return this.collect(this.own, (router) => router.routes(), withDefaults);
+  }
+
+  /** Every WebSocket route of this router and the ones it includes, with prefixes, tags and dependencies applied as to its HTTP routes. */
+  webSocketRoutes(): WebSocketRouteDefinition[] {
+    return this.collect(this.ownWebSockets, (router) => router.webSocketRoutes(), (route) => route);
   }
 
   /** Called by the app when it compiles: this router and every router it includes stop changing. */
@@ -185,18 +199,24 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
     if (!METHODS.includes(method)) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `unknown method "${method}"; use one of ${METHODS.join(', ')}.`);
     }
-    if (typeof path !== 'string' || !path.startsWith('/')) {
-      throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the path of ${method} ${String(path)} must start with "/".`);
-    }
-    if (typeof handler !== 'function') {
-      throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `${method} ${path} needs a handler function as its last argument.`);
-    }
+    checkRoute(method, path, options, handler);
     if (options.timeout !== undefined) assertTimeout(options.timeout, `the timeout of ${method} ${path}`);
-    checkDependencies(options.dependencies, `the dependencies of ${method} ${path}`);
-    for (const [key, value] of Object.entries(options.deps ?? {})) {
-      if (!isDependency(value)) throw new LoopwiseError('LW_ERR_INVALID_DEPENDENCY', `deps.${key} of ${method} ${path} is not a dependency: wrap the function in dependency().`);
-    }
     this.own.push({ method, path, options, handler });
+  }
+
+  /** The same checks as an HTTP route's, then the WebSocket-only options (message, limits). */
+  private addWebSocket(path: string, options: WebSocketRouteOptions, handler: unknown): void {
+    this.assertNotFrozen(`add WS ${path}`);
+    checkRoute('WS', path, options, handler);
+    checkWebSocketOptions(options, `WS ${path}`);
+    this.ownWebSockets.push({ method: 'WS', path, options, handler: handler as WebSocketRouteDefinition['handler'] });
+  }
+
+  private webSocketMethod(): WebSocketMethod {
+    return ((path: string, optionsOrHandler: unknown, maybeHandler?: unknown) => {
+      const [options, handler] = typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler ?? {}, maybeHandler];
+      this.addWebSocket(path, options as WebSocketRouteOptions, handler);
+    }) as WebSocketMethod;
   }
 
   // Typed by the property it initializes (a Router's or, re-declared, an App's).
@@ -209,22 +229,72 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
     }) as never;
   }
 
+  /** This router's routes, then each included router's, scoped by the include and then by this router. */
+  private collect<R extends ScopedRoute>(own: readonly R[], inner: (router: AnyRouter) => R[], defaults: (route: R, from: InheritedDefaults) => R): R[] {
+    const all: R[] = own.map((route) => this.scoped(route, defaults, '', []));
+    for (const { router, options } of this.included) {
+      const prefix = normalizePrefix(options.prefix ?? '');
+      const dependencies = checkDependencies(options.dependencies, 'the dependencies of include()');
+      for (const route of inner(router)) all.push(this.scoped(defaults(route, options), defaults, prefix, options.tags ?? [], dependencies));
+    }
+    return all;
+  }
+
   /** This router's prefix goes outside the include's prefix, which goes outside the route's path. */
-  private scoped(route: RouteDefinition, includePrefix: string, includeTags: readonly string[], includeDependencies: readonly Dependency<unknown>[] = []): RouteDefinition {
+  private scoped<R extends ScopedRoute>(
+    route: R,
+    defaults: (route: R, from: InheritedDefaults) => R,
+    includePrefix: string,
+    includeTags: readonly string[],
+    includeDependencies: readonly Dependency<unknown>[] = [],
+  ): R {
     const tags = [...this.tags, ...includeTags, ...(route.options.tags ?? [])];
     // Outer routers' dependencies run first, as their prefixes come first.
     const dependencies = [...this.dependencies, ...includeDependencies, ...(route.options.dependencies ?? [])];
-    const defaulted = withDefaults(route, this);
+    const defaulted = defaults(route, this);
     let options = tags.length > 0 ? { ...defaulted.options, tags: [...new Set(tags)] } : defaulted.options;
     if (dependencies.length > 0) options = { ...options, dependencies };
     return { ...defaulted, path: joinPath(this.prefix + includePrefix, route.path), options };
   }
 }
 
+/** Parameter names do not change what a path matches: "/items/:id" and "/items/:name" collide. */
+export function routeKey(kind: RouteKind, path: string): string {
+  return `${kind} ${path.replace(/:[^/(.-]+/g, ':')}`;
+}
+
+/** Throws LW_ERR_DUPLICATE_ROUTE, naming both, at the first route that matches the same requests as an earlier one. */
+export function assertUniqueRoutes(routes: readonly { method: RouteKind; path: string }[]): void {
+  const seen = new Map<string, string>();
+  for (const { method, path } of routes) {
+    const key = routeKey(method, path);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      throw new LoopwiseError('LW_ERR_DUPLICATE_ROUTE', `${routeName(method, path)} matches the same requests as ${earlier}; remove one, or give them different paths.`);
+    }
+    seen.set(key, routeName(method, path));
+  }
+}
+
+/** The checks every route gets at registration, HTTP or WebSocket: its path, its handler, its dependencies. */
+function checkRoute(kind: RouteKind, path: string, options: Pick<RouteOptions, 'deps' | 'dependencies'>, handler: unknown): void {
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the path of ${kind} ${String(path)} must start with "/".`);
+  }
+  if (typeof handler !== 'function') {
+    throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `${kind} ${path} needs a handler function as its last argument.`);
+  }
+  checkDependencies(options.dependencies, `the dependencies of ${kind} ${path}`);
+  for (const [key, value] of Object.entries(options.deps ?? {})) {
+    if (!isDependency(value)) throw new LoopwiseError('LW_ERR_INVALID_DEPENDENCY', `deps.${key} of ${kind} ${path} is not a dependency: wrap the function in dependency().`);
+  }
+}
+
 const INHERITED = ['offload', 'timeout', 'hidden'] as const;
+type InheritedDefaults = Pick<RouterOptions, (typeof INHERITED)[number]>;
 
 /** A route's own `offload`, `timeout` and `hidden` win over its router's (and the nearest router's over outer ones). */
-function withDefaults(route: RouteDefinition, defaults: Pick<RouterOptions, (typeof INHERITED)[number]>): RouteDefinition {
+function withDefaults(route: RouteDefinition, defaults: InheritedDefaults): RouteDefinition {
   const missing = INHERITED.filter((key) => route.options[key] === undefined && defaults[key] !== undefined);
   if (missing.length === 0) return route;
   const options: Record<string, unknown> = { ...route.options };

@@ -143,7 +143,7 @@ function webSocketRow(route: WebSocketRouteDefinition, prefix: string): RouteRow
     validates: [...handshake, ...message],
     bodyTypes: [],
     responses: handshake.length > 0 ? ['101', '422'] : ['101'],
-    tags: [],
+    tags: options.tags ?? [],
     documented: false,
   };
 }

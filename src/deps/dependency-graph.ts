@@ -1,14 +1,31 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
-import type { RouteDefinition } from '../route.js';
 import { dependencyLabel, type Dependency, type SecurityInfo } from './dependency.js';
+import { routeName } from '../route-name.js';
 
 type Replacements = ReadonlyMap<Dependency<unknown>, Dependency<unknown>>;
 const NONE: Replacements = new Map();
 
+/**
+ * What the graph reads of a route, HTTP or WebSocket: its kind and path (to name it), its
+ * dependencies, and the parts their own schemas merge into.
+ */
+export interface DependentRoute {
+  method: string;
+  path: string;
+  options: {
+    deps?: Record<string, Dependency<unknown>>;
+    dependencies?: Dependency<unknown>[];
+    query?: TSchema;
+    headers?: TSchema;
+    cookies?: TSchema;
+  };
+  ownParts?: { headers: boolean };
+}
+
 /** The dependencies a route names itself: its `deps` values and its (and its routers') `dependencies`. */
-export function directDependencies(route: RouteDefinition): { dependency: Dependency<unknown>; key?: string }[] {
+export function directDependencies(route: DependentRoute): { dependency: Dependency<unknown>; key?: string }[] {
   const direct: { dependency: Dependency<unknown>; key?: string }[] = [];
   for (const [key, dependency] of Object.entries(route.options.deps ?? {})) direct.push({ dependency, key });
   for (const dependency of route.options.dependencies ?? []) direct.push({ dependency });
@@ -16,7 +33,7 @@ export function directDependencies(route: RouteDefinition): { dependency: Depend
 }
 
 /** Every dependency a route resolves, directly or through others, each once, as declared (or as overridden). */
-export function allDependencies(route: RouteDefinition, replacements: Replacements = NONE): Dependency<unknown>[] {
+export function allDependencies(route: DependentRoute, replacements: Replacements = NONE): Dependency<unknown>[] {
   const seen = new Set<Dependency<unknown>>();
   const visit = (declared: Dependency<unknown>): void => {
     const dependency = replacements.get(declared) ?? declared;
@@ -55,7 +72,7 @@ export function findCycle(roots: { dependency: Dependency<unknown>; key?: string
 }
 
 /** Throws at startup, naming the cycle and the route, if a route's dependencies depend on themselves. */
-export function assertNoCycle(route: RouteDefinition, replacements: Replacements): void {
+export function assertNoCycle(route: DependentRoute, replacements: Replacements): void {
   const cycle = findCycle(directDependencies(route), replacements);
   if (cycle !== null) {
     throw new LoopwiseError('LW_ERR_DEPENDENCY_CYCLE', `the dependencies of ${route.method} ${route.path} form a cycle: ${cycle}. A dependency cannot depend on itself, directly or through others.`);
@@ -69,7 +86,7 @@ const PARTS = ['query', 'headers', 'cookies'] as const;
  * so that they validate together (one 422 lists every problem) and are documented together.
  * Overrides set before startup bring their own parts; ones set later use the original's.
  */
-export function withDependencyParts(route: RouteDefinition, replacements: Replacements = NONE): RouteDefinition {
+export function withDependencyParts<R extends DependentRoute>(route: R, replacements: Replacements = NONE): R {
   const dependencies = allDependencies(route, replacements);
   if (!dependencies.some((dependency) => PARTS.some((part) => dependency.options[part] !== undefined))) return route;
   const options = { ...route.options };
@@ -78,7 +95,7 @@ export function withDependencyParts(route: RouteDefinition, replacements: Replac
     for (const dependency of dependencies) {
       const own = dependency.options[part];
       if (own === undefined) continue;
-      merged = merged === undefined ? own : mergeObjects(merged, own, `${route.method} ${route.path}`, dependencyLabel(dependency), part);
+      merged = merged === undefined ? own : mergeObjects(merged, own, routeName(route.method, route.path), dependencyLabel(dependency), part);
     }
     if (merged !== undefined) options[part] = merged;
   }
@@ -101,7 +118,7 @@ function mergeObjects(into: TSchema, from: TSchema, route: string, dependency: s
 }
 
 /** The security schemes a route's dependencies use, for its OpenAPI operation. */
-export function securityOf(route: RouteDefinition): SecurityInfo[] {
+export function securityOf(route: DependentRoute): SecurityInfo[] {
   const found = new Map<string, SecurityInfo>();
   for (const dependency of allDependencies(route)) {
     const info = dependency.security;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TSchema } from '@sinclair/typebox';
 import { OptionalKind } from '@sinclair/typebox';
 import { RequestValidationError } from '../errors.js';
-import type { RouteDefinition } from '../route.js';
+import type { RouteDefinition, RouteOptions } from '../route.js';
 import { routeName } from '../route-name.js';
 import { compileValidator } from '../schema/validator.js';
 import type { ValidationLimits } from '../schema/validation-limits.js';
@@ -167,8 +167,14 @@ function withUploadsDescribed(run: Runner): Runner {
   };
 }
 
+/** What the checks read of a route, HTTP or WebSocket: its declared parts, and whether it declared `headers` itself. */
+export interface CheckedRoute {
+  options: Pick<RouteOptions, 'params' | 'query' | 'headers' | 'cookies'>;
+  ownParts?: { headers: boolean };
+}
+
 /** One check per declared part besides the body; undeclared parts cost nothing. Also used by WebSocket handshakes. */
-export function compileChecks(route: RouteDefinition, name: string, limits?: ValidationLimits): Validated[] {
+export function compileChecks(route: CheckedRoute, name: string, limits?: ValidationLimits): Validated[] {
   const { params, query, headers, cookies } = route.options;
   const handlerHeaders = route.ownParts?.headers ?? true;
   const checks: Validated[] = [];

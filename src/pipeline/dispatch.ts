@@ -1,13 +1,14 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import FindMyWay from 'find-my-way';
 import { HTTPException } from '../errors.js';
 import type { HttpMethod } from '../route.js';
 import type { CompiledRoute } from './compile-route.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
+import { shedAnswer } from '../guard/shed.js';
 import type { ErrorResponder } from './handle-error.js';
 import { contextWithoutRoute } from './context.js';
 import { ROUTE_NAME } from './access-log.js';
+import { createRouteTree } from './route-tree.js';
 
 export interface CompiledTable {
   method: HttpMethod;
@@ -42,22 +43,7 @@ type Match = { handler: unknown; params: Record<string, unknown>; searchParams: 
  */
 export function createDispatcher(routes: CompiledTable[], options: DispatchOptions): RequestListener {
   const { errors } = options;
-  const router = FindMyWay({
-    caseSensitive: true,
-    ignoreTrailingSlash: false,
-    maxParamLength: options.maxParamLength,
-    // Parsed later, and only by routes that read the query.
-    querystringParser: (query: string) => query as never,
-    onBadUrl: (_path: string, req: IncomingMessage, res: ServerResponse) =>
-      errors.respond(contextWithoutRoute(req), res, new HTTPException(400, 'Bad Request: the URL is not valid percent-encoding'), 'router'),
-    onMaxParamLength: (_path: string, req: IncomingMessage, res: ServerResponse) =>
-      errors.respond(
-        contextWithoutRoute(req),
-        res,
-        new HTTPException(414, `URI Too Long: a path parameter is longer than ${options.maxParamLength} characters`),
-        'router',
-      ),
-  } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>);
+  const router = createRouteTree<ServerResponse>(options.maxParamLength, (req, res, error) => errors.respond(contextWithoutRoute(req), res, error, 'router'));
 
   const methods = new Set<string>();
   for (const route of routes) {
@@ -83,17 +69,8 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
     errors.respond(contextWithoutRoute(req), res, error, 'router');
   }
 
-  /** 503 at once: a request served now would wait behind the stall anyway, and add to it. */
   function shed(req: IncomingMessage, res: ServerResponse): void {
-    guard!.noteShed('loop');
-    const delay = Math.round(guard!.loop.delayMaxMs);
-    const retryAfter = String(Math.max(1, Math.ceil(guard!.settings.sampleInterval / 1000)));
-    errors.respond(
-      contextWithoutRoute(req),
-      res,
-      new HTTPException(503, `Service Unavailable: the server is overloaded (event-loop delay ${delay} ms), retry shortly`, { 'retry-after': retryAfter }),
-      'loop guard',
-    );
+    errors.respond(contextWithoutRoute(req), res, shedAnswer(guard!), 'loop guard');
   }
 
   function serve(req: IncomingMessage, res: ServerResponse, match: Match | null): void {

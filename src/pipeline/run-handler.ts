@@ -10,8 +10,10 @@ import type { RequestContext } from './context.js';
 import { compileResponseSerializers, undeclaredStatus } from './response-statuses.js';
 import type { ErrorResponder } from './handle-error.js';
 import { writeJson, writeResponse, type ResponseSink } from './send.js';
-import { afterResponse, type BackgroundRunner } from '../deps/background-tasks.js';
-import { DependencyScope, settleAll, type DependencyRuntime } from '../deps/request-scope.js';
+import type { BackgroundRunner } from '../deps/background-tasks.js';
+import type { DependencyRuntime } from '../deps/request-scope.js';
+import { afterAnswer } from './after-response.js';
+import { compileDependencies } from './resolve-dependencies.js';
 
 /** Runs a route's handler on a validated context and writes what it returns, or what it throws. */
 export type Runner = (context: RequestContext, res: ResponseSink) => void;
@@ -38,27 +40,10 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
   const name = routeName(route.method, route.path);
   const handler = withDependencies(route, route.handler as unknown as (context: RequestContext) => unknown, options);
 
-  /**
-   * Once the response is out (or, after a 504, once the handler settled): dependencies' cleanups
-   * get the handler's error, if any, and (if there was none) background tasks start. Two field checks for routes with neither.
-   */
+  /** Once the response is out (or, after a 504, once the handler settled); a streamed body is out when it is done. */
   function after(context: RequestContext, error: unknown, res: ResponseSink): void {
-    const scope = context.scope;
-    if (scope === undefined && context.backgroundState === undefined) return;
-    // A streamed body is still being written: what it uses stays open until it is done.
-    const streaming = isStreaming(res);
-    const sent = streaming ? responseClosed(res) : afterResponse();
-    if (scope !== undefined) {
-      const closing = sent.then(() => scope.close(error, name));
-      background?.track(closing);
-    }
-    // As in FastAPI, a request that failed runs no background tasks: the work they follow did not happen.
-    const tasks = context.backgroundState;
-    if (tasks !== undefined && tasks.tasks.length > 0 && error === undefined) {
-      if (background === undefined) log.error({ route: name }, `${name} added background tasks where none can run`);
-      else if (streaming) background.track(sent.then(() => background.run(tasks, name)));
-      else background.run(tasks, name);
-    }
+    if (context.scope === undefined && context.backgroundState === undefined) return;
+    afterAnswer(context, error, name, { background, log }, isStreaming(res) ? responseClosed(res) : undefined);
   }
   const defaultStatus = route.options.status ?? 200;
   const serializers = compileResponseSerializers(route, name);
@@ -224,17 +209,13 @@ function withDependencies(
   handler: (context: RequestContext) => unknown,
   { dependencies: runtime, guard = null }: RunnerOptions,
 ): (context: RequestContext) => unknown {
-  const deps = route.options.deps ?? {};
-  const effects = route.options.dependencies ?? [];
-  if (runtime === undefined || (Object.keys(deps).length === 0 && effects.length === 0)) return handler;
+  const resolve = runtime === undefined ? null : compileDependencies(route.options, runtime);
+  if (resolve === null) return handler;
   const name = routeName(route.method, route.path);
   const timed = guard !== null && guard.settings.enabled;
   const threshold = guard?.settings.blockThreshold ?? Infinity;
   return function resolveThenHandle(context) {
-    const scope = new DependencyScope(context, runtime);
-    context.scope = scope;
-    return settleAll([scope.resolveAll(deps), scope.resolveEach(effects)]).then(([values]) => {
-      context.deps = values as Record<string, unknown>;
+    return resolve(context, () => {
       const timing = context.timing;
       if (timing !== undefined) timing.dependencies = timing.lap();
       if (!timed) return handler(context);

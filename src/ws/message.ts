@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
 import { parse as parseJson } from 'secure-json-parse';
 import type { TSchema } from '@sinclair/typebox';
+import type FastJson from 'fast-json-stringify';
 import { LoopwiseError } from '../errors.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../pipeline/json-depth.js';
 import { compileValidator } from '../schema/validator.js';
@@ -11,6 +13,9 @@ import type { DecodedMessage, MessageDecoder } from './typed-socket.js';
 export type MessageOption = TSchema | 'text' | 'binary';
 
 const JSON_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
+
+// fast-json-stringify loads when the first route with a `send` schema is compiled (at listen), not at import.
+const require = createRequire(import.meta.url);
 
 /**
  * Compiles a route's `message` option, once, into what each incoming frame goes through: a
@@ -60,6 +65,25 @@ export function reasonFor(issues: ValidationIssue[]): string {
   const path = first.loc.slice(1).join('.');
   const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
   return `Invalid message: ${path === '' ? '' : `${path}: `}${first.msg}${more}`;
+}
+
+/** Compiles a route's `send` schema, once, into the JSON text of each value `send()` takes; without one, JSON.stringify. */
+export function compileSendSerializer(schema: TSchema | undefined, route: string): (value: unknown) => string {
+  if (schema === undefined) return (value) => JSON.stringify(value) ?? 'null';
+  const fastJson: typeof FastJson = require('fast-json-stringify');
+  let serialize: (value: unknown) => string;
+  try {
+    serialize = fastJson(schema as unknown as Parameters<typeof FastJson>[0]) as (value: unknown) => string;
+  } catch (error) {
+    throw new LoopwiseError('LW_ERR_SCHEMA_INVALID', `the send schema of ${route} cannot be compiled (${(error as Error).message}).`, { cause: error });
+  }
+  return (value) => {
+    try {
+      return serialize(value);
+    } catch (error) {
+      throw new LoopwiseError('LW_ERR_RESPONSE_SERIALIZATION', `a message sent by ${route} does not fit its send schema (${(error as Error).message})`, { cause: error });
+    }
+  };
 }
 
 function refuse(code: number, reason: string, detail?: unknown): DecodedMessage<never> {

@@ -77,3 +77,8 @@ export function afterEarlierResponses(socket: Duplex, then: () => void): void {
 }
 
 
+
+/** Node's server stops watching a socket it hands to 'upgrade': until `ws` takes it, an error on it destroys it, never goes unheard. */
+export function destroyOnError(this: Duplex): void {
+  this.destroy();
+}

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Static, TSchema } from '@sinclair/typebox';
+import { LoopwiseError } from '../errors.js';
 import type { AppState, Dependency, ResolvedDeps } from '../deps/dependency.js';
 import type { PathParams } from '../route.js';
 import type { MessageOption } from './message.js';
@@ -16,8 +17,10 @@ export interface WebSocketRouteOptions {
   cookies?: TSchema;
   /** Dependencies resolved once, at connect; their values are the handler's `deps`. An HTTPException refuses the handshake with its status. */
   deps?: Record<string, Dependency<unknown>>;
-  /** Dependencies run at connect for their effect (e.g. a check that throws 401). */
+  /** Dependencies run at connect for their effect (e.g. a check that throws 401); its routers' (and the App's) run first. */
   dependencies?: Dependency<unknown>[];
+  /** Group the route under these names (in `loopwise routes`); its routers' tags are added. */
+  tags?: string[];
   /**
    * Incoming messages. A schema: each must be a JSON text frame matching it (else close 1007; a
    * binary frame, 1003), and arrives parsed and typed. `'text'`: strings; `'binary'`: Buffers
@@ -75,9 +78,30 @@ export interface WebSocketMethod {
   <const P extends string>(path: P, handler: WebSocketHandler<P, {}>): void;
 }
 
-/** @internal A WebSocket route as stored until the app listens. */
+/** @internal A WebSocket route as stored until the app listens: in the route table, its kind is `WS`. */
 export interface WebSocketRouteDefinition {
+  method: 'WS';
   path: string;
   options: WebSocketRouteOptions;
   handler: (socket: WebSocketConnection<unknown, unknown>, context: WebSocketContext) => unknown;
+  /** @internal Set when dependencies' parts were merged in: whether the route declared `headers` itself. */
+  ownParts?: { headers: boolean };
+}
+
+/** The registration checks only a WebSocket route has (its path, handler and dependencies are checked as an HTTP route's). */
+export function checkWebSocketOptions(options: WebSocketRouteOptions, name: string): void {
+  const message = options.message;
+  if (message !== undefined && message !== 'text' && message !== 'binary' && (typeof message !== 'object' || message === null)) {
+    throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the message option of ${name} must be a schema built with t, 'text' or 'binary', not ${JSON.stringify(message)}.`);
+  }
+  checkPositive(options.maxPayload, 'maxPayload', name);
+  checkPositive(options.highWaterMark, 'highWaterMark', name, true);
+  if (options.heartbeat !== false) checkPositive(options.heartbeat, 'heartbeat', name);
+}
+
+function checkPositive(value: number | undefined, option: string, name: string, zeroAllowed = false): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
+    throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `${option} of ${name} must be a positive number, not ${String(value)}.`);
+  }
 }

@@ -173,12 +173,17 @@ describe('dead peers and stray sends', () => {
   test('handshakes that arrive while the app closes are refused with 503', async () => {
     const { app } = appWithLog();
     let release!: () => void;
+    let waiting!: () => void;
+    const handshakeWaits = new Promise<void>((resolve) => (waiting = resolve));
     const { dependency } = await import('../../src/index.js');
-    const slowDependency = dependency(() => new Promise<number>((resolve) => (release = () => resolve(1))));
+    const slowDependency = dependency(() => {
+      waiting();
+      return new Promise<number>((resolve) => (release = () => resolve(1)));
+    });
     app.ws('/slow', { deps: { value: slowDependency } }, (socket) => socket.sendText('in'));
     const base = await listen(app);
     const refused = refusal(`${base}/slow`);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the handshake waits on its dependency
+    await handshakeWaits; // on its dependency (a fixed wait was too short on a loaded machine)
     const closing = app.close();
     release();
     const answer = await refused;
