@@ -25,7 +25,8 @@ export { oauth2PasswordBearer, OAuth2PasswordRequestForm, oauth2PasswordForm } f
 export { cors, type CorsOptions, type CorsOrigin } from './middleware/cors.js';
 export { compression, type CompressionOptions } from './middleware/compression.js';
 export { trustedHost, type TrustedHostOptions } from './middleware/trusted-host.js';
-export { requestId, requestIdOf, type RequestIdOptions } from './middleware/request-id.js';
+export { requestId, type RequestIdOptions } from './middleware/request-id.js';
+export { requestIdOf } from './pipeline/request-id.js';
 export { securityHeaders, DEFAULT_CSP, type SecurityHeadersOptions, type CspDirectives, type StrictTransportSecurityOptions } from './middleware/security-headers.js';
 export { sse, formatSseEvent, type SseEvent, type SseMessage, type SseSource, type SseOptions } from './responses/sse.js';
 export { file, type FileOptions } from './responses/file.js';

@@ -3,7 +3,7 @@ import { HTTPException, RequestValidationError } from '../errors.js';
 import { HttpResponse } from '../responses.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import type { RequestContext } from './context.js';
-import { requestIdOf } from '../middleware/request-id.js';
+import { requestIdOf } from './request-id.js';
 import { ClientAbortedError } from './read-body.js';
 import { writeJson, writeResponse, type ResponseSink } from './send.js';
 
