@@ -1,6 +1,7 @@
 import { LoopwiseError } from './errors.js';
 import { isDependency, type Dependency } from './deps/dependency.js';
 import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteEntry, RouteOptions, WithRouterOffload } from './route.js';
+import { HTTP_METHODS } from './http-types.js';
 
 export interface RouterOptions {
   /** Prepended to every route's path, e.g. "/items". */
@@ -81,8 +82,6 @@ type RoutesSlot<Routes> = { carry(routes: Routes): void }['carry'];
 export type RoutesOf<R> = R extends { readonly '~routes'?: RoutesSlot<infer Routes>; readonly '~prefix'?: infer Prefix extends string }
   ? Prefixed<Routes, NormalizePrefix<Prefix>>
   : never;
-
-const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 /**
  * A group of routes sharing a prefix and tags, included into an App (or another Router) with
@@ -182,8 +181,8 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
 
   protected add(method: HttpMethod, path: string, options: RouteOptions, handler: (context: never) => unknown): void {
     this.assertNotFrozen(`add ${method} ${path}`);
-    if (!METHODS.includes(method)) {
-      throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `unknown method "${method}"; use one of ${METHODS.join(', ')}.`);
+    if (!HTTP_METHODS.includes(method)) {
+      throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `unknown method "${method}"; use one of ${HTTP_METHODS.join(', ')}.`);
     }
     if (typeof path !== 'string' || !path.startsWith('/')) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the path of ${method} ${String(path)} must start with "/".`);

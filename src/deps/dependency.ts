@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import type { Reply } from '../pipeline/reply.js';
-import type { RequestSnapshot } from '../route.js';
+import type { RequestSnapshot } from '../http-types.js';
 import type { BackgroundTasks } from './background-tasks.js';
 
 /**
