@@ -2,6 +2,7 @@ import { LoopwiseError } from './errors.js';
 import { isDependency, type Dependency } from './deps/dependency.js';
 import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteEntry, RouteOptions, WithRouterOffload } from './route.js';
 import { HTTP_METHODS } from './http-types.js';
+import { positiveNumber } from './option-checks.js';
 
 export interface RouterOptions {
   /** Prepended to every route's path, e.g. "/items". */
@@ -240,9 +241,7 @@ function checkDependencies(dependencies: Dependency<unknown>[] | undefined, what
 }
 
 function assertTimeout(timeout: number, what: string): void {
-  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
-    throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `${what} must be a positive number of milliseconds, not ${String(timeout)}.`);
-  }
+  positiveNumber(timeout, what, { unit: 'milliseconds', code: 'LW_ERR_INVALID_ROUTE' });
 }
 
 function normalizePrefix(prefix: string): string {

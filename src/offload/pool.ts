@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { HTTPException, LoopwiseError, timeoutError } from '../errors.js';
 import type { WorkerCall, WorkerSetup } from './messages.js';
 import { entryPoint } from '../package-files.js';
+import { nonNegativeInteger, positiveInteger } from '../option-checks.js';
 import { workersNeedTsx } from '../tsx-hooks.js';
 
 /** The App's `offload` option: the worker pool that runs `offload: true` routes and task()s. */
@@ -173,17 +174,7 @@ export function poolSettings(options: OffloadOptions): PoolSettings {
     threads,
     minThreads: Math.min(threads, nonNegativeInteger(options.minThreads ?? 1, 'pool.minThreads')),
     maxQueue: nonNegativeInteger(options.maxQueue ?? DEFAULT_MAX_QUEUE, 'pool.maxQueue'),
-    idleTimeout: nonNegativeInteger(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'pool.idleTimeout'),
+    idleTimeout: nonNegativeInteger(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'pool.idleTimeout', { unit: 'milliseconds' }),
     resourceLimits: options.resourceLimits,
   };
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${name} must be a positive integer, not ${String(value)}.`);
-  return value;
-}
-
-function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 0) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${name} must be a whole number ≥ 0, not ${String(value)}.`);
-  return value;
 }
