@@ -1,4 +1,6 @@
-// The public API of loopwise: everything users import comes from here, and only from here.
+// The public API of loopwise, `import … from 'loopwise'`. The typed client is exported here too,
+// and has an entry of its own, `loopwise/client` (src/client/index.ts), for code that must not
+// load the server (a browser bundle).
 export { App, type AppOptions, type ListenOptions, type Listening } from './app.js';
 export { Router, type RouterOptions, type RoutesOf } from './router.js';
 export { t, type Static, type TSchema } from './schema/t.js';

@@ -13,7 +13,6 @@ import type { BackgroundTasks } from './background-tasks.js';
  * declare module 'loopwise' { interface AppState { db: Database } }
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface AppState {}
 
 /** What a dependency declares besides its function: its own request parts and the dependencies it uses. */

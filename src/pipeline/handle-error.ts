@@ -10,7 +10,6 @@ import { writeJson, writeResponse, type ResponseSink } from './send.js';
 /** A user's answer for an error: an HttpResponse, or a value sent as JSON with the error's status. */
 export type ExceptionHandler<E = any> = (error: E, context: RequestContext) => unknown;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ErrorClass<E = any> = abstract new (...args: any[]) => E;
 
 /**
