@@ -32,7 +32,8 @@ function importsOf(file) {
 
 const graph = new Map(files.map((file) => [file, importsOf(file)]));
 
-// Depth-first walk: an import of a file still on the path closes a cycle.
+// Depth-first walk: an import of a file still on the path closes a cycle. Every tangle of files
+// shows at least one; once those are fixed, a run may find another through the same files.
 const cycles = new Map(); // keyed by the cycle started at its smallest name, so each shows once
 const done = new Set();
 function walk(file, path) {
