@@ -24,6 +24,11 @@ export class HTTPException extends Error {
   }
 }
 
+/** 504 in FastAPI's shape, saying which limit was hit (the route's, not an upstream's); main thread and offload pool alike. */
+export function timeoutError(timeout: number): HTTPException {
+  return new HTTPException(504, `Gateway Timeout: the handler did not finish within ${timeout} ms`);
+}
+
 /** The request did not match its declared schemas; answered 422 with one issue per failure. */
 export class RequestValidationError extends Error {
   readonly errors: ValidationIssue[];

@@ -1,4 +1,6 @@
-// The public API of loopwise: everything users import comes from here, and only from here.
+// The public API of loopwise, `import … from 'loopwise'`. The typed client is exported here too,
+// and has an entry of its own, `loopwise/client` (src/client/index.ts), for code that must not
+// load the server (a browser bundle).
 export { App } from './app.js';
 export type { AppOptions } from './app-options.js';
 export type { ListenOptions, Listening } from './server/http-server.js';
@@ -27,7 +29,8 @@ export { oauth2PasswordBearer, OAuth2PasswordRequestForm, oauth2PasswordForm } f
 export { cors, type CorsOptions, type CorsOrigin } from './middleware/cors.js';
 export { compression, type CompressionOptions } from './middleware/compression.js';
 export { trustedHost, type TrustedHostOptions } from './middleware/trusted-host.js';
-export { requestId, requestIdOf, type RequestIdOptions } from './middleware/request-id.js';
+export { requestId, type RequestIdOptions } from './middleware/request-id.js';
+export { requestIdOf } from './pipeline/request-id.js';
 export { securityHeaders, DEFAULT_CSP, type SecurityHeadersOptions, type CspDirectives, type StrictTransportSecurityOptions } from './middleware/security-headers.js';
 export { sse, formatSseEvent, type SseEvent, type SseMessage, type SseSource, type SseOptions } from './responses/sse.js';
 export { file, type FileOptions } from './responses/file.js';

@@ -6,11 +6,10 @@ import type { Reply } from './pipeline/reply.js';
 import type { BackgroundTasks } from './deps/background-tasks.js';
 import type { Dependency, ResolvedDeps } from './deps/dependency.js';
 import type { MultipartOptions } from './forms/multipart-options.js';
+import type { BodyMediaType, HttpMethod, RequestSnapshot } from './http-types.js';
 
-/** The body encodings loopwise decodes; `multipart/form-data` only where a route `consumes` it (docs/forms.md). */
-export type BodyMediaType = 'application/json' | 'application/x-www-form-urlencoded' | 'text/plain' | 'multipart/form-data';
-
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+// Re-exported: users (and src/index.ts) have always found them here.
+export type { BodyMediaType, HttpMethod, RequestSnapshot };
 
 /** What a route declares once: its request parts, its responses, and its documentation. */
 export interface RouteOptions {
@@ -74,9 +73,6 @@ export interface RouteOptions {
    */
   timeout?: number;
 }
-
-/** What an offloaded handler sees of Node's request: everything that can cross to a worker thread. */
-export type RequestSnapshot = Pick<IncomingMessage, 'method' | 'url' | 'headers' | 'httpVersion'>;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 

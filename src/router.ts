@@ -3,6 +3,8 @@ import { isDependency, type Dependency } from './deps/dependency.js';
 import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteEntry, RouteOptions, WithRouterOffload } from './route.js';
 import { checkWebSocketOptions, type WebSocketMethod, type WebSocketRouteDefinition, type WebSocketRouteOptions } from './ws/ws-route.js';
 import { routeName } from './route-name.js';
+import { HTTP_METHODS } from './http-types.js';
+import { positiveNumber } from './option-checks.js';
 
 export interface RouterOptions {
   /** Prepended to every route's path, e.g. "/items". */
@@ -83,8 +85,6 @@ type RoutesSlot<Routes> = { carry(routes: Routes): void }['carry'];
 export type RoutesOf<R> = R extends { readonly '~routes'?: RoutesSlot<infer Routes>; readonly '~prefix'?: infer Prefix extends string }
   ? Prefixed<Routes, NormalizePrefix<Prefix>>
   : never;
-
-const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 /** What a route table entry is: an HTTP method, or `WS` for a WebSocket route (its handshake is a GET, its name "WS /path"). */
 export type RouteKind = HttpMethod | 'WS';
@@ -196,8 +196,8 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
 
   protected add(method: HttpMethod, path: string, options: RouteOptions, handler: (context: never) => unknown): void {
     this.assertNotFrozen(`add ${method} ${path}`);
-    if (!METHODS.includes(method)) {
-      throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `unknown method "${method}"; use one of ${METHODS.join(', ')}.`);
+    if (!HTTP_METHODS.includes(method)) {
+      throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `unknown method "${method}"; use one of ${HTTP_METHODS.join(', ')}.`);
     }
     checkRoute(method, path, options, handler);
     if (options.timeout !== undefined) assertTimeout(options.timeout, `the timeout of ${method} ${path}`);
@@ -311,9 +311,7 @@ function checkDependencies(dependencies: Dependency<unknown>[] | undefined, what
 }
 
 function assertTimeout(timeout: number, what: string): void {
-  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
-    throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `${what} must be a positive number of milliseconds, not ${String(timeout)}.`);
-  }
+  positiveNumber(timeout, what, { unit: 'milliseconds', code: 'LW_ERR_INVALID_ROUTE' });
 }
 
 function normalizePrefix(prefix: string): string {

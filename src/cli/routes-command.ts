@@ -6,6 +6,7 @@ import { defaultOperationId } from '../openapi/operation-names.js';
 import { toPathTemplate } from '../openapi/path-template.js';
 import type { OpenApiDocument, OperationObject } from '../openapi/types.js';
 import type { RouteDefinition } from '../route.js';
+import { HTTP_METHODS } from '../http-types.js';
 import { DEFAULT_CONSUMES } from '../pipeline/parse-body.js';
 import type { WebSocketRouteDefinition } from '../ws/ws-route.js';
 import { loadApp } from './load-app.js';
@@ -70,7 +71,7 @@ export async function routesCommand(argv: string[]): Promise<number> {
 // Without `consumes` a body is read as JSON only (src/pipeline/parse-body.ts).
 const DEFAULT_BODY_TYPES = DEFAULT_CONSUMES;
 const PARTS = ['params', 'query', 'headers', 'cookies'] as const;
-const METHOD_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'WS', '*'];
+const METHOD_ORDER: readonly string[] = [...HTTP_METHODS, 'WS', '*'];
 
 /** Every route the app serves, its mounted apps' included, sorted by path then method. */
 export function routeRows(app: App<boolean>, options: { all?: boolean } = {}): RouteRow[] {

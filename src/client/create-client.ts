@@ -1,7 +1,7 @@
 // A typed HTTP client for a loopwise app, with no code generation: the types come from
 // `typeof app` (client-types.ts), the calls go through fetch. Nothing here needs Node: it runs in
 // browsers too (import it from 'loopwise/client' there; see docs/client.md).
-import type { HttpMethod } from '../route.js';
+import { HTTP_METHODS, type HttpMethod } from '../http-types.js';
 import { toPathTemplate } from '../openapi/path-template.js';
 import type { ClientOf } from './client-types.js';
 
@@ -30,8 +30,6 @@ interface Result {
   headers: Headers;
   response: Response;
 }
-
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const satisfies readonly HttpMethod[];
 
 // Statuses that never have a body.
 const EMPTY = new Set([204, 205, 304]);
@@ -81,7 +79,7 @@ export function createClient<App extends { readonly '~routes'?: unknown }>(baseU
   };
 
   const client: Record<string, (path: string, input?: CallInput) => Promise<Result>> = {};
-  for (const method of METHODS) client[method.toLowerCase()] = (path, input) => call(method, path, input);
+  for (const method of HTTP_METHODS) client[method.toLowerCase()] = (path, input) => call(method, path, input);
   return client as unknown as ClientOf<App>;
 }
 

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import type { Reply } from '../pipeline/reply.js';
-import type { RequestSnapshot } from '../route.js';
+import type { RequestSnapshot } from '../http-types.js';
 import type { BackgroundTasks } from './background-tasks.js';
 
 /**
@@ -13,7 +13,6 @@ import type { BackgroundTasks } from './background-tasks.js';
  * declare module 'loopwise' { interface AppState { db: Database } }
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface AppState {}
 
 /** What a dependency declares besides its function: its own request parts and the dependencies it uses. */

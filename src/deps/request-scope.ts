@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { LoopwiseError, messageOf } from '../errors.js';
-import type { RequestContext } from '../pipeline/context.js';
+import type { RequestSnapshot } from '../http-types.js';
+import type { Reply } from '../pipeline/reply.js';
+import type { BackgroundTasks } from './background-tasks.js';
 import { dependencyLabel, type AppState, type Dependency, type DependencyContext } from './dependency.js';
 import type { DependencyOverrides } from './overrides.js';
 
@@ -9,6 +11,20 @@ export interface DependencyRuntime {
   state: AppState;
   overrides: DependencyOverrides;
   log: Logger;
+}
+
+/**
+ * The parts of one request its dependencies are given; the pipeline's RequestContext has them all.
+ * Named here, so the scope needs nothing of the pipeline's context class that creates it.
+ */
+export interface DependencyRequest {
+  readonly query: unknown;
+  readonly cookies: unknown;
+  readonly request: RequestSnapshot;
+  /** The declared headers, validated: set when the route or one of its dependencies declared some. */
+  readonly validHeaders: Record<string, unknown> | undefined;
+  readonly reply: Reply;
+  readonly background: BackgroundTasks;
 }
 
 type Cleanup = Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>;
@@ -22,7 +38,7 @@ export class DependencyScope {
   private readonly cleanups: { generator: Cleanup; name: string }[] = [];
 
   constructor(
-    private readonly context: RequestContext,
+    private readonly context: DependencyRequest,
     private readonly runtime: DependencyRuntime,
   ) {}
 

@@ -2,7 +2,7 @@
 // figures and the verdict come from whoever knows the server (bench-app.ts); this file only loads.
 import { performance } from 'node:perf_hooks';
 import type { EventEmitter } from 'node:events';
-import { LoopwiseError } from '../errors.js';
+import { positiveInteger, positiveNumber } from '../option-checks.js';
 import type { RoutePattern, RunResult } from './types.js';
 import { requireOptional } from '../optional-package.js';
 
@@ -59,10 +59,10 @@ let autocannon: Autocannon | undefined;
 export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
   autocannon ??= requireOptional<Autocannon>('autocannon', 'loopwise bench (the load generator)', true);
   const { concurrency, amount } = options;
-  if (!(Number.isInteger(concurrency) && concurrency > 0)) throw invalid(`concurrency must be a positive integer, not ${String(concurrency)}`);
-  if (amount !== undefined && !(Number.isInteger(amount) && amount > 0)) throw invalid(`amount must be a positive integer, not ${String(amount)}`);
+  positiveInteger(concurrency, 'runLoad() concurrency');
+  if (amount !== undefined) positiveInteger(amount, 'runLoad() amount');
   const duration = options.duration ?? 10;
-  if (!(duration > 0)) throw invalid(`duration must be a positive number of seconds, not ${String(duration)}`);
+  positiveNumber(duration, 'runLoad() duration', { unit: 'seconds' });
   // autocannon refuses more connections than requests; fewer connections send the same amount.
   const connections = amount === undefined ? concurrency : Math.min(concurrency, amount);
   const method = target.method ?? (/^[A-Z]+(?= )/.exec(target.route)?.[0] ?? 'GET');
@@ -138,8 +138,4 @@ function percentile(sorted: number[], p: number): number {
 function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
-}
-
-function invalid(message: string): LoopwiseError {
-  return new LoopwiseError('LW_ERR_INVALID_OPTION', `runLoad: ${message}.`);
 }

@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { LoopwiseError } from '../errors.js';
+import { nonNegativeInteger, positiveInteger } from '../option-checks.js';
 
 /**
  * Limits and storage for `multipart/form-data` bodies. Set app-wide (`new App({ multipart })`)
@@ -60,11 +61,8 @@ export function multipartSettings(app: MultipartOptions | undefined, route: Mult
       const value = options[key];
       if (value === undefined) continue;
       // spoolThreshold 0 is allowed: every file goes to disk.
-      const least = key === 'spoolThreshold' ? 0 : 1;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < least) {
-        throw new LoopwiseError('LW_ERR_INVALID_OPTION', `multipart.${key} of ${origin} must be an integer of at least ${least}, not ${String(value)}.`);
-      }
-      settings[key] = value;
+      const check = key === 'spoolThreshold' ? nonNegativeInteger : positiveInteger;
+      settings[key] = check(value, `multipart.${key} of ${origin}`);
     }
     if (options.tempDir !== undefined) {
       if (typeof options.tempDir !== 'string' || options.tempDir === '') {

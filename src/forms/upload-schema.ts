@@ -1,6 +1,6 @@
 import type { SchemaOptions, TSchema, TUnsafe } from '@sinclair/typebox';
 import { Kind, OptionalKind, Type } from '@sinclair/typebox';
-import { LoopwiseError } from '../errors.js';
+import { positiveInteger } from '../option-checks.js';
 import type { UploadFile } from './upload-file.js';
 
 const UPLOAD_KIND = 'UploadFile';
@@ -21,9 +21,7 @@ export type TUploadFile = TUnsafe<UploadFile>;
  */
 export function upload(options: UploadSchemaOptions = {}): TUploadFile {
   const { maxSize, ...rest } = options;
-  if (maxSize !== undefined && (typeof maxSize !== 'number' || !Number.isInteger(maxSize) || maxSize < 1)) {
-    throw new LoopwiseError('LW_ERR_SCHEMA_INVALID', `upload({ maxSize }) must be a positive integer of bytes, not ${String(maxSize)}.`);
-  }
+  if (maxSize !== undefined) positiveInteger(maxSize, 'upload() maxSize', { unit: 'bytes', code: 'LW_ERR_SCHEMA_INVALID' });
   const schema = Type.Unsafe<UploadFile>({ ...rest, [Kind]: UPLOAD_KIND, type: 'string', format: 'binary' });
   // Not a JSON Schema keyword: kept off the document (symbol keys are not written).
   if (maxSize !== undefined) (schema as unknown as Record<symbol, unknown>)[MAX_SIZE] = maxSize;

@@ -1,7 +1,7 @@
 import { isAbsolute, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { LoopwiseError } from '../errors.js';
+import { nonNegativeNumber, positiveNumber } from '../option-checks.js';
 import { AsyncSliceTracer } from './async-slices.js';
 import { LoopMonitor, type LoopSample } from './loop-monitor.js';
 import { startStallWatchdog, type CapturedStall, type StallWatchdog } from './stall-watchdog.js';
@@ -38,6 +38,9 @@ export interface GuardSettings {
   captureStacks: boolean;
 }
 
+// The guard's options are all durations.
+const MS = { unit: 'milliseconds' };
+
 /** How long async tracing stays on after a stall it was needed for. */
 const TRACE_MS = 60_000;
 
@@ -45,10 +48,10 @@ const TRACE_MS = 60_000;
 export function guardSettings(options: LoopGuardOptions = {}, development = false): GuardSettings {
   return {
     enabled: options.enabled ?? true,
-    blockThreshold: positive(options.blockThreshold ?? 50, 'guard.blockThreshold'),
-    maxLoopDelay: nonNegative(options.maxLoopDelay ?? 1000, 'guard.maxLoopDelay'),
-    sampleInterval: positive(options.sampleInterval ?? 500, 'guard.sampleInterval'),
-    maxQueueWait: positive(options.maxQueueWait ?? 5000, 'guard.maxQueueWait'),
+    blockThreshold: positiveNumber(options.blockThreshold ?? 50, 'guard.blockThreshold', MS),
+    maxLoopDelay: nonNegativeNumber(options.maxLoopDelay ?? 1000, 'guard.maxLoopDelay', MS),
+    sampleInterval: positiveNumber(options.sampleInterval ?? 500, 'guard.sampleInterval', MS),
+    maxQueueWait: positiveNumber(options.maxQueueWait ?? 5000, 'guard.maxQueueWait', MS),
     serverTiming: options.serverTiming ?? development,
     captureStacks: options.captureStacks ?? development,
   };
@@ -205,14 +208,4 @@ export class LoopGuard {
 function shortPath(file: string): string {
   const inside = relative(process.cwd(), file);
   return isAbsolute(file) && !inside.startsWith('..') ? inside : file;
-}
-
-function positive(value: number, name: string): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${name} must be a positive number of milliseconds, not ${String(value)}.`);
-  return value;
-}
-
-function nonNegative(value: number, name: string): number {
-  if (!(Number.isFinite(value) && value >= 0)) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${name} must be a number of milliseconds ≥ 0, not ${String(value)}.`);
-  return value;
 }

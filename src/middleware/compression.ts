@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants } from 'node:zlib';
 import { createRequire } from 'node:module';
 import type CompressionPackage from 'compression';
-import { LoopwiseError } from '../errors.js';
+import { integerBetween, nonNegativeNumber } from '../option-checks.js';
 import type { Middleware } from './middleware.js';
 
 export interface CompressionOptions {
@@ -41,11 +41,9 @@ const require = createRequire(import.meta.url);
  */
 export function compression(options: CompressionOptions = {}): Middleware {
   const threshold = options.threshold ?? DEFAULT_COMPRESSION_THRESHOLD;
-  if (!Number.isFinite(threshold) || threshold < 0) invalid(`threshold must be a number of bytes >= 0, not ${String(threshold)}`);
-  if (options.level !== undefined && !(Number.isInteger(options.level) && options.level >= 0 && options.level <= 9)) invalid(`level must be 0-9, not ${String(options.level)}`);
-  if (options.brotliQuality !== undefined && !(Number.isInteger(options.brotliQuality) && options.brotliQuality >= 0 && options.brotliQuality <= 11)) {
-    invalid(`brotliQuality must be 0-11, not ${String(options.brotliQuality)}`);
-  }
+  nonNegativeNumber(threshold, 'compression() threshold', { unit: 'bytes' });
+  if (options.level !== undefined) integerBetween(options.level, 'compression() level', 0, 9);
+  if (options.brotliQuality !== undefined) integerBetween(options.brotliQuality, 'compression() brotliQuality', 0, 11);
   const compressionPackage: typeof CompressionPackage = require('compression');
   const wanted = options.filter ?? (compressionPackage.filter as unknown as (req: IncomingMessage, res: ServerResponse) => boolean);
   const filter = (req: IncomingMessage, res: ServerResponse): boolean => !isEventStream(res) && wanted(req, res);
@@ -75,8 +73,4 @@ export function compression(options: CompressionOptions = {}): Middleware {
 function isEventStream(res: ServerResponse): boolean {
   const type = res.getHeader('content-type');
   return typeof type === 'string' && type.trimStart().toLowerCase().startsWith('text/event-stream');
-}
-
-function invalid(message: string): never {
-  throw new LoopwiseError('LW_ERR_INVALID_OPTION', `compression(): ${message}.`);
 }

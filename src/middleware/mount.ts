@@ -1,10 +1,9 @@
 import type { RequestListener } from 'node:http';
-import type { HttpMethod } from '../route.js';
+import { HTTP_METHODS } from '../http-types.js';
 import type { CompiledTable } from '../pipeline/dispatch.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
 import { contextWithoutRoute } from '../pipeline/context.js';
 
-const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 const NOT_FOUND = '{"detail":"Not Found"}';
 
 /**
@@ -37,7 +36,7 @@ export function mountRoutes(prefix: string, target: RequestListener, errors: Err
     }
     if (result instanceof Promise) result.catch((error: unknown) => fail(req, res, error));
   };
-  return METHODS.flatMap((method) => [
+  return HTTP_METHODS.flatMap((method) => [
     { method, path: prefix, name, handler },
     { method, path: `${prefix}/*`, name, handler },
   ]);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LoopwiseError } from '../errors.js';
 import type { Middleware } from './middleware.js';
+import { setRequestId } from '../pipeline/request-id.js';
 
 export interface RequestIdOptions {
   /** The request and response header. Default `x-request-id`. */
@@ -15,25 +16,13 @@ export interface RequestIdOptions {
   trustIncoming?: boolean;
 }
 
-/** Where the id in force is kept on Node's request; read it with {@link requestIdOf}. */
-export const REQUEST_ID: unique symbol = Symbol.for('loopwise.requestId');
-
 const VALID_ID = /^[A-Za-z0-9\-_.:/+=@~]{1,128}$/;
-
-/**
- * The request's id, set by the {@link requestId} middleware, or by the access log when it is on
- * (a UUID of its own: the client's header is trusted only by the middleware); undefined without either.
- */
-export function requestIdOf(req: object): string | undefined {
-  const id = (req as { [REQUEST_ID]?: unknown })[REQUEST_ID];
-  return typeof id === 'string' ? id : undefined;
-}
 
 /**
  * Gives every request an id: the one it came with (a valid `X-Request-ID` from a proxy or a
  * client), or a new UUID. The id is sent back in the same response header, put in the request's own
  * header (so handlers, offloaded ones included, read the id in force), kept on the request for
- * {@link requestIdOf}, and added as `reqId` to the app's log lines for the request's errors.
+ * `requestIdOf`, and added as `reqId` to the app's log lines for the request's errors.
  */
 export function requestId(options: RequestIdOptions = {}): Middleware {
   const header = (options.header ?? 'x-request-id').toLowerCase();
@@ -46,7 +35,7 @@ export function requestId(options: RequestIdOptions = {}): Middleware {
   return function requestIdMiddleware(req: IncomingMessage, res, next) {
     const incoming = req.headers[header];
     const id = trustIncoming && typeof incoming === 'string' && VALID_ID.test(incoming) ? incoming : String(generate());
-    (req as { [REQUEST_ID]?: string })[REQUEST_ID] = id;
+    setRequestId(req, id);
     req.headers[header] = id;
     res.setHeader(header, id);
     return next();

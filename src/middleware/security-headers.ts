@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { LoopwiseError } from '../errors.js';
+import { nonNegativeInteger } from '../option-checks.js';
 import type { Middleware } from './middleware.js';
 
 /** CSP directives: a value (or list of sources), `true` for a directive without value, `false` to drop a default one. */
@@ -115,7 +116,7 @@ function contentSecurityPolicy(setting: CspDirectives | string | false | undefin
 
 function strictTransportSecurity(options: StrictTransportSecurityOptions): string {
   const maxAge = options.maxAge ?? 31_536_000;
-  if (!Number.isInteger(maxAge) || maxAge < 0) invalid(`strictTransportSecurity.maxAge must be a whole number of seconds, not ${String(maxAge)}`);
+  nonNegativeInteger(maxAge, 'securityHeaders() strictTransportSecurity.maxAge', { unit: 'seconds' });
   let value = `max-age=${maxAge}`;
   if (options.includeSubDomains !== false) value += '; includeSubDomains';
   if (options.preload === true) value += '; preload';

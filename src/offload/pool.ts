@@ -3,10 +3,10 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type { Piscina } from 'piscina';
 import type { Logger } from 'pino';
-import { HTTPException, LoopwiseError } from '../errors.js';
-import { timeoutError } from '../pipeline/run-handler.js';
+import { HTTPException, LoopwiseError, timeoutError } from '../errors.js';
 import type { WorkerCall, WorkerSetup } from './messages.js';
 import { entryPoint } from '../package-files.js';
+import { nonNegativeInteger, positiveInteger } from '../option-checks.js';
 import { workersNeedTsx } from '../tsx-hooks.js';
 
 /** The App's `offload` option: the worker pool that runs `offload: true` routes and task()s. */
@@ -174,17 +174,7 @@ export function poolSettings(options: OffloadOptions): PoolSettings {
     threads,
     minThreads: Math.min(threads, nonNegativeInteger(options.minThreads ?? 1, 'pool.minThreads')),
     maxQueue: nonNegativeInteger(options.maxQueue ?? DEFAULT_MAX_QUEUE, 'pool.maxQueue'),
-    idleTimeout: nonNegativeInteger(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'pool.idleTimeout'),
+    idleTimeout: nonNegativeInteger(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'pool.idleTimeout', { unit: 'milliseconds' }),
     resourceLimits: options.resourceLimits,
   };
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${name} must be a positive integer, not ${String(value)}.`);
-  return value;
-}
-
-function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 0) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${name} must be a whole number ≥ 0, not ${String(value)}.`);
-  return value;
 }

@@ -10,7 +10,7 @@ import type { Runner } from '../pipeline/run-handler.js';
 import type { ResponseSink } from '../pipeline/send.js';
 import type { RecordedResponse, RouteCall } from './messages.js';
 import type { OffloadPool } from './pool.js';
-import { requestIdOf } from '../middleware/request-id.js';
+import { requestIdOf } from '../pipeline/request-id.js';
 
 export interface OffloadRunnerOptions {
   pool: OffloadPool;

@@ -2,6 +2,7 @@ import { deserialize } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../logger.js';
 import { HTTPException, LoopwiseError, type LoopwiseErrorCode } from '../errors.js';
+import { positiveNumber } from '../option-checks.js';
 import type { SerializedError, TaskCall, TaskOutcome } from './messages.js';
 import { OffloadPool, poolSettings, workerSetup } from './pool.js';
 import { offloadRegistry, registerTask } from './registry.js';
@@ -30,9 +31,7 @@ export function task<A extends unknown[], R>(module: string, fn: (...args: A) =>
   if (url === null) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `task() needs the module's file URL (import.meta.url), not ${JSON.stringify(module)}.`);
   if (typeof fn !== 'function') throw new LoopwiseError('LW_ERR_INVALID_OPTION', 'task() needs a function as its second argument.');
   const timeout = options.timeout;
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
-    throw new LoopwiseError('LW_ERR_INVALID_OPTION', `a task's timeout must be a positive number of milliseconds, not ${String(timeout)}.`);
-  }
+  if (timeout !== undefined) positiveNumber(timeout, "task() timeout", { unit: 'milliseconds' });
   const index = registerTask(url, fn);
   const name = fn.name;
   const what = `task ${name || `#${index}`} (${fileURLToPath(url)})`;

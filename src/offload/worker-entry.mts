@@ -14,7 +14,9 @@ async function load(): Promise<Handle> {
   // On Node < 22 a worker does not inherit tsx's hooks from the main thread: register them here,
   // before anything imports a .ts file.
   if ((workerData as { registerTsx?: boolean }).registerTsx) {
-    const tsx = 'tsx/esm/api'; // a variable: tsx is a dev tool, not a dependency of the built package
+    // A variable, so neither tsc nor the bundler looks for it: tsx is an optional peer dependency,
+    // there only when the app's TypeScript runs through it (which is when registerTsx is set).
+    const tsx = 'tsx/esm/api';
     const { register } = (await import(tsx)) as { register: () => unknown };
     register();
   }

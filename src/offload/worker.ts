@@ -5,7 +5,7 @@ import { HTTPException, LoopwiseError } from '../errors.js';
 import { ServerTiming } from '../guard/server-timing.js';
 import { reviveUploads } from '../forms/offload-uploads.js';
 import type { RequestContextClass } from '../pipeline/context.js';
-import { REQUEST_ID } from '../middleware/request-id.js';
+import { setRequestId } from '../pipeline/request-id.js';
 import type { Runner } from '../pipeline/run-handler.js';
 import type { RecordedResponse, RouteCall, SerializedError, TaskCall, TaskOutcome, WorkerCall, WorkerSetup } from './messages.js';
 import { offloadRegistry } from './registry.js';
@@ -77,7 +77,7 @@ function runRoute(routes: WorkerRoutes, call: RouteCall): Promise<RecordedRespon
   // Only what crossed: the request line and headers. The socket and body stream stay on the main thread.
   const request = { method: call.method, url: call.url, headers: call.headers, httpVersion: call.httpVersion };
   // The id the main thread gave the request, so the handler's `log` lines carry the same reqId.
-  if (call.reqId !== undefined) (request as { [REQUEST_ID]?: string })[REQUEST_ID] = call.reqId;
+  if (call.reqId !== undefined) setRequestId(request, call.reqId);
   const context = new routes.Context!(request as never, call.params, call.rawQuery);
   if (call.timed) context.timing = new ServerTiming();
   if (call.declaredHeaders !== undefined) context.headers = call.declaredHeaders;

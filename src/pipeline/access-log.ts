@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { REQUEST_ID } from '../middleware/request-id.js';
+import { REQUEST_ID } from './request-id.js';
 
 /**
  * Where the dispatcher leaves the matched route's name ("GET /items/:id") when the access log is

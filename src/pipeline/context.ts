@@ -8,7 +8,7 @@ import { BackgroundTasks } from '../deps/background-tasks.js';
 import { checkPercentEncoding } from './percent-encoding.js';
 import { refuseProtoKey } from './forbidden-keys.js';
 import type { DependencyScope } from '../deps/request-scope.js';
-import { requestIdOf } from '../middleware/request-id.js';
+import { requestIdOf } from './request-id.js';
 
 const NO_DEPS: Record<string, unknown> = Object.freeze({});
 

@@ -3,14 +3,13 @@ import { HTTPException, RequestValidationError } from '../errors.js';
 import { HttpResponse } from '../responses.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import type { RequestContext } from './context.js';
-import { requestIdOf } from '../middleware/request-id.js';
+import { requestIdOf } from './request-id.js';
 import { ClientAbortedError } from './read-body.js';
 import { writeJson, writeResponse, type ResponseSink } from './send.js';
 
 /** A user's answer for an error: an HttpResponse, or a value sent as JSON with the error's status. */
 export type ExceptionHandler<E = any> = (error: E, context: RequestContext) => unknown;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ErrorClass<E = any> = abstract new (...args: any[]) => E;
 
 /**

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { HTTPException, LoopwiseError } from '../errors.js';
+import { LoopwiseError, timeoutError } from '../errors.js';
 import { HttpResponse } from '../responses.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { RouteDefinition } from '../route.js';
@@ -180,11 +180,6 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
       },
     );
   };
-}
-
-/** 504 in FastAPI's shape, saying which limit was hit (the route's, not an upstream's). */
-export function timeoutError(timeout: number): HTTPException {
-  return new HTTPException(504, `Gateway Timeout: the handler did not finish within ${timeout} ms`);
 }
 
 const FAILED = Symbol('handler threw');

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { LoopwiseError } from '../errors.js';
+import { nonNegativeInteger, nonNegativeNumber } from '../option-checks.js';
 import { HttpResponse, type ResponseInit } from '../responses.js';
 
 /** One Server-Sent Event. `data` that is not a string is sent as JSON. */
@@ -49,12 +49,8 @@ const FIELD_UNSAFE = /[\r\n\0]/g;
  */
 export function sse(events: SseSource, options: SseOptions = {}): HttpResponse {
   const heartbeat = options.heartbeat ?? DEFAULT_SSE_HEARTBEAT;
-  if (!Number.isFinite(heartbeat) || heartbeat < 0) {
-    throw new LoopwiseError('LW_ERR_INVALID_OPTION', `sse() heartbeat must be a number of ms (0 for none), not ${String(options.heartbeat)}.`);
-  }
-  if (options.retry !== undefined && !isRetry(options.retry)) {
-    throw new LoopwiseError('LW_ERR_INVALID_OPTION', `sse() retry must be a whole number of ms, not ${String(options.retry)}.`);
-  }
+  nonNegativeNumber(heartbeat, 'sse() heartbeat', { unit: 'milliseconds' });
+  if (options.retry !== undefined) nonNegativeInteger(options.retry, 'sse() retry', { unit: 'milliseconds' });
   const body = new SseStream(events, heartbeat, options.retry);
   return new HttpResponse(body, {
     status: options.status,

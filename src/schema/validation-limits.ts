@@ -1,4 +1,4 @@
-import { LoopwiseError } from '../errors.js';
+import { positiveInteger } from '../option-checks.js';
 
 /**
  * How much a 422 may say, per request part (path, query, header, cookie, body). Without a bound,
@@ -25,10 +25,5 @@ export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = { maxIssues: DEFAULT_
 export function validationLimits(options: ValidationLimitOptions = {}): ValidationLimits {
   const maxIssues = options.maxIssues ?? DEFAULT_MAX_ISSUES;
   const maxInputLength = options.maxInputLength ?? DEFAULT_MAX_INPUT_LENGTH;
-  for (const [name, value] of [['maxIssues', maxIssues], ['maxInputLength', maxInputLength]] as const) {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new LoopwiseError('LW_ERR_INVALID_OPTION', `validation.${name} must be a whole number ≥ 1, not ${String(value)}.`);
-    }
-  }
-  return { maxIssues, maxInputLength };
+  return { maxIssues: positiveInteger(maxIssues, 'validation.maxIssues'), maxInputLength: positiveInteger(maxInputLength, 'validation.maxInputLength') };
 }

@@ -1,5 +1,6 @@
 import type { ServerOptions } from 'node:http';
 import { LoopwiseError } from '../errors.js';
+import { nonNegativeInteger, positiveInteger } from '../option-checks.js';
 
 /**
  * How long a client may take to send a request, how long an idle connection stays open, and
@@ -54,10 +55,7 @@ export function serverLimits(options: ServerLimitOptions): ServerLimits {
   }
   const keepAliveTimeout = milliseconds(options.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_TIMEOUT, 'keepAliveTimeout');
   const sendTimeout = milliseconds(options.sendTimeout ?? DEFAULT_SEND_TIMEOUT, 'sendTimeout');
-  const maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
-  if (!Number.isInteger(maxHeaderSize) || maxHeaderSize < 1) {
-    throw new LoopwiseError('LW_ERR_INVALID_OPTION', `maxHeaderSize must be a positive whole number of bytes, not ${String(maxHeaderSize)}.`);
-  }
+  const maxHeaderSize = positiveInteger(options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE, 'maxHeaderSize', { unit: 'bytes' });
   const enabled = [headersTimeout, requestTimeout].filter((ms) => ms > 0);
   // A timeout is enforced at the first check after it passes: check often enough for short ones.
   const connectionsCheckingInterval = Math.max(10, Math.min(CHECK_INTERVAL, ...enabled.map((ms) => Math.floor(ms / 2))));
@@ -77,8 +75,5 @@ export function httpServerOptions(limits: ServerLimits): ServerOptions {
 }
 
 function milliseconds(value: number, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${name} must be a whole number of milliseconds ≥ 0, not ${String(value)}.`);
-  }
-  return value;
+  return nonNegativeInteger(value, name, { unit: 'milliseconds' });
 }

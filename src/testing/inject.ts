@@ -1,12 +1,13 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, RequestListener } from 'node:http';
 import { createRequire } from 'node:module';
 import type LightMyRequest from 'light-my-request';
+import type { HttpMethod } from '../http-types.js';
 
 // Loaded on the first inject(), not at import: a served app never uses it.
 const require = createRequire(import.meta.url);
 
 export interface InjectOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+  method?: HttpMethod;
   url: string;
   query?: Record<string, string | string[]>;
   headers?: OutgoingHttpHeaders;

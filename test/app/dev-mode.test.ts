@@ -173,7 +173,6 @@ test('LOOPWISE_LOG_FORMAT=pretty alone: pretty lines, nothing else of dev mode; 
     assert.deepEqual(pretty.settings, { accessLog: false, metrics: false, serverTiming: false, captureStacks: false });
     const listening = pretty.output.find((text) => text.includes('listening on')) ?? '';
     assert.ok(listening.includes('\u001b[32mINFO'), `green INFO: ${JSON.stringify(listening)}`);
-    // eslint-disable-next-line no-control-regex
     assert.match(listening.replace(/\u001b\[\d+m/g, ''), /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: loopwise listening on /);
   } finally {
     await pretty.stop();

@@ -224,7 +224,6 @@ describe('startup failure', () => {
     const cause = new Error('no database');
     const app = new App({
       logger: false,
-      // eslint-disable-next-line require-yield
       lifespan: async function* () {
         throw cause;
       },

@@ -251,7 +251,6 @@ describe('misuse', () => {
 
   test('a generator dependency that returns without yielding fails the request with 500 and a clear log line', async () => {
     const { logger, lines } = captureLog();
-    // eslint-disable-next-line require-yield
     const empty = dependency(function* emptyGenerator() {
       return 'no yield';
     });

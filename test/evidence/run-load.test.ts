@@ -90,6 +90,6 @@ test('POST with a body and headers reaches the server as sent', async () => {
 });
 
 test('invalid options are refused before any load', () => {
-  assert.throws(() => runLoad(target('/x'), { concurrency: 0, amount: 1 }), /concurrency must be a positive integer/);
-  assert.throws(() => runLoad(target('/x'), { concurrency: 1, amount: 1.5 }), /amount must be a positive integer/);
+  assert.throws(() => runLoad(target('/x'), { concurrency: 0, amount: 1 }), /concurrency must be a whole number ≥ 1/);
+  assert.throws(() => runLoad(target('/x'), { concurrency: 1, amount: 1.5 }), /amount must be a whole number ≥ 1/);
 });

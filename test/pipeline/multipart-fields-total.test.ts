@@ -60,5 +60,5 @@ test('the total defaults to 2 MiB, or maxFieldSize when that is larger; an expli
   assert.equal(multipartSettings(undefined, undefined, 'POST /x').maxFieldsTotalSize, 2 * 1024 * 1024);
   assert.equal(multipartSettings({ maxFieldSize: 5_000_000 }, undefined, 'POST /x').maxFieldsTotalSize, 5_000_000);
   assert.equal(multipartSettings(undefined, { maxFieldSize: 10, maxFieldsTotalSize: 5 }, 'POST /x').maxFieldsTotalSize, 5);
-  assert.throws(() => multipartSettings({ maxFieldsTotalSize: 0 }, undefined, 'POST /x'), /multipart.maxFieldsTotalSize of the App must be an integer of at least 1, not 0/);
+  assert.throws(() => multipartSettings({ maxFieldsTotalSize: 0 }, undefined, 'POST /x'), /multipart.maxFieldsTotalSize of the App must be a whole number ≥ 1, not 0/);
 });

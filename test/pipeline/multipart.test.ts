@@ -349,12 +349,12 @@ test('misdeclared upload routes are refused at startup with a message saying wha
     ['multipart without a body', (app) => app.post('/a', { consumes: MULTIPART }, () => 1), /consumes multipart\/form-data but declares no body/],
     ['a body that is not an object', (app) => app.post('/a', { consumes: MULTIPART, body: t.String() }, () => 1), /its body must be t.Object/],
     ['multipart limits on a JSON route', (app) => app.post('/a', { body: t.Object({}), multipart: { maxFiles: 1 } }, () => 1), /sets multipart limits but does not take multipart bodies/],
-    ['a limit that is not a positive integer', (app) => app.post('/a', { consumes: MULTIPART, body: t.Object({}), multipart: { maxFiles: 0 } }, () => 1), /multipart.maxFiles of POST \/a must be an integer of at least 1, not 0/],
+    ['a limit that is not a positive integer', (app) => app.post('/a', { consumes: MULTIPART, body: t.Object({}), multipart: { maxFiles: 0 } }, () => 1), /multipart.maxFiles of POST \/a must be a whole number ≥ 1, not 0/],
   ];
   for (const [what, declare, message] of cases) {
     const app = new App({ logger: false });
     declare(app);
     assert.throws(() => app.ready(), (error: unknown) => error instanceof LoopwiseError && message.test(error.message), what);
   }
-  assert.throws(() => upload({ maxSize: -1 }), /upload\(\{ maxSize \}\) must be a positive integer of bytes/);
+  assert.throws(() => upload({ maxSize: -1 }), /upload\(\) maxSize must be a whole number of bytes ≥ 1/);
 });

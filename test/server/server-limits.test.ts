@@ -103,7 +103,7 @@ test('invalid limits are refused when the App is created, naming the option', ()
     [{ keepAliveTimeout: Number.NaN }, /keepAliveTimeout must be a whole number of milliseconds ≥ 0, not NaN/],
     [{ headersTimeout: 20_000, requestTimeout: 10_000 }, /headersTimeout \(20000 ms\) must not be longer than requestTimeout \(10000 ms\)/],
     [{ sendTimeout: -5 }, /sendTimeout must be a whole number of milliseconds ≥ 0, not -5/],
-    [{ maxHeaderSize: 0 }, /maxHeaderSize must be a positive whole number of bytes, not 0/],
+    [{ maxHeaderSize: 0 }, /maxHeaderSize must be a whole number of bytes ≥ 1, not 0/],
   ];
   for (const [options, message] of cases) {
     assert.throws(
