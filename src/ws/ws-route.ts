@@ -5,6 +5,7 @@ import type { AppState, Dependency, ResolvedDeps } from '../deps/dependency.js';
 import type { PathParams } from '../route.js';
 import type { MessageOption } from './message.js';
 import type { WebSocketConnection } from './typed-socket.js';
+import { nonNegativeNumber, positiveNumber } from '../option-checks.js';
 
 /** What a WebSocket route declares: the handshake's parts (as an HTTP route's), its messages, its limits. */
 export interface WebSocketRouteOptions {
@@ -94,14 +95,9 @@ export function checkWebSocketOptions(options: WebSocketRouteOptions, name: stri
   if (message !== undefined && message !== 'text' && message !== 'binary' && (typeof message !== 'object' || message === null)) {
     throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the message option of ${name} must be a schema built with t, 'text' or 'binary', not ${JSON.stringify(message)}.`);
   }
-  checkPositive(options.maxPayload, 'maxPayload', name);
-  checkPositive(options.highWaterMark, 'highWaterMark', name, true);
-  if (options.heartbeat !== false) checkPositive(options.heartbeat, 'heartbeat', name);
+  const check = { code: 'LW_ERR_INVALID_ROUTE' } as const;
+  if (options.maxPayload !== undefined) positiveNumber(options.maxPayload, `maxPayload of ${name}`, { ...check, unit: 'bytes' });
+  if (options.highWaterMark !== undefined) nonNegativeNumber(options.highWaterMark, `highWaterMark of ${name}`, { ...check, unit: 'bytes' });
+  if (options.heartbeat !== undefined && options.heartbeat !== false) positiveNumber(options.heartbeat, `heartbeat of ${name}`, { ...check, unit: 'milliseconds' });
 }
 
-function checkPositive(value: number | undefined, option: string, name: string, zeroAllowed = false): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
-    throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `${option} of ${name} must be a positive number, not ${String(value)}.`);
-  }
-}

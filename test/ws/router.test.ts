@@ -67,7 +67,7 @@ describe('registration checks, as for HTTP routes', () => {
     assert.throws(() => router.ws('chat' as '/chat', () => undefined), /LW_ERR_INVALID_ROUTE: the path of WS chat must start with "\/"/);
     assert.throws(() => router.ws('/chat', {} as never), /LW_ERR_INVALID_ROUTE: WS \/chat needs a handler function as its last argument/);
     assert.throws(() => router.ws('/chat', { deps: { user: (() => 1) as never } }, () => undefined), /LW_ERR_INVALID_DEPENDENCY: deps\.user of WS \/chat is not a dependency/);
-    assert.throws(() => router.ws('/chat', { maxPayload: -1 }, () => undefined), /LW_ERR_INVALID_ROUTE: maxPayload of WS \/chat must be a positive number/);
+    assert.throws(() => router.ws('/chat', { maxPayload: -1 }, () => undefined), /LW_ERR_INVALID_ROUTE: maxPayload of WS \/chat must be a number of bytes > 0, not -1/);
   });
 
   test('two WebSocket routes that match the same handshakes, one from a router, stop listen() with LW_ERR_DUPLICATE_ROUTE', async () => {
