@@ -81,7 +81,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
 
   /** The options the pipeline and the server read, defaults applied (src/app-options.ts). */
   private readonly settings: AppSettings;
-  private readonly errors: ErrorResponder;
+  private readonly responder: ErrorResponder;
   private listener: RequestListener | null = null;
   /** The listener without the access log: what a parent App mounting this one calls (it logs the request itself). */
   private unlogged: RequestListener | null = null;
@@ -127,10 +127,10 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.accessLog = options.accessLog ?? env.accessLog ?? env.dev;
     this.Context = withRequestLog(this.log);
     this.settings = appSettings(options);
-    this.errors = new ErrorResponder(this.log);
+    this.responder = new ErrorResponder(this.log);
     this.background = new BackgroundRunner(this.log);
     this.lifespan = new Lifespan(this, options.lifespan, this.log);
-    this.guard = new LoopGuard(guardSettings(options.guard, env.development), this.log);
+    this.guard = new LoopGuard(guardSettings(options.guard, env.diagnostics), this.log);
     this.health = options.health === true;
     // Dev mode serves /metrics, for the dev banner's link; an explicit `metrics: false` wins.
     const metrics = options.metrics ?? env.dev;
@@ -166,7 +166,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    */
   exceptionHandler<E>(key: ErrorClass<E> | number, handler: (error: E, context: RequestContext) => unknown): void {
     this.assertNotFrozen('add an exception handler');
-    this.errors.register(key, handler as ExceptionHandler);
+    this.responder.register(key, handler as ExceptionHandler);
   }
 
   /**
@@ -211,7 +211,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   /** Compiles every route (validators, serializers, router) once. Called by listen() and inject(). */
   ready(): this {
     if (this.listener !== null) return this;
-    const runtime = { bodyLimit: this.settings.bodyLimit, errors: this.errors, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart, Context: this.Context, validation: this.settings.validation };
+    const runtime = { bodyLimit: this.settings.bodyLimit, responder: this.responder, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart, Context: this.Context, validation: this.settings.validation };
     const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));
     for (const route of definitions) assertNoCycle(route, this.dependencyOverrides);
     const pool = this.pool.forRoutes(definitions);
@@ -226,12 +226,12 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       const guard = this.guard.settings.enabled ? this.guard : null;
       const metrics = this.metrics;
       const observe = metrics === null ? null : metrics.requestDone.bind(metrics);
-      for (const mount of this.mounts) table.push(...mountRoutes(mount.prefix, mount.target, this.errors));
+      for (const mount of this.mounts) table.push(...mountRoutes(mount.prefix, mount.target, this.responder));
       // A silent logger (logger: false) would drop every access line: then the listener stays as it is.
       const accessLog = this.accessLog && this.log.level !== 'silent';
-      const dispatch = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, errors: this.errors, guard, observe, recordRoute: accessLog });
+      const dispatch = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, responder: this.responder, guard, observe, recordRoute: accessLog });
       // No middleware and no access log: the dispatcher is the listener, and the hot path is as it was.
-      this.unlogged = withMiddleware(this.middlewares, dispatch, this.errors);
+      this.unlogged = withMiddleware(this.middlewares, dispatch, this.responder);
       this.listener = accessLog ? withAccessLog(this.unlogged, this.log, { pretty: this.prettyLog }) : this.unlogged;
     } catch (error) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the router rejected a route: ${(error as Error).message}`, { cause: error });
@@ -277,7 +277,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
 
   private runnerServices(): RunnerServices {
     return {
-      errors: this.errors,
+      responder: this.responder,
       log: this.log,
       dependencies: { state: this.state, overrides: this.dependencyOverrides, log: this.log },
       background: this.background,
@@ -348,10 +348,10 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       await this.pool.close();
       throw error;
     }
-    const http = new HttpServer(handler, { limits: this.settings.limits, errors: this.errors, log: this.log, closeTimeout: this.settings.closeTimeout });
+    const http = new HttpServer(handler, { limits: this.settings.limits, responder: this.responder, log: this.log, closeTimeout: this.settings.closeTimeout });
     const server = http.server;
     // WebSockets: upgrade requests go to the app.ws() routes (src/ws/upgrade.ts); no listener when there are none.
-    this.websockets.attach(server, { ...this.runnerServices(), guard: this.guard, appDependencies: this.dependencies, maxParamLength: this.settings.maxParamLength, validation: this.settings.validation });
+    this.websockets.attach(server, { ...this.runnerServices(), guard: this.guard, maxParamLength: this.settings.maxParamLength, validation: this.settings.validation });
     this.server = server;
     this.http = http;
     let listening: Listening;

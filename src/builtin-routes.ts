@@ -4,7 +4,7 @@ import { buildOpenApiDocument } from './openapi/document.js';
 import { docsPageRoutes } from './openapi/docs-pages.js';
 import type { OpenApiSettings } from './openapi/openapi-options.js';
 import type { OpenApiDocument } from './openapi/types.js';
-import { HttpResponse, text } from './responses.js';
+import { HttpResponse, text } from './responses/http-response.js';
 import type { RouteDefinition } from './route.js';
 
 /** @internal A route the app adds itself, and what for; `docs-asset` is a file a docs page loads. */

@@ -7,7 +7,7 @@ export type { ListenOptions, Listening } from './server/http-server.js';
 export { Router, type RouterOptions, type RoutesOf } from './router.js';
 export { t, type Static, type TSchema } from './schema/t.js';
 export { HTTPException, RequestValidationError, LoopwiseError, type LoopwiseErrorCode } from './errors.js';
-export { HttpResponse, text, html, json, redirect, noContent, stream, type ResponseInit, type StreamBody } from './responses.js';
+export { HttpResponse, text, html, json, redirect, noContent, stream, type ResponseInit, type StreamBody } from './responses/http-response.js';
 export type { Middleware } from './middleware/middleware.js';
 export { Reply, type CookieOptions } from './pipeline/reply.js';
 export type { BodyMediaType, Context, Handler, HttpMethod, PathParams, RequestSnapshot, RouteEntry, RouteOptions } from './route.js';

@@ -3,7 +3,7 @@ import type { LoopGuard } from './guard/loop-guard.js';
 import type { OffloadPool } from './offload/pool.js';
 import { compileOffloadRunner } from './offload/run-offloaded.js';
 import { compileRoute, type RouteRuntime } from './pipeline/compile-route.js';
-import type { CompiledTable } from './pipeline/dispatch.js';
+import type { RouteTableEntry } from './pipeline/dispatch.js';
 import type { ErrorResponder } from './pipeline/handle-error.js';
 import { compileRunner, type Runner } from './pipeline/run-handler.js';
 import type { BackgroundRunner } from './deps/background-tasks.js';
@@ -15,7 +15,7 @@ import { DEFAULT_OFFLOAD_TIMEOUT } from './app-options.js';
 
 /** What every route's handler runs with: the App's error handlers, logger, dependency state and background tasks. */
 export interface RunnerServices {
-  errors: ErrorResponder;
+  responder: ErrorResponder;
   log: Logger;
   dependencies: DependencyRuntime;
   background: BackgroundRunner;
@@ -39,7 +39,7 @@ export function compileRunners(routes: readonly RouteDefinition[], services: Run
     }
     const { pool, guard } = place;
     const runner = offloaded && pool !== null
-      ? compileOffloadRunner(route, { pool, errors: services.errors, guard, timeout: route.options.timeout ?? DEFAULT_OFFLOAD_TIMEOUT })
+      ? compileOffloadRunner(route, { pool, responder: services.responder, guard, timeout: route.options.timeout ?? DEFAULT_OFFLOAD_TIMEOUT })
       : compileRunner(route, { ...services, timeout: route.options.timeout, guard });
     runners.set(routeName(route.method, route.path), runner);
   }
@@ -53,9 +53,9 @@ export function compileRunners(routes: readonly RouteDefinition[], services: Run
 export function compileTable(
   routes: readonly RouteDefinition[],
   { runtime, runners, alwaysServe }: { runtime: RouteRuntime; runners: Map<string, Runner>; alwaysServe: ReadonlySet<RouteDefinition> },
-): CompiledTable[] {
+): RouteTableEntry[] {
   assertUniqueRoutes(routes);
-  const table: CompiledTable[] = [];
+  const table: RouteTableEntry[] = [];
   for (const route of routes) {
     const name = routeName(route.method, route.path);
     const handler = compileRoute(route, runtime, runners.get(name)!);

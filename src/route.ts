@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { OptionalKind, Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import type { HttpResponse } from './responses.js';
+import type { HttpResponse } from './responses/http-response.js';
 import type { Reply } from './pipeline/reply.js';
 import type { BackgroundTasks } from './deps/background-tasks.js';
 import type { Dependency, ResolvedDeps } from './deps/dependency.js';

@@ -26,8 +26,8 @@ export interface RuntimeEnv {
   logFormat: 'json' | 'pretty' | undefined;
   /** LOG_LEVEL, or undefined when unset. */
   logLevel: string | undefined;
-  /** Server-Timing and stack capture default on: LOOPWISE_DEV=1 or NODE_ENV=development. */
-  development: boolean;
+  /** The guard's diagnostics (Server-Timing, blocking stacks) default on: LOOPWISE_DEV=1 or NODE_ENV=development. */
+  diagnostics: boolean;
   /** Colour in pretty lines: stdout is a terminal, unless NO_COLOR; or FORCE_COLOR. */
   color: boolean;
 }
@@ -39,7 +39,7 @@ export function runtimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
     accessLog: flag(env, 'LOOPWISE_ACCESS_LOG'),
     logFormat: logFormat(env.LOOPWISE_LOG_FORMAT),
     logLevel: nonEmpty(env.LOG_LEVEL),
-    development: dev || env.NODE_ENV === 'development',
+    diagnostics: dev || env.NODE_ENV === 'development',
     color: color(env),
   };
 }

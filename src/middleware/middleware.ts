@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { HttpResponse } from '../responses.js';
+import { HttpResponse } from '../responses/http-response.js';
 import { contextWithoutRoute } from '../pipeline/context.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
 import { writeResponse } from '../pipeline/send.js';
@@ -17,14 +17,14 @@ export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (erro
  * Runs the middlewares in order, then the app's dispatcher. A middleware that throws (or passes
  * an error to `next`, Connect-style) gets the app's error answer; an HTTPException keeps its status.
  */
-export function withMiddleware(middlewares: readonly Middleware[], dispatch: RequestListener, errors: ErrorResponder): RequestListener {
+export function withMiddleware(middlewares: readonly Middleware[], dispatch: RequestListener, responder: ErrorResponder): RequestListener {
   if (middlewares.length === 0) return dispatch;
   const fail = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
     if (res.headersSent) {
       res.destroy(error instanceof Error ? error : undefined);
       return;
     }
-    errors.respond(contextWithoutRoute(req), res, error, 'middleware');
+    responder.respond(contextWithoutRoute(req), res, error, 'middleware');
   };
 
   /** A middleware that returned an HttpResponse answers with it (when nothing has been sent yet). */

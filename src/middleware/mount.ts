@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import { HTTP_METHODS } from '../http-types.js';
-import type { CompiledTable } from '../pipeline/dispatch.js';
+import type { RouteTableEntry } from '../pipeline/dispatch.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
 import { contextWithoutRoute } from '../pipeline/context.js';
 
@@ -11,14 +11,14 @@ const NOT_FOUND = '{"detail":"Not Found"}';
  * the URL (as Express and Starlette do), so the target routes as if it were served alone. The
  * URL as the client sent it stays in `req.originalUrl` (as Express keeps it).
  */
-export function mountRoutes(prefix: string, target: RequestListener, errors: ErrorResponder): CompiledTable[] {
+export function mountRoutes(prefix: string, target: RequestListener, responder: ErrorResponder): RouteTableEntry[] {
   const name = `MOUNT ${prefix}`;
   // The target is any (req, res) function: what it throws, or its promise rejects with, is a logged
   // 500 (or a closed connection), never an exception up the server's listener.
   const fail = (req: Parameters<RequestListener>[0], res: Parameters<RequestListener>[1], error: unknown): void => {
-    errors.respond(contextWithoutRoute(req), res, error, name);
+    responder.respond(contextWithoutRoute(req), res, error, name);
   };
-  const handler: CompiledTable['handler'] = (req, res) => {
+  const handler: RouteTableEntry['handler'] = (req, res) => {
     const url = req.url ?? prefix;
     const rest = stripPrefix(url, prefix);
     if (rest === null) {

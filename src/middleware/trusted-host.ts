@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { LoopwiseError } from '../errors.js';
-import { json, redirect } from '../responses.js';
+import { json, redirect } from '../responses/http-response.js';
 import type { Middleware } from './middleware.js';
 
 export interface TrustedHostOptions {

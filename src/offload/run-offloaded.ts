@@ -14,7 +14,7 @@ import { requestIdOf } from '../pipeline/request-id.js';
 
 export interface OffloadRunnerOptions {
   pool: OffloadPool;
-  errors: ErrorResponder;
+  responder: ErrorResponder;
   guard: LoopGuard;
   timeout: number | undefined;
 }
@@ -24,7 +24,7 @@ export interface OffloadRunnerOptions {
  * write the response it recorded. Parsing and validation already ran here, so a 422 never costs
  * a thread; the handler, serialization and exception handlers run there.
  */
-export function compileOffloadRunner(route: RouteDefinition, { pool, errors, guard, timeout }: OffloadRunnerOptions): Runner {
+export function compileOffloadRunner(route: RouteDefinition, { pool, responder, guard, timeout }: OffloadRunnerOptions): Runner {
   const name = routeName(route.method, route.path);
   const maxQueueWait = guard.settings.maxQueueWait;
 
@@ -32,7 +32,7 @@ export function compileOffloadRunner(route: RouteDefinition, { pool, errors, gua
     if (recorded.late !== undefined) {
       guard.noteShed('deadline');
       const detail = `Service Unavailable: the request waited ${Math.round(recorded.late)} ms for a worker thread (limit ${maxQueueWait} ms), retry shortly`;
-      errors.respond(context, res, new HTTPException(503, detail, { 'retry-after': '1' }), name);
+      responder.respond(context, res, new HTTPException(503, detail, { 'retry-after': '1' }), name);
       return;
     }
     if (recorded.destroyed) {
@@ -53,7 +53,7 @@ export function compileOffloadRunner(route: RouteDefinition, { pool, errors, gua
       (res as ServerResponse).writeHead(recorded.status, headers).end(recorded.body);
     } catch (error) {
       // What the worker's handler set is checked there; this is the last line, so a bad header is a 500, not a crash.
-      errors.respond(context, res, new LoopwiseError('LW_ERR_INVALID_RESPONSE', `the response could not be written: ${(error as Error).message}`, { cause: error }), name);
+      responder.respond(context, res, new LoopwiseError('LW_ERR_INVALID_RESPONSE', `the response could not be written: ${(error as Error).message}`, { cause: error }), name);
     }
   }
 
@@ -80,7 +80,7 @@ export function compileOffloadRunner(route: RouteDefinition, { pool, errors, gua
     };
     pool.run(call, name, timeout).then(
       (recorded) => replay(context, res, recorded as RecordedResponse),
-      (error: unknown) => errors.respond(context, res, error, name),
+      (error: unknown) => responder.respond(context, res, error, name),
     );
   };
 }

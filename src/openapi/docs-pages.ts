@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { LoopwiseError, type LoopwiseErrorCode } from '../errors.js';
-import { HttpResponse, html } from '../responses.js';
+import { HttpResponse, html } from '../responses/http-response.js';
 import type { RouteDefinition, RouteOptions } from '../route.js';
 import { isInstalled } from '../optional-package.js';
 

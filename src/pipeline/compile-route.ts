@@ -23,7 +23,7 @@ export type CompiledRoute = (req: IncomingMessage, res: ServerResponse, params: 
 
 export interface RouteRuntime {
   bodyLimit: number;
-  errors: ErrorResponder;
+  responder: ErrorResponder;
   /** Time the phases for a Server-Timing header. */
   serverTiming: boolean;
   /** The App's multipart limits; each multipart route's own win over them. */
@@ -45,7 +45,7 @@ export type Validated = (context: RequestContext, issues: ValidationIssue[]) => 
 export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run: Runner): CompiledRoute {
   const name = routeName(route.method, route.path);
   const options = route.options;
-  const errors = runtime.errors;
+  const responder = runtime.responder;
   // Here and not only in the runner: an offloaded route's runner is compiled on its worker, too late to stop startup.
   checkResponseStatuses(route, name);
   const checks = compileChecks(route, name, runtime.validation);
@@ -75,13 +75,13 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
     try {
       for (const check of checks) check(context, issues);
     } catch (error) {
-      errors.respond(context, res, error, name); // a query string that is not valid percent-encoding (400)
+      responder.respond(context, res, error, name); // a query string that is not valid percent-encoding (400)
       return;
     }
     if (bodyIssues !== null) collect(bodyIssues, issues);
     if (timed) context.timing!.validate = context.timing!.lap() + Math.max(0, context.timing!.validate);
     if (issues.length > 0) {
-      errors.respond(context, res, new RequestValidationError(issues), name);
+      responder.respond(context, res, new RequestValidationError(issues), name);
       return;
     }
     run(context, res);
@@ -92,12 +92,12 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
       const context = contextFor(req, params, rawQuery);
       const kind = bodyKindOf(req);
       if (kind === null || !accepts.has(kind)) {
-        errors.respond(context, res, unsupported(req, consumes), name);
+        responder.respond(context, res, unsupported(req, consumes), name);
         return;
       }
       readBody(req, bodyLimit, (error, raw) => {
         if (error !== null) {
-          errors.respond(context, res, error, name);
+          responder.respond(context, res, error, name);
           return;
         }
         let issues: ValidationIssue[];
@@ -109,7 +109,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
           issues = body.validate(context.body, kind === 'json');
           if (timed) timing!.validate = timing!.lap();
         } catch (failure) {
-          errors.respond(context, res, failure, name);
+          responder.respond(context, res, failure, name);
           return;
         }
         validateAndRun(context, res, issues);
@@ -125,7 +125,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
       const context = contextFor(req, params, rawQuery);
       multipart.read(req, res, (error, parsed) => {
         if (error !== null) {
-          errors.respond(context, res, error, name);
+          responder.respond(context, res, error, name);
           return;
         }
         const timing = context.timing;
@@ -137,7 +137,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
           issues = validated.issues;
           if (timed) timing!.validate = timing!.lap();
         } catch (failure) {
-          errors.respond(context, res, failure, name);
+          responder.respond(context, res, failure, name);
           return;
         }
         validateAndRun(context, res, issues);

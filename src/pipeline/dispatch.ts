@@ -10,7 +10,7 @@ import { contextWithoutRoute } from './context.js';
 import { ROUTE_NAME } from './access-log.js';
 import { createRouteTree } from './route-tree.js';
 
-export interface CompiledTable {
+export interface RouteTableEntry {
   method: HttpMethod;
   path: string;
   handler: CompiledRoute;
@@ -22,7 +22,7 @@ export interface CompiledTable {
 
 export interface DispatchOptions {
   maxParamLength: number;
-  errors: ErrorResponder;
+  responder: ErrorResponder;
   /** When set, requests are answered 503 while it says the loop is overloaded. */
   guard: LoopGuard | null;
   /** When set (metrics on), told of every response once it is written. */
@@ -41,9 +41,9 @@ type Match = { handler: unknown; params: Record<string, unknown>; searchParams: 
  * Builds the server's request listener: one radix-tree lookup (find-my-way, Fastify's router),
  * then the route's compiled function. Misses are resolved to 404, or 405 with `Allow`.
  */
-export function createDispatcher(routes: CompiledTable[], options: DispatchOptions): RequestListener {
-  const { errors } = options;
-  const router = createRouteTree<ServerResponse>(options.maxParamLength, (req, res, error) => errors.respond(contextWithoutRoute(req), res, error, 'router'));
+export function createDispatcher(routes: RouteTableEntry[], options: DispatchOptions): RequestListener {
+  const { responder } = options;
+  const router = createRouteTree<ServerResponse>(options.maxParamLength, (req, res, error) => responder.respond(contextWithoutRoute(req), res, error, 'router'));
 
   const methods = new Set<string>();
   for (const route of routes) {
@@ -58,7 +58,7 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
     // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7): the methods it serves. No other method takes `*`.
     if (url === '*') {
       if (req.method === 'OPTIONS') res.writeHead(204, { allow: [...methods].sort().join(', ') }).end();
-      else errors.respond(contextWithoutRoute(req), res, new HTTPException(400, "Bad Request: the request target '*' is only valid with OPTIONS"), 'router');
+      else responder.respond(contextWithoutRoute(req), res, new HTTPException(400, "Bad Request: the request target '*' is only valid with OPTIONS"), 'router');
       return;
     }
     const allowed = [...methods].filter((method) => method !== req.method && router.find(method as never, url) !== null);
@@ -66,11 +66,11 @@ export function createDispatcher(routes: CompiledTable[], options: DispatchOptio
       allowed.length === 0
         ? new HTTPException(404, 'Not Found')
         : new HTTPException(405, 'Method Not Allowed', { allow: allowed.sort().join(', ') });
-    errors.respond(contextWithoutRoute(req), res, error, 'router');
+    responder.respond(contextWithoutRoute(req), res, error, 'router');
   }
 
   function shed(req: IncomingMessage, res: ServerResponse): void {
-    errors.respond(contextWithoutRoute(req), res, shedAnswer(guard!), 'loop guard');
+    responder.respond(contextWithoutRoute(req), res, shedAnswer(guard!), 'loop guard');
   }
 
   function serve(req: IncomingMessage, res: ServerResponse, match: Match | null): void {

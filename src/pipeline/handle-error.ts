@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { HTTPException, RequestValidationError } from '../errors.js';
-import { HttpResponse } from '../responses.js';
+import { HttpResponse } from '../responses/http-response.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import type { RequestContext } from './context.js';
 import { requestIdOf } from './request-id.js';

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { LoopwiseError, timeoutError } from '../errors.js';
-import { HttpResponse } from '../responses.js';
+import { HttpResponse } from '../responses/http-response.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { RouteDefinition } from '../route.js';
 import { routeName } from '../route-name.js';
@@ -19,7 +19,7 @@ import { compileDependencies } from './resolve-dependencies.js';
 export type Runner = (context: RequestContext, res: ResponseSink) => void;
 
 export interface RunnerOptions {
-  errors: ErrorResponder;
+  responder: ErrorResponder;
   log: Logger;
   /** Answer 504 if the handler's promise has not settled after this many ms. */
   timeout?: number | undefined;
@@ -36,7 +36,7 @@ export interface RunnerOptions {
  * serialize its value with the schema for its status (or answer the error it raised).
  */
 export function compileRunner(route: RouteDefinition, options: RunnerOptions): Runner {
-  const { errors, log, timeout, guard = null, background } = options;
+  const { responder, log, timeout, guard = null, background } = options;
   const name = routeName(route.method, route.path);
   const handler = withDependencies(route, route.handler as unknown as (context: RequestContext) => unknown, options);
 
@@ -68,7 +68,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     const serializer = status === defaultStatus ? defaultSerializer : serializers.forStatus(status);
     if (serializer === null) {
       const failure = undeclaredStatus(route, name, status);
-      errors.respond(context, res, failure, name);
+      responder.respond(context, res, failure, name);
       return failure;
     }
     let payload: string;
@@ -77,7 +77,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     } catch (error) {
       const message = `the value returned by ${name} does not fit its response schema for status ${status} (${(error as Error).message})`;
       const failure = new LoopwiseError('LW_ERR_RESPONSE_SERIALIZATION', message, { cause: error });
-      errors.respond(context, res, failure, name);
+      responder.respond(context, res, failure, name);
       return failure;
     }
     if (timing !== undefined) {
@@ -94,7 +94,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
 
   /** A response Node refuses to write (a status or header it rejects) is a logged 500 for this request, never a throw. */
   function writeFailed(context: RequestContext, res: ResponseSink, error: unknown): unknown {
-    errors.respond(context, res, error, name);
+    responder.respond(context, res, error, name);
     return error;
   }
 
@@ -103,7 +103,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     try {
       return handler(context);
     } catch (error) {
-      errors.respond(context, res, error, name);
+      responder.respond(context, res, error, name);
       return FAILED;
     }
   }
@@ -123,7 +123,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
             after(context, send(context, res, value), res);
           },
           (error: unknown) => {
-            errors.respond(context, res, error, name);
+            responder.respond(context, res, error, name);
             after(context, error, res);
           },
         );
@@ -146,7 +146,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     const timer = setTimeout(() => {
       settled = true;
       log.warn({ route: name, timeout }, `${name} did not finish within its ${timeout} ms timeout; answered 504. It keeps running: mark it offload: true to have it stopped.`);
-      errors.respond(context, res, timeoutError(timeout), name);
+      responder.respond(context, res, timeoutError(timeout), name);
     }, timeout);
     // Cleanups wait for the handler even after a 504: it may still be using what they close.
     result.then(
@@ -164,7 +164,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
         else {
           settled = true;
           clearTimeout(timer);
-          errors.respond(context, res, error, name);
+          responder.respond(context, res, error, name);
         }
         after(context, error, res);
       },

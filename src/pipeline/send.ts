@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LoopwiseError } from '../errors.js';
-import type { HttpResponse, StreamBody } from '../responses.js';
+import type { HttpResponse, StreamBody } from '../responses/http-response.js';
 import type { Reply } from './reply.js';
 
 /**

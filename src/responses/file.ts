@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { HTTPException } from '../errors.js';
-import { HttpResponse, type ResponseInit } from '../responses.js';
+import { HttpResponse, type ResponseInit } from './http-response.js';
 
 interface SendHelpers {
   mime: { contentType(extensionOrType: string): string | false };

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { nonNegativeInteger, nonNegativeNumber } from '../option-checks.js';
-import { HttpResponse, type ResponseInit } from '../responses.js';
+import { HttpResponse, type ResponseInit } from './http-response.js';
 
 /** One Server-Sent Event. `data` that is not a string is sent as JSON. */
 export interface SseEvent {

@@ -26,7 +26,7 @@ export interface Listening {
 export interface HttpServerOptions {
   limits: ServerLimits;
   /** Answers the requests the protocol check refuses, with the app's exception handlers. */
-  errors: ErrorResponder;
+  responder: ErrorResponder;
   log: Logger;
   /** How long close() waits for in-flight requests before cutting their connections, in ms. */
   closeTimeout: number;
@@ -48,12 +48,12 @@ export class HttpServer {
   private readonly log: Logger;
   private readonly closeTimeout: number;
 
-  constructor(handler: RequestListener, { limits, errors, log, closeTimeout }: HttpServerOptions) {
+  constructor(handler: RequestListener, { limits, responder, log, closeTimeout }: HttpServerOptions) {
     this.log = log;
     this.closeTimeout = closeTimeout;
     // Timeouts and size limits are server options; the protocol check and the two listeners only
     // run for requests Node's parser refuses or HTTP/1.1 does not serve (src/server/client-error.ts).
-    const listener = withProtocolCheck(handler, errors);
+    const listener = withProtocolCheck(handler, responder);
     const server = (this.server = createServer(httpServerOptions(limits), listener));
     server.on('clientError', clientErrorHandler(limits, log));
     // `Expect: 100-continue`: the 100 goes out when the body is read, after the route's limit

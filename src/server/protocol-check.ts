@@ -21,7 +21,7 @@ import { answerAndClose } from './client-error.js';
  * MAX_PIPELINED waiting on one connection close it. Valid, unpipelined requests pay a short loop
  * over the raw header names and four comparisons.
  */
-export function withProtocolCheck(listener: RequestListener, errors: ErrorResponder): RequestListener {
+export function withProtocolCheck(listener: RequestListener, responder: ErrorResponder): RequestListener {
   const waiting = new WeakMap<Socket, number>();
   return function checkProtocol(req, res) {
     const refusal = protocolError(req);
@@ -30,7 +30,7 @@ export function withProtocolCheck(listener: RequestListener, errors: ErrorRespon
       else runInTurn(req, res, listener, waiting);
       return;
     }
-    errors.respond(contextWithoutRoute(req), res, refusal, 'protocol check');
+    responder.respond(contextWithoutRoute(req), res, refusal, 'protocol check');
   };
 }
 

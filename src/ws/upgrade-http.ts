@@ -17,13 +17,13 @@ type ServerSocket = Socket & { _httpMessage?: ServerResponse | null };
 export class UpgradeHttp {
   constructor(
     private readonly server: Server,
-    private readonly errors: ErrorResponder,
+    private readonly responder: ErrorResponder,
   ) {}
 
   /** Answers with an HTTP error, in the app's error shapes (and its exception handlers), then closes the connection. */
   refuse(req: IncomingMessage, socket: Duplex, context: RequestContext, error: unknown, route: string): void {
     if (socket.destroyed) return;
-    this.errors.respond(context, this.responseOn(req, socket), error, route);
+    this.responder.respond(context, this.responseOn(req, socket), error, route);
   }
 
   /** An Upgrade the app does not take (not WebSocket): served as any request the server receives, as if the header were absent. */

@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { BackgroundRunner } from '../deps/background-tasks.js';
-import type { Dependency } from '../deps/dependency.js';
 import { assertNoCycle, withDependencyParts } from '../deps/dependency-graph.js';
 import type { DependencyRuntime } from '../deps/request-scope.js';
 import { withRequestLog } from '../pipeline/context.js';
@@ -21,17 +20,11 @@ export const CLOSE_HANDSHAKE_GRACE = 1_000;
 
 /** What the app lends its WebSocket routes when it starts listening: what its HTTP routes get. */
 export interface WebSocketRuntime {
-  errors: ErrorResponder;
+  responder: ErrorResponder;
   log: Logger;
   dependencies: DependencyRuntime;
   background: BackgroundRunner;
   guard: LoopGuard | null;
-  /**
-   * Unused: the App's dependencies now reach its WebSocket routes through the route table, as
-   * they reach its HTTP routes (the App is their root Router). Kept while app.ts is being split,
-   * so its call stays as it is; drop it with that call's next change.
-   */
-  appDependencies?: readonly Dependency<unknown>[];
   maxParamLength: number;
   /** The App's `validation` limits for a 422; the defaults without it. */
   validation?: ValidationLimits;
@@ -79,7 +72,7 @@ export class WebSocketRoutes implements SocketRegistry {
     assertUniqueRoutes(defined);
     const { overrides } = runtime.dependencies;
     for (const route of defined) assertNoCycle(route, overrides);
-    const http = new UpgradeHttp(server, runtime.errors);
+    const http = new UpgradeHttp(server, runtime.responder);
     const services = { ...runtime, Context: withRequestLog(runtime.log) };
     const routes = defined.map((route) => ({ path: route.path, upgrade: compileWebSocketRoute(withDependencyParts(route, overrides), services, http, this) }));
     const guard = runtime.guard !== null && runtime.guard.settings.enabled ? runtime.guard : null;

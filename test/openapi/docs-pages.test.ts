@@ -263,7 +263,8 @@ test('without the npm packages, a file request is a 500 whose logged error names
   try {
     const src = fileURLToPath(new URL('../../src/', import.meta.url));
     await mkdir(join(root, 'src', 'openapi'), { recursive: true });
-    for (const file of ['openapi/docs-pages.ts', 'errors.ts', 'header-check.ts', 'optional-package.ts', 'responses.ts', 'route.ts']) await copyFile(join(src, file), join(root, 'src', file));
+    await mkdir(join(root, 'src', 'responses'), { recursive: true });
+    for (const file of ['openapi/docs-pages.ts', 'errors.ts', 'header-check.ts', 'optional-package.ts', 'responses/http-response.ts', 'route.ts']) await copyFile(join(src, file), join(root, 'src', file));
     // The one package those files import besides the docs UIs.
     await mkdir(join(root, 'node_modules'));
     await symlink(fileURLToPath(new URL('../../node_modules/encodeurl', import.meta.url)), join(root, 'node_modules', 'encodeurl'));

@@ -1,8 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import encodeUrl from 'encodeurl';
-import { LoopwiseError } from './errors.js';
-import { headersProblem, statusProblem, withLowerCaseNames } from './header-check.js';
+import { LoopwiseError } from '../errors.js';
+import { headersProblem, statusProblem, withLowerCaseNames } from '../header-check.js';
 
 /** A body sent as it is produced: a Node stream or an async iterable of chunks, with backpressure. */
 export type StreamBody = Readable | AsyncIterable<string | Uint8Array>;
