@@ -88,7 +88,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   /** The logger writes through pino-pretty: access lines are then the message alone. */
   private readonly prettyLog: boolean;
   /** RequestContext with `log` bound to this App's logger (src/pipeline/context.ts). */
-  private readonly Context: RequestContextClass;
+  private readonly contextClass: RequestContextClass;
   private closing: Promise<void> | null = null;
   private removeSignalHandlers: (() => void) | null = null;
   /** The server listen() opened, with its connections and graceful close (src/server/http-server.ts). */
@@ -125,7 +125,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.log = logger.log;
     this.prettyLog = logger.pretty;
     this.accessLog = options.accessLog ?? env.accessLog ?? env.dev;
-    this.Context = withRequestLog(this.log);
+    this.contextClass = withRequestLog(this.log);
     this.settings = appSettings(options);
     this.responder = new ErrorResponder(this.log);
     this.background = new BackgroundRunner(this.log);
@@ -211,7 +211,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   /** Compiles every route (validators, serializers, router) once. Called by listen() and inject(). */
   ready(): this {
     if (this.listener !== null) return this;
-    const runtime = { bodyLimit: this.settings.bodyLimit, responder: this.responder, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart, Context: this.Context, validation: this.settings.validation };
+    const runtime = { bodyLimit: this.settings.bodyLimit, responder: this.responder, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart, contextClass: this.contextClass, validation: this.settings.validation };
     const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));
     for (const route of definitions) assertNoCycle(route, this.dependencyOverrides);
     const pool = this.pool.forRoutes(definitions);
@@ -302,7 +302,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.freeze();
     // Each worker thread has its own module state, so its own lifespan: its dependencies read its state.
     await this.lifespan.start();
-    return { runners, Context: this.Context };
+    return { runners, contextClass: this.contextClass };
   }
 
   /** @internal For the loopwise CLI: how long close() may take, and the pages a dev banner names. */

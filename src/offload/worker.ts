@@ -19,7 +19,7 @@ export interface WorkerApp {
 /** The App's offloaded routes, compiled to run inline, and its context class (with its `log`). */
 export interface WorkerRoutes {
   runners: Map<string, Runner>;
-  Context: RequestContextClass | null;
+  contextClass: RequestContextClass | null;
 }
 
 const setup = workerData as WorkerSetup;
@@ -35,7 +35,7 @@ export const loaded: Promise<void> = runners.then(
 
 /** Imports the app module, as the main thread did, and compiles the routes it offloads. */
 async function loadRunners(): Promise<WorkerRoutes> {
-  if (setup.module === null) return { runners: new Map(), Context: null };
+  if (setup.module === null) return { runners: new Map(), contextClass: null };
   await import(setup.module);
   const apps = offloadRegistry().apps.get(setup.module) ?? [];
   // The same module creates the same Apps in the same order; if it created fewer here (an App
@@ -78,7 +78,7 @@ function runRoute(routes: WorkerRoutes, call: RouteCall): Promise<RecordedRespon
   const request = { method: call.method, url: call.url, headers: call.headers, httpVersion: call.httpVersion };
   // The id the main thread gave the request, so the handler's `log` lines carry the same reqId.
   if (call.reqId !== undefined) setRequestId(request, call.reqId);
-  const context = new routes.Context!(request as never, call.params, call.rawQuery);
+  const context = new routes.contextClass!(request as never, call.params, call.rawQuery);
   if (call.timed) context.timing = new ServerTiming();
   if (call.declaredHeaders !== undefined) context.headers = call.declaredHeaders;
   context.validHeaders = call.validHeaders;

@@ -29,7 +29,7 @@ export interface RouteRuntime {
   /** The App's multipart limits; each multipart route's own win over them. */
   multipart?: MultipartOptions;
   /** The App's context class: RequestContext with its `log` (src/pipeline/context.ts). */
-  Context: RequestContextClass;
+  contextClass: RequestContextClass;
   /** How many issues a 422 lists per part, and how much input each quotes; default src/schema/validation-limits.ts's. */
   validation?: ValidationLimits;
 }
@@ -60,10 +60,10 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   if (multipart !== null && options.offload === true) run = withUploadsDescribed(run);
   // A constant per compiled route: with timing off, each check below is a never-taken branch.
   const timed = runtime.serverTiming;
-  const Context = runtime.Context;
+  const ContextClass = runtime.contextClass;
 
   function contextFor(req: IncomingMessage, params: Record<string, unknown>, rawQuery: string): RequestContext {
-    const context: RequestContext = new Context(req, params, rawQuery);
+    const context: RequestContext = new ContextClass(req, params, rawQuery);
     if (timed) context.timing = new ServerTiming();
     return context;
   }

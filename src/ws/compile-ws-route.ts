@@ -30,7 +30,7 @@ export interface WebSocketRouteServices {
   background: BackgroundRunner;
   dependencies: DependencyRuntime;
   /** The App's context class, so exception handlers and dependencies see `context.log` as on HTTP routes. */
-  Context: RequestContextClass;
+  contextClass: RequestContextClass;
   validation?: ValidationLimits | undefined;
 }
 
@@ -53,7 +53,7 @@ export interface SocketRegistry extends OpenSockets {
  * Any refusal is answered in the app's error shapes, as an HTTP route's errors are.
  */
 export function compileWebSocketRoute(route: WebSocketRouteDefinition, services: WebSocketRouteServices, http: UpgradeHttp, sockets: SocketRegistry): Upgrade {
-  const { log, Context } = services;
+  const { log, contextClass: ContextClass } = services;
   const name = routeName(route.method, route.path);
   const checks = compileChecks(route, name, services.validation);
   const resolve = compileDependencies(route.options, services.dependencies);
@@ -93,7 +93,7 @@ export function compileWebSocketRoute(route: WebSocketRouteDefinition, services:
   }
 
   return function upgrade(req, socket, head, params, rawQuery) {
-    const context = new Context(req, params, rawQuery);
+    const context = new ContextClass(req, params, rawQuery);
     const invalid = invalidParts(context);
     if (invalid !== null) {
       http.refuse(req, socket, context, invalid, name);
