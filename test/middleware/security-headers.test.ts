@@ -10,7 +10,8 @@ import { createServer as createHttpsServer, request as httpsRequest } from 'node
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { App, DEFAULT_CSP, HTTPException, LoopwiseError, html, securityHeaders, t } from '../../src/index.js';
-import { quietApp, send, serve } from './http.js';
+import { request, serveApp } from '../support/http.js';
+import { quietApp } from '../support/quiet-app.js';
 
 const DEFAULT_POLICY = Object.entries(DEFAULT_CSP)
   .map(([name, value]) => `${name} ${value}`)
@@ -47,7 +48,7 @@ let tunedPort = 0;
 let barePort = 0;
 const closers: (() => Promise<void>)[] = [];
 before(async () => {
-  const servers = await Promise.all([serve(app), serve(tuned), serve(bare)]);
+  const servers = await Promise.all([serveApp(app), serveApp(tuned), serveApp(bare)]);
   [port, tunedPort, barePort] = servers.map((server) => server.port) as [number, number, number];
   closers.push(...servers.map((server) => server.close));
 });
@@ -55,7 +56,7 @@ after(() => Promise.all(closers.map((close) => close())));
 
 test('defaults: CSP, nosniff, DENY, no-referrer, COOP; no HSTS over plain HTTP', async () => {
   for (const path of ['/', '/fail', '/nowhere']) {
-    const res = await send(port, path);
+    const res = await request(port, path);
     assert.equal(res.headers['content-security-policy'], DEFAULT_POLICY, path);
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.equal(res.headers['x-frame-options'], 'DENY');
@@ -69,13 +70,13 @@ test('defaults: CSP, nosniff, DENY, no-referrer, COOP; no HSTS over plain HTTP',
 });
 
 test("a route's own header wins over the middleware's", async () => {
-  const res = await send(port, '/own-csp');
+  const res = await request(port, '/own-csp');
   assert.equal(res.headers['content-security-policy'], "frame-ancestors 'self'");
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
 });
 
 test('each header can be changed; CSP directives merge over the defaults, false drops one', async () => {
-  const res = await send(tunedPort, '/');
+  const res = await request(tunedPort, '/');
   const csp = String(res.headers['content-security-policy']);
   assert.match(csp, /(^|; )img-src 'self' https:\/\/images\.example\.com(;|$)/);
   assert.match(csp, /(^|; )script-src 'self'(;|$)/, 'other defaults kept');
@@ -90,7 +91,7 @@ test('each header can be changed; CSP directives merge over the defaults, false 
 });
 
 test('each header can be turned off', async () => {
-  const res = await send(barePort, '/');
+  const res = await request(barePort, '/');
   for (const name of ['content-security-policy', 'x-frame-options', 'referrer-policy', 'strict-transport-security']) assert.equal(res.headers[name], undefined, name);
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
 });
