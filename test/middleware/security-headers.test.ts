@@ -5,11 +5,11 @@
 // no CSP refusal, page error or failed request.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { App, DEFAULT_CSP, HTTPException, LoopwiseError, html, securityHeaders, t } from '../../src/index.js';
+import { closePage, launchChromium, newPage, type Browser, type Page } from '../support/browser.js';
 import { request, serveApp } from '../support/http.js';
 import { quietApp } from '../support/quiet-app.js';
 
@@ -128,7 +128,6 @@ test('invalid options are refused when the middleware is made', () => {
 });
 
 // In Chromium: the browser starts only for these tests.
-const CHROMIUM = '/usr/bin/chromium';
 const WAIT = 10_000;
 
 const docsApp = new App({ title: 'Shop API', version: '1.0.0', logger: false });
@@ -140,9 +139,8 @@ describe('the docs pages in Chromium under the default headers', () => {
   let base = '';
   let browser: Browser;
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: this test needs Debian's chromium. Install it (as root) with: apt-get update && apt-get install -y chromium`);
-    base = (await docsApp.listen({ port: 0, handleSignals: false })).url;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    base = (await serveApp(docsApp)).url;
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -157,9 +155,7 @@ describe('the docs pages in Chromium under the default headers', () => {
   }
 
   async function openPage(): Promise<Watched> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(WAIT);
-    const page = await context.newPage();
+    const page = await newPage(browser, { timeout: WAIT });
     const watched: Watched = { page, problems: [], policies: [] };
     page.on('pageerror', (error) => watched.problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
@@ -187,7 +183,7 @@ describe('the docs pages in Chromium under the default headers', () => {
       assert.deepEqual(watched.problems, []);
       assert.deepEqual(watched.policies, [DEFAULT_POLICY], 'the page was served with the default CSP');
     } finally {
-      await watched.page.context().close();
+      await closePage(watched.page);
     }
   });
 
@@ -203,7 +199,7 @@ describe('the docs pages in Chromium under the default headers', () => {
       assert.deepEqual(watched.problems, []);
       assert.deepEqual(watched.policies, [DEFAULT_POLICY]);
     } finally {
-      await watched.page.context().close();
+      await closePage(watched.page);
     }
   });
 });
