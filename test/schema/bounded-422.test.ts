@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { App, t } from '../../src/index.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
 import { request } from '../support/http.js';
-import { extraKeys, missingFields, wrongTags, type HostileBody } from './fixtures/hostile-bodies.js';
+import { extraKeys, missingFields, wrongTags, type HostileBody } from '../../bench/lib/hostile-bodies.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/tutorial-422-app.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../bench/apps/tutorial-422-app.ts', import.meta.url));
 const BOUND = 64 * 1024;
 
 type Issue = { type: string; loc: (string | number)[]; msg: string; input: unknown; ctx?: Record<string, unknown> };
@@ -35,7 +35,7 @@ function detailOf(status: number, text: string, what: string): Issue[] {
 describe('hostile 1 MiB bodies against the tutorial’s models, over a real socket', () => {
   let server: AppProcess & { port: number };
   before(async () => {
-    server = await startAppProcess(FIXTURE);
+    server = await startAppProcess(FIXTURE, { ready: /^ready (\d+)$/ });
   });
   after(() => server?.kill());
 

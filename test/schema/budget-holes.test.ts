@@ -9,9 +9,9 @@ import { compileValidator } from '../../src/schema/validator.js';
 import { budgetState } from '../../src/schema/error-budget.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
 import { request } from '../support/http.js';
-import { deepWrongTree, hostileUrl, uniqueObjects, type HostileBody } from './fixtures/hostile-bodies.js';
+import { deepWrongTree, hostileUrl, uniqueObjects, type HostileBody } from '../../bench/lib/hostile-bodies.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/budget-holes-app.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../bench/apps/budget-holes-app.ts', import.meta.url));
 
 type Issue = { type: string; loc: (string | number)[]; msg: string; input: unknown; ctx?: Record<string, unknown> };
 
@@ -20,7 +20,7 @@ const JSON_BODY = { 'content-type': 'application/json' };
 describe('bodies that slipped past the error budget, over a real socket', () => {
   let server: AppProcess & { port: number };
   before(async () => {
-    server = await startAppProcess(FIXTURE);
+    server = await startAppProcess(FIXTURE, { ready: /^ready (\d+)$/ });
   });
   after(() => server?.kill());
 
