@@ -19,7 +19,7 @@ count() {
   local server=$1 route=$2 requests=$3 port=$((20000 + RANDOM % 20000)) out
   out=$(mktemp)
   PORT=$port valgrind --tool=callgrind --callgrind-out-file="$out" --smc-check=all-non-file \
-    node --import tsx "bench/servers/$server.ts" >/dev/null 2>&1 &
+    node --import tsx "bench/apps/$server.ts" >/dev/null 2>&1 &
   local pid=$!
   for _ in $(seq 1 600); do curl -s -o /dev/null "127.0.0.1:$port/json" && break; sleep 0.5; done
   if [ "$route" = /echo ]; then

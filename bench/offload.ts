@@ -1,7 +1,7 @@
 // What offload buys, measured: the seed app under load, server pinned to core 0 and wrk to core 1.
 // 1. GET /json alone; 2. GET /json while GET /sync (a blocking wait, offloaded) saturates the
 // pool; 3. GET /json while GET /blocking (the same wait, inline) runs. Then what it costs: a
-// trivial route inline and offloaded (bench/offload-hop-app.ts). Usage: bench/README.md.
+// trivial route inline and offloaded (bench/apps/offload-hop-app.ts). Usage: bench/README.md.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -72,7 +72,7 @@ try {
 
 // The cost side: a route that does nothing, inline and offloaded. Every thread of the server
 // shares core 0 here, so the hop's work on both sides of it is counted.
-server = startServer(join(root, 'bench', 'offload-hop-app.ts'));
+server = startServer(join(root, 'bench', 'apps', 'offload-hop-app.ts'));
 try {
   const url = await readyUrl();
   const base = url.startsWith('http') ? url : `http://127.0.0.1:${url}`;

@@ -1,5 +1,5 @@
 // Soak: minutes of mixed load on one loopwise server, watching its memory. The server
-// (bench/servers/mixed.ts: JSON, path parameters, a JSON body, 404, 422, an offloaded route, a
+// (bench/apps/mixed.ts: JSON, path parameters, a JSON body, 404, 422, an offloaded route, a
 // dependency with cleanup, an event stream) runs in its own process pinned to one core; the load
 // (autocannon as a library, every answer checked) runs here, pinned to another. Every --interval
 // seconds it samples the server's RSS (/proc/<pid>/status VmRSS) and its heapUsed after a full GC
@@ -106,7 +106,7 @@ interface Server {
 let server: Server | null = null;
 
 async function startServer(): Promise<Server> {
-  const node = [process.execPath, '--expose-gc', '--import', 'tsx', join(root, 'bench', 'servers', 'mixed.ts')];
+  const node = [process.execPath, '--expose-gc', '--import', 'tsx', join(root, 'bench', 'apps', 'mixed.ts')];
   const [command, ...args] = pinned ? ['taskset', '-c', String(serverCpu), ...node] : node;
   const child = spawn(command!, args, {
     cwd: root,

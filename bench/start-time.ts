@@ -1,5 +1,5 @@
 // Cold start: how long from spawning a process to its first 200 on GET /json. Each case is a
-// fresh process (bench/start/), polled until it answers, then killed; the cases run interleaved,
+// fresh process (bench/apps/start/), polled until it answers, then killed; the cases run interleaved,
 // in an order rotated each round, so the machine's drift hits all alike. Prints the median, the
 // spread (min–max and interquartile) and the ratio to Fastify on the same Node.
 //
@@ -34,7 +34,7 @@ const POLL_MS = 2;
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = dirname(benchDir);
-const start = join(benchDir, 'start');
+const start = join(benchDir, 'apps', 'start');
 
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(name);

@@ -1,23 +1,23 @@
 // What rejecting a hostile 1 MiB body costs the server: for each body of
-// test/schema/fixtures/hostile-bodies.ts, posted to the README tutorial's app in a child process
-// (test/schema/fixtures/tutorial-422-app.ts), the event loop's longest delay while it was
+// bench/lib/hostile-bodies.ts, posted to the README tutorial's app in a child process
+// (bench/apps/tutorial-422-app.ts), the event loop's longest delay while it was
 // handled (perf_hooks' monitorEventLoopDelay in the server), the time to the full answer, and
 // the answer's size. A valid 1 MiB body is the baseline: parsing and echoing it is the floor.
 // Then, in this process, the three phases of each rejection apart: JSON.parse, validation (with
 // the issues built), and JSON.stringify of the 422's body.
 // Then the bodies an attack review found slipping past the budget (a recursive schema, uniqueItems
-// over objects, format url), against test/schema/fixtures/budget-holes-app.ts the same way.
+// over objects, format url), against bench/apps/budget-holes-app.ts the same way.
 // Usage: npm run bench:422 -- [rounds=5]
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { startAppProcess } from '../test/support/app-process.js';
-import { hostileBodies, deepWrongTree, hostileUrl, uniqueObjects, BODY_BYTES, type HostileBody } from '../test/schema/fixtures/hostile-bodies.js';
-import { MODEL_OF_PATH } from '../test/schema/fixtures/tutorial-models.js';
+import { MODEL_OF_PATH } from './apps/tutorial-models.js';
+import { hostileBodies, deepWrongTree, hostileUrl, uniqueObjects, BODY_BYTES, type HostileBody } from './lib/hostile-bodies.js';
+import { startApp, stopServer } from './lib/server-process.js';
 import { compileValidator } from '../src/schema/validator.js';
 
 const rounds = Number(process.argv[2] ?? 5);
-const fixture = fileURLToPath(new URL('../test/schema/fixtures/tutorial-422-app.ts', import.meta.url));
-const holesFixture = fileURLToPath(new URL('../test/schema/fixtures/budget-holes-app.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('./apps/tutorial-422-app.ts', import.meta.url));
+const holesFixture = fileURLToPath(new URL('./apps/budget-holes-app.ts', import.meta.url));
 
 interface Answer {
   status: number;
@@ -71,7 +71,7 @@ const valid: HostileBody = (() => {
 const rows: string[] = [];
 const holes = [deepWrongTree(), uniqueObjects(12_000, true), uniqueObjects(8_000, false), hostileUrl(10_000), hostileUrl(40_000)];
 for (const [app, bodies] of [[fixture, [valid, ...hostileBodies()]], [holesFixture, holes]] as const) {
- const server = await startAppProcess(app);
+ const server = await startApp(app);
  try {
   for (const entry of bodies) {
     const delays: number[] = [];
@@ -92,7 +92,7 @@ for (const [app, bodies] of [[fixture, [valid, ...hostileBodies()]], [holesFixtu
     );
   }
  } finally {
-  server.kill();
+  await stopServer(server.child);
  }
 }
 console.log(`Node ${process.version}, ${rounds} rounds per body; the server in a child process, median (max).\n`);

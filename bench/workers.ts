@@ -49,7 +49,7 @@ async function waitUntilServing(url: string, child: ChildProcess): Promise<void>
 
 async function measure(layout: Layout): Promise<number> {
   const port = await freePort();
-  const cli = [process.execPath, '--import', 'tsx', join(root, 'src/cli/loopwise.ts'), 'run', join(root, 'bench/workers-app.ts')];
+  const cli = [process.execPath, '--import', 'tsx', join(root, 'src/cli/loopwise.ts'), 'run', join(root, 'bench/apps/workers-app.ts')];
   const args = ['-c', layout.serverCpus, ...cli, '--host', '127.0.0.1', '--port', String(port), '--workers', String(layout.workers), '--no-access-log', ...runFlags];
   const child = spawn('taskset', args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   try {

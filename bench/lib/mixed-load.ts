@@ -1,5 +1,5 @@
 // The mixed load of the memory test and the soak: autocannon (as a library) cycling every
-// connection through a list of requests to bench/servers/mixed.ts, with every answer's status and
+// connection through a list of requests to bench/apps/mixed.ts, with every answer's status and
 // body checked as it arrives. A wrong answer counts as an error, as a socket error does.
 import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
@@ -30,7 +30,7 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 const PERSON = '{"name":"Ada","age":36}';
 const OFFLOAD_ANSWER = `{"sum":${offloadSum(2_000)}}`;
 
-/** The routes of bench/servers/mixed.ts, each with its expected answer. */
+/** The routes of bench/apps/mixed.ts, each with its expected answer. */
 export const MIX: readonly MixedRequest[] = [
   { name: 'GET /json', method: 'GET', path: '/json', status: 200, check: (body) => body === '{"message":"hello"}' },
   { name: 'GET /users/:id', method: 'GET', path: '/users/42', status: 200, check: (body) => body === '{"id":42}' },

@@ -1,14 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { ServerName } from './options.js';
 
-export interface RunningServer {
-  name: ServerName;
+export interface RunningApp {
   port: number;
   child: ChildProcess;
   /** What the server wrote to stderr, shown if it misbehaves. */
   stderr: () => string;
+}
+
+export interface RunningServer extends RunningApp {
+  name: ServerName;
 }
 
 export interface StartOptions {
@@ -18,28 +22,45 @@ export interface StartOptions {
   responseSchemas: boolean;
 }
 
+export interface StartAppOptions {
+  cwd?: string;
+  /** The core to pin the app to, or null (the default) to leave it unpinned. */
+  cpu?: number | null;
+  env?: Record<string, string>;
+}
+
 const READY_TIMEOUT_MS = 20_000;
 
 /** Children still running, so an interrupted bench does not leave servers behind. */
 export const running = new Set<ChildProcess>();
 
-/**
- * Starts one bench server, pinned with `taskset -c`: taskset execs node, so every thread node
- * creates (libuv pool, GC helpers, tsx's loader) inherits the pin. PORT=0 lets the OS pick a free
- * port; the server reports it in its `ready <port>` line.
- */
+/** Where a bench server lives in `root`: bench/apps/, or bench/servers/ in checkouts older than that move (cpu-ab's tree A). */
+function serverFile(root: string, name: ServerName): string {
+  const file = join(root, 'bench', 'apps', `${name}.ts`);
+  return existsSync(file) ? file : join(root, 'bench', 'servers', `${name}.ts`);
+}
+
+/** Starts one of the compared servers (bench/apps/<name>.ts) in production mode. */
 export async function startServer(name: ServerName, options: StartOptions): Promise<RunningServer> {
-  const node = [process.execPath, '--import', 'tsx', join(options.root, 'bench', 'servers', `${name}.ts`)];
-  const [command, ...args] = options.cpu === null ? node : ['taskset', '-c', String(options.cpu), ...node];
+  const env = { NODE_ENV: 'production', BENCH_RESPONSE_SCHEMAS: options.responseSchemas ? '1' : '0' };
+  const started = await startApp(serverFile(options.root, name), { cwd: options.root, cpu: options.cpu, env });
+  return { name, ...started };
+}
+
+/**
+ * Starts `node --import tsx <file>`, pinned with `taskset -c` when given a core: taskset execs
+ * node, so every thread node creates (libuv pool, GC helpers, tsx's loader) inherits the pin.
+ * PORT=0 lets the OS pick a free port; the app reports it in its `ready <port>` line.
+ */
+export async function startApp(file: string, options: StartAppOptions = {}): Promise<RunningApp> {
+  const name = basename(file);
+  const node = [process.execPath, '--import', 'tsx', file];
+  const cpu = options.cpu ?? null;
+  const [command, ...args] = cpu === null ? node : ['taskset', '-c', String(cpu), ...node];
   const child = spawn(command!, args, {
-    cwd: options.root,
+    cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      PORT: '0',
-      NODE_ENV: 'production',
-      BENCH_RESPONSE_SCHEMAS: options.responseSchemas ? '1' : '0',
-    },
+    env: { ...process.env, PORT: '0', ...options.env },
   });
   running.add(child);
   child.once('exit', () => running.delete(child));
@@ -73,7 +94,7 @@ export async function startServer(name: ServerName, options: StartOptions): Prom
   });
   // Keep draining stdout so a chatty server can never block on a full pipe.
   child.stdout!.resume();
-  return { name, port, child, stderr: () => stderr };
+  return { port, child, stderr: () => stderr };
 }
 
 /** SIGTERM, then SIGKILL if it lingers; resolves once the process is gone and its core is idle. */

@@ -2,7 +2,7 @@
 // each case gets its exact status and FastAPI-shaped detail (or a closed connection where HTTP
 // says so), no stack or file path, and the server then answers the next request, on the same
 // connection when it stays open and on a new one. The cases live in test/support/hostile-cases.ts,
-// shared with bench/hostile-inputs.ts, which prints them as a table.
+// shared with scripts/hostile-inputs.ts, which prints them as a table.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { App } from '../../src/index.js';

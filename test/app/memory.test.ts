@@ -1,4 +1,4 @@
-// Memory: a real server process (bench/servers/mixed.ts, run with --expose-gc) serves rounds of
+// Memory: a real server process (bench/apps/mixed.ts, run with --expose-gc) serves rounds of
 // mixed keep-alive load (JSON, path parameters, a JSON body, 404, 422, an offloaded route, a
 // dependency with cleanup and a background task, an event stream); after each round it runs a
 // full GC and reports process.memoryUsage(). What the heap keeps after round 1 (warm JIT, grown
@@ -12,7 +12,7 @@ import { startAppProcess } from '../support/app-process.js';
 import { socketGet } from '../support/socket-get.js';
 import { withTimeout } from '../support/with-timeout.js';
 
-const SERVER = fileURLToPath(new URL('../../bench/servers/mixed.ts', import.meta.url));
+const SERVER = fileURLToPath(new URL('../../bench/apps/mixed.ts', import.meta.url));
 const MiB = 1024 * 1024;
 /**
  * Growth allowed from round 1 to the last round, for the V8 heap and for memory outside it

@@ -2,12 +2,9 @@
 // with data, nothing is fetched from anywhere, and the page is not blank.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
 import { renderHtml } from '../../src/evidence/html-report.js';
 import type { EvidenceReport, RunResult } from '../../src/evidence/types.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { closePage, launchChromium, newPage, screenshotPixels, type Browser } from '../support/browser.js';
 
 function run(route: string, concurrency: number, rps: number, p50: number, verdict: RunResult['verdict'] = 'ok'): RunResult {
   return {
@@ -39,16 +36,12 @@ const report: EvidenceReport = {
 
 let browser: Browser;
 before(async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: this test needs Debian's chromium. Install it (as root) with: apt-get update && apt-get install -y chromium`,
-  );
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await launchChromium();
 });
 after(() => browser?.close());
 
 test('the report renders its table and three charts with data, fetching nothing', async () => {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const page = await newPage(browser, { viewport: { width: 1100, height: 900 } });
   const requested: string[] = [];
   page.on('request', (request) => requested.push(request.url()));
   await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
@@ -87,42 +80,18 @@ test('the report renders its table and three charts with data, fetching nothing'
 
   assert.deepEqual(requested.filter((url) => !url.startsWith('data:')), [], 'the page fetched something');
 
-  // Non-blank: decode the screenshot on a canvas (a fresh page) and count its colours.
-  const png = await page.screenshot({ fullPage: true });
-  const decoder = await browser.newPage();
-  const pixels = await decoder.evaluate(async (src) => {
-    // This runs in the page; the project's TypeScript has no DOM library, so name what is used.
-    type Canvas = { width: number; height: number; getContext(kind: '2d'): { drawImage(image: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
-    const dom = globalThis as unknown as { Image: new () => { src: string; width: number; height: number; decode(): Promise<void> }; document: { createElement(tag: 'canvas'): Canvas } };
-    const { Image, document } = dom;
-    const image = new Image();
-    image.src = src;
-    await image.decode();
-    const canvas = document.createElement('canvas');
-    canvas.width = image.width;
-    canvas.height = image.height;
-    const context = canvas.getContext('2d')!;
-    context.drawImage(image, 0, 0);
-    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-    const colours = new Set<number>();
-    let notWhite = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
-      if (data[i]! < 240 || data[i + 1]! < 240 || data[i + 2]! < 240) notWhite++;
-    }
-    return { width: canvas.width, height: canvas.height, colours: colours.size, notWhite: notWhite / (data.length / 4) };
-  }, `data:image/png;base64,${png.toString('base64')}`);
+  // Non-blank: the screenshot has many colours and is not all white.
+  const pixels = await screenshotPixels(browser, page);
   assert.ok(pixels.width >= 1000 && pixels.height > 900, JSON.stringify(pixels));
   assert.ok(pixels.colours > 100, `only ${pixels.colours} distinct colours`);
   assert.ok(pixels.notWhite > 0.02, `only ${(pixels.notWhite * 100).toFixed(1)}% of the page is not white`);
-  await decoder.close();
-  await page.close();
+  await closePage(page);
 });
 
 test('an empty report still renders a valid page', async () => {
-  const page = await browser.newPage();
+  const page = await newPage(browser);
   await page.setContent(renderHtml({ ...report, runs: [], loopDelay: [] }), { waitUntil: 'load' });
   assert.equal(await page.$$eval('svg[data-chart]', (svgs) => svgs.length), 3);
   assert.equal(await page.$$eval('table tbody tr', (rows) => rows.length), 0);
-  await page.close();
+  await closePage(page);
 });

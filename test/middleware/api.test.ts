@@ -6,7 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HTTPException, json, text } from '../../src/index.js';
 import { withTimeout } from '../support/with-timeout.js';
-import { capturedLogger, quietApp, send, serve } from './http.js';
+import { capturedLogger } from '../support/captured-logger.js';
+import { request, serveApp } from '../support/http.js';
+import { quietApp } from '../support/quiet-app.js';
 
 const events: string[] = [];
 /** Settles when the "after" code of the outer middleware has run for a request to /slow-finish. */
@@ -63,12 +65,12 @@ app.get('/early', () => {
 
 let port = 0;
 let close: () => Promise<void>;
-before(async () => ({ port, close } = await serve(app)));
+before(async () => ({ port, close } = await serveApp(app)));
 after(() => close());
 
 test('middlewares run in the order added, around the handler; the Express-style one sets req and headers', async () => {
   events.length = 0;
-  const res = await send(port, '/hello');
+  const res = await request(port, '/hello');
   assert.equal(res.status, 200);
   assert.deepEqual(JSON.parse(res.text), { user: 'ada' });
   assert.equal(res.headers['x-outer'], '1');
@@ -90,9 +92,9 @@ test('`await next()` resolves after the response has been sent', async () => {
     await sleep(20);
     return text('x'.repeat(100));
   });
-  const server = await serve(alone);
+  const server = await serveApp(alone);
   try {
-    assert.equal((await send(server.port, '/slow-finish')).status, 200);
+    assert.equal((await request(server.port, '/slow-finish')).status, 200);
     assert.equal(await withTimeout(seen, 2_000, 'the after-code of the outer middleware'), true);
   } finally {
     await server.close();
@@ -104,7 +106,7 @@ test('`await next()` resolves after the response has been sent', async () => {
 // chain makes an earlier `await next()` resolve before the response is sent.
 test('`await next()` resolves after the response even with an Express-style middleware after it', async () => {
   const ran = new Promise<{ finishedBefore: boolean; status: number }>((resolve) => (afterRan = resolve));
-  const res = await send(port, '/slow-finish');
+  const res = await request(port, '/slow-finish');
   assert.equal(res.status, 200);
   const seen = await withTimeout(ran, 2_000, 'the after-code of the outer middleware');
   assert.deepEqual(seen, { finishedBefore: true, status: 200 });
@@ -112,7 +114,7 @@ test('`await next()` resolves after the response even with an Express-style midd
 
 test('a middleware answers early by returning an HttpResponse: the handler never runs', async () => {
   events.length = 0;
-  const res = await send(port, '/early');
+  const res = await request(port, '/early');
   assert.equal(res.status, 403);
   assert.deepEqual(JSON.parse(res.text), { detail: 'answered by middleware' });
   assert.equal(res.headers['x-early'], 'yes');
@@ -122,20 +124,20 @@ test('a middleware answers early by returning an HttpResponse: the handler never
 });
 
 test('an Express-style middleware can answer with res.end()', async () => {
-  const res = await send(port, '/express-end');
+  const res = await request(port, '/express-end');
   assert.equal(res.status, 202);
   assert.equal(res.text, 'ended by express middleware');
 });
 
 test('an HTTPException thrown in a middleware is answered with its status, detail and headers', async () => {
-  const res = await send(port, '/http-exception');
+  const res = await request(port, '/http-exception');
   assert.equal(res.status, 418);
   assert.deepEqual(JSON.parse(res.text), { detail: "I'm a teapot" });
   assert.equal(res.headers['x-teapot'], '1');
 });
 
 test('an Error thrown in a middleware is a 500 without its message or stack; the log has them', async () => {
-  const res = await send(port, '/error');
+  const res = await request(port, '/error');
   assert.equal(res.status, 500);
   assert.deepEqual(JSON.parse(res.text), { detail: 'Internal Server Error' });
   assert.doesNotMatch(res.text, /secret|at |\.ts/);
@@ -145,7 +147,7 @@ test('an Error thrown in a middleware is a 500 without its message or stack; the
 });
 
 test('an error passed to next(error), Connect-style, is answered as a thrown one', async () => {
-  const res = await send(port, '/next-error');
+  const res = await request(port, '/next-error');
   assert.equal(res.status, 500);
   assert.deepEqual(JSON.parse(res.text), { detail: 'Internal Server Error' });
 });

@@ -6,7 +6,8 @@ import { request as httpRequest } from 'node:http';
 import { brotliDecompressSync, createBrotliDecompress, createGunzip, gunzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoopwiseError, compression, HttpResponse, stream, text } from '../../src/index.js';
-import { quietApp, send, serve } from './http.js';
+import { request, serveApp } from '../support/http.js';
+import { quietApp } from '../support/quiet-app.js';
 
 const ITEMS = Array.from({ length: 200 }, (_, id) => ({ id, name: `item ${id}`, tags: ['red', 'green', 'blue'] }));
 const LINES = Array.from({ length: 300 }, (_, i) => `line ${i}: ${'lorem ipsum '.repeat(5)}\n`);
@@ -67,9 +68,9 @@ let smallPort = 0;
 let flushedPort = 0;
 const closers: (() => Promise<void>)[] = [];
 before(async () => {
-  const a = await serve(app);
-  const b = await serve(small);
-  const c = await serve(flushed);
+  const a = await serveApp(app);
+  const b = await serveApp(small);
+  const c = await serveApp(flushed);
   port = a.port;
   smallPort = b.port;
   flushedPort = c.port;
@@ -80,7 +81,7 @@ after(() => Promise.all(closers.map((close) => close())));
 const JSON_BODY = JSON.stringify(ITEMS);
 
 test('JSON is sent brotli-compressed when br is offered (preferred over gzip), and decompresses to the original', async () => {
-  const res = await send(port, '/items', { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+  const res = await request(port, '/items', { headers: { 'accept-encoding': 'gzip, deflate, br' } });
   assert.equal(res.status, 200);
   assert.equal(res.headers['content-encoding'], 'br');
   assert.equal(res.headers['content-length'], undefined);
@@ -90,19 +91,19 @@ test('JSON is sent brotli-compressed when br is offered (preferred over gzip), a
 });
 
 test('JSON is gzip-compressed when only gzip is offered', async () => {
-  const res = await send(port, '/items', { headers: { 'accept-encoding': 'gzip' } });
+  const res = await request(port, '/items', { headers: { 'accept-encoding': 'gzip' } });
   assert.equal(res.headers['content-encoding'], 'gzip');
   assert.equal(gunzipSync(res.body).toString('utf8'), JSON_BODY);
 });
 
 test('the client\'s q-values win: gzip;q=1, br;q=0.5 gets gzip', async () => {
-  const res = await send(port, '/items', { headers: { 'accept-encoding': 'gzip;q=1, br;q=0.5' } });
+  const res = await request(port, '/items', { headers: { 'accept-encoding': 'gzip;q=1, br;q=0.5' } });
   assert.equal(res.headers['content-encoding'], 'gzip');
 });
 
 test('a streamed response is compressed too, and decompresses to every chunk in order', async () => {
   for (const [encoding, decode] of [['br', brotliDecompressSync], ['gzip', gunzipSync]] as const) {
-    const res = await send(port, '/stream', { headers: { 'accept-encoding': encoding } });
+    const res = await request(port, '/stream', { headers: { 'accept-encoding': encoding } });
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-encoding'], encoding);
     assert.equal(res.headers['transfer-encoding'], 'chunked');
@@ -111,30 +112,30 @@ test('a streamed response is compressed too, and decompresses to every chunk in 
 });
 
 test('bodies below the threshold (default 1 KiB) are sent as they are', async () => {
-  const res = await send(port, '/small', { headers: { 'accept-encoding': 'gzip, br' } });
+  const res = await request(port, '/small', { headers: { 'accept-encoding': 'gzip, br' } });
   assert.equal(res.headers['content-encoding'], undefined);
   assert.equal(res.text, '{"ok":true}');
-  const lower = await send(smallPort, '/small', { headers: { 'accept-encoding': 'gzip' } });
+  const lower = await request(smallPort, '/small', { headers: { 'accept-encoding': 'gzip' } });
   assert.equal(lower.headers['content-encoding'], 'gzip', 'threshold: 10 compresses it');
   assert.equal(gunzipSync(lower.body).toString(), '{"ok":true}');
 });
 
 test('Accept-Encoding: identity, or none, gets the body uncompressed', async () => {
   for (const headers of [{ 'accept-encoding': 'identity' }, {}] as Record<string, string>[]) {
-    const res = await send(port, '/items', { headers });
+    const res = await request(port, '/items', { headers });
     assert.equal(res.headers['content-encoding'], undefined);
     assert.equal(res.text, JSON_BODY);
   }
 });
 
 test('encoded bodies, incompressible types and Cache-Control: no-transform are left alone', async () => {
-  const encoded = await send(port, '/encoded', { headers: { 'accept-encoding': 'br, gzip' } });
+  const encoded = await request(port, '/encoded', { headers: { 'accept-encoding': 'br, gzip' } });
   assert.equal(encoded.headers['content-encoding'], 'gzip');
   assert.equal(encoded.text, 'already-encoded '.repeat(200));
-  const png = await send(port, '/png', { headers: { 'accept-encoding': 'br, gzip' } });
+  const png = await request(port, '/png', { headers: { 'accept-encoding': 'br, gzip' } });
   assert.equal(png.headers['content-encoding'], undefined);
   assert.equal(png.body.length, 4096);
-  const keep = await send(port, '/no-transform', { headers: { 'accept-encoding': 'gzip' } });
+  const keep = await request(port, '/no-transform', { headers: { 'accept-encoding': 'gzip' } });
   assert.equal(keep.headers['content-encoding'], undefined);
   assert.equal(keep.text.length, 4096);
 });

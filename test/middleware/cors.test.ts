@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, HTTPException, LoopwiseError, cors, type CorsOptions } from '../../src/index.js';
-import { quietApp, send, serve } from './http.js';
+import { request, serveApp } from '../support/http.js';
+import { quietApp } from '../support/quiet-app.js';
 
 const APP_ORIGIN = 'https://app.example.com';
 const EVIL = 'https://evil.example.net';
@@ -39,7 +40,7 @@ before(async () => {
     any: {},
   };
   for (const [name, options] of Object.entries(setups)) {
-    const server = await serve(appWith(options));
+    const server = await serveApp(appWith(options));
     servers.push(server);
     ports[name] = server.port;
   }
@@ -47,7 +48,7 @@ before(async () => {
 after(() => Promise.all(servers.map((server) => server.close())));
 
 function preflight(port: number, origin: string, headers: Record<string, string> = {}) {
-  return send(port, '/items', {
+  return request(port, '/items', {
     method: 'OPTIONS',
     headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-custom', ...headers },
   });
@@ -103,18 +104,18 @@ test('a function origin (async): its answer decides; a refused preflight is stil
   assert.equal(no.status, 204);
   assert.equal(no.headers['access-control-allow-origin'], undefined);
   assert.ok(vary(no.headers).includes('origin'), 'Vary: Origin on a refusal too, so caches keep the answers apart');
-  const simple = await send(ports.fn!, '/items', { headers: { origin: EVIL } });
+  const simple = await request(ports.fn!, '/items', { headers: { origin: EVIL } });
   assert.equal(simple.status, 200);
   assert.equal(simple.headers['access-control-allow-origin'], undefined);
   assert.ok(vary(simple.headers).includes('origin'));
   assert.deepEqual(asked, ['https://a.example.com', EVIL, EVIL]);
-  const noOrigin = await send(ports.fn!, '/items');
+  const noOrigin = await request(ports.fn!, '/items');
   assert.equal(noOrigin.status, 200);
   assert.deepEqual(asked.length, 3, 'not asked for a request without Origin');
 });
 
 test('a simple request from an allowed origin: ACAO, credentials, exposed headers, Vary; the route answers', async () => {
-  const res = await send(ports.list!, '/items', { headers: { origin: APP_ORIGIN } });
+  const res = await request(ports.list!, '/items', { headers: { origin: APP_ORIGIN } });
   assert.equal(res.status, 200);
   assert.deepEqual(JSON.parse(res.text), [{ id: 1 }]);
   assert.equal(res.headers['access-control-allow-origin'], APP_ORIGIN);
@@ -122,21 +123,21 @@ test('a simple request from an allowed origin: ACAO, credentials, exposed header
   assert.equal(res.headers['access-control-expose-headers'], 'x-total-count');
   assert.equal(res.headers['access-control-allow-methods'], undefined, 'allow-methods is for preflights only');
   assert.ok(vary(res.headers).includes('origin'));
-  const post = await send(ports.list!, '/items', { method: 'POST', headers: { origin: 'http://localhost:5173' } });
+  const post = await request(ports.list!, '/items', { method: 'POST', headers: { origin: 'http://localhost:5173' } });
   assert.equal(post.headers['access-control-allow-origin'], 'http://localhost:5173');
 });
 
 test('error responses carry the CORS headers too, so the page can read them', async () => {
-  const res = await send(ports.list!, '/fail', { headers: { origin: APP_ORIGIN } });
+  const res = await request(ports.list!, '/fail', { headers: { origin: APP_ORIGIN } });
   assert.equal(res.status, 409);
   assert.equal(res.headers['access-control-allow-origin'], APP_ORIGIN);
-  const missing = await send(ports.list!, '/nowhere', { headers: { origin: APP_ORIGIN } });
+  const missing = await request(ports.list!, '/nowhere', { headers: { origin: APP_ORIGIN } });
   assert.equal(missing.status, 404);
   assert.equal(missing.headers['access-control-allow-origin'], APP_ORIGIN);
 });
 
 test('the default allows any origin with "*" and no Vary: Origin', async () => {
-  const res = await send(ports.any!, '/items', { headers: { origin: EVIL } });
+  const res = await request(ports.any!, '/items', { headers: { origin: EVIL } });
   assert.equal(res.headers['access-control-allow-origin'], '*');
   assert.ok(!vary(res.headers).includes('origin'));
   const pre = await preflight(ports.any!, EVIL);
@@ -145,7 +146,7 @@ test('the default allows any origin with "*" and no Vary: Origin', async () => {
 });
 
 test('an OPTIONS without Access-Control-Request-Method is no preflight: it goes to routing (405 here)', async () => {
-  const res = await send(ports.list!, '/items', { method: 'OPTIONS', headers: { origin: APP_ORIGIN } });
+  const res = await request(ports.list!, '/items', { method: 'OPTIONS', headers: { origin: APP_ORIGIN } });
   assert.equal(res.status, 405);
   assert.equal(res.headers['access-control-allow-origin'], APP_ORIGIN);
   assert.equal(res.headers['access-control-allow-methods'], undefined);

@@ -4,7 +4,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoopwiseError, requestId, requestIdOf } from '../../src/index.js';
-import { capturedLogger, quietApp, send, serve } from './http.js';
+import { capturedLogger } from '../support/captured-logger.js';
+import { request, serveApp } from '../support/http.js';
+import { quietApp } from '../support/quiet-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -25,8 +27,8 @@ let port = 0;
 let customPort = 0;
 const closers: (() => Promise<void>)[] = [];
 before(async () => {
-  const a = await serve(app);
-  const b = await serve(custom);
+  const a = await serveApp(app);
+  const b = await serveApp(custom);
   port = a.port;
   customPort = b.port;
   closers.push(a.close, b.close);
@@ -35,15 +37,15 @@ after(() => Promise.all(closers.map((close) => close())));
 
 test('a valid incoming X-Request-ID is kept, echoed, and seen by the handler', async () => {
   for (const id of ['abc-123', 'f47ac10b-58cc-4372-a567-0e02b2c3d479', 'trace:01HZX/9+=@~_.']) {
-    const res = await send(port, '/whoami', { headers: { 'x-request-id': id } });
+    const res = await request(port, '/whoami', { headers: { 'x-request-id': id } });
     assert.equal(res.headers['x-request-id'], id);
     assert.deepEqual(JSON.parse(res.text), { fromRequest: id, fromHeader: id });
   }
 });
 
 test('without one, a UUID is generated, different per request', async () => {
-  const a = await send(port, '/whoami');
-  const b = await send(port, '/whoami');
+  const a = await request(port, '/whoami');
+  const b = await request(port, '/whoami');
   const idA = String(a.headers['x-request-id']);
   assert.match(idA, UUID);
   assert.match(String(b.headers['x-request-id']), UUID);
@@ -53,7 +55,7 @@ test('without one, a UUID is generated, different per request', async () => {
 
 test('an unsafe or oversized incoming id is replaced by a new one', async () => {
   for (const bad of ['x'.repeat(129), 'has space', 'quote"d', '<script>', 'a,b', 'ünïcode']) {
-    const res = await send(port, '/whoami', { headers: { 'x-request-id': bad } });
+    const res = await request(port, '/whoami', { headers: { 'x-request-id': bad } });
     const id = String(res.headers['x-request-id']);
     assert.match(id, UUID, `${JSON.stringify(bad)} replaced`);
     assert.deepEqual(JSON.parse(res.text), { fromRequest: id, fromHeader: id });
@@ -61,7 +63,7 @@ test('an unsafe or oversized incoming id is replaced by a new one', async () => 
 });
 
 test("the app's error log line for a failing request carries its id (reqId)", async () => {
-  const res = await send(port, '/boom', { headers: { 'x-request-id': 'trace-boom-42' } });
+  const res = await request(port, '/boom', { headers: { 'x-request-id': 'trace-boom-42' } });
   assert.equal(res.status, 500);
   assert.equal(res.headers['x-request-id'], 'trace-boom-42', 'the error response carries the id too');
   assert.deepEqual(JSON.parse(res.text), { detail: 'Internal Server Error' });
@@ -75,7 +77,7 @@ test("the app's error log line for a failing request carries its id (reqId)", as
 });
 
 test('a custom header and generator; trustIncoming: false ignores what the client sent', async () => {
-  const res = await send(customPort, '/', { headers: { 'x-correlation-id': 'client-chosen' } });
+  const res = await request(customPort, '/', { headers: { 'x-correlation-id': 'client-chosen' } });
   assert.match(String(res.headers['x-correlation-id']), /^req-\d+$/);
   assert.deepEqual(JSON.parse(res.text), { id: res.headers['x-correlation-id'] });
   assert.equal(res.headers['x-request-id'], undefined);

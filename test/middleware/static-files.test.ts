@@ -1,11 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, LoopwiseError, Router, staticFiles, type StaticFilesOptions } from '../../src/index.js';
+import { request, serveHandler, serveServer, type Listening } from '../support/http.js';
 import { withTimeout } from '../support/with-timeout.js';
 
 const TIMEOUT = 5_000;
@@ -14,7 +15,7 @@ const SECRET = 'SECRET-MARKER-7f3a';
 interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
-  body: string;
+  text: string;
 }
 
 /**
@@ -37,35 +38,11 @@ function rawGet(port: number, path: string, method = 'GET'): Promise<Answer> {
         const colon = line.indexOf(':');
         headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
       }
-      resolve({ status, headers, body: split === -1 ? '' : text.slice(split + 4) });
+      resolve({ status, headers, text: split === -1 ? '' : text.slice(split + 4) });
     });
     socket.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
   });
   return withTimeout(run, TIMEOUT, `${method} ${path}`);
-}
-
-/** An http.request (path sent as given) with headers, body read in full. */
-function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
-  const run = new Promise<Answer>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => parts.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  return withTimeout(run, TIMEOUT, `${method} ${path}`);
-}
-
-function listenOn(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 // tmp/secret                   ← outside the served directory: must never be served
@@ -105,26 +82,22 @@ after(() => {
 });
 
 /** A bare Node server with staticFiles() as its whole handler. */
-async function serve(options?: StaticFilesOptions): Promise<{ port: number; close: () => Promise<void> }> {
-  const server = createServer(staticFiles(root, options));
-  const port = await listenOn(server);
-  return { port, close: () => closeServer(server) };
-}
+const serve = (options?: StaticFilesOptions): Promise<Listening> => serveHandler(staticFiles(root, options));
 
 describe('staticFiles', () => {
   test('serves a file with its content type, length, ETag, Last-Modified and Cache-Control', async () => {
     const { port, close } = await serve();
     try {
-      const res = await get(port, '/hello.txt');
+      const res = await request(port, '/hello.txt');
       assert.equal(res.status, 200);
-      assert.equal(res.body, 'hello world\n');
+      assert.equal(res.text, 'hello world\n');
       assert.equal(res.headers['content-type'], 'text/plain; charset=utf-8');
       assert.equal(res.headers['content-length'], '12');
       assert.match(res.headers.etag!, /^W\/"/);
       assert.ok(res.headers['last-modified']);
       assert.equal(res.headers['cache-control'], 'public, max-age=0');
       assert.equal(res.headers['accept-ranges'], 'bytes');
-      assert.equal((await get(port, '/style.css')).headers['content-type'], 'text/css; charset=utf-8');
+      assert.equal((await request(port, '/style.css')).headers['content-type'], 'text/css; charset=utf-8');
     } finally {
       await close();
     }
@@ -133,13 +106,13 @@ describe('staticFiles', () => {
   test('answers 304 to If-None-Match and to If-Modified-Since', async () => {
     const { port, close } = await serve();
     try {
-      const first = await get(port, '/hello.txt');
-      const byTag = await get(port, '/hello.txt', { 'if-none-match': first.headers.etag! });
+      const first = await request(port, '/hello.txt');
+      const byTag = await request(port, '/hello.txt', { headers: { 'if-none-match': first.headers.etag! } });
       assert.equal(byTag.status, 304);
-      assert.equal(byTag.body, '');
-      const byDate = await get(port, '/hello.txt', { 'if-modified-since': first.headers['last-modified']! });
+      assert.equal(byTag.text, '');
+      const byDate = await request(port, '/hello.txt', { headers: { 'if-modified-since': first.headers['last-modified']! } });
       assert.equal(byDate.status, 304);
-      const stale = await get(port, '/hello.txt', { 'if-none-match': 'W/"other"' });
+      const stale = await request(port, '/hello.txt', { headers: { 'if-none-match': 'W/"other"' } });
       assert.equal(stale.status, 200);
     } finally {
       await close();
@@ -149,19 +122,19 @@ describe('staticFiles', () => {
   test('answers a Range with 206 and an unsatisfiable one with 416 in FastAPI shape', async () => {
     const { port, close } = await serve();
     try {
-      const part = await get(port, '/range.txt', { range: 'bytes=2-5' });
+      const part = await request(port, '/range.txt', { headers: { range: 'bytes=2-5' } });
       assert.equal(part.status, 206);
-      assert.equal(part.body, '2345');
+      assert.equal(part.text, '2345');
       assert.equal(part.headers['content-range'], 'bytes 2-5/20');
       assert.equal(part.headers['content-length'], '4');
-      const tail = await get(port, '/range.txt', { range: 'bytes=-3' });
+      const tail = await request(port, '/range.txt', { headers: { range: 'bytes=-3' } });
       assert.equal(tail.status, 206);
-      assert.equal(tail.body, 'hij');
-      const bad = await get(port, '/range.txt', { range: 'bytes=50-60' });
+      assert.equal(tail.text, 'hij');
+      const bad = await request(port, '/range.txt', { headers: { range: 'bytes=50-60' } });
       assert.equal(bad.status, 416);
       assert.equal(bad.headers['content-range'], 'bytes */20');
       assert.equal(bad.headers['content-type'], 'application/json; charset=utf-8');
-      assert.deepEqual(JSON.parse(bad.body), { detail: 'Range Not Satisfiable' });
+      assert.deepEqual(JSON.parse(bad.text), { detail: 'Range Not Satisfiable' });
       assert.equal(bad.headers.etag, undefined, 'no file headers on an error');
     } finally {
       await close();
@@ -171,25 +144,25 @@ describe('staticFiles', () => {
   test('serves index.html for a directory URL, redirects one without "/", and lists nothing', async () => {
     const { port, close } = await serve();
     try {
-      const home = await get(port, '/');
+      const home = await request(port, '/');
       assert.equal(home.status, 200);
-      assert.equal(home.body, '<h1>home</h1>\n');
+      assert.equal(home.text, '<h1>home</h1>\n');
       assert.equal(home.headers['content-type'], 'text/html; charset=utf-8');
-      assert.equal((await get(port, '/sub/')).body, '<h1>sub</h1>\n');
-      const bare = await get(port, '/sub?x=1');
+      assert.equal((await request(port, '/sub/')).text, '<h1>sub</h1>\n');
+      const bare = await request(port, '/sub?x=1');
       assert.equal(bare.status, 301);
       assert.equal(bare.headers.location, './sub/?x=1');
-      const noIndex = await get(port, '/docs/');
+      const noIndex = await request(port, '/docs/');
       assert.equal(noIndex.status, 404);
-      assert.deepEqual(JSON.parse(noIndex.body), { detail: 'Not Found' });
-      assert.equal((await get(port, '/hello.txt/')).status, 404, 'a file is not a directory');
+      assert.deepEqual(JSON.parse(noIndex.text), { detail: 'Not Found' });
+      assert.equal((await request(port, '/hello.txt/')).status, 404, 'a file is not a directory');
     } finally {
       await close();
     }
     const custom = await serve({ index: 'a.txt' });
     try {
-      assert.equal((await get(custom.port, '/docs/')).body, 'a\n');
-      assert.equal((await get(custom.port, '/sub/')).status, 404);
+      assert.equal((await request(custom.port, '/docs/')).text, 'a\n');
+      assert.equal((await request(custom.port, '/sub/')).status, 404);
     } finally {
       await custom.close();
     }
@@ -202,25 +175,25 @@ describe('staticFiles', () => {
       (req as typeof req & { originalUrl?: string }).originalUrl = `/assets${req.url === '/' ? '' : req.url}`;
       handler(req, res);
     });
-    const port = await listenOn(server);
+    const { port, close } = await serveServer(server);
     try {
-      const top = await get(port, '/');
+      const top = await request(port, '/');
       assert.equal(top.status, 301);
       assert.equal(top.headers.location, './assets/');
       assert.equal(new URL(top.headers.location!, 'http://x/assets').pathname, '/assets/');
-      const sub = await get(port, '/sub');
+      const sub = await request(port, '/sub');
       assert.equal(new URL(sub.headers.location!, 'http://x/assets/sub').pathname, '/assets/sub/');
     } finally {
-      await closeServer(server);
+      await close();
     }
   });
 
   test('names with spaces, percent signs and non-ASCII are served from their encoded URL', async () => {
     const { port, close } = await serve();
     try {
-      const res = await get(port, `/${encodeURIComponent('résumé 100%.txt')}`);
+      const res = await request(port, `/${encodeURIComponent('résumé 100%.txt')}`);
       assert.equal(res.status, 200);
-      assert.equal(res.body, 'odd name\n');
+      assert.equal(res.text, 'odd name\n');
     } finally {
       await close();
     }
@@ -229,15 +202,15 @@ describe('staticFiles', () => {
   test('HEAD sends the headers without the body; other methods get 405 with Allow', async () => {
     const { port, close } = await serve();
     try {
-      const head = await get(port, '/hello.txt', {}, 'HEAD');
+      const head = await request(port, '/hello.txt', { method: 'HEAD' });
       assert.equal(head.status, 200);
       assert.equal(head.headers['content-length'], '12');
-      assert.equal(head.body, '');
+      assert.equal(head.text, '');
       for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) {
-        const res = await get(port, '/hello.txt', {}, method);
+        const res = await request(port, '/hello.txt', { method });
         assert.equal(res.status, 405, method);
         assert.equal(res.headers.allow, 'GET, HEAD');
-        assert.deepEqual(JSON.parse(res.body), { detail: 'Method Not Allowed' });
+        assert.deepEqual(JSON.parse(res.text), { detail: 'Method Not Allowed' });
       }
     } finally {
       await close();
@@ -247,13 +220,13 @@ describe('staticFiles', () => {
   test('a missing file is 404 {"detail":"Not Found"}; bad percent-encoding is 400', async () => {
     const { port, close } = await serve();
     try {
-      const res = await get(port, '/nope.txt');
+      const res = await request(port, '/nope.txt');
       assert.equal(res.status, 404);
       assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
-      assert.deepEqual(JSON.parse(res.body), { detail: 'Not Found' });
+      assert.deepEqual(JSON.parse(res.text), { detail: 'Not Found' });
       const bad = await rawGet(port, '/%E0%A4%A.txt');
       assert.equal(bad.status, 400);
-      assert.deepEqual(JSON.parse(bad.body), { detail: 'Bad Request' });
+      assert.deepEqual(JSON.parse(bad.text), { detail: 'Bad Request' });
     } finally {
       await close();
     }
@@ -262,11 +235,11 @@ describe('staticFiles', () => {
   test('maxAge and immutable set Cache-Control; extensions find about.html for /about', async () => {
     const { port, close } = await serve({ maxAge: '1d', immutable: true, extensions: ['html'] });
     try {
-      const res = await get(port, '/hello.txt');
+      const res = await request(port, '/hello.txt');
       assert.equal(res.headers['cache-control'], 'public, max-age=86400, immutable');
-      const about = await get(port, '/about');
+      const about = await request(port, '/about');
       assert.equal(about.status, 200);
-      assert.equal(about.body, '<h1>about</h1>\n');
+      assert.equal(about.text, '<h1>about</h1>\n');
     } finally {
       await close();
     }
@@ -277,12 +250,12 @@ describe('staticFiles', () => {
     const deny = await serve({ dotfiles: 'deny' });
     const allow = await serve({ dotfiles: 'allow' });
     try {
-      assert.equal((await get(ignore.port, '/.env')).status, 404);
-      assert.equal((await get(ignore.port, '/.git/config')).status, 404);
-      assert.equal((await get(deny.port, '/.env')).status, 403);
-      const served = await get(allow.port, '/.env');
+      assert.equal((await request(ignore.port, '/.env')).status, 404);
+      assert.equal((await request(ignore.port, '/.git/config')).status, 404);
+      assert.equal((await request(deny.port, '/.env')).status, 403);
+      const served = await request(allow.port, '/.env');
       assert.equal(served.status, 200);
-      assert.match(served.body, /dotfile/);
+      assert.match(served.text, /dotfile/);
     } finally {
       await Promise.all([ignore.close(), deny.close(), allow.close()]);
     }
@@ -291,15 +264,15 @@ describe('staticFiles', () => {
   test('a symlink to a file inside the directory is served; one pointing outside is not', async () => {
     const { port, close } = await serve({ dotfiles: 'allow' });
     try {
-      const inside = await get(port, '/alias.txt');
+      const inside = await request(port, '/alias.txt');
       assert.equal(inside.status, 200);
-      assert.equal(inside.body, 'hello world\n');
+      assert.equal(inside.text, 'hello world\n');
       // Judged by where the link leads: through a link out and back in is inside.
-      assert.equal((await get(port, '/escape-dir/public/hello.txt')).status, 200);
+      assert.equal((await request(port, '/escape-dir/public/hello.txt')).status, 200);
       for (const path of ['/escape.txt', '/escape-dir/secret', '/escape-dir/public/../secret']) {
-        const res = await get(port, path);
+        const res = await request(port, path);
         assert.equal(res.status, 404, path);
-        assert.ok(!res.body.includes(SECRET), path);
+        assert.ok(!res.text.includes(SECRET), path);
       }
     } finally {
       await close();
@@ -315,10 +288,10 @@ describe('staticFiles', () => {
     app.mount('/assets', staticFiles(root, { setHeaders: (res) => res.setHeader('x-static', '1') }));
     const { port } = await app.listen({ port: 0, handleSignals: false });
     try {
-      const ok = await get(port, '/assets/hello.txt');
+      const ok = await request(port, '/assets/hello.txt');
       assert.equal(ok.headers['x-static'], '1');
       assert.equal(ok.headers['x-mw'], 'yes');
-      const missing = await get(port, '/assets/nope');
+      const missing = await request(port, '/assets/nope');
       assert.equal(missing.status, 404);
       assert.equal(missing.headers['x-mw'], 'yes');
     } finally {
@@ -364,21 +337,21 @@ const TRAVERSALS = [
 ];
 
 describe('no way out of the directory', () => {
-  let bare: Server;
+  let bare: Listening;
   let barePort: number;
   let app: App;
   let appPort: number;
 
   before(async () => {
-    bare = createServer(staticFiles(root));
-    barePort = await listenOn(bare);
+    bare = await serveHandler(staticFiles(root));
+    barePort = bare.port;
     app = new App({ logger: false, openapi: false });
     app.mount('/assets', staticFiles(root));
     appPort = (await app.listen({ port: 0, handleSignals: false })).port;
   });
 
   after(async () => {
-    await closeServer(bare);
+    await bare.close();
     await app.close();
   });
 
@@ -387,8 +360,8 @@ describe('no way out of the directory', () => {
     for (const path of TRAVERSALS) {
       const res = await rawGet(barePort, path);
       assert.ok(res.status >= 400 && res.status < 500, `${path} → ${res.status}`);
-      assert.ok(!res.body.includes(SECRET), `${path} leaked the secret`);
-      assert.ok(!res.body.includes('root:'), `${path} leaked /etc/passwd`);
+      assert.ok(!res.text.includes(SECRET), `${path} leaked the secret`);
+      assert.ok(!res.text.includes('root:'), `${path} leaked /etc/passwd`);
     }
   });
 
@@ -397,15 +370,15 @@ describe('no way out of the directory', () => {
     for (const path of TRAVERSALS) {
       const res = await rawGet(appPort, `/assets${path}`);
       assert.ok(res.status >= 400 && res.status < 500, `/assets${path} → ${res.status}`);
-      assert.ok(!res.body.includes(SECRET), `/assets${path} leaked the secret`);
-      assert.ok(!res.body.includes('root:'), `/assets${path} leaked /etc/passwd`);
+      assert.ok(!res.text.includes(SECRET), `/assets${path} leaked the secret`);
+      assert.ok(!res.text.includes('root:'), `/assets${path} leaked /etc/passwd`);
     }
   });
 
   test('an absolute-form request target does not escape either', async () => {
     for (const path of ['http://127.0.0.1/../secret', 'http://127.0.0.1/%2e%2e/secret']) {
       const res = await rawGet(barePort, path);
-      assert.ok(!res.body.includes(SECRET), `${path} leaked the secret`);
+      assert.ok(!res.text.includes(SECRET), `${path} leaked the secret`);
     }
   });
 });
@@ -419,11 +392,11 @@ describe('mount', () => {
     });
     const { port } = await app.listen({ port: 0, handleSignals: false });
     try {
-      assert.equal((await get(port, '/raw/x/y?z=1')).body, 'GET /x/y?z=1');
-      assert.equal((await get(port, '/raw')).body, 'GET /');
-      assert.equal((await get(port, '/raw?q=2')).body, 'GET /?q=2');
-      assert.equal((await get(port, '/raw/', {}, 'DELETE')).body, 'DELETE /');
-      assert.equal((await get(port, '/rawx')).status, 404, 'the prefix is a whole segment');
+      assert.equal((await request(port, '/raw/x/y?z=1')).text, 'GET /x/y?z=1');
+      assert.equal((await request(port, '/raw')).text, 'GET /');
+      assert.equal((await request(port, '/raw?q=2')).text, 'GET /?q=2');
+      assert.equal((await request(port, '/raw/', { method: 'DELETE' })).text, 'DELETE /');
+      assert.equal((await request(port, '/rawx')).status, 404, 'the prefix is a whole segment');
     } finally {
       await app.close();
     }
@@ -437,11 +410,11 @@ describe('mount', () => {
     app.mount('/v2', sub);
     const { port } = await app.listen({ port: 0, handleSignals: false });
     try {
-      assert.deepEqual(JSON.parse((await get(port, '/v2/items/7')).body), { id: '7', from: 'sub' });
-      assert.deepEqual(JSON.parse((await get(port, '/items/7')).body), { from: 'main' });
-      const missing = await get(port, '/v2/nothing');
+      assert.deepEqual(JSON.parse((await request(port, '/v2/items/7')).text), { id: '7', from: 'sub' });
+      assert.deepEqual(JSON.parse((await request(port, '/items/7')).text), { from: 'main' });
+      const missing = await request(port, '/v2/nothing');
       assert.equal(missing.status, 404);
-      assert.deepEqual(JSON.parse(missing.body), { detail: 'Not Found' });
+      assert.deepEqual(JSON.parse(missing.text), { detail: 'Not Found' });
     } finally {
       await app.close();
     }
@@ -463,16 +436,16 @@ describe('mount', () => {
     app.mount('/assets', staticFiles(root));
     const { port } = await app.listen({ port: 0, handleSignals: false });
     try {
-      assert.equal((await get(port, '/assets/hello.txt')).body, 'hello world\n');
-      assert.equal((await get(port, '/assets/')).body, '<h1>home</h1>\n');
+      assert.equal((await request(port, '/assets/hello.txt')).text, 'hello world\n');
+      assert.equal((await request(port, '/assets/')).text, '<h1>home</h1>\n');
       // The bare prefix: the index, or (once mount() keeps req.originalUrl) a redirect to "/assets/".
-      const bareRoot = await get(port, '/assets');
+      const bareRoot = await request(port, '/assets');
       if (bareRoot.status === 301) assert.equal(new URL(bareRoot.headers.location!, 'http://x/assets').pathname, '/assets/');
-      else assert.equal(bareRoot.body, '<h1>home</h1>\n');
-      const bare = await get(port, '/assets/sub');
+      else assert.equal(bareRoot.text, '<h1>home</h1>\n');
+      const bare = await request(port, '/assets/sub');
       assert.equal(bare.status, 301);
       assert.equal(new URL(bare.headers.location!, `http://x/assets/sub`).pathname, '/assets/sub/');
-      assert.equal((await get(port, '/assets/sub/')).body, '<h1>sub</h1>\n');
+      assert.equal((await request(port, '/assets/sub/')).text, '<h1>sub</h1>\n');
     } finally {
       await app.close();
     }

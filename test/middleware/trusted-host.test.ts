@@ -3,7 +3,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoopwiseError, trustedHost } from '../../src/index.js';
-import { quietApp, send, serve } from './http.js';
+import { request, serveApp } from '../support/http.js';
+import { quietApp } from '../support/quiet-app.js';
 import { startEdgeCasesApp } from '../support/edge-cases.js';
 import { RawConnection } from '../support/raw-http.js';
 
@@ -29,7 +30,7 @@ let anyPort = 0;
 const closers: (() => Promise<void>)[] = [];
 before(async () => {
   for (const [which, target] of [['main', app], ['noRedirect', noRedirect], ['any', anyHost]] as const) {
-    const server = await serve(target);
+    const server = await serveApp(target);
     closers.push(server.close);
     if (which === 'main') port = server.port;
     else if (which === 'noRedirect') noRedirectPort = server.port;
@@ -38,7 +39,7 @@ before(async () => {
 });
 after(() => Promise.all(closers.map((close) => close())));
 
-const withHost = (host: string, path = '/', to = port) => send(to, path, { headers: { host } });
+const withHost = (host: string, path = '/', to = port) => request(to, path, { headers: { host } });
 
 test('listed hosts and subdomains of a *. pattern are served, with or without a port, in any case', async () => {
   for (const host of ['example.com', 'EXAMPLE.com:8080', 'api.example.com', 'a.b.example.com', 'example.com.', `127.0.0.1:${port}`]) {

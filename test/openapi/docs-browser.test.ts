@@ -3,13 +3,12 @@
 // host but this server — under a Content-Security-Policy that allows no inline script.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { App, HttpResponse, t } from '../../src/index.js';
 import { docsPageRoutes } from '../../src/openapi/docs-pages.js';
+import { closePage as closeBrowserPage, launchChromium, newPage, type Browser, type Page } from '../support/browser.js';
+import { serveApp } from '../support/http.js';
 import { twoOperationsDocument } from './fixtures/two-operations.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WAIT = 15_000;
 
 // What the pages need and no more: scripts and styles from this server (styles may be inline,
@@ -61,12 +60,8 @@ app.post('/items', { body: t.Object({ id: t.Integer(), name: t.String() }), stat
 let base = '';
 let browser: Browser;
 before(async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: this test needs Debian's chromium. Install it (as root) with: apt-get update && apt-get install -y chromium`,
-  );
-  base = (await app.listen({ port: 0, handleSignals: false })).url;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  base = (await serveApp(app)).url;
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -88,9 +83,8 @@ interface Watched {
  * `routed: false` only records: Playwright turns the HTTP cache off for routed pages.
  */
 async function openPage({ routed = true } = {}): Promise<Watched> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(WAIT);
-  const page = await context.newPage();
+  const page = await newPage(browser, { timeout: WAIT });
+  const context = page.context();
   const watched: Watched = { page, requested: [], outside: [], problems: [] };
   if (!routed) {
     page.on('request', (request) => {
@@ -118,7 +112,7 @@ async function openPage({ routed = true } = {}): Promise<Watched> {
 }
 
 async function closePage(watched: Watched): Promise<void> {
-  await watched.page.context().close();
+  await closeBrowserPage(watched.page);
 }
 
 /** Offline: no request left this server. */

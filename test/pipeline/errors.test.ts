@@ -1,31 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
-import { pino, type Logger } from 'pino';
 import { App, HTTPException, RequestValidationError, html, json, t } from '../../src/index.js';
+import { capturedLogger } from '../support/captured-logger.js';
+import { request } from '../support/http.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const INTERNAL = { detail: 'Internal Server Error' };
-
-function capturedLogger(): { logger: Logger; lines: Record<string, any>[] } {
-  const lines: Record<string, any>[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  return { logger, lines };
-}
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false, timeout: 5_000 }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => parts.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(parts).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 class DomainError extends Error {
   constructor(message: string, readonly code: string) {
@@ -335,17 +315,17 @@ test('errors in handlers never crash the server: the next request over a socket 
   const { port } = await app.listen({ port: 0, handleSignals: false });
   try {
     for (const path of ['/throw', '/reject', '/domain']) {
-      const failed = await get(port, path);
+      const failed = await request(port, path);
       assert.equal(failed.status, 500, path);
-      assert.deepEqual(JSON.parse(failed.body), INTERNAL, path);
+      assert.deepEqual(failed.json(), INTERNAL, path);
     }
-    const notFound = await get(port, '/http');
+    const notFound = await request(port, '/http');
     assert.equal(notFound.status, 404);
-    assert.deepEqual(JSON.parse(notFound.body), { detail: 'Item not found' });
+    assert.deepEqual(notFound.json(), { detail: 'Item not found' });
 
-    const ok = await get(port, '/ok');
+    const ok = await request(port, '/ok');
     assert.equal(ok.status, 200);
-    assert.deepEqual(JSON.parse(ok.body), { ok: true });
+    assert.deepEqual(ok.json(), { ok: true });
     assert.equal(lines.filter((line) => line.level === 50).length, 3);
   } finally {
     await app.close();

@@ -3,11 +3,11 @@
 // mid-body) becomes a logged 500 or a closed socket, and the same process serves on.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
+import { openResponse, request } from '../support/http.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/escape-app.ts', import.meta.url));
 
@@ -27,18 +27,13 @@ async function assertStillServing(): Promise<void> {
 }
 
 /** A GET's status and whole body, or 'closed' when the server cut the connection. */
-function get(path: string): Promise<{ status: number; body: string } | 'closed'> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-      res.on('error', () => resolve('closed'));
-      res.on('aborted', () => resolve('closed'));
-    });
-    req.on('error', () => resolve('closed'));
-    req.end();
-  });
+async function get(path: string): Promise<{ status: number; body: string } | 'closed'> {
+  try {
+    const { status, text } = await request(server.port, path);
+    return { status, body: text };
+  } catch {
+    return 'closed';
+  }
 }
 
 const INTERNAL = { status: 500, body: '{"detail":"Internal Server Error"}' };
@@ -80,16 +75,10 @@ describe('a failure on a request costs that request only', () => {
   }
 
   it('a client that resets the connection mid-stream: the source stops, nothing escapes', async () => {
-    await new Promise<void>((resolve) => {
-      const req = request({ host: '127.0.0.1', port: server.port, path: '/stream/endless', agent: false }, (res) => {
-        res.once('data', () => {
-          req.destroy(); // an RST while the server is writing
-          resolve();
-        });
-      });
-      req.on('error', () => undefined);
-      req.end();
-    });
+    const { req, res } = await openResponse(server.port, '/stream/endless');
+    req.on('error', () => undefined);
+    await once(res, 'data');
+    req.destroy(); // an RST while the server is writing
     await assertStillServing();
   });
 

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { logLines, startAppProcess, type AppProcess } from '../support/app-process.js';
+import { request } from '../support/http.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/header-app.ts', import.meta.url));
 
@@ -140,19 +141,11 @@ describe('fuzz: arbitrary strings into every header API never end the process', 
   });
 
   it('static-file paths of any bytes', async () => {
-    const { request } = await import('node:http');
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 30 }), async (name) => {
         // Raw path bytes as a client may send them: only what Node's parser itself accepts gets as far as the app.
         const path = `/static/${encodeURIComponent(name)}`;
-        const status = await new Promise<number>((resolve, reject) => {
-          const req = request({ host: '127.0.0.1', port: server.port, path }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode!));
-          });
-          req.on('error', reject);
-          req.end();
-        });
+        const { status } = await request(server.port, path);
         assert.ok([200, 301, 400, 403, 404].includes(status), `${path}: ${status}`);
       }),
       { numRuns: 200 },

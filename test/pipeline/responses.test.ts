@@ -1,16 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino, type Logger } from 'pino';
 import { App, HttpResponse, html, json, noContent, redirect, t, text } from '../../src/index.js';
+import { capturedLogger } from '../support/captured-logger.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-
-/** A pino logger whose lines land, parsed, in `lines`. */
-function capturedLogger(): { logger: Logger; lines: Record<string, any>[] } {
-  const lines: Record<string, any>[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  return { logger, lines };
-}
 
 const User = t.Object({ name: t.String() });
 

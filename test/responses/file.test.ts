@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, file, t } from '../../src/index.js';
 import { contentDisposition } from '../../src/responses/file.js';
-import { fetchRaw } from './http-client.js';
+import { request } from '../support/http.js';
 
 let dir: string;
 let app: App;
@@ -39,7 +39,7 @@ after(async () => {
 
 describe('file()', () => {
   test('streams the file with Content-Length, a type from its extension, ETag and Last-Modified', async () => {
-    const res = await fetchRaw(port, '/files/report.pdf');
+    const res = await request(port, '/files/report.pdf');
     assert.equal(res.status, 200);
     assert.equal(res.text, '%PDF-1.4 fake');
     assert.equal(res.headers['content-length'], '13');
@@ -47,36 +47,36 @@ describe('file()', () => {
     assert.match(res.headers.etag!, /^W\/"d-[0-9a-f]+"$/);
     assert.ok(res.headers['last-modified']);
     assert.equal(res.headers['content-disposition'], undefined, 'no filename, no disposition (as FastAPI)');
-    assert.equal((await fetchRaw(port, '/files/notes.txt')).headers['content-type'], 'text/plain; charset=utf-8');
-    assert.equal((await fetchRaw(port, '/files/data.json')).headers['content-type'], 'application/json; charset=utf-8');
-    assert.equal((await fetchRaw(port, '/files/blob.unknownext')).headers['content-type'], 'application/octet-stream');
-    assert.equal((await fetchRaw(port, '/files/notes.txt?type=text/csv')).headers['content-type'], 'text/csv');
+    assert.equal((await request(port, '/files/notes.txt')).headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal((await request(port, '/files/data.json')).headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal((await request(port, '/files/blob.unknownext')).headers['content-type'], 'application/octet-stream');
+    assert.equal((await request(port, '/files/notes.txt?type=text/csv')).headers['content-type'], 'text/csv');
   });
 
   test('a large file arrives whole', async () => {
-    const res = await fetchRaw(port, '/files/big.bin');
+    const res = await request(port, '/files/big.bin');
     assert.equal(res.headers['content-length'], String(big.length));
     assert.ok(res.body.equals(big));
   });
 
   test('an empty file is an empty 200', async () => {
-    const res = await fetchRaw(port, '/files/empty.txt');
+    const res = await request(port, '/files/empty.txt');
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-length'], '0');
     assert.equal(res.text, '');
   });
 
   test('filename: an attachment; non-ASCII names get an ASCII fallback and filename* (RFC 6266)', async () => {
-    const ascii = await fetchRaw(port, `/files/report.pdf?as=${encodeURIComponent('Q3 report.pdf')}`);
+    const ascii = await request(port, `/files/report.pdf?as=${encodeURIComponent('Q3 report.pdf')}`);
     assert.equal(ascii.headers['content-disposition'], 'attachment; filename="Q3 report.pdf"');
 
     const name = 'Q3 – résumé (final).pdf';
-    const res = await fetchRaw(port, `/files/report.pdf?as=${encodeURIComponent(name)}`);
+    const res = await request(port, `/files/report.pdf?as=${encodeURIComponent(name)}`);
     const header = res.headers['content-disposition']!;
     assert.equal(header, `attachment; filename="Q3 _ resume (final).pdf"; filename*=UTF-8''Q3%20%E2%80%93%20r%C3%A9sum%C3%A9%20%28final%29.pdf`);
     const encoded = /filename\*=UTF-8''(.+)$/.exec(header)![1]!;
     assert.equal(decodeURIComponent(encoded), name);
-    assert.equal((await fetchRaw(port, '/inline')).headers['content-disposition'], 'inline; filename="report.pdf"');
+    assert.equal((await request(port, '/inline')).headers['content-disposition'], 'inline; filename="report.pdf"');
   });
 
   test('contentDisposition cannot be broken out of: quotes, backslashes, CR/LF', () => {
@@ -88,44 +88,44 @@ describe('file()', () => {
 
   test('a missing file, or a directory, is 404 {"detail":"Not Found"}', async () => {
     for (const path of ['/files/missing.pdf', '/plain/missing.pdf', '/files/folder']) {
-      const res = await fetchRaw(port, path);
+      const res = await request(port, path);
       assert.equal(res.status, 404, path);
       assert.deepEqual(JSON.parse(res.text), { detail: 'Not Found' });
     }
   });
 
   test('with the request: Range gives 206, an unsatisfiable one 416', async () => {
-    const part = await fetchRaw(port, '/files/notes.txt', { headers: { range: 'bytes=3-6' } });
+    const part = await request(port, '/files/notes.txt', { headers: { range: 'bytes=3-6' } });
     assert.equal(part.status, 206);
     assert.equal(part.text, '3456');
     assert.equal(part.headers['content-range'], 'bytes 3-6/10');
     assert.equal(part.headers['content-length'], '4');
     assert.equal(part.headers['accept-ranges'], 'bytes');
-    const suffix = await fetchRaw(port, '/files/notes.txt', { headers: { range: 'bytes=7-' } });
+    const suffix = await request(port, '/files/notes.txt', { headers: { range: 'bytes=7-' } });
     assert.equal(suffix.text, '789');
-    const bad = await fetchRaw(port, '/files/notes.txt', { headers: { range: 'bytes=20-30' } });
+    const bad = await request(port, '/files/notes.txt', { headers: { range: 'bytes=20-30' } });
     assert.equal(bad.status, 416);
     assert.equal(bad.headers['content-range'], 'bytes */10');
     assert.deepEqual(JSON.parse(bad.text), { detail: 'Range Not Satisfiable' });
-    const several = await fetchRaw(port, '/files/notes.txt', { headers: { range: 'bytes=0-1,5-6' } });
+    const several = await request(port, '/files/notes.txt', { headers: { range: 'bytes=0-1,5-6' } });
     assert.equal(several.status, 200, 'several ranges: the whole file');
     assert.equal(several.text, '0123456789');
     // If-Range with another version's ETag: the whole file, not a piece of the wrong one.
-    const stale = await fetchRaw(port, '/files/notes.txt', { headers: { range: 'bytes=0-1', 'if-range': 'W/"old"' } });
+    const stale = await request(port, '/files/notes.txt', { headers: { range: 'bytes=0-1', 'if-range': 'W/"old"' } });
     assert.equal(stale.status, 200);
     assert.equal(stale.text, '0123456789');
-    const routeWithoutRequest = await fetchRaw(port, '/plain/notes.txt', { headers: { range: 'bytes=0-1' } });
+    const routeWithoutRequest = await request(port, '/plain/notes.txt', { headers: { range: 'bytes=0-1' } });
     assert.equal(routeWithoutRequest.status, 200, 'without the request, no Range handling');
   });
 
   test('with the request: 304 for a matching If-None-Match or If-Modified-Since, HEAD has no body', async () => {
-    const first = await fetchRaw(port, '/files/notes.txt');
-    const byTag = await fetchRaw(port, '/files/notes.txt', { headers: { 'if-none-match': first.headers.etag! } });
+    const first = await request(port, '/files/notes.txt');
+    const byTag = await request(port, '/files/notes.txt', { headers: { 'if-none-match': first.headers.etag! } });
     assert.equal(byTag.status, 304);
     assert.equal(byTag.text, '');
-    const byDate = await fetchRaw(port, '/files/notes.txt', { headers: { 'if-modified-since': first.headers['last-modified']! } });
+    const byDate = await request(port, '/files/notes.txt', { headers: { 'if-modified-since': first.headers['last-modified']! } });
     assert.equal(byDate.status, 304);
-    const head = await fetchRaw(port, '/files/big.bin', { method: 'HEAD' });
+    const head = await request(port, '/files/big.bin', { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(head.headers['content-length'], String(big.length));
     assert.equal(head.text, '');

@@ -4,12 +4,9 @@ import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventSource } from 'eventsource';
 import { App, formatSseEvent, LoopwiseError, sse, t } from '../../src/index.js';
-import { open, waitFor } from './http-client.js';
+import { openResponse, serveApp } from '../support/http.js';
+import { waitFor } from '../support/wait-for.js';
 import { withTimeout } from '../support/with-timeout.js';
-
-async function listen(app: App): Promise<string> {
-  return (await app.listen({ port: 0, handleSignals: false })).url;
-}
 
 /**
  * Closes an app an EventSource talked to. After an aborted fetch, Node 20's bundled fetch opens a
@@ -19,10 +16,6 @@ async function listen(app: App): Promise<string> {
 async function stop(app: App): Promise<void> {
   app.server?.closeAllConnections();
   await app.close();
-}
-
-function portOf(url: string): number {
-  return Number(new URL(url).port);
 }
 
 /** Collects `count` events of the given types from an EventSource, failing after 5 s. */
@@ -92,7 +85,7 @@ describe('sse()', () => {
         })(),
       ),
     );
-    const url = await listen(app);
+    const { url } = await serveApp(app);
     const source = new EventSource(`${url}/events`);
     try {
       const events = await collect(source, ['greeting', 'message', 'xdata: injected', 'done'], 5);
@@ -115,7 +108,7 @@ describe('sse()', () => {
   test('headers: text/event-stream, no-cache, X-Accel-Buffering: no; retry goes first', async () => {
     const app = new App({ logger: false, openapi: false });
     app.get('/events', async () => sse((async function* () { yield 'one'; })(), { retry: 2500 }));
-    const url = await listen(app);
+    const { url } = await serveApp(app);
     try {
       const res = await fetch(`${url}/events`);
       assert.equal(res.status, 200);
@@ -144,7 +137,7 @@ describe('sse()', () => {
         { retry: 20 },
       );
     });
-    const url = await listen(app);
+    const { url } = await serveApp(app);
     const source = new EventSource(`${url}/feed`);
     try {
       const events = await collect(source, ['message'], 6);
@@ -176,8 +169,8 @@ describe('sse()', () => {
         { heartbeat: 40 },
       ),
     );
-    const url = await listen(app);
-    const { req, res } = await open(portOf(url), '/idle');
+    const { port } = await serveApp(app);
+    const { req, res } = await openResponse(port, '/idle');
     try {
       let text = '';
       res.setEncoding('utf8');
@@ -210,7 +203,7 @@ describe('sse()', () => {
         })(),
       ),
     );
-    const url = await listen(app);
+    const { url } = await serveApp(app);
     const source = new EventSource(`${url}/ticks`);
     try {
       await collect(source, ['message'], 2);
@@ -241,7 +234,7 @@ describe('sse()', () => {
         }
       }),
     );
-    const url = await listen(app);
+    const { url } = await serveApp(app);
     const source = new EventSource(`${url}/bus`);
     try {
       await withTimeout(once(source, 'open'), 5_000, 'EventSource open');
@@ -269,8 +262,8 @@ describe('sse()', () => {
         { retry: 10_000 },
       ),
     );
-    const url = await listen(app);
-    const { res } = await open(portOf(url), '/broken');
+    const { port } = await serveApp(app);
+    const { res } = await openResponse(port, '/broken');
     let text = '';
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => (text += chunk));

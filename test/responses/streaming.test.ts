@@ -3,11 +3,8 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, stream } from '../../src/index.js';
-import { fetchRaw, open, waitFor } from './http-client.js';
-
-async function listen(app: App): Promise<number> {
-  return (await app.listen({ port: 0, handleSignals: false })).port;
-}
+import { openResponse, request, serveApp } from '../support/http.js';
+import { waitFor } from '../support/wait-for.js';
 
 test('an async generator is streamed chunk by chunk, with the content type given', async () => {
   const app = new App({ logger: false, openapi: false });
@@ -22,9 +19,9 @@ test('an async generator is streamed chunk by chunk, with the content type given
       { headers: { 'content-type': 'text/plain; charset=utf-8' } },
     ),
   );
-  const port = await listen(app);
+  const { port } = await serveApp(app);
   try {
-    const res = await fetchRaw(port, '/numbers');
+    const res = await request(port, '/numbers');
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-type'], 'text/plain; charset=utf-8');
     assert.equal(res.headers['transfer-encoding'], 'chunked');
@@ -38,9 +35,9 @@ test('a Node Readable is streamed, as application/octet-stream unless told other
   const app = new App({ logger: false, openapi: false });
   const bytes = Buffer.alloc(300_000, 7);
   app.get('/blob', async () => stream(Readable.from([bytes.subarray(0, 100_000), bytes.subarray(100_000)])));
-  const port = await listen(app);
+  const { port } = await serveApp(app);
   try {
-    const res = await fetchRaw(port, '/blob');
+    const res = await request(port, '/blob');
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-type'], 'application/octet-stream');
     assert.ok(res.body.equals(bytes));
@@ -73,9 +70,9 @@ test('backpressure: 50 MB made by a generator never runs far ahead of a slow rea
       })(),
     ),
   );
-  const port = await listen(app);
+  const { port } = await serveApp(app);
   try {
-    const { res } = await open(port, '/big');
+    const { res } = await openResponse(port, '/big');
     let consumed = 0;
     let maxAhead = 0;
     let slow = true;
@@ -129,9 +126,9 @@ test("a client that goes away stops the generator: its finally runs", async () =
       })(),
     ),
   );
-  const port = await listen(app);
+  const { port } = await serveApp(app);
   try {
-    const { req, res } = await open(port, '/forever');
+    const { req, res } = await openResponse(port, '/forever');
     await new Promise((resolve) => res.once('data', resolve));
     req.destroy();
     await waitFor(() => cleanedUp, "the generator's finally block", 2_000);
@@ -159,9 +156,9 @@ test('a client that goes away destroys a Node Readable source', async () => {
     });
     return stream(source);
   });
-  const port = await listen(app);
+  const { port } = await serveApp(app);
   try {
-    const { req, res } = await open(port, '/readable');
+    const { req, res } = await openResponse(port, '/readable');
     await new Promise((resolve) => res.once('data', resolve));
     req.destroy();
     await waitFor(() => destroyed, 'the source to be destroyed', 2_000);
@@ -186,9 +183,9 @@ test('HEAD on a streamed route sends the headers and never runs the producer', a
       { headers: { 'content-type': 'text/plain' } },
     ),
   );
-  const port = await listen(app);
+  const { port } = await serveApp(app);
   try {
-    const res = await fetchRaw(port, '/endless', { method: 'HEAD', timeout: 2_000 });
+    const res = await request(port, '/endless', { method: 'HEAD', timeout: 2_000 });
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-type'], 'text/plain');
     assert.equal(res.text, '');

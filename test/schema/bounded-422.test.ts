@@ -4,30 +4,18 @@
 // README tutorial's app in a child process, then the limits' options in-process.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { App, t } from '../../src/index.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
-import { withTimeout } from '../support/with-timeout.js';
-import { extraKeys, missingFields, wrongTags, type HostileBody } from './fixtures/hostile-bodies.js';
+import { request } from '../support/http.js';
+import { extraKeys, missingFields, wrongTags, type HostileBody } from '../../bench/lib/hostile-bodies.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/tutorial-422-app.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../bench/apps/tutorial-422-app.ts', import.meta.url));
 const BOUND = 64 * 1024;
 
 type Issue = { type: string; loc: (string | number)[]; msg: string; input: unknown; ctx?: Record<string, unknown> };
 
-function post(port: number, path: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: path === '/pid' ? 'GET' : 'POST', path, headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(path === '/pid' ? undefined : body);
-  });
-}
+const JSON_BODY = { 'content-type': 'application/json' };
 
 /** FastAPI's shape: `detail` is a list of {type, loc, msg, input} with an optional ctx, and nothing else. */
 function detailOf(status: number, text: string, what: string): Issue[] {
@@ -47,16 +35,16 @@ function detailOf(status: number, text: string, what: string): Issue[] {
 describe('hostile 1 MiB bodies against the tutorial’s models, over a real socket', () => {
   let server: AppProcess & { port: number };
   before(async () => {
-    server = await startAppProcess(FIXTURE);
+    server = await startAppProcess(FIXTURE, { ready: /^ready (\d+)$/ });
   });
   after(() => server?.kill());
 
   async function postHostile(hostile: HostileBody): Promise<Issue[]> {
-    const answer = await withTimeout(post(server.port, hostile.path, hostile.body), 30_000, hostile.name);
+    const answer = await request(server.port, hostile.path, { method: 'POST', headers: JSON_BODY, body: hostile.body, timeout: 30_000 });
     assert.ok(answer.text.length < BOUND, `${hostile.name}: a ${answer.text.length}-byte answer`);
     const detail = detailOf(answer.status, answer.text, hostile.name);
     // The same process serves the next request.
-    const pid = await withTimeout(post(server.port, '/pid', ''), 10_000, 'GET /pid');
+    const pid = await request(server.port, '/pid', { timeout: 10_000 });
     assert.deepEqual(JSON.parse(pid.text), { pid: server.child.pid }, `${hostile.name}: the next request`);
     return detail;
   }

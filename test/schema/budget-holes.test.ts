@@ -3,42 +3,30 @@
 // next request. Then the budget's counter in-process: it stops at the budget across `$ref` calls.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { t } from '../../src/index.js';
 import { compileValidator } from '../../src/schema/validator.js';
 import { budgetState } from '../../src/schema/error-budget.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
-import { withTimeout } from '../support/with-timeout.js';
-import { deepWrongTree, hostileUrl, uniqueObjects, type HostileBody } from './fixtures/hostile-bodies.js';
+import { request } from '../support/http.js';
+import { deepWrongTree, hostileUrl, uniqueObjects, type HostileBody } from '../../bench/lib/hostile-bodies.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/budget-holes-app.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../bench/apps/budget-holes-app.ts', import.meta.url));
 
 type Issue = { type: string; loc: (string | number)[]; msg: string; input: unknown; ctx?: Record<string, unknown> };
 
-function send(port: number, path: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: body === undefined ? 'GET' : 'POST', path, headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const JSON_BODY = { 'content-type': 'application/json' };
 
 describe('bodies that slipped past the error budget, over a real socket', () => {
   let server: AppProcess & { port: number };
   before(async () => {
-    server = await startAppProcess(FIXTURE);
+    server = await startAppProcess(FIXTURE, { ready: /^ready (\d+)$/ });
   });
   after(() => server?.kill());
 
   async function post(hostile: HostileBody): Promise<{ status: number; text: string }> {
-    const answer = await withTimeout(send(server.port, hostile.path, hostile.body), 30_000, hostile.name);
-    const pid = await withTimeout(send(server.port, '/pid'), 10_000, 'GET /pid');
+    const answer = await request(server.port, hostile.path, { method: 'POST', headers: JSON_BODY, body: hostile.body, timeout: 30_000 });
+    const pid = await request(server.port, '/pid', { timeout: 10_000 });
     assert.deepEqual(JSON.parse(pid.text), { pid: server.child.pid }, `${hostile.name}: the next request`);
     return answer;
   }

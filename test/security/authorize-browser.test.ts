@@ -4,12 +4,10 @@
 // Nothing is fetched from any host but this server; every wait is bounded.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { App, HTTPException, dependency, httpBearer, oauth2PasswordBearer, oauth2PasswordForm } from '../../src/index.js';
-import { withTimeout } from '../support/with-timeout.js';
+import { closePage, launchChromium, newPage, type Browser, type Page } from '../support/browser.js';
+import { serveApp } from '../support/http.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WAIT = 15_000;
 const TOKEN = 'secret-token';
 const USER = { username: 'alice', email: 'alice@example.com' };
@@ -50,17 +48,9 @@ let base = '';
 let oauthBase = '';
 let browser: Browser;
 before(async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: this test needs Debian's chromium. Install it (as root) with: apt-get update && apt-get install -y chromium`,
-  );
-  base = (await app.listen({ port: 0, handleSignals: false })).url;
-  oauthBase = (await oauthApp.listen({ port: 0, handleSignals: false })).url;
-  browser = await withTimeout(
-    chromium.launch({ executablePath: CHROMIUM, timeout: WAIT, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'] }),
-    WAIT,
-    'launching chromium',
-  );
+  base = (await serveApp(app)).url;
+  oauthBase = (await serveApp(oauthApp)).url;
+  browser = await launchChromium(WAIT);
 });
 after(async () => {
   await browser?.close();
@@ -79,10 +69,8 @@ interface Watched {
 
 /** A fresh page whose every request is recorded, and aborted unless it is for this server. */
 async function openPage(): Promise<Watched> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(WAIT);
-  context.setDefaultNavigationTimeout(WAIT);
-  const page = await context.newPage();
+  const page = await newPage(browser, { timeout: WAIT });
+  const context = page.context();
   const watched: Watched = { page, requested: [], outside: [], problems: [] };
   await context.route('**/*', (route) => {
     const url = route.request().url();
@@ -154,7 +142,7 @@ test('Swagger UI: Execute without credentials → 401; Authorize with the bearer
     assert.deepEqual(watched.problems, []);
     for (const url of watched.requested) assert.match(url, /^(http:\/\/127\.0\.0\.1:\d+\/|data:|blob:)/);
   } finally {
-    await page.context().close();
+    await closePage(page);
   }
 });
 
@@ -191,6 +179,6 @@ test('Swagger UI: OAuth2 password flow — Authorize posts the form to tokenUrl,
     assert.deepEqual(watched.outside, [], 'the page tried to reach another host');
     assert.deepEqual(watched.problems, []);
   } finally {
-    await page.context().close();
+    await closePage(page);
   }
 });

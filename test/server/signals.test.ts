@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { request } from '../support/http.js';
 import { withTimeout } from '../support/with-timeout.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/slow-app.ts', import.meta.url));
@@ -48,20 +48,6 @@ async function startChild(): Promise<Child> {
   return { process: child, port, line, exited, stderr: () => stderr };
 }
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  const run = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => parts.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(parts).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  return withTimeout(run, TIMEOUT, `GET ${path}`);
-}
-
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} lets the in-flight request finish with 200, then the process exits with code 0`, async (t) => {
     const child = await startChild();
@@ -69,13 +55,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
     });
 
-    const inFlight = get(child.port, '/slow');
+    const inFlight = request(child.port, '/slow', { timeout: TIMEOUT });
     await withTimeout(child.line('started /slow'), TIMEOUT, 'the handler to start');
     assert.equal(child.process.kill(signal), true);
 
     const res = await inFlight;
     assert.equal(res.status, 200);
-    assert.deepEqual(JSON.parse(res.body), { message: 'done' });
+    assert.deepEqual(res.json(), { message: 'done' });
 
     const exit = await withTimeout(child.exited, TIMEOUT, 'the fixture to exit');
     assert.deepEqual(exit, { code: 0, signal: null }, child.stderr());

@@ -1,6 +1,6 @@
 // Hostile requests over raw sockets, and what loopwise must answer to each: shared by the test
 // (test/app/hostile-input.test.ts asserts the answers) and the table generator
-// (bench/hostile-inputs.ts prints them). After every case the runner also checks that the server
+// (scripts/hostile-inputs.ts prints them). After every case the runner also checks that the server
 // answers the next request, on the same connection when it stays open and on a fresh one.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, t } from '../../src/index.js';

@@ -1,6 +1,6 @@
 // The app `bench/workers.ts` serves with `loopwise run --workers N`: the bench's GET /json, with its
 // response schema, exported for the CLI instead of listening itself.
-import { App, t } from '../src/index.js';
+import { App, t } from '../../src/index.js';
 
 export const app = new App({ logger: false });
 

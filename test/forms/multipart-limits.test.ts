@@ -9,6 +9,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, t, upload } from '../../src/index.js';
+import { request } from '../support/http.js';
 import { socketGet } from '../support/socket-get.js';
 import { withTimeout } from '../support/with-timeout.js';
 import { BOUNDARY, patternSha256, streamMultipart, type StreamResult } from './fixtures/multipart-client.js';
@@ -149,24 +150,13 @@ test('a handler that throws after the upload was spooled → 500, and its tempor
 
 test('a body whose parts do not use the boundary its Content-Type names → 400, and the server keeps serving', async () => {
   const body = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="note"\r\n\r\nx\r\n--${BOUNDARY}--\r\n`;
-  const answer = await withTimeout(
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpRequest(
-        { host: '127.0.0.1', port, path: '/upload', method: 'POST', agent: false, headers: { 'content-type': 'multipart/form-data; boundary=other', 'content-length': Buffer.byteLength(body) } },
-        (response) => {
-          const parts: Buffer[] = [];
-          response.on('data', (c: Buffer) => parts.push(c));
-          response.on('end', () => resolve({ status: response.statusCode!, body: Buffer.concat(parts).toString('utf8') }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    }),
-    5_000,
-    'POST with a mismatched boundary',
-  );
+  const answer = await request(port, '/upload', {
+    method: 'POST',
+    headers: { 'content-type': 'multipart/form-data; boundary=other', 'content-length': String(Buffer.byteLength(body)) },
+    body,
+  });
   assert.equal(answer.status, 400);
-  assert.deepEqual(JSON.parse(answer.body), {
+  assert.deepEqual(answer.json(), {
     detail: 'Invalid multipart/form-data body: Unexpected end of multipart data (does the body use the boundary its Content-Type names?)',
   });
   await expectServing();

@@ -1,7 +1,7 @@
 // Sends every hostile input of the test suite (test/support/hostile-cases.ts) to a live app over
 // raw sockets and prints what it answered, as a markdown table: `| input | answer | connection |`.
 // The app is the suite's (small timeouts: headers 500 ms, request 1500 ms). About 5 s.
-// Usage: node --import tsx bench/hostile-inputs.ts
+// Not a benchmark, so not in bench/ (which never imports test/). Usage: npm run hostile-inputs
 import { HOSTILE_CASES, HOSTILE_LIMITS, hostileApp, runCase, tableRow } from '../test/support/hostile-cases.js';
 
 const hostile = hostileApp();

@@ -1,6 +1,6 @@
 // What the hop to a worker thread costs: the same trivial route inline and offloaded. Its own
 // server too: in a worker thread listen() does nothing, so only the main thread prints "ready".
-import { App } from '../src/index.js';
+import { App } from '../../src/index.js';
 
 export const app = new App({ logger: false });
 

@@ -8,7 +8,8 @@ import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { App, requestId } from '../../src/index.js';
-import { capturedLogger, send, serve } from '../middleware/http.js';
+import { capturedLogger } from '../support/captured-logger.js';
+import { request, serveApp } from '../support/http.js';
 import { withTimeout } from '../support/with-timeout.js';
 import { app, lines } from './fixtures/access-log-app.js';
 
@@ -55,14 +56,14 @@ function assertAccessLine(line: Line, expected: { method: string; path: string; 
 describe('access log on', () => {
   let port = 0;
   before(async () => {
-    port = (await serve(app)).port;
+    port = (await serveApp(app)).port;
     // The first offloaded request starts the worker (it imports the fixture module).
-    await withTimeout(send(port, '/offloaded'), 10_000, 'first offloaded request');
+    await withTimeout(request(port, '/offloaded'), 10_000, 'first offloaded request');
   });
   after(() => withTimeout(app.close(), 10_000, 'close()'));
 
   test('200: method, path without the query string, route pattern, status, duration, a generated request id', async () => {
-    const res = await send(port, '/items/42?token=s3cret&page=2');
+    const res = await request(port, '/items/42?token=s3cret&page=2');
     assert.equal(res.status, 200);
     const line = await theAccessLine(lines, '/items/42');
     assertAccessLine(line, { method: 'GET', path: '/items/42', route: 'GET /items/:id', status: 200 });
@@ -74,18 +75,18 @@ describe('access log on', () => {
   });
 
   test('404 from the handler, 404 from the router (no route), 405, 422', async () => {
-    assert.equal((await send(port, '/items/0')).status, 404);
+    assert.equal((await request(port, '/items/0')).status, 404);
     assertAccessLine(await theAccessLine(lines, '/items/0'), { method: 'GET', path: '/items/0', route: 'GET /items/:id', status: 404 });
-    assert.equal((await send(port, '/no/such/page?x=1')).status, 404);
+    assert.equal((await request(port, '/no/such/page?x=1')).status, 404);
     assertAccessLine(await theAccessLine(lines, '/no/such/page'), { method: 'GET', path: '/no/such/page', status: 404 });
-    assert.equal((await send(port, '/items/1', { method: 'DELETE' })).status, 405);
+    assert.equal((await request(port, '/items/1', { method: 'DELETE' })).status, 405);
     assertAccessLine(await theAccessLine(lines, '/items/1'), { method: 'DELETE', path: '/items/1', status: 405 });
-    assert.equal((await send(port, '/items/abc')).status, 422);
+    assert.equal((await request(port, '/items/abc')).status, 422);
     assertAccessLine(await theAccessLine(lines, '/items/abc'), { method: 'GET', path: '/items/abc', route: 'GET /items/:id', status: 422 });
   });
 
   test("500: the access line and the error handler's line (with the stack) share the reqId", async () => {
-    const res = await send(port, '/boom?debug=1', { headers: { 'x-request-id': 'client-chosen' } });
+    const res = await request(port, '/boom?debug=1', { headers: { 'x-request-id': 'client-chosen' } });
     assert.equal(res.status, 500);
     const line = await theAccessLine(lines, '/boom');
     assertAccessLine(line, { method: 'GET', path: '/boom', route: 'GET /boom', status: 500 });
@@ -101,7 +102,7 @@ describe('access log on', () => {
   });
 
   test('HEAD is logged as HEAD, with the GET route that answered it (as the metrics label it)', async () => {
-    const res = await send(port, '/items/7', { method: 'HEAD' });
+    const res = await request(port, '/items/7', { method: 'HEAD' });
     assert.equal(res.status, 200);
     assert.equal(res.text, '');
     assertAccessLine(await theAccessLine(lines, '/items/7'), { method: 'HEAD', path: '/items/7', route: 'GET /items/:id', status: 200 });
@@ -109,7 +110,7 @@ describe('access log on', () => {
 
   test("an offloaded route: one line on the main thread; the worker's `log` has the same reqId", async () => {
     const before = accessLines(lines, '/offloaded').length; // the warm-up request's line
-    const res = await send(port, '/offloaded?k=v');
+    const res = await request(port, '/offloaded?k=v');
     assert.equal(res.status, 200);
     const deadline = Date.now() + 3_000;
     while (accessLines(lines, '/offloaded').length === before && Date.now() < deadline) await sleep(5);
@@ -164,11 +165,11 @@ describe('with the requestId() middleware', () => {
     return { id: params.id };
   });
   let port = 0;
-  before(async () => (port = (await serve(withIds)).port));
+  before(async () => (port = (await serveApp(withIds)).port));
   after(() => withIds.close());
 
   test("the middleware's id (a trusted incoming X-Request-ID) is the access line's, the handler's and the error's reqId", async () => {
-    const res = await send(port, '/orders/bad', { headers: { 'x-request-id': 'trace-7f3a' } });
+    const res = await request(port, '/orders/bad', { headers: { 'x-request-id': 'trace-7f3a' } });
     assert.equal(res.status, 500);
     assert.equal(res.headers['x-request-id'], 'trace-7f3a');
     const line = await theAccessLine(logged, '/orders/bad');
@@ -179,7 +180,7 @@ describe('with the requestId() middleware', () => {
   });
 
   test("without an incoming id, the middleware's generated one, also sent back", async () => {
-    const res = await send(port, '/orders/9');
+    const res = await request(port, '/orders/9');
     const line = await theAccessLine(logged, '/orders/9');
     assert.match(line.reqId, UUID);
     assert.equal(res.headers['x-request-id'], line.reqId);
@@ -200,9 +201,9 @@ describe('when the access log is on', () => {
     const { logger, lines: logged } = capturedLogger();
     const made = new App({ logger, openapi: false, metrics: false, guard: { captureStacks: false }, ...options });
     made.get('/ping', () => ({ pong: true }));
-    const { port, close } = await serve(made);
+    const { port, close } = await serveApp(made);
     try {
-      assert.equal((await send(port, '/ping')).status, 200);
+      assert.equal((await request(port, '/ping')).status, 200);
       await sleep(50);
     } finally {
       await close();
@@ -251,9 +252,9 @@ test('a mounted App with its own access log on: still one line, by the outer App
   inner.get('/items/:id', ({ params }) => ({ id: params.id }));
   const outer = new App({ logger, accessLog: true, openapi: false });
   outer.mount('/legacy', inner);
-  const { port, close } = await serve(outer);
+  const { port, close } = await serveApp(outer);
   try {
-    assert.equal((await send(port, '/legacy/items/3?x=1')).status, 200);
+    assert.equal((await request(port, '/legacy/items/3?x=1')).status, 200);
     const line = await theAccessLine(logged, '/legacy/items/3');
     assertAccessLine(line, { method: 'GET', path: '/legacy/items/3', route: 'MOUNT /legacy', status: 200 });
     assert.equal(logged.filter((entry) => entry.durationMs !== undefined).length, 1);
@@ -271,10 +272,10 @@ describe('levels and custom loggers', () => {
       throw new Error('disk full');
     });
     quiet.get('/fine', () => ({ ok: true }));
-    const { port, close } = await serve(quiet);
+    const { port, close } = await serveApp(quiet);
     try {
-      assert.equal((await send(port, '/fine')).status, 200);
-      assert.equal((await send(port, '/fail')).status, 500);
+      assert.equal((await request(port, '/fine')).status, 200);
+      assert.equal((await request(port, '/fail')).status, 500);
       await sleep(50);
     } finally {
       await close();

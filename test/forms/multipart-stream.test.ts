@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { request } from '../support/http.js';
 import { socketGet } from '../support/socket-get.js';
 import { withTimeout } from '../support/with-timeout.js';
 import { streamMultipart } from './fixtures/multipart-client.js';
@@ -31,20 +32,7 @@ async function startServer(): Promise<{ child: ChildProcess; port: number }> {
 }
 
 async function post(port: number, path: string): Promise<unknown> {
-  const { request } = await import('node:http');
-  return withTimeout(
-    new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent: false }, (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => resolve(JSON.parse(Buffer.concat(parts).toString('utf8'))));
-      });
-      req.on('error', reject);
-      req.end();
-    }),
-    5_000,
-    `POST ${path}`,
-  );
+  return (await request(port, path, { method: 'POST' })).json();
 }
 
 interface Memory {

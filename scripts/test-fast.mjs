@@ -1,0 +1,62 @@
+// `npm run test:fast`: every test suite but the slow ones, for the edit-test loop (a few minutes
+// on 2 cores). `npm test` still runs them all. Slow: driving a browser, installing or building the
+// package, generating and compiling a client, spawning the CLI, or load for its own sake (memory,
+// shutdown under load, bursts); each is named below with why. Timed one by one on a busy 2-core
+// machine: the CLI, seed-demo and typed-client suites 6-18 s each, the four browser suites ~75 s
+// together; no suite kept took over ~13 s.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+const SLOW = new Map([
+  ['test/evidence/html-report.test.ts', 'Chromium'],
+  ['test/middleware/security-headers-browser.test.ts', 'Chromium'],
+  ['test/openapi/docs-browser.test.ts', 'Chromium'],
+  ['test/security/authorize-browser.test.ts', 'Chromium'],
+  ['test/app/memory.test.ts', 'rounds of load against a child process'],
+  ['test/server/shutdown-under-load.test.ts', '200 connections through a SIGTERM'],
+  ['test/package/build.test.ts', 'builds and packs the package'],
+  ['test/package/install.test.ts', 'installs the packed package'],
+  ['test/openapi/typed-client.test.ts', 'generates a client with openapi-typescript and compiles it'],
+  ['test/cli/bench-command.test.ts', 'spawns the CLI under load'],
+  ['test/cli/dev-command.test.ts', 'spawns the CLI, edits files, waits for restarts'],
+  ['test/cli/new-command.test.ts', 'spawns the CLI'],
+  ['test/cli/openapi-command.test.ts', 'spawns the CLI'],
+  ['test/cli/routes-command.test.ts', 'spawns the CLI'],
+  ['test/cli/run-command.test.ts', 'spawns the CLI with workers'],
+  ['test/examples/seed.test.ts', 'bursts of blocking requests, timed'],
+  ['test/examples/seed-demo.test.ts', 'runs the seed demo end to end'],
+]);
+
+const files = readdirSync(join(root, 'test'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .flatMap((dir) =>
+    readdirSync(join(root, 'test', dir.name))
+      .filter((name) => name.endsWith('.test.ts'))
+      .map((name) => `test/${dir.name}/${name}`),
+  )
+  .filter((file) => !SLOW.has(file))
+  .sort();
+
+// A renamed suite would otherwise slip into the fast run unnoticed.
+for (const file of SLOW.keys()) if (!existsSync(join(root, file))) console.warn(`test:fast: ${file} is listed as slow but does not exist`);
+
+// Dots while it runs, then the counts (from a TAP copy), which the dot reporter does not print.
+const tap = join(tmpdir(), `loopwise-test-fast-${process.pid}.tap`);
+const run = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=dot', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+  { cwd: root, stdio: 'inherit' },
+);
+try {
+  const counts = readFileSync(tap, 'utf8').split('\n').filter((line) => /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(line));
+  console.log(`\n${files.length} files (${SLOW.size} slow ones left to npm test)\n${counts.join('\n')}`);
+} catch {
+  // No TAP file: the run itself failed to start, and said why.
+}
+rmSync(tap, { force: true });
+process.exitCode = run.status ?? 1;
