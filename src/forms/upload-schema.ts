@@ -1,5 +1,4 @@
-import type { SchemaOptions, TSchema, TUnsafe } from '@sinclair/typebox';
-import { Kind, OptionalKind, Type } from '@sinclair/typebox';
+import { Kind, OptionalKind, Type, type SchemaOptions, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { positiveInteger } from '../option-checks.js';
 import type { UploadFile } from './upload-file.js';
 

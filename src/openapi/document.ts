@@ -1,7 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
-import type { TSchema } from '@sinclair/typebox';
-import { OptionalKind } from '@sinclair/typebox';
+import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import { securityOf } from '../deps/dependency-graph.js';
 import type { SecurityInfo } from '../deps/dependency.js';

@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { TSchema } from '@sinclair/typebox';
-import { Kind } from '@sinclair/typebox';
+import { Kind, type TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import type { JsonSchema } from './types.js';
 

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TSchema } from '@sinclair/typebox';
-import { OptionalKind } from '@sinclair/typebox';
+import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import { RequestValidationError } from '../errors.js';
 import type { RouteDefinition, RouteOptions } from '../route.js';
 import { routeName } from '../route-name.js';
