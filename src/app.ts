@@ -132,8 +132,10 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.lifespan = new Lifespan(this, options.lifespan, this.log);
     this.guard = new LoopGuard(guardSettings(options.guard, env.diagnostics), this.log);
     this.health = options.health === true;
-    // Dev mode serves /metrics, for the dev banner's link; an explicit `metrics: false` wins.
-    const metrics = options.metrics ?? env.dev;
+    // Dev mode serves /metrics, for the dev banner's link; an explicit `metrics: false` wins. A
+    // worker thread's copy of the App serves nothing: /metrics is the main thread's, so a worker
+    // does not load prom-client (each thread is a V8 heap of its own, see docs/offload.md).
+    const metrics = offloadRegistry().inWorker ? false : (options.metrics ?? env.dev);
     this.metrics = metrics === false ? null : this.createMetrics(metrics === true ? {} : metrics);
     this.openApi = openApiSettings(options.openapi);
     const pool = poolSettings(options.pool ?? {});

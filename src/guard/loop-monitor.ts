@@ -25,7 +25,9 @@ const EMPTY: LoopSample = { delayP50Ms: 0, delayP99Ms: 0, delayMaxMs: 0, utiliza
  */
 export class LoopMonitor {
   last: LoopSample = EMPTY;
-  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  // Made by start(), not at construction: a worker thread's App never starts its guard, and each
+  // histogram holds ~360 KB of native memory.
+  private histogram: IntervalHistogram | null = null;
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
   private timer: NodeJS.Timeout | null = null;
   private lastSampleAt = 0;
@@ -38,9 +40,10 @@ export class LoopMonitor {
   start(): void {
     if (this.timer !== null) return;
     // A monitor started again (close, then listen) must not read the time it was stopped as delay.
-    this.histogram.reset();
+    const histogram = (this.histogram ??= monitorEventLoopDelay({ resolution: 10 }));
+    histogram.reset();
     this.last = EMPTY;
-    this.histogram.enable();
+    histogram.enable();
     this.elu = performance.eventLoopUtilization();
     this.lastSampleAt = performance.now();
     this.timer = setInterval(() => this.sample(), this.options.sampleInterval).unref();
@@ -50,11 +53,11 @@ export class LoopMonitor {
     if (this.timer === null) return;
     clearInterval(this.timer);
     this.timer = null;
-    this.histogram.disable();
+    this.histogram?.disable();
   }
 
   private sample(): void {
-    const h = this.histogram;
+    const h = this.histogram!; // the timer that calls this runs only between start() and stop()
     const now = performance.eventLoopUtilization();
     const window = performance.eventLoopUtilization(now, this.elu);
     this.elu = now;
