@@ -17,12 +17,19 @@ import { createLatencyHistogram } from './latency-histogram.js';
 import { createReadGauge } from './read-gauge.js';
 import { LATENCY_BUCKETS, RequestSeries } from './request-series.js';
 
-/** The offload pool at scrape time. `threads` is the pool's size (its most threads), so busy/threads is its utilization. */
+/** The offload pool at scrape time (src/offload/pool.ts fills it). */
 export interface PoolGauge {
+  /** Threads alive: running a call, idle, or starting. */
   threads: number;
+  /** Most threads: the `threads` option, or fewer when the memory budget binds. */
+  maxThreads: number;
+  /** Calls the pool lets run at once now (src/offload/pool-sizer.ts). */
+  limit: number;
   busy: number;
   queued: number;
   maxQueue: number;
+  /** What recent calls spent on a core or waiting for one over their time, 0 to 1; null before the first. */
+  cpuDemand: number | null;
 }
 
 /** The loop monitor at scrape time: delay percentiles in ms, utilization 0–1 (`performance.eventLoopUtilization()`). */
@@ -135,16 +142,23 @@ export class AppMetrics {
       },
     });
 
-    const pool = (name: string, help: string, value: (sample: PoolGauge) => number): Gauge<string> =>
+    const pool = (name: string, help: string, value: (sample: PoolGauge) => number | null): Gauge<string> =>
       createReadGauge(`${prefix}${name}`, help, this.registry, name.endsWith('_ratio') ? 'average' : 'sum', () => {
         const sample = this.sample('pool');
         return sample === null ? null : value(sample);
       });
-    pool('offload_pool_threads', 'Worker threads the offload pool may run.', (p) => p.threads);
-    pool('offload_pool_busy_threads', 'Worker threads running a call now.', (p) => p.busy);
-    pool('offload_pool_queued_calls', 'Calls waiting for a free worker thread.', (p) => p.queued);
+    pool('offload_pool_threads', 'Worker threads alive: running a call, idle, or starting.', (p) => p.threads);
+    pool('offload_pool_max_threads', 'Most worker threads: the pool.threads option, or fewer where the memory budget binds.', (p) => p.maxThreads);
+    pool('offload_pool_limit_calls', 'Calls the pool lets run at once now: the cores for calls that compute, up to the most threads for calls that wait.', (p) => p.limit);
+    pool('offload_pool_busy_threads', 'Calls running on a worker thread (or on one still starting).', (p) => p.busy);
+    pool('offload_pool_queued_calls', 'Calls waiting for the pool to let them run.', (p) => p.queued);
     pool('offload_pool_queue_limit_calls', 'Most calls that may wait; past it, requests get 503.', (p) => p.maxQueue);
-    pool('offload_pool_utilization_ratio', 'Busy threads over threads, 0 to 1.', (p) => (p.threads > 0 ? p.busy / p.threads : 0));
+    pool('offload_pool_utilization_ratio', 'Busy threads over threads alive, 0 to 1.', (p) => (p.threads > 0 ? Math.min(1, p.busy / p.threads) : 0));
+    pool(
+      'offload_pool_cpu_demand_ratio',
+      'What recent offloaded calls spent on a core or waiting for one, over their time: near 0 they wait (the pool grows), near 1 they compute (it holds at the cores).',
+      (p) => p.cpuDemand,
+    );
 
     const sheds = this.sheds;
     const shed: Counter<'reason'> = new Counter({

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
-/** What each worker thread is started with (piscina's workerData). */
+/** What each worker thread is started with (its workerData). */
 export interface WorkerSetup {
   /** The app module's file URL, or null for a pool that only runs task()s. */
   module: string | null;
@@ -8,6 +8,8 @@ export interface WorkerSetup {
   ordinal: number;
   /** The main thread loaded TypeScript through tsx on a Node that does not pass its hooks to workers. */
   registerTsx: boolean;
+  /** Where each worker adds what its calls did with their time (src/offload/call-usage.ts). */
+  usage: SharedArrayBuffer;
 }
 
 /** A validated request, as the main thread hands it to a worker: only plain, cloneable data. */
@@ -30,7 +32,7 @@ export interface RouteCall {
   body: unknown;
   /** When the main thread handed it over (ms since the epoch, sub-ms: timeOrigin + now, same clock on every thread). */
   queuedAt: number;
-  /** Past this wait for a thread, the worker answers 503 instead of running a request that is already late. */
+  /** Past this wait for the pool to let it run, the request gets 503 instead of running late (src/offload/pool.ts). */
   maxQueueWait: number;
   /** Time the worker's phases for Server-Timing. */
   timed: boolean;
@@ -80,3 +82,4 @@ export interface SerializedError {
   /** A LoopwiseError's code. */
   code?: string;
 }
+

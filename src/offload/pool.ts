@@ -1,20 +1,34 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import type { Piscina } from 'piscina';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import type { PoolGauge } from '../metrics/app-metrics.js';
 import { HTTPException, LoopwiseError, timeoutError } from '../errors.js';
-import type { WorkerCall, WorkerSetup } from './messages.js';
+import type { RecordedResponse, WorkerCall, WorkerSetup } from './messages.js';
 import { entryPoint } from '../package-files.js';
 import { nonNegativeInteger, positiveInteger } from '../option-checks.js';
 import { workersNeedTsx } from '../tsx-hooks.js';
+import { createUsageCounters, readUsage, type UsageTotals } from './call-usage.js';
+import { defaultMemoryBudget, THREAD_COST_GUESS, THREAD_COST_RANGE } from './memory-budget.js';
+import { PoolSizer } from './pool-sizer.js';
+import { threadClock } from './thread-clock.js';
+import { ThreadPool } from './thread-pool.js';
 
 /** The App's `offload` option: the worker pool that runs `offload: true` routes and task()s. */
 export interface OffloadOptions {
-  /** Most worker threads at once. Default: twice the cores, at least 4, at most 16 (see docs/offload.md). */
+  /**
+   * Most worker threads at once. Default 64. The pool grows toward it only for calls that wait
+   * without using a core (docs/offload.md, "How the pool sizes itself"), and never past `memory`.
+   */
   threads?: number;
   /** Threads kept alive while idle. Default 1, so the first request does not pay for a thread's start. */
   minThreads?: number;
+  /**
+   * Bytes the pool's threads may take, by the pool's own weighing of a thread: it does not start
+   * a thread past it, calls queue (then get 503) instead. Default a quarter of the memory the
+   * process may use (the container's limit, else the machine's), at most 512 MiB.
+   */
+  memory?: number;
   /** Calls waiting for a free thread; past it, requests get 503 with Retry-After. Default 1024. */
   maxQueue?: number;
   /** A thread above minThreads idle this long (ms) is stopped. Default 30 s. */
@@ -27,42 +41,70 @@ export interface OffloadOptions {
 export interface PoolSettings {
   threads: number;
   minThreads: number;
+  memory: number;
   maxQueue: number;
   idleTimeout: number;
   resourceLimits: ResourceLimits | undefined;
 }
 
+export const DEFAULT_THREADS = 64;
 export const DEFAULT_MAX_QUEUE = 1024;
 export const DEFAULT_IDLE_TIMEOUT = 30_000;
-
-/**
- * Blocking I/O (a sync driver waiting on disk) holds a thread without using a core, so more threads
- * than cores help; CPU work stops scaling at the core count. Each thread is a V8 isolate of its
- * own (10–20 MB, its own copy of module state), which caps the figure.
- */
-export function defaultThreads(): number {
-  return Math.min(16, Math.max(4, 2 * availableParallelism()));
-}
-
-// Loaded when the pool starts its threads, not at import: an app with no offloaded route never needs it.
-const require = createRequire(import.meta.url);
+/** How often a pool with calls in hand revisits its size (ms). */
+const SIZING_INTERVAL = 50;
 
 const WORKER_ENTRY = entryPoint('offload/worker-entry', 'mts');
 
-/** What each worker starts with: the app's module, and whether to register tsx (src/tsx-hooks.ts). */
-export function workerSetup(module: string | null, ordinal: number): WorkerSetup {
-  return { module, ordinal, registerTsx: workersNeedTsx() };
+/**
+ * Where tsx's register() is, for threads that must install it themselves (src/tsx-hooks.ts). tsx
+ * is an optional peer dependency, there when the app's TypeScript runs through it, which is when
+ * this is asked.
+ */
+function tsxApi(): string {
+  return import.meta.resolve('tsx/esm/api');
 }
 
-/** Piscina, started lazily (and again after destroy()), with its failures turned into HTTP answers. */
+/** What each worker starts with: the app's module, and whether to register tsx (src/tsx-hooks.ts). */
+export function workerSetup(module: string | null, ordinal: number): WorkerSetup {
+  return { module, ordinal, registerTsx: workersNeedTsx(), usage: createUsageCounters() };
+}
+
+/** A call that waits for the pool to let it run. */
+interface Waiting {
+  call: WorkerCall;
+  what: string;
+  timeout: number | undefined;
+  signal: AbortSignal | undefined;
+  since: number;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  onAbort: (() => void) | null;
+}
+
+/**
+ * The worker threads (src/offload/thread-pool.ts), started lazily (and again after destroy()),
+ * behind a gate that decides how many calls run at once (src/offload/pool-sizer.ts), with their
+ * failures turned into HTTP answers. A call let through gets an idle thread or one started for it,
+ * in parallel with the others: a burst never waits for threads one at a time.
+ */
 export class OffloadPool {
   private readonly settings: PoolSettings;
   private readonly setup: WorkerSetup;
   private readonly log: Logger;
-  private piscina: Piscina | null = null;
+  private threads: ThreadPool | null = null;
   private warming: Promise<void> | null = null;
-  /** Calls handed over and not yet settled: running on a thread or waiting for one. */
-  private active = 0;
+  private readonly sizer: PoolSizer;
+  private readonly usage: BigInt64Array;
+  private lastUsage: UsageTotals;
+  /** Calls let through the gate and not yet settled. */
+  private running = 0;
+  private readonly waiting: Waiting[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private resizeSoon = false;
+  /** RSS before the first thread started, and the weighed cost of one thread (bytes). */
+  private rssBefore = 0;
+  private threadCost = THREAD_COST_GUESS;
+  private budgetWarned = false;
   /** Told each time a call is refused because the pool is full (the loop guard counts them). */
   onFull: (() => void) | null = null;
 
@@ -70,31 +112,62 @@ export class OffloadPool {
     this.settings = settings;
     this.setup = setup;
     this.log = log;
+    this.usage = new BigInt64Array(setup.usage);
+    this.lastUsage = readUsage(this.usage);
+    // The workers read the same clock as this thread can: asked here once, to know what they will see.
+    const clock = threadClock();
+    clock?.close();
+    const cores = availableParallelism();
+    // Without a clock the pool cannot tell waiting from working: twice the cores, as loopwise did before.
+    const blind = clock === null ? Math.min(16, Math.max(4, 2 * cores)) : null;
+    this.sizer = new PoolSizer(cores, settings.minThreads, blind, clock?.seesRunQueue ?? false);
+    this.sizer.limit = Math.min(this.sizer.limit, this.cap());
   }
 
   /**
    * Runs one call on a worker. `what` names the route or task in errors and logs. Past `timeout`
    * ms (counted from now, so time spent queued counts too) the worker running it is terminated.
    */
-  async run(call: WorkerCall, what: string, timeout: number | undefined): Promise<unknown> {
-    // The queue bound is kept here, not by piscina: piscina does not count calls that carry an
-    // AbortSignal against its maxQueue, and with maxQueue 0 it still runs a call it refused.
-    if (this.active >= this.settings.threads + this.settings.maxQueue) throw this.queueFull(what);
-    this.active++;
+  run(call: WorkerCall, what: string, timeout: number | undefined): Promise<unknown> {
+    const canRun = this.running < this.sizer.limit && this.waiting.length === 0;
+    if (!canRun && this.waiting.length >= this.settings.maxQueue) return Promise.reject(this.queueFull(what));
     const signal = timeout === undefined ? undefined : AbortSignal.timeout(timeout);
-    try {
-      return await this.pool().run(call, signal === undefined ? undefined : { signal });
-    } catch (error) {
-      throw this.translate(error, what, timeout);
-    } finally {
-      this.active--;
-    }
+    return new Promise((resolve, reject) => {
+      const entry: Waiting = { call, what, timeout, signal, since: performance.now(), resolve, reject, onAbort: null };
+      if (canRun) return this.start(entry);
+      if (signal !== undefined) {
+        entry.onAbort = () => {
+          const at = this.waiting.indexOf(entry);
+          if (at !== -1) this.waiting.splice(at, 1);
+          reject(this.translate(signal.reason, what, timeout));
+        };
+        signal.addEventListener('abort', entry.onAbort, { once: true });
+      }
+      this.waiting.push(entry);
+      this.watch();
+      // Decide once the whole burst is queued (a microtask later), not at the next tick: the
+      // threads for calls known to wait start now.
+      if (!this.resizeSoon) {
+        this.resizeSoon = true;
+        queueMicrotask(() => {
+          this.resizeSoon = false;
+          this.resize();
+        });
+      }
+    });
   }
 
   /** For metrics: the pool's size, and how many calls run and wait now. */
-  gauge(): { threads: number; busy: number; queued: number; maxQueue: number } {
-    const { threads, maxQueue } = this.settings;
-    return { threads, busy: Math.min(this.active, threads), queued: Math.max(0, this.active - threads), maxQueue };
+  gauge(): PoolGauge {
+    return {
+      threads: this.threads?.size ?? 0,
+      maxThreads: this.cap(),
+      limit: this.sizer.limit,
+      busy: this.running,
+      queued: this.waiting.length,
+      maxQueue: this.settings.maxQueue,
+      cpuDemand: this.sizer.demand,
+    };
   }
 
   /** Starts the threads and has one load the app module now, so a module that cannot load fails at startup. */
@@ -102,7 +175,7 @@ export class OffloadPool {
     return (this.warming ??= this.pool()
       .run({ kind: 'ping' } satisfies WorkerCall)
       .then(
-        () => undefined,
+        () => this.weighThreads(),
         (error: unknown) => {
           this.warming = null;
           throw error instanceof LoopwiseError
@@ -114,41 +187,133 @@ export class OffloadPool {
       ));
   }
 
-  /** Stops every thread (a running task is cut off); a later run() starts a fresh pool. */
+  /** Stops every thread (a running task is cut off, a waiting one is refused); a later run() starts a fresh pool. */
   async destroy(): Promise<void> {
-    const piscina = this.piscina;
-    this.piscina = null;
+    const threads = this.threads;
+    this.threads = null;
     this.warming = null;
-    if (piscina !== null) await piscina.destroy();
+    this.stopWatching();
+    for (const entry of this.waiting.splice(0)) {
+      this.forget(entry);
+      entry.reject(new HTTPException(503, 'Service Unavailable: the server is shutting down', { 'retry-after': '1' }));
+    }
+    if (threads !== null) await threads.destroy();
   }
 
-  private pool(): Piscina {
-    if (this.piscina !== null) return this.piscina;
-    const { Piscina } = require('piscina') as typeof import('piscina');
-    return (this.piscina = new Piscina({
-      filename: WORKER_ENTRY.href,
+  private start(entry: Waiting): void {
+    this.forget(entry);
+    this.running++;
+    this.pool()
+      .run(entry.call, entry.signal)
+      .then(entry.resolve, (error: unknown) => entry.reject(this.translate(error, entry.what, entry.timeout)))
+      .finally(() => {
+        this.running--;
+        this.admit();
+      });
+    this.watch();
+  }
+
+  /** Lets waiting calls run while the limit allows; a request that waited past its deadline gets 503 instead. */
+  private admit(): void {
+    while (this.waiting.length > 0 && this.running < this.sizer.limit) {
+      const entry = this.waiting.shift()!;
+      const waited = performance.now() - entry.since;
+      if (entry.call.kind === 'route' && waited > entry.call.maxQueueWait) {
+        // Only the wait for the gate counts here, not a thread's start: serving it late would spend a thread on a client that gave up.
+        this.forget(entry);
+        entry.resolve({ status: 503, headers: undefined, body: undefined, destroyed: false, late: waited } satisfies RecordedResponse);
+        continue;
+      }
+      this.start(entry);
+    }
+  }
+
+  private forget(entry: Waiting): void {
+    if (entry.onAbort !== null) entry.signal!.removeEventListener('abort', entry.onAbort);
+    entry.onAbort = null;
+  }
+
+  /** Revisits the size every SIZING_INTERVAL ms while the pool has calls in hand. */
+  private watch(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => this.resize(), SIZING_INTERVAL).unref();
+  }
+
+  private stopWatching(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private resize(): void {
+    const totals = readUsage(this.usage);
+    const last = this.lastUsage;
+    this.lastUsage = totals;
+    const usage = { calls: totals.calls - last.calls, measured: totals.measured - last.measured, wall: totals.wall - last.wall, cpu: totals.cpu - last.cpu, runQueue: totals.runQueue - last.runQueue };
+    if ((this.threads?.size ?? 0) >= 4) this.weighThreads();
+    const cap = this.cap();
+    const before = this.sizer.limit;
+    const limit = this.sizer.decide({ usage, running: this.running, waiting: this.waiting.length, cap });
+    if (limit !== before) this.log.debug({ limit, before, demand: this.sizer.demand, cap }, `offload pool: ${limit} calls at once (was ${before})`);
+    if (this.waiting.length > 0 && limit >= cap && cap < this.settings.threads) this.warnBudget(cap);
+    this.admit();
+    if (this.running === 0 && this.waiting.length === 0) {
+      this.stopWatching();
+      this.sizer.idle(cap);
+    }
+  }
+
+  /** Most calls at once: the `threads` option, or what the memory budget pays for at the weighed cost of a thread. */
+  private cap(): number {
+    return Math.max(1, Math.min(this.settings.threads, Math.floor(this.settings.memory / this.threadCost)));
+  }
+
+  /** A thread's cost, from the process's RSS growth since before the first one started, spread over the threads alive. */
+  private weighThreads(): void {
+    const threads = this.threads?.size ?? 0;
+    if (threads === 0 || this.rssBefore === 0) return;
+    const [low, high] = THREAD_COST_RANGE;
+    const cost = Math.min(high, Math.max(low, (process.memoryUsage.rss() - this.rssBefore) / threads));
+    // Smoothed: threads still starting weigh less than they will.
+    this.threadCost = this.threadCost === THREAD_COST_GUESS ? cost : Math.round(this.threadCost + 0.25 * (cost - this.threadCost));
+  }
+
+  private warnBudget(cap: number): void {
+    if (this.budgetWarned) return;
+    this.budgetWarned = true;
+    const mib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+    this.log.warn(
+      { threads: cap, threadMiB: mib(this.threadCost), memoryMiB: mib(this.settings.memory) },
+      `offload pool at its memory budget: ${cap} threads of ~${mib(this.threadCost)} MiB in ${mib(this.settings.memory)} MiB; calls queue. ` +
+        'Raise pool.memory, or move the blocking work to an async driver or a queue worker (docs/offload.md).',
+    );
+  }
+
+  private pool(): ThreadPool {
+    if (this.threads !== null) return this.threads;
+    this.rssBefore = process.memoryUsage.rss();
+    return (this.threads = new ThreadPool({
+      filename: WORKER_ENTRY,
+      loader: this.setup.registerTsx ? tsxApi() : null,
       workerData: this.setup,
       maxThreads: this.settings.threads,
       minThreads: this.settings.minThreads,
       idleTimeout: this.settings.idleTimeout,
-      // 'sync' (piscina's default) freezes a worker's event loop between calls, so work a route
-      // leaves for after its response (background tasks, dependencies' cleanups) would never run.
-      atomics: 'async',
-      ...(this.settings.resourceLimits === undefined ? {} : { resourceLimits: this.settings.resourceLimits }),
+      resourceLimits: this.settings.resourceLimits,
     }));
   }
 
   /** 503 at once, so load past capacity is turned away instead of piling up latency and memory. */
   private queueFull(what: string): HTTPException {
-    const { threads, maxQueue } = this.settings;
+    const { maxQueue } = this.settings;
+    const running = this.running;
     this.onFull?.();
-    this.log.warn({ route: what, threads, maxQueue }, `offload pool full (${threads} running, ${maxQueue} waiting): answered 503 for ${what}`);
+    this.log.warn({ route: what, running, maxQueue }, `offload pool full (${running} running, ${maxQueue} waiting): answered 503 for ${what}`);
     return new HTTPException(503, 'Service Unavailable: the server is at capacity, retry shortly', { 'retry-after': '1' });
   }
 
   private translate(error: unknown, what: string, timeout: number | undefined): unknown {
     if (!(error instanceof Error)) return error;
-    if (error.name === 'AbortError' && timeout !== undefined) {
+    if ((error.name === 'AbortError' || error.name === 'TimeoutError') && timeout !== undefined) {
       this.log.warn({ route: what, timeout }, `${what} did not finish within its ${timeout} ms timeout: its worker thread was terminated and replaced`);
       return timeoutError(timeout);
     }
@@ -169,10 +334,11 @@ export class OffloadPool {
 
 /** Checked when the App is created, so a bad option fails at once, not when the pool first starts. */
 export function poolSettings(options: OffloadOptions): PoolSettings {
-  const threads = positiveInteger(options.threads ?? defaultThreads(), 'pool.threads');
+  const threads = positiveInteger(options.threads ?? DEFAULT_THREADS, 'pool.threads');
   return {
     threads,
     minThreads: Math.min(threads, nonNegativeInteger(options.minThreads ?? 1, 'pool.minThreads')),
+    memory: positiveInteger(options.memory ?? defaultMemoryBudget(), 'pool.memory', { unit: 'bytes' }),
     maxQueue: nonNegativeInteger(options.maxQueue ?? DEFAULT_MAX_QUEUE, 'pool.maxQueue'),
     idleTimeout: nonNegativeInteger(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'pool.idleTimeout', { unit: 'milliseconds' }),
     resourceLimits: options.resourceLimits,

@@ -10,6 +10,8 @@ import type { Runner } from '../pipeline/run-handler.js';
 import type { RecordedResponse, RouteCall, SerializedError, TaskCall, TaskOutcome, WorkerCall, WorkerSetup } from './messages.js';
 import { offloadRegistry } from './registry.js';
 import { ResponseRecorder } from './response-recorder.js';
+import { recordCall } from './call-usage.js';
+import { threadClock } from './thread-clock.js';
 
 /** What a worker needs from the App it serves; App.forWorker() provides it. */
 export interface WorkerApp {
@@ -24,6 +26,9 @@ export interface WorkerRoutes {
 
 const setup = workerData as WorkerSetup;
 offloadRegistry().inWorker = true;
+/** What each call did with its time goes to the pool, which sizes itself by it (src/offload/pool-sizer.ts). */
+const usage = new BigInt64Array(setup.usage);
+const clock = threadClock();
 
 // Loaded when the thread starts; a failure is answered on each call (see worker-entry.mts).
 const runners = loadRunners();
@@ -50,16 +55,18 @@ async function loadRunners(): Promise<WorkerRoutes> {
   return app.forWorker();
 }
 
-/** piscina's handler: every call the main thread sends to this worker. */
+/** Every call the main thread sends to this worker (src/offload/worker-entry.mts). */
 export async function handleCall(call: WorkerCall): Promise<RecordedResponse | Uint8Array | null> {
   const routes = await runners;
-  switch (call.kind) {
-    case 'route':
-      return runRoute(routes, call);
-    case 'task':
-      return runTask(call);
-    case 'ping':
-      return null;
+  if (call.kind === 'ping') return null;
+  const startedAt = performance.now();
+  const before = clock?.read() ?? null;
+  try {
+    return await (call.kind === 'route' ? runRoute(routes, call) : runTask(call));
+  } finally {
+    const after = clock?.read() ?? null;
+    const times = before === null || after === null ? null : { cpu: after.cpu - before.cpu, runQueue: after.runQueue - before.runQueue };
+    recordCall(usage, (performance.now() - startedAt) * 1e6, times);
   }
 }
 
@@ -71,9 +78,8 @@ function runRoute(routes: WorkerRoutes, call: RouteCall): Promise<RecordedRespon
       `the worker's copy of ${setup.module} has no offloaded route ${call.route}. Register routes the same way on every import (not depending on the main thread).`,
     );
   }
-  // A request that waited too long for this thread is not served late: its client gets 503 now.
+  // The main thread refused it if it waited too long for the pool; the wait for this thread's start does not count.
   const waited = performance.timeOrigin + performance.now() - call.queuedAt;
-  if (waited > call.maxQueueWait) return Promise.resolve({ status: 503, headers: undefined, body: undefined, destroyed: false, late: waited });
   // Only what crossed: the request line and headers. The socket and body stream stay on the main thread.
   const request = { method: call.method, url: call.url, headers: call.headers, httpVersion: call.httpVersion };
   // The id the main thread gave the request, so the handler's `log` lines carry the same reqId.
@@ -129,7 +135,8 @@ async function findTask(call: TaskCall): Promise<Function> {
   return fn;
 }
 
-function toSerializedError(error: unknown): SerializedError {
+/** An error as plain data, for the main thread: a clone of the Error itself would drop its class and code. */
+export function toSerializedError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error), stack: undefined };
   const serialized: SerializedError = { name: error.name, message: error.message, stack: error.stack };
   if (error instanceof HTTPException) {
@@ -140,3 +147,4 @@ function toSerializedError(error: unknown): SerializedError {
   if (error instanceof LoopwiseError) serialized.code = error.code;
   return serialized;
 }
+

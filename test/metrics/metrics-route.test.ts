@@ -57,8 +57,13 @@ test('after real traffic, /metrics parses and counts requests, latency, stalls, 
   assert.equal(value(family(families, 'event_loop_stalls_total', 'counter'), { route: 'GET /block' }), 1);
   assert.equal(value(blocked, { route: 'GET /json' }), undefined, 'GET /json never blocked');
 
-  assert.equal(value(family(families, 'offload_pool_threads', 'gauge')), 2);
-  for (const name of ['offload_pool_busy_threads', 'offload_pool_queued_calls', 'offload_pool_queue_limit_calls', 'offload_pool_utilization_ratio']) {
+  // pool: { threads: 2 }: at most 2; one offloaded call so far needed only the thread kept ready.
+  assert.equal(value(family(families, 'offload_pool_max_threads', 'gauge')), 2);
+  const alive = value(family(families, 'offload_pool_threads', 'gauge'))!;
+  assert.ok(alive >= 1 && alive <= 2, `threads alive: ${alive}`);
+  const demand = value(family(families, 'offload_pool_cpu_demand_ratio', 'gauge'))!;
+  assert.ok(demand >= 0 && demand <= 1, `cpu demand of the offloaded call: ${demand}`);
+  for (const name of ['offload_pool_limit_calls', 'offload_pool_busy_threads', 'offload_pool_queued_calls', 'offload_pool_queue_limit_calls', 'offload_pool_utilization_ratio']) {
     assert.ok(value(family(families, name, 'gauge')) !== undefined, name);
   }
   for (const name of ['event_loop_delay_p50_seconds', 'event_loop_delay_p99_seconds', 'event_loop_delay_max_seconds', 'event_loop_utilization_ratio']) {
