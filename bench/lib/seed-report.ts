@@ -208,7 +208,10 @@ export function formatCriteria(criteria: Criterion[]): string {
 /** How much of the server's core other work took per case: high figures mean low throughput is not all the server's doing. */
 export function formatDisturbance(summaries: CaseSummary[]): string {
   const parts = summaries.map((s) => `${s.case.name} ${s.serverCoreOtherPercent === null ? '?' : `${s.serverCoreOtherPercent.toFixed(0)}%`}`);
-  return `other tasks and steal on the server core during the load (median): ${parts.join(', ')}`;
+  return (
+    `other tasks and steal on the server core during the load (median): ${parts.join(', ')}. ` +
+    'It slows a server that needs its core (/hash); a server that mostly waits (/sync, /async) leaves the core idle, and other work filling it costs little'
+  );
 }
 
 /** The hash case's per-second series, one line: what the pool did while CPU-bound. */
