@@ -20,6 +20,8 @@ export interface WrkOptions {
   cpu: number | string | null;
   /** wrk threads; default 1. */
   threads?: number;
+  /** Seconds wrk waits for an answer before it counts a socket timeout; wrk's default is 2. */
+  timeout?: number;
 }
 
 /**
@@ -28,6 +30,7 @@ export interface WrkOptions {
  */
 export async function runWrk(options: WrkOptions): Promise<WrkRun> {
   const wrk = ['wrk', `-t${options.threads ?? 1}`, `-c${options.connections}`, `-d${options.seconds}s`, '--latency'];
+  if (options.timeout !== undefined) wrk.push('--timeout', `${options.timeout}s`);
   if (options.script !== undefined) wrk.push('-s', options.script);
   wrk.push(options.url);
   const [command, ...args] = options.cpu === null ? wrk : ['taskset', '-c', String(options.cpu), ...wrk];
