@@ -8,6 +8,7 @@ import type { WorkerCall, WorkerSetup } from './messages.js';
 import { entryPoint } from '../package-files.js';
 import { nonNegativeInteger, positiveInteger } from '../option-checks.js';
 import { workersNeedTsx } from '../tsx-hooks.js';
+import { workerThreadOptions } from './worker-thread-options.js';
 
 /** The App's `offload` option: the worker pool that runs `offload: true` routes and task()s. */
 export interface OffloadOptions {
@@ -134,7 +135,7 @@ export class OffloadPool {
       // 'sync' (piscina's default) freezes a worker's event loop between calls, so work a route
       // leaves for after its response (background tasks, dependencies' cleanups) would never run.
       atomics: 'async',
-      ...(this.settings.resourceLimits === undefined ? {} : { resourceLimits: this.settings.resourceLimits }),
+      ...workerThreadOptions(this.settings.resourceLimits),
     }));
   }
 
