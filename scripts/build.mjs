@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -30,22 +30,16 @@ rmSync(dist, { recursive: true, force: true });
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
-/**
- * Every bare import (a package) stays an import, but for the packages named, bundled on purpose,
- * and whatever their own code imports (it is bundled with them).
- */
-function packagesStayExternal(bundled) {
-  return {
-    name: 'packages-stay-external',
-    setup(builder) {
-      builder.onResolve({ filter: /^[^./]/ }, (args) => {
-        if (args.path.startsWith('node:') || args.importer.includes(`${sep}node_modules${sep}`)) return undefined;
-        if (bundled.some((name) => args.path === name || args.path.startsWith(`${name}/`))) return undefined;
-        return { path: args.path, external: true };
-      });
-    },
-  };
-}
+/** Every bare import (a package) stays an import, but for the ones bundled on purpose. */
+const packagesStayExternal = {
+  name: 'packages-stay-external',
+  setup(builder) {
+    builder.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:') || BUNDLED_PACKAGES.some((name) => args.path === name || args.path.startsWith(`${name}/`))) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
 
 // What esbuild does for both builds: ES modules, split into shared chunks, names kept.
 const shared = {
@@ -89,7 +83,7 @@ const result = await build({
   ...shared,
   entryPoints: [...ENTRY_POINTS, 'src/offload/worker.ts'],
   outdir: 'dist',
-  plugins: [packagesStayExternal(BUNDLED_PACKAGES), workerThroughImportsMap],
+  plugins: [packagesStayExternal, workerThroughImportsMap],
 });
 
 /**
@@ -134,14 +128,6 @@ async function stubText(file, kind) {
   return `${make}\n${exports.map((name) => `export const ${name} = stub(${JSON.stringify(name)});`).join('\n')}\n`;
 }
 
-/**
- * Small packages a worker thread runs at request time (query strings, cookies, JSON bodies, URL
- * encoding), bundled into dist/worker/: Node loads a CommonJS package imported from an ES module
- * at a cost per file (its module record, the export names it looks for), ~0.8 MiB per thread for
- * these on Node 20. The main thread keeps importing them; both copies are the same versions.
- */
-const WORKER_BUNDLED_PACKAGES = ['fast-querystring', 'cookie', 'secure-json-parse', 'encodeurl'];
-
 const workerStubs = {
   name: 'worker-stubs',
   setup(builder) {
@@ -175,7 +161,7 @@ const workerBuild = await build({
   ...shared,
   entryPoints: ['src/index.ts', 'src/offload/worker.ts'],
   outdir: 'dist/worker',
-  plugins: [nodeHttpThroughRequire, packagesStayExternal([...BUNDLED_PACKAGES, ...WORKER_BUNDLED_PACKAGES]), workerStubs],
+  plugins: [nodeHttpThroughRequire, packagesStayExternal, workerStubs],
 });
 result.outputFiles.push(...workerBuild.outputFiles);
 
