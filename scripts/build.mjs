@@ -41,11 +41,10 @@ const packagesStayExternal = {
   },
 };
 
-const result = await build({
+// What esbuild does for both builds: ES modules, split into shared chunks, names kept.
+const shared = {
   absWorkingDir: root,
-  entryPoints: ENTRY_POINTS,
   outbase: 'src',
-  outdir: 'dist',
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -61,23 +60,131 @@ const result = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   sourcemap: 'linked',
-  sourcesContent: false, // src/ ships beside dist/: maps point there
-  plugins: [packagesStayExternal],
+  sourcesContent: true, // dropped for src/, which ships beside dist/: see withBundledSources()
   write: false,
+  metafile: true,
   logLevel: 'warning',
+};
+
+/**
+ * The offload worker entry imports the worker module through the package's own `imports` map
+ * (package.json, "#offload-worker"), so Node picks dist/worker/'s copy in a thread started with
+ * the offload condition and dist/offload/worker.js in any other: either way the copy of loopwise
+ * the app module imports.
+ */
+const workerThroughImportsMap = {
+  name: 'worker-through-imports-map',
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\/worker\.js$/ }, (args) => (args.importer.endsWith(join('src', 'offload', 'worker-entry.mts')) ? { path: '#offload-worker', external: true } : undefined));
+  },
+};
+
+const result = await build({
+  ...shared,
+  entryPoints: [...ENTRY_POINTS, 'src/offload/worker.ts'],
+  outdir: 'dist',
+  plugins: [packagesStayExternal, workerThroughImportsMap],
 });
+
+/**
+ * dist/worker/: what an offload thread imports (the package's `loopwise-offload-thread` export
+ * condition, set by src/offload/worker-thread-options.ts). Every thread holds its own copy of the
+ * code it loads and of what that code's top level builds, so the modules such a thread never
+ * runs become stubs with the same exports. 'inert' ones are called by an app module's top level
+ * (middleware factories, what the App's constructor builds): they return a middleware that passes
+ * on, or an empty object. 'absent' ones are reached only by listen(), ready() and the like, which
+ * a worker thread's App never runs: they throw, saying so. Anything an offloaded handler, its
+ * dependencies, its serialization or the exception handlers use at request time stays real.
+ */
+const WORKER_STUBS = {
+  'server/http-server.ts': 'absent',
+  'server/signals.ts': 'absent',
+  'pipeline/dispatch.ts': 'absent',
+  'pipeline/access-log.ts': 'absent',
+  'pipeline/compile-route.ts': 'absent',
+  'offload/run-offloaded.ts': 'absent',
+  'builtin-routes.ts': 'absent',
+  'metrics/app-metrics.ts': 'absent',
+  'testing/inject.ts': 'absent',
+  'middleware/mount.ts': 'absent',
+  'ws/upgrade.ts': 'inert',
+  'guard/loop-monitor.ts': 'inert',
+  'guard/async-slices.ts': 'inert',
+  'guard/stall-watchdog.ts': 'absent',
+  'middleware/cors.ts': 'inert',
+  'middleware/compression.ts': 'inert',
+  'middleware/static-files.ts': 'inert',
+  'middleware/trusted-host.ts': 'inert',
+  'middleware/request-id.ts': 'inert',
+};
+
+/** A stub's text: each of the real module's exports (read by esbuild, so none is missed). */
+async function stubText(file, kind) {
+  const { metafile } = await build({ ...shared, entryPoints: [file], outdir: 'dist', bundle: false, splitting: false, sourcemap: false, metafile: true });
+  const exports = Object.values(metafile.outputs).flatMap((output) => output.exports);
+  const make = kind === 'inert'
+    ? 'function stub() { return function () { if (new.target === undefined) return (req, res, next) => next?.(); }; }'
+    : `function stub(name) { return function () { throw new Error(\`\${name} (${file}) runs on the main thread only: it is not in an offload thread's build of loopwise (dist/worker/)\`); }; }`;
+  return `${make}\n${exports.map((name) => `export const ${name} = stub(${JSON.stringify(name)});`).join('\n')}\n`;
+}
+
+const workerStubs = {
+  name: 'worker-stubs',
+  setup(builder) {
+    const stubbed = new Map(Object.entries(WORKER_STUBS).map(([file, kind]) => [join(root, 'src', file), kind]));
+    builder.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const kind = stubbed.get(args.path);
+      if (kind === undefined) return undefined;
+      return { contents: await stubText(relative(root, args.path), kind), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * node:http, read through require() in dist/worker/: an ES import of a built-in module reads each
+ * of its exports, and node:http's WebSocket, CloseEvent and MessageEvent getters (Node 22+) then
+ * load undici, ~3 MiB per thread on Node 24 for a worker that only wants STATUS_CODES and the
+ * header checks. A name not listed here fails the build, not a thread.
+ */
+const nodeHttpThroughRequire = {
+  name: 'node-http-through-require',
+  setup(builder) {
+    builder.onResolve({ filter: /^(node:)?http$/ }, () => ({ path: 'node:http', namespace: 'node-http-through-require' }));
+    builder.onLoad({ filter: /.*/, namespace: 'node-http-through-require' }, () => ({
+      contents: "import { createRequire } from 'node:module';\nexport const { STATUS_CODES, validateHeaderName, validateHeaderValue } = createRequire(import.meta.url)('node:http');\n",
+      loader: 'js',
+    }));
+  },
+};
+
+const workerBuild = await build({
+  ...shared,
+  entryPoints: ['src/index.ts', 'src/offload/worker.ts'],
+  outdir: 'dist/worker',
+  plugins: [nodeHttpThroughRequire, packagesStayExternal, workerStubs],
+});
+result.outputFiles.push(...workerBuild.outputFiles);
 
 /**
  * A map points at src/ (shipped) for loopwise's own code; for a bundled package's code the path
  * into this repo's node_modules/ would not exist where loopwise is installed, so that code's
- * text goes into the map itself.
+ * text stays in the map itself (esbuild's copy: a package's own map may name sources it does not ship).
  */
-function withBundledSources(mapPath, text) {
+function bundledName(source) {
+  const at = source.lastIndexOf('node_modules/');
+  return `bundled:${at === -1 ? source : source.slice(at + 'node_modules/'.length)}`;
+}
+
+function withBundledSources(text) {
   const map = JSON.parse(text);
-  const contents = map.sources.map((source) => (source.includes('node_modules/') ? readFileSync(join(dirname(mapPath), source), 'utf8') : null));
-  if (contents.every((content) => content === null)) return text;
-  map.sources = map.sources.map((source) => (source.includes('node_modules/') ? `bundled:${source.slice(source.lastIndexOf('node_modules/') + 'node_modules/'.length)}` : source));
-  map.sourcesContent = contents;
+  // A package's file, or a module a plugin wrote (its name starts with the plugin's namespace).
+  const bundled = map.sources.map((source) => source.includes('node_modules/') || /^[\w-]+:/.test(source));
+  if (!bundled.some(Boolean)) {
+    delete map.sourcesContent;
+    return JSON.stringify(map);
+  }
+  map.sourcesContent = map.sourcesContent.map((content, i) => (bundled[i] ? content : null));
+  map.sources = map.sources.map((source, i) => (bundled[i] ? bundledName(source) : source));
   return JSON.stringify(map);
 }
 
@@ -98,15 +205,21 @@ for (const file of result.outputFiles) {
     path = path.endsWith('.map') ? `${to}.map` : to;
     if (!file.path.endsWith('.map')) text = text.replace(/\/\/# sourceMappingURL=.*$/m, `//# sourceMappingURL=${relative(dirname(to), to)}.map`);
   }
-  if (path.endsWith('.map')) text = withBundledSources(path, text);
+  if (path.endsWith('.map')) text = withBundledSources(text);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, text);
 }
 
-// Code bundled from a package ships under that package's license: its text goes beside it.
-const notices = BUNDLED_PACKAGES.map((name) => {
-  const folder = join(root, 'node_modules', name);
-  const { version, license } = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+// Code bundled from a package ships under that package's license: its text goes beside it. The
+// packages are read from the bundles' inputs, so one a bundled package imports is named too.
+const bundledFolders = new Set(
+  [result, workerBuild].flatMap(({ metafile }) => Object.keys(metafile.inputs))
+    .map((input) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1])
+    .filter((folder) => folder !== undefined),
+);
+const notices = [...bundledFolders].sort().map((folder) => {
+  folder = join(root, folder);
+  const { name, version, license } = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
   const file = readdirSync(folder).find((entry) => /^licen[cs]e/i.test(entry));
   if (file === undefined) throw new Error(`${name} is bundled into dist/ but has no license file to ship with it`);
   return `## ${name} ${version} (${license})\n\n${readFileSync(join(folder, file), 'utf8').trim()}\n`;

@@ -13,6 +13,7 @@ import { defaultMemoryBudget, THREAD_COST_GUESS, THREAD_COST_RANGE } from './mem
 import { PoolSizer } from './pool-sizer.js';
 import { threadClock } from './thread-clock.js';
 import { ThreadPool } from './thread-pool.js';
+import { workerThreadOptions } from './worker-thread-options.js';
 
 /** The App's `offload` option: the worker pool that runs `offload: true` routes and task()s. */
 export interface OffloadOptions {
@@ -298,7 +299,7 @@ export class OffloadPool {
       maxThreads: this.settings.threads,
       minThreads: this.settings.minThreads,
       idleTimeout: this.settings.idleTimeout,
-      resourceLimits: this.settings.resourceLimits,
+      ...workerThreadOptions(this.settings.resourceLimits),
     }));
   }
 

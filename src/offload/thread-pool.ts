@@ -18,6 +18,8 @@ export interface ThreadPoolOptions {
   /** A thread above minThreads idle this long (ms) is stopped. */
   idleTimeout: number;
   resourceLimits: ResourceLimits | undefined;
+  /** Node options for each thread; absent, a thread inherits the main thread's. */
+  execArgv?: string[];
 }
 
 interface Call {
@@ -113,8 +115,13 @@ export class ThreadPool {
   }
 
   private start(): void {
-    const { filename, loader, workerData, resourceLimits } = this.options;
-    const worker = new Worker(BOOT, { argv: [filename.href, loader ?? ''], workerData, ...(resourceLimits === undefined ? {} : { resourceLimits }) });
+    const { filename, loader, workerData, resourceLimits, execArgv } = this.options;
+    const worker = new Worker(BOOT, {
+      argv: [filename.href, loader ?? ''],
+      workerData,
+      ...(resourceLimits === undefined ? {} : { resourceLimits }),
+      ...(execArgv === undefined ? {} : { execArgv }),
+    });
     const thread: Thread = { worker, ready: false, call: null, idleTimer: null, ending: false };
     this.threads.add(thread);
     worker.on('message', (message: FromWorker) => this.onMessage(thread, message));

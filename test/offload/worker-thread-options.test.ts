@@ -1,0 +1,13 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_MAX_YOUNG_GENERATION_MB, workerThreadOptions } from '../../src/offload/worker-thread-options.js';
+
+test("offload threads get a small young generation by default; the user's resourceLimits win", () => {
+  assert.deepEqual(workerThreadOptions(undefined).resourceLimits, { maxYoungGenerationSizeMb: DEFAULT_MAX_YOUNG_GENERATION_MB });
+  assert.deepEqual(workerThreadOptions({ maxOldGenerationSizeMb: 64 }).resourceLimits, { maxYoungGenerationSizeMb: DEFAULT_MAX_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: 64 });
+  assert.deepEqual(workerThreadOptions({ maxYoungGenerationSizeMb: 16 }).resourceLimits, { maxYoungGenerationSizeMb: 16 });
+});
+
+test('run from src/ (no slim build there), threads inherit the Node options as they are', () => {
+  assert.equal(workerThreadOptions(undefined).execArgv, undefined);
+});
