@@ -94,8 +94,9 @@ async function runCase(seedCase: SeedCase, round: number): Promise<CaseRun> {
     const lightAlone = await probeFor(light, options.aloneSeconds * 1000);
     const threadsBefore = readStatus(server.pid)?.threads ?? null;
     if (options.warmup > 0) {
-      // A few connections only: enough to warm the route, not enough to leave a long backlog behind.
-      await wrk(seedCase.route, Math.min(4, options.connections), options.warmup);
+      // At the measured load, so both servers start the case with the threads that load needs (a
+      // thread pool that grows is judged once grown); a few connections where the route blocks the loop.
+      await wrk(seedCase.route, seedCase.gentleWarmup ? Math.min(4, options.connections) : options.connections, options.warmup);
       await drained(light);
     }
     const sampler = startSampler(server.pid, seedCase.server === 'loopwise' ? `${server.base}/metrics` : null);

@@ -12,13 +12,18 @@ export interface SeedCase {
   light: string;
   /** As printed in the table. */
   label: string;
+  /**
+   * Warm up with a few connections, not the measured load: the route blocks the event loop, and
+   * a full warm-up would leave a backlog of minutes behind it.
+   */
+  gentleWarmup?: true;
 }
 
 export const CASES: readonly SeedCase[] = [
   { name: 'fastapi-async', server: 'fastapi', route: '/async', light: '/json', label: 'FastAPI `async def` + `await asyncio.sleep`' },
   { name: 'fastapi-sync', server: 'fastapi', route: '/sync', light: '/json', label: 'FastAPI `def` + `time.sleep` (anyio pool), `async def` light route' },
   { name: 'fastapi-sync-def-light', server: 'fastapi', route: '/sync', light: '/json-def', label: 'FastAPI `def` + `time.sleep` (anyio pool), `def` light route' },
-  { name: 'fastapi-blocking', server: 'fastapi', route: '/blocking', light: '/json', label: 'FastAPI `async def` + `time.sleep`' },
+  { name: 'fastapi-blocking', server: 'fastapi', route: '/blocking', light: '/json', label: 'FastAPI `async def` + `time.sleep`', gentleWarmup: true },
   { name: 'loopwise-async', server: 'loopwise', route: '/async', light: '/json', label: 'loopwise `/async`' },
   { name: 'loopwise-sync', server: 'loopwise', route: '/sync', light: '/json', label: 'loopwise `/sync`, `offload: true`, default pool' },
   { name: 'loopwise-hash', server: 'loopwise', route: '/hash', light: '/json', label: 'loopwise `/hash`, `offload: true`, 50 ms of sha256 (CPU)' },
@@ -54,7 +59,7 @@ const HELP = `Usage: npm run bench:seed -- [options]
   --only SERVER       fastapi or loopwise
   --case a,b          of ${CASES.map((c) => c.name).join(', ')}
   --alone S           seconds the light route is probed alone before each case (default 5)
-  --warmup S          unmeasured seconds of load on the route before each case (default 2)
+  --warmup S          unmeasured seconds of load on the route before each case (default 5)
   --probe-rate N      light-route requests a second, one at a time (default 50)
   --timeout S         seconds wrk and the probe wait for an answer (default 30)
   --server-cpu N      core the server is pinned to (default 0)
@@ -104,7 +109,7 @@ export function parseSeedOptions(argv: string[]): SeedOptions {
     connections: whole('connections', values.connections, 100, 1),
     delayMs: whole('delay-ms', values['delay-ms'], 200, 1),
     aloneSeconds: whole('alone', values.alone, 5, 1),
-    warmup: whole('warmup', values.warmup, 2, 0),
+    warmup: whole('warmup', values.warmup, 5, 0),
     probeRate: whole('probe-rate', values['probe-rate'], 50, 1),
     timeout: whole('timeout', values.timeout, 30, 1),
     serverCpu: whole('server-cpu', values['server-cpu'], 0, 0),

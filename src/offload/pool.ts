@@ -105,6 +105,7 @@ export class OffloadPool {
   /** RSS before the first thread started, and the weighed cost of one thread (bytes). */
   private rssBefore = 0;
   private threadCost = THREAD_COST_GUESS;
+  private firstWeighing: { rss: number; threads: number } | null = null;
   private budgetWarned = false;
   /** Told each time a call is refused because the pool is full (the loop guard counts them). */
   onFull: (() => void) | null = null;
@@ -250,7 +251,8 @@ export class OffloadPool {
     const last = this.lastUsage;
     this.lastUsage = totals;
     const usage = { calls: totals.calls - last.calls, measured: totals.measured - last.measured, wall: totals.wall - last.wall, cpu: totals.cpu - last.cpu, runQueue: totals.runQueue - last.runQueue };
-    if ((this.threads?.size ?? 0) >= 4) this.weighThreads();
+    // Weighed with every thread up: one still loading weighs less than it will.
+    if (this.threads !== null && this.threads.size >= 4 && this.threads.starting === 0) this.weighThreads();
     const cap = this.cap();
     const before = this.sizer.limit;
     const limit = this.sizer.decide({ usage, running: this.running, waiting: this.waiting.length, cap });
@@ -268,14 +270,26 @@ export class OffloadPool {
     return Math.max(1, Math.min(this.settings.threads, Math.floor(this.settings.memory / this.threadCost)));
   }
 
-  /** A thread's cost, from the process's RSS growth since before the first one started, spread over the threads alive. */
+  /**
+   * A thread's cost. First the RSS growth since before the first thread over the threads warmUp()
+   * started (an overestimate: it carries what the first thread alone costs, such as Node's worker
+   * machinery); then, once more threads are up, the growth per thread since then: the cost of the
+   * next one, which is what the budget is spent on.
+   */
   private weighThreads(): void {
     const threads = this.threads?.size ?? 0;
     if (threads === 0 || this.rssBefore === 0) return;
+    const rss = process.memoryUsage.rss();
     const [low, high] = THREAD_COST_RANGE;
-    const cost = Math.min(high, Math.max(low, (process.memoryUsage.rss() - this.rssBefore) / threads));
-    // Smoothed: threads still starting weigh less than they will.
-    this.threadCost = this.threadCost === THREAD_COST_GUESS ? cost : Math.round(this.threadCost + 0.25 * (cost - this.threadCost));
+    const clamp = (cost: number): number => Math.round(Math.min(high, Math.max(low, cost)));
+    if (this.firstWeighing === null) {
+      this.firstWeighing = { rss, threads };
+      this.threadCost = clamp((rss - this.rssBefore) / threads);
+      return;
+    }
+    const added = threads - this.firstWeighing.threads;
+    if (added < 3) return;
+    this.threadCost = clamp((rss - this.firstWeighing.rss) / added);
   }
 
   private warnBudget(cap: number): void {
@@ -292,11 +306,13 @@ export class OffloadPool {
   private pool(): ThreadPool {
     if (this.threads !== null) return this.threads;
     this.rssBefore = process.memoryUsage.rss();
+    this.firstWeighing = null;
     return (this.threads = new ThreadPool({
       filename: WORKER_ENTRY,
       loader: this.setup.registerTsx ? tsxApi() : null,
       workerData: this.setup,
       maxThreads: this.settings.threads,
+      maxStarting: availableParallelism(),
       minThreads: this.settings.minThreads,
       idleTimeout: this.settings.idleTimeout,
       ...workerThreadOptions(this.settings.resourceLimits),

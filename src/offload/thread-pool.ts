@@ -15,6 +15,11 @@ export interface ThreadPoolOptions {
   minThreads: number;
   /** Most threads alive at once, starting ones included. */
   maxThreads: number;
+  /**
+   * Most threads starting at once. Starting a thread is CPU work (it loads the app module): more
+   * at once than there are cores only takes the cores from the event loop, and starts none sooner.
+   */
+  maxStarting: number;
   /** A thread above minThreads idle this long (ms) is stopped. */
   idleTimeout: number;
   resourceLimits: ResourceLimits | undefined;
@@ -62,6 +67,13 @@ export class ThreadPool {
     return this.threads.size;
   }
 
+  /** Threads still loading the app module. */
+  get starting(): number {
+    let count = 0;
+    for (const thread of this.threads) if (!thread.ready && !thread.ending) count++;
+    return count;
+  }
+
   /** Runs `call` on a thread; `signal` ends it (the thread running it is terminated) with an AbortError. */
   run(call: unknown, signal?: AbortSignal): Promise<unknown> {
     if (this.destroyed) return Promise.reject(abortError('the pool is closed'));
@@ -95,8 +107,9 @@ export class ThreadPool {
       while (this.pending.length > 0 && thread.ready && thread.call === null && !thread.ending) this.give(thread, this.pending.shift()!);
       if (this.pending.length === 0) return;
     }
-    const starting = [...this.threads].filter((thread) => !thread.ready && !thread.ending).length;
-    for (let more = this.pending.length - starting; more > 0 && this.threads.size < this.options.maxThreads; more--) this.start();
+    // A call waits for a thread already starting rather than have another started for it.
+    let starting = this.starting;
+    for (let more = this.pending.length - starting; more > 0 && this.threads.size < this.options.maxThreads && starting < this.options.maxStarting; more--, starting++) this.start();
   }
 
   private give(thread: Thread, entry: Call): void {

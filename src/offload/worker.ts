@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { serialize } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
@@ -24,11 +26,15 @@ export interface WorkerRoutes {
   contextClass: RequestContextClass | null;
 }
 
+/** How much lower than the main thread's an offload thread's priority is (nice steps, of 40). */
+const WORKER_NICENESS = 10;
+
 const setup = workerData as WorkerSetup;
 offloadRegistry().inWorker = true;
 /** What each call did with its time goes to the pool, which sizes itself by it (src/offload/pool-sizer.ts). */
 const usage = new BigInt64Array(setup.usage);
 const clock = threadClock();
+yieldToTheEventLoop();
 
 // Loaded when the thread starts; a failure is answered on each call (see worker-entry.mts).
 const runners = loadRunners();
@@ -37,6 +43,20 @@ export const loaded: Promise<void> = runners.then(
   () => undefined,
   () => undefined,
 );
+
+/**
+ * Runs this thread at a lower priority than the main thread (Linux: a thread is a task with a
+ * nice value of its own). When many offloaded calls wake at once on few cores, the event loop
+ * still gets a core first: cheap requests beside them keep their latency.
+ */
+function yieldToTheEventLoop(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + WORKER_NICENESS));
+  } catch {
+    // Not Linux, or not allowed: the threads keep the main thread's priority.
+  }
+}
 
 /** Imports the app module, as the main thread did, and compiles the routes it offloads. */
 async function loadRunners(): Promise<WorkerRoutes> {
