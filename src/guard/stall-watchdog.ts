@@ -93,8 +93,8 @@ function startWorker(workerData: WatchdogData): Worker {
   if (!workersNeedTsx()) return new Worker(ENTRY, { workerData });
   // Node 20 under tsx: the worker gets tsx's require() hook (but not its import hooks) from
   // --import tsx, so new Worker(entry.mts) fails on the extension, and an eval'd worker gets no
-  // hook at all. So the eval'd code registers tsx's require() hook and require()s the entry, as
-  // piscina does for the offload entry.
+  // hook at all. So the eval'd code registers tsx's require() hook and require()s the entry (the
+  // offload threads do the same with tsx's import hooks: src/offload/thread-pool.ts).
   const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
   const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(ENTRY))});`;
   return new Worker(code, { eval: true, workerData });

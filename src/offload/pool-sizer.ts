@@ -14,6 +14,8 @@ export interface PoolWindow {
 
 /** How much a call wants a core, 0 to 1, below which it counts as waiting. */
 export const WAITING_DEMAND = 0.5;
+/** A call shorter than this (ns, hand-over to answer) costs more to hand over than to run. */
+const SHORT_CALL = 2e6;
 /** What is left of the past in the demand estimate after each window (50 ms): it halves in about a third of a second. */
 const FADE = 0.9;
 
@@ -35,6 +37,8 @@ export class PoolSizer {
   demand: number | null = null;
   private busyTime = 0;
   private wallTime = 0;
+  /** Recent calls took under SHORT_CALL each, hand-over included. */
+  private shortCalls = false;
 
   constructor(
     /** Cores the process may use (availableParallelism()): the floor of the limit. */
@@ -55,14 +59,18 @@ export class PoolSizer {
 
   /** The limit for the next window; `window.usage` is what finished since the last call. */
   decide(window: PoolWindow): number {
-    const floor = Math.min(window.cap, Math.max(this.cores, this.minThreads, 1));
+    this.noteLength(window.usage);
+    // Calls shorter than the hand-over between threads keep the cores busy with messaging, not
+    // work: a few in flight (twice the cores, at least 4) let one cross while another runs.
+    const cores = this.shortCalls ? Math.max(4, 2 * this.cores) : this.cores;
+    const floor = Math.min(window.cap, Math.max(cores, this.minThreads, 1));
     if (this.fixedWhenBlind !== null) return (this.limit = Math.min(window.cap, Math.max(floor, this.fixedWhenBlind)));
     this.observe(window.usage);
     if (this.demand === null) return (this.limit = Math.min(Math.max(this.limit, floor), window.cap));
     // Cores ÷ demand threads keep the cores busy; no more than there are calls to run.
     // Rounded, not ceiled: calls that compute measure a little under 1 (a wake-up, a page fault),
     // and that must not buy a thread per core more.
-    const ideal = !this.seesRunQueue && this.demand >= WAITING_DEMAND / 2 ? floor : Math.round(this.cores / Math.max(this.demand, 1 / window.cap));
+    const ideal = !this.seesRunQueue && this.demand >= WAITING_DEMAND / 2 ? floor : Math.round(cores / Math.max(this.demand, 1 / window.cap));
     const wanted = Math.min(window.cap, Math.max(floor, Math.min(ideal, window.running + window.waiting)));
     if (wanted > this.limit) {
       // Grow only for calls that wait, and all at once: their threads start in parallel.
@@ -76,7 +84,12 @@ export class PoolSizer {
 
   /** The pool went idle: back to the floor, keeping what it learned about its calls. */
   idle(cap: number): void {
-    if (this.fixedWhenBlind === null) this.limit = Math.min(cap, Math.max(this.cores, this.minThreads, 1));
+    const cores = this.shortCalls ? Math.max(4, 2 * this.cores) : this.cores;
+    if (this.fixedWhenBlind === null) this.limit = Math.min(cap, Math.max(cores, this.minThreads, 1));
+  }
+
+  private noteLength(usage: UsageTotals): void {
+    if (usage.calls > 0 && usage.wall > 0) this.shortCalls = usage.wall / usage.calls < SHORT_CALL;
   }
 
   private observe(usage: UsageTotals): void {

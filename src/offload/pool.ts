@@ -141,7 +141,8 @@ export class OffloadPool {
         entry.onAbort = () => {
           const at = this.waiting.indexOf(entry);
           if (at !== -1) this.waiting.splice(at, 1);
-          reject(this.translate(signal.reason, what, timeout));
+          this.log.warn({ route: what, timeout }, `${what} waited for the offload pool past its ${timeout} ms timeout: answered 504 without running it`);
+          reject(timeoutError(timeout!));
         };
         signal.addEventListener('abort', entry.onAbort, { once: true });
       }
@@ -220,8 +221,9 @@ export class OffloadPool {
     while (this.waiting.length > 0 && this.running < this.sizer.limit) {
       const entry = this.waiting.shift()!;
       const waited = performance.now() - entry.since;
-      if (entry.call.kind === 'route' && waited > entry.call.maxQueueWait) {
-        // Only the wait for the gate counts here, not a thread's start: serving it late would spend a thread on a client that gave up.
+      // Late, unless threads are still starting: then the pool is growing, not full, and a cold
+      // pool must not turn a burst away. Serving a late request would spend a thread on a client that gave up.
+      if (entry.call.kind === 'route' && waited > entry.call.maxQueueWait && (this.threads?.starting ?? 0) === 0) {
         this.forget(entry);
         entry.resolve({ status: 503, headers: undefined, body: undefined, destroyed: false, late: waited } satisfies RecordedResponse);
         continue;
@@ -250,7 +252,11 @@ export class OffloadPool {
     const totals = readUsage(this.usage);
     const last = this.lastUsage;
     this.lastUsage = totals;
-    const usage = { calls: totals.calls - last.calls, measured: totals.measured - last.measured, wall: totals.wall - last.wall, cpu: totals.cpu - last.cpu, runQueue: totals.runQueue - last.runQueue };
+    // Wall time as this thread saw it, posted to answered: the hop counts (a call far shorter than
+    // the hop then reads as partly waiting, and gets a few more in flight), a thread's start not.
+    const handed = this.threads?.takeHandedWall() ?? 0;
+    const wall = handed > 0 ? handed : totals.wall - last.wall;
+    const usage = { calls: totals.calls - last.calls, measured: totals.measured - last.measured, wall, cpu: totals.cpu - last.cpu, runQueue: totals.runQueue - last.runQueue };
     // Weighed with every thread up: one still loading weighs less than it will.
     if (this.threads !== null && this.threads.size >= 4 && this.threads.starting === 0) this.weighThreads();
     const cap = this.cap();

@@ -34,20 +34,20 @@ offloadRegistry().inWorker = true;
 /** What each call did with its time goes to the pool, which sizes itself by it (src/offload/pool-sizer.ts). */
 const usage = new BigInt64Array(setup.usage);
 const clock = threadClock();
-yieldToTheEventLoop();
 
 // Loaded when the thread starts; a failure is answered on each call (see worker-entry.mts).
 const runners = loadRunners();
 /** Settles once the app module is imported, whether or not that worked. */
 export const loaded: Promise<void> = runners.then(
-  () => undefined,
+  () => yieldToTheEventLoop(),
   () => undefined,
 );
 
 /**
  * Runs this thread at a lower priority than the main thread (Linux: a thread is a task with a
- * nice value of its own). When many offloaded calls wake at once on few cores, the event loop
- * still gets a core first: cheap requests beside them keep their latency.
+ * nice value of its own), once it has loaded the app module (a start at low priority on a busy
+ * core would take many times longer). When many offloaded calls wake at once on few cores, the
+ * event loop still gets a core first: cheap requests beside them keep their latency.
  */
 function yieldToTheEventLoop(): void {
   try {
