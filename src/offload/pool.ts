@@ -252,11 +252,7 @@ export class OffloadPool {
     const totals = readUsage(this.usage);
     const last = this.lastUsage;
     this.lastUsage = totals;
-    // Wall time as this thread saw it, posted to answered: the hop counts (a call far shorter than
-    // the hop then reads as partly waiting, and gets a few more in flight), a thread's start not.
-    const handed = this.threads?.takeHandedWall() ?? 0;
-    const wall = handed > 0 ? handed : totals.wall - last.wall;
-    const usage = { calls: totals.calls - last.calls, measured: totals.measured - last.measured, wall, cpu: totals.cpu - last.cpu, runQueue: totals.runQueue - last.runQueue };
+    const usage = { calls: totals.calls - last.calls, measured: totals.measured - last.measured, wall: totals.wall - last.wall, cpu: totals.cpu - last.cpu, runQueue: totals.runQueue - last.runQueue };
     // Weighed with every thread up: one still loading weighs less than it will.
     if (this.threads !== null && this.threads.size >= 4 && this.threads.starting === 0) this.weighThreads();
     const cap = this.cap();

@@ -29,8 +29,6 @@ export interface ThreadPoolOptions {
 
 interface Call {
   id: number;
-  /** When it was posted to its thread (performance.now()), for handedWall. */
-  postedAt: number;
   call: unknown;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | null;
@@ -59,11 +57,6 @@ export class ThreadPool {
   private readonly pending: Call[] = [];
   private nextId = 1;
   private destroyed = false;
-  /**
-   * Nanoseconds calls spent from being posted to a thread to their answer (the hop both ways
-   * included, the wait for a thread to start not), summed until takeHandedWall() reads it.
-   */
-  private handedWall = 0;
 
   constructor(private readonly options: ThreadPoolOptions) {
     this.keepMinimum();
@@ -72,13 +65,6 @@ export class ThreadPool {
   /** Threads alive: running a call, idle, or starting. */
   get size(): number {
     return this.threads.size;
-  }
-
-  /** The posted-to-answer time of the calls settled since the last read (ns), and starts a new sum. */
-  takeHandedWall(): number {
-    const wall = this.handedWall;
-    this.handedWall = 0;
-    return wall;
   }
 
   /** Threads still loading the app module. */
@@ -93,7 +79,7 @@ export class ThreadPool {
     if (this.destroyed) return Promise.reject(abortError('the pool is closed'));
     if (signal?.aborted) return Promise.reject(abortError(signal.reason));
     return new Promise((resolve, reject) => {
-      const entry: Call = { id: this.nextId++, postedAt: 0, call, signal, onAbort: null, resolve, reject };
+      const entry: Call = { id: this.nextId++, call, signal, onAbort: null, resolve, reject };
       if (signal !== undefined) {
         entry.onAbort = () => this.abort(entry);
         signal.addEventListener('abort', entry.onAbort, { once: true });
@@ -129,7 +115,6 @@ export class ThreadPool {
   private give(thread: Thread, entry: Call): void {
     if (thread.idleTimer !== null) clearTimeout(thread.idleTimer);
     thread.idleTimer = null;
-    entry.postedAt = performance.now();
     try {
       thread.worker.postMessage({ id: entry.id, call: entry.call } satisfies ToWorker);
     } catch (error) {
@@ -226,7 +211,6 @@ export class ThreadPool {
   }
 
   private settle(entry: Call, value: unknown, failed: boolean): void {
-    if (entry.postedAt > 0) this.handedWall += (performance.now() - entry.postedAt) * 1e6;
     if (entry.onAbort !== null) entry.signal!.removeEventListener('abort', entry.onAbort);
     entry.onAbort = null;
     if (failed) entry.reject(value);
