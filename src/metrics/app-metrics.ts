@@ -21,6 +21,8 @@ import { LATENCY_BUCKETS, RequestSeries } from './request-series.js';
 export interface PoolGauge {
   /** Threads alive: running a call, idle, or starting. */
   threads: number;
+  /** Of them, the ones still loading the app module. */
+  starting: number;
   /** Most threads: the `threads` option, or fewer when the memory budget binds. */
   maxThreads: number;
   /** Calls the pool lets run at once now (src/offload/pool-sizer.ts). */
@@ -148,6 +150,7 @@ export class AppMetrics {
         return sample === null ? null : value(sample);
       });
     pool('offload_pool_threads', 'Worker threads alive: running a call, idle, or starting.', (p) => p.threads);
+    pool('offload_pool_starting_threads', 'Worker threads still loading the app module.', (p) => p.starting);
     pool('offload_pool_max_threads', 'Most worker threads: the pool.threads option, or fewer where the memory budget binds.', (p) => p.maxThreads);
     pool('offload_pool_limit_calls', 'Calls the pool lets run at once now: the cores for calls that compute, up to the most threads for calls that wait.', (p) => p.limit);
     pool('offload_pool_busy_threads', 'Calls running on a worker thread (or on one still starting).', (p) => p.busy);

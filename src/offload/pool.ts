@@ -164,6 +164,7 @@ export class OffloadPool {
   gauge(): PoolGauge {
     return {
       threads: this.threads?.size ?? 0,
+      starting: this.threads?.starting ?? 0,
       maxThreads: this.cap(),
       limit: this.sizer.limit,
       busy: this.running,

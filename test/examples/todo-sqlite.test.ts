@@ -402,7 +402,19 @@ test(`a burst of ${BURST} concurrent creates all succeed with distinct ids, writ
   assert.deepEqual(bobs.sort(), Array.from({ length: BURST / 2 }, (_, i) => `burst ${2 * i + 1}`).sort());
 });
 
+/**
+ * Until no worker thread is still loading the app module (bounded). A burst can leave threads
+ * starting after it is served, and a thread's start opens the database and creates its tables:
+ * under a held write lock it would wait for it, and a request waiting for that thread with it.
+ */
+async function poolSettled(): Promise<void> {
+  const gauge = () => (app as unknown as { pool: { current: { gauge(): { starting: number } } | null } }).pool.current?.gauge();
+  for (let i = 0; i < 300 && (gauge()?.starting ?? 0) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(gauge()?.starting ?? 0, 0, 'threads still starting after 30 s');
+}
+
 test('a handler waiting on a SQLite lock holds one worker thread, not the server', async () => {
+  await poolSettled();
   const blocker = new Database(file);
   try {
     blocker.exec('BEGIN IMMEDIATE'); // holds the write lock: any insert now waits (busy_timeout)

@@ -18,6 +18,7 @@ const SERIES: Record<string, MetricType> = {
   event_loop_blocked_seconds_total: 'counter',
   event_loop_stalls_total: 'counter',
   offload_pool_threads: 'gauge',
+  offload_pool_starting_threads: 'gauge',
   offload_pool_max_threads: 'gauge',
   offload_pool_limit_calls: 'gauge',
   offload_pool_busy_threads: 'gauge',
@@ -67,7 +68,7 @@ function histogram(families: Map<string, Family>, name: string, labels: Record<s
 test('every series is exposed under the prefix with its TYPE, prom-client default metrics included', async () => {
   const metrics = new AppMetrics();
   metrics.watchLoop(() => ({ delayP50Ms: 1, delayP99Ms: 2, delayMaxMs: 3, utilization: 0.5 }));
-  metrics.watchPool(() => ({ threads: 4, maxThreads: 64, limit: 2, busy: 1, queued: 0, maxQueue: 8, cpuDemand: 0.02 }));
+  metrics.watchPool(() => ({ threads: 4, starting: 0, maxThreads: 64, limit: 2, busy: 1, queued: 0, maxQueue: 8, cpuDemand: 0.02 }));
   metrics.requestDone('GET /', 'GET', 200, 0.002);
   metrics.blocked('GET /', 50);
   const families = await scrape(metrics);
@@ -203,10 +204,11 @@ test('pool gauges read their source at scrape time; null means no pool, with no 
   const poolNames = Object.keys(SERIES).filter((name) => name.startsWith('offload_pool_')).map((name) => `loopwise_${name}`);
   for (const name of poolNames) assert.equal(family(await scrape(metrics), name).samples.length, 0, `${name} has no sample before watchPool`);
 
-  let now: PoolGauge | null = { threads: 8, maxThreads: 40, limit: 6, busy: 6, queued: 3, maxQueue: 1024, cpuDemand: 0.25 };
+  let now: PoolGauge | null = { threads: 8, starting: 1, maxThreads: 40, limit: 6, busy: 6, queued: 3, maxQueue: 1024, cpuDemand: 0.25 };
   metrics.watchPool(() => now);
   let families = await scrape(metrics);
   assert.equal(value(families, 'loopwise_offload_pool_threads'), 8);
+  assert.equal(value(families, 'loopwise_offload_pool_starting_threads'), 1);
   assert.equal(value(families, 'loopwise_offload_pool_max_threads'), 40);
   assert.equal(value(families, 'loopwise_offload_pool_limit_calls'), 6);
   assert.equal(value(families, 'loopwise_offload_pool_cpu_demand_ratio'), 0.25);
@@ -215,7 +217,7 @@ test('pool gauges read their source at scrape time; null means no pool, with no 
   assert.equal(value(families, 'loopwise_offload_pool_queue_limit_calls'), 1024);
   assert.equal(value(families, 'loopwise_offload_pool_utilization_ratio'), 0.75);
 
-  now = { threads: 0, maxThreads: 40, limit: 2, busy: 0, queued: 0, maxQueue: 0, cpuDemand: null };
+  now = { threads: 0, starting: 0, maxThreads: 40, limit: 2, busy: 0, queued: 0, maxQueue: 0, cpuDemand: null };
   families = await scrape(metrics);
   assert.equal(value(families, 'loopwise_offload_pool_utilization_ratio'), 0, 'no threads: utilization 0, not NaN');
   assert.equal(family(families, 'loopwise_offload_pool_cpu_demand_ratio').samples.length, 0, 'no call measured yet: no demand sample');
