@@ -43,8 +43,9 @@ const loopDelay: EvidenceReport['loopDelay'] = [];
 try {
   const base = await readyUrl();
   console.log(`\nSeed evidence: ${concurrent} clients per route for ${duration} s, each request waiting ${delayMs} ms, with /json loaded beside it\n`);
-  // Start the worker threads /sync uses, as a server that has been up a while would have them.
-  await runLoad({ url: `${base}/sync`, route: 'GET /sync', pattern: 'offloaded' }, { concurrency: concurrent, amount: concurrent });
+  // Start the worker threads /sync uses, as a server that has been up a while would have them:
+  // the first waits teach the pool that /sync waits rather than computes, the next ones find it grown.
+  await runLoad({ url: `${base}/sync`, route: 'GET /sync', pattern: 'offloaded' }, { concurrency: concurrent, amount: 2 * concurrent });
   const rows: Row[] = [];
   for (const { path, pattern } of ROUTES) {
     process.stderr.write(`loading GET ${path} …\n`);
