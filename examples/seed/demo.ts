@@ -109,7 +109,7 @@ async function measure(base: string, path: string, pattern: RoutePattern): Promi
 }
 
 function withLoop(load: LoadResult, loopDelayMaxMs: number, blockedMs: number, verdict: RunResult['verdict']): RunResult {
-  return { ...load, loopDelayMaxMs: Math.round(loopDelayMaxMs), blockedMs, verdict };
+  return { ...load, loopDelayMaxMs: Math.round(loopDelayMaxMs), blockedMs, blockedCount: null, verdict };
 }
 
 function rate(perSecond: number): string {

@@ -110,6 +110,7 @@ export async function benchApp(app: App<boolean>, options: BenchAppOptions): Pro
           pattern: route.offload ? 'offloaded' : blocking ? 'blocking-inline' : 'async',
           loopDelayMaxMs: round(runMax, 1),
           blockedMs: round(blockedMs, 1),
+          blockedCount: null,
           verdict: blocking ? 'blocking' : 'ok',
         });
       }

@@ -65,7 +65,7 @@ export async function benchUrl(url: string, options: BenchUrlOptions): Promise<E
       const blockedMs = after === null || before === null ? null : Math.round(total(after) - total(before));
       const blocking = blockedMs !== null && blockedMs > 0;
       // From outside, offloaded and async look alike: only blocking shows.
-      runs.push({ ...load, pattern: blocking ? 'blocking-inline' : 'async', loopDelayMaxMs: Math.round(maxDelay), blockedMs, verdict: blocking ? 'blocking' : 'ok' });
+      runs.push({ ...load, pattern: blocking ? 'blocking-inline' : 'async', loopDelayMaxMs: Math.round(maxDelay), blockedMs, blockedCount: null, verdict: blocking ? 'blocking' : 'ok' });
     }
   }
   return {

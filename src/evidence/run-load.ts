@@ -40,7 +40,7 @@ export interface LoadOptions {
 }
 
 /** What a load run measures by itself: everything but the server's loop figures and the verdict. */
-export type LoadResult = Omit<RunResult, 'loopDelayMaxMs' | 'blockedMs' | 'verdict'>;
+export type LoadResult = Omit<RunResult, 'loopDelayMaxMs' | 'blockedMs' | 'blockedCount' | 'verdict' | 'verdictNote' | 'startedAtSeconds' | 'endedAtSeconds'>;
 
 // autocannon ships no types; this is the part of its API used here (README: "Autocannon events").
 interface AutocannonInstance extends EventEmitter {
@@ -71,6 +71,7 @@ export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadR
   // is counted as it arrives: autocannon's own totals are per 1 ms sample and miss none either,
   // but counting here makes "requests" exactly "responses received", whatever their status.
   const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
   return new Promise<LoadResult>((resolve, reject) => {
     const started = performance.now();
     const instance = autocannon!(
@@ -111,13 +112,16 @@ export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadR
           },
           // autocannon's `errors` counts timeouts too; here the two are apart, so errors + timeouts
           // is every request that failed, and neither is counted twice.
+          statuses,
           errors: result.non2xx + (result.errors - result.timeouts),
           timeouts: result.timeouts,
+          socketErrors: result.errors - result.timeouts,
         });
       },
     );
-    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+    instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
       latencies.push(responseTime);
+      statuses[status] = (statuses[status] ?? 0) + 1;
     });
     if (options.onProgress !== undefined) {
       const onProgress = options.onProgress;

@@ -5,6 +5,7 @@ import type { EvidenceReport, RunResult } from './types.js';
 export const VERDICT_TEXT = {
   ok: 'OK: non-blocking',
   blocking: 'BAD: blocks the event loop — offload it or make it async',
+  inconclusive: 'INCONCLUSIVE',
 } as const;
 
 const HEADER = ['route', 'pattern', 'req/s', 'p50 / p95 / p99 ms', 'errors / timeouts', 'max loop delay', 'blocked', 'verdict'];

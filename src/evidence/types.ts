@@ -4,6 +4,14 @@
 /** How a route handles its work, as the app declares it (or as the run reveals it). */
 export type RoutePattern = 'async' | 'offloaded' | 'blocking-inline';
 
+/**
+ * - ok: answered, mostly 2xx/3xx, and never named as blocking.
+ * - blocking: the loop guard named the route holding the loop, more than once in the run.
+ * - inconclusive: the run cannot say (nothing answered, mostly errors, load shed, or blocking seen once);
+ *   `verdictNote` says why and what to do.
+ */
+export type Verdict = 'ok' | 'blocking' | 'inconclusive';
+
 export interface RunResult {
   /** "GET /json": method and path pattern. */
   route: string;
@@ -17,21 +25,39 @@ export interface RunResult {
   requests: number;
   requestsPerSecond: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
-  /** Non-2xx responses plus socket errors. */
+  /** Responses by status code: { "200": 981, "401": 12, "503": 7 }. Sums to `requests`. */
+  statuses: Record<string, number>;
+  /** Non-2xx responses plus socket errors (not timeouts). */
   errors: number;
+  /** Requests that got no answer within the load generator's timeout. */
   timeouts: number;
+  /** Connections that failed (refused, reset, closed mid-response). */
+  socketErrors: number;
   /** The server's largest event-loop delay during the run, from its loop guard; null if unknown. */
   loopDelayMaxMs: number | null;
   /** Time the server's loop guard attributed to this route as blocking, during the run; null if unknown. */
   blockedMs: number | null;
-  /** 'blocking' when the run shows the route holds the event loop. */
-  verdict: 'ok' | 'blocking';
+  /** How many separate stalls the guard named this route for during the run; null if unknown. */
+  blockedCount: number | null;
+  verdict: Verdict;
+  /** Why the verdict is what it is, when that is not obvious: "97% 401: pass --header 'Authorization: …'". */
+  verdictNote?: string;
+  /** When the run started and ended, seconds since the report's start (the loop-delay chart's clock). */
+  startedAtSeconds?: number;
+  endedAtSeconds?: number;
 }
 
 export interface LoopDelayPoint {
   /** Seconds since the bench started. */
   t: number;
   delayMaxMs: number;
+}
+
+export interface SkippedRoute {
+  /** "GET /events", "GET /health". */
+  route: string;
+  /** "server-sent events: a stream, not a request/response route", "built-in health check". */
+  reason: string;
 }
 
 export interface EvidenceReport {
@@ -41,4 +67,13 @@ export interface EvidenceReport {
   target: string;
   runs: RunResult[];
   loopDelay: LoopDelayPoint[];
+  /** Routes the bench did not load, and why. */
+  skipped?: SkippedRoute[];
+  /**
+   * Milliseconds the server's loop guard saw the host starve the process (other processes had its
+   * core) during the bench; null if unknown. Past a few hundred ms the verdicts are less certain.
+   */
+  hostStarvedMs?: number | null;
+  /** A short paragraph for the top of the report: what was measured and what the verdicts mean. */
+  summary?: string;
 }

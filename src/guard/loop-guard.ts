@@ -59,7 +59,10 @@ export function guardSettings(options: LoopGuardOptions = {}, development = fals
 
 /** Listeners the metrics (and tests) attach to. */
 export interface GuardEvents {
+  /** A route's code held the loop for `ms` (one call per stall: a count of calls is a count of stalls). */
   blocked?: (route: string, ms: number) => void;
+  /** The loop stood still for `ms` because the host gave this process no CPU (other processes had its core): no route's doing. */
+  starved?: (ms: number) => void;
   shed?: (reason: 'loop' | 'queue' | 'deadline') => void;
 }
 

@@ -16,10 +16,13 @@ function run(route: string, concurrency: number, rps: number, p50: number, verdi
     requests: rps,
     requestsPerSecond: rps,
     latencyMs: { p50, p95: p50 * 1.5, p99: p50 * 2, max: p50 * 3 },
+    statuses: { '200': rps },
     errors: 0,
     timeouts: 0,
+    socketErrors: 0,
     loopDelayMaxMs: verdict === 'blocking' ? 120 : 12,
     blockedMs: verdict === 'blocking' ? 900 : 0,
+    blockedCount: verdict === 'blocking' ? 9 : 0,
     verdict,
   };
 }
