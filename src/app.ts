@@ -289,6 +289,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   private createMetrics(options: AppMetricsOptions): AppMetrics {
     const metrics = new AppMetrics(options);
     this.guard.events.blocked = (route, ms) => metrics.blocked(route, ms);
+    this.guard.events.starved = (ms) => metrics.starved(ms);
     this.guard.events.shed = (reason) => metrics.shed(reason);
     metrics.watchLoop(() => this.guard.loop);
     metrics.watchPool(() => this.pool.current?.gauge() ?? null);

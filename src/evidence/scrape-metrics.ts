@@ -7,6 +7,10 @@ export interface GuardReading {
   delayMaxMs: number;
   /** Blocked time per route since the server started. */
   blockedMs: Map<string, number>;
+  /** Stalls per route since the server started: how many times the guard named each route. */
+  stalls: Map<string, number>;
+  /** Time the host starved the server (no route's doing) since it started; 0 from a server too old to report it. */
+  hostStarvedMs: number;
 }
 
 /** null when the server did not answer (a keep-alive connection closed under us during a stall). */
@@ -30,5 +34,10 @@ export function parseGuard(text: string): GuardReading | null {
   for (const [, route, seconds] of text.matchAll(/^loopwise_event_loop_blocked_seconds_total\{route="([^"]+)"\} (\S+)$/gm)) {
     blockedMs.set(route!, Number(seconds) * 1000);
   }
-  return { delayMaxMs: Number(delay[1]) * 1000, blockedMs };
+  const stalls = new Map<string, number>();
+  for (const [, route, count] of text.matchAll(/^loopwise_event_loop_stalls_total\{route="([^"]+)"\} (\S+)$/gm)) {
+    stalls.set(route!, Number(count));
+  }
+  const starved = /^loopwise_host_starved_seconds_total (\S+)$/m.exec(text);
+  return { delayMaxMs: Number(delay[1]) * 1000, blockedMs, stalls, hostStarvedMs: starved === null ? 0 : Number(starved[1]) * 1000 };
 }

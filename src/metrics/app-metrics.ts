@@ -73,6 +73,7 @@ export class AppMetrics {
   /** route → seconds the loop was blocked by it, and how many times. */
   private readonly blocking = new Map<string, { seconds: number; stalls: number }>();
   private readonly sheds: Record<ShedReason, number> = { loop: 0, queue: 0, deadline: 0 };
+  private starvedSeconds = 0;
   private readLoop: (() => LoopGauge) | null = null;
   private readPool: (() => PoolGauge | null) | null = null;
   /** Each source is read once per scrape, however many gauges show it (see sample()). */
@@ -144,6 +145,16 @@ export class AppMetrics {
       },
     });
 
+    const hostStarved: Counter<string> = new Counter({
+      name: `${prefix}host_starved_seconds_total`,
+      help: 'Seconds the event loop stood still because the host gave the process no CPU (other processes had its core): no route is blamed for them.',
+      registers,
+      collect: () => {
+        hostStarved.reset();
+        hostStarved.inc(this.starvedSeconds);
+      },
+    });
+
     const pool = (name: string, help: string, value: (sample: PoolGauge) => number | null): Gauge<string> =>
       createReadGauge(`${prefix}${name}`, help, this.registry, name.endsWith('_ratio') ? 'average' : 'sum', () => {
         const sample = this.sample('pool');
@@ -192,6 +203,11 @@ export class AppMetrics {
       cell.seconds += ms / 1000;
       cell.stalls++;
     }
+  }
+
+  /** The loop stood still for `ms` milliseconds while the host ran other processes (the loop guard's reading). */
+  starved(ms: number): void {
+    if (ms > 0 && ms < Infinity) this.starvedSeconds += ms / 1000;
   }
 
   /** A request answered 503 by load shedding. */
