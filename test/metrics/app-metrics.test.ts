@@ -17,6 +17,7 @@ const SERIES: Record<string, MetricType> = {
   event_loop_utilization_ratio: 'gauge',
   event_loop_blocked_seconds_total: 'counter',
   event_loop_stalls_total: 'counter',
+  host_starved_seconds_total: 'counter',
   offload_pool_threads: 'gauge',
   offload_pool_starting_threads: 'gauge',
   offload_pool_max_threads: 'gauge',
