@@ -110,6 +110,8 @@ const WORKER_STUBS = {
   'ws/upgrade.ts': 'inert',
   'guard/loop-monitor.ts': 'inert',
   'guard/async-slices.ts': 'inert',
+  'guard/loop-clock.ts': 'inert',
+  'guard/route-activity.ts': 'inert',
   'guard/stall-watchdog.ts': 'absent',
   'middleware/cors.ts': 'inert',
   'middleware/compression.ts': 'inert',

@@ -213,7 +213,16 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   /** Compiles every route (validators, serializers, router) once. Called by listen() and inject(). */
   ready(): this {
     if (this.listener !== null) return this;
-    const runtime = { bodyLimit: this.settings.bodyLimit, responder: this.responder, serverTiming: this.guard.settings.serverTiming, multipart: this.settings.multipart, contextClass: this.contextClass, validation: this.settings.validation };
+    const clock = this.guard.settings.enabled ? this.guard.clock : null;
+    const runtime = {
+      bodyLimit: this.settings.bodyLimit,
+      responder: this.responder,
+      serverTiming: this.guard.settings.serverTiming,
+      waited: clock === null ? undefined : (now: number) => clock.waited(now),
+      multipart: this.settings.multipart,
+      contextClass: this.contextClass,
+      validation: this.settings.validation,
+    };
     const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));
     for (const route of definitions) assertNoCycle(route, this.dependencyOverrides);
     const pool = this.pool.forRoutes(definitions);
@@ -234,7 +243,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       const dispatch = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, responder: this.responder, guard, observe, recordRoute: accessLog });
       // No middleware and no access log: the dispatcher is the listener, and the hot path is as it was.
       this.unlogged = withMiddleware(this.middlewares, dispatch, this.responder);
-      this.listener = accessLog ? withAccessLog(this.unlogged, this.log, { pretty: this.prettyLog }) : this.unlogged;
+      this.listener = accessLog ? withAccessLog(this.unlogged, this.log, { pretty: this.prettyLog, waited: runtime.waited }) : this.unlogged;
     } catch (error) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the router rejected a route: ${(error as Error).message}`, { cause: error });
     }

@@ -3,7 +3,9 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { nonNegativeNumber, positiveNumber } from '../option-checks.js';
 import { AsyncSliceTracer } from './async-slices.js';
+import { LoopClock, type LoopStall } from './loop-clock.js';
 import { LoopMonitor, type LoopSample } from './loop-monitor.js';
+import { RouteActivity } from './route-activity.js';
 import { startStallWatchdog, type CapturedStall, type StallWatchdog } from './stall-watchdog.js';
 
 /** The App's `guard` option. */
@@ -43,6 +45,12 @@ const MS = { unit: 'milliseconds' };
 
 /** How long async tracing stays on after a stall it was needed for. */
 const TRACE_MS = 60_000;
+/** Host starvation and stalls outside any request are logged at most once per this long (ms). */
+const QUIET_MS = 60_000;
+/** A host that starved the process this recently (ms) is taken to be starving it still. */
+const STARVING_MS = 5_000;
+/** Stalls outside any request this soon after start are start-up work (compiling, loading), not worth a warning. */
+const STARTUP_MS = 1_000;
 
 /** `development` (from src/runtime-env.ts) turns Server-Timing and stack capture on unless the options say otherwise. */
 export function guardSettings(options: LoopGuardOptions = {}, development = false): GuardSettings {
@@ -68,35 +76,41 @@ export interface GuardEvents {
 
 /**
  * The loop guard: reads the event loop's delay and utilization, names the route whose code held
- * the loop (once per stall, with what to do about it), and says when to shed load.
+ * the loop (once per stall, with what to do about it), tells a stall the host caused (other
+ * processes had the CPU) from one the code caused, and says when to shed load.
  */
 export class LoopGuard {
   /** True while the last window's loop delay exceeded maxLoopDelay: new requests get 503. */
   shedding = false;
   readonly settings: GuardSettings;
   readonly events: GuardEvents = {};
+  /** The heartbeat that sees stalls as they end and splits them into the code's part and the host's. */
+  readonly clock: LoopClock;
   private readonly log: Logger;
   private readonly monitor: LoopMonitor;
   private readonly tracer: AsyncSliceTracer;
-  /** Stalls named in the current window, so the window's own reading of the same stall stays quiet. */
-  private attributed = 0;
+  private readonly activities = new Map<string, RouteActivity>();
   /** When (performance.now()) the last stall named by a handler's timing ended. */
-  private lastNamedEnd = 0;
+  private lastNamedEnd = -Infinity;
   private running = false;
-  private windows = 0;
+  private startedAt = 0;
   private watchdog: Promise<StallWatchdog | null> | null = null;
   /** With stacks on: a stall named by its route, waiting (briefly) for the watchdog's stack. */
-  private pending: { route: string; ms: number; where: string; timer: NodeJS.Timeout } | null = null;
+  private pending: { route: string; ms: number; where: string; fields: Record<string, unknown>; timer: NodeJS.Timeout } | null = null;
+  /** Host starvation and stalls outside requests since their last log line. */
+  private readonly quiet = { starved: new QuietLog(), outside: new QuietLog() };
 
   constructor(settings: GuardSettings, log: Logger) {
     this.settings = settings;
     this.log = log;
     this.monitor = new LoopMonitor({ sampleInterval: settings.sampleInterval, onSample: (sample) => this.onSample(sample) });
+    this.clock = new LoopClock({ threshold: settings.blockThreshold, onStall: (stall) => this.onStall(stall) });
     this.tracer = new AsyncSliceTracer(settings.blockThreshold, (route, ms) => {
       // The traced callback that ran a handler also holds its first slice, already named: a slice
       // that began before the last named stall ended is that same stall.
-      if (performance.now() - ms < this.lastNamedEnd) return;
-      this.blocked(route, ms, 'after an await');
+      const end = performance.now();
+      if (end - ms < this.lastNamedEnd) return;
+      this.slowSlice(route, end - ms, end, 'after an await', { evidence: 'traced' });
     });
   }
 
@@ -107,8 +121,9 @@ export class LoopGuard {
   start(): void {
     if (!this.settings.enabled || this.running) return;
     this.running = true;
-    this.windows = 0;
+    this.startedAt = performance.now();
     this.monitor.start();
+    this.clock.start();
     if (this.settings.captureStacks) {
       this.watchdog = startStallWatchdog({ threshold: this.settings.blockThreshold, onStall: (stall) => this.onStack(stall) }).catch((error: unknown) => {
         this.log.warn({ err: error }, 'the stall watchdog could not start: stalls are named without their stack');
@@ -120,6 +135,7 @@ export class LoopGuard {
   async stop(): Promise<void> {
     this.running = false;
     this.monitor.stop();
+    this.clock.stop();
     this.tracer.disable();
     this.shedding = false;
     if (this.pending !== null) this.flush();
@@ -137,44 +153,120 @@ export class LoopGuard {
     this.tracer.tag(route);
   }
 
-  blocked(route: string, ms: number, where: string): void {
-    this.attributed++;
+  /** The counter a route's runner keeps of its requests in flight (one per route name). */
+  activity(route: string): RouteActivity {
+    let activity = this.activities.get(route);
+    if (activity === undefined) this.activities.set(route, (activity = new RouteActivity(route)));
+    return activity;
+  }
+
+  /**
+   * A slice of `route`'s code ran from `start` to `end` past the threshold on the wall clock. It
+   * is named only if the code held the loop that long: time the host gave the CPU to other
+   * processes is the host's (the clock reports it as starvation), never the route's.
+   */
+  slowSlice(route: string, start: number, end: number, where: string, fields: Record<string, unknown> = {}): void {
+    const { heldMs, starvedMs } = this.clock.split(start, end);
+    if (heldMs < this.settings.blockThreshold) return;
+    this.blocked(route, heldMs, where, starvedMs >= 1 ? { ...fields, hostStarvedMs: Math.round(starvedMs) } : fields);
+  }
+
+  blocked(route: string, ms: number, where: string, fields: Record<string, unknown> = {}): void {
     this.lastNamedEnd = performance.now();
     this.events.blocked?.(route, ms);
     if (this.watchdog === null) {
-      this.warn(route, ms, where, undefined);
+      this.warn(route, ms, where, undefined, fields);
       return;
     }
     // The watchdog's stack of this stall arrives just after the loop runs again: wait for it a
     // moment, so the one warning has both the route and the line.
     if (this.pending !== null) this.flush();
-    this.pending = { route, ms, where, timer: setTimeout(() => this.flush(), 200).unref() };
+    this.pending = { route, ms, where, fields, timer: setTimeout(() => this.flush(), 200).unref() };
+  }
+
+  /** A stall the heartbeat saw end: the host's part is reported as such, the code's is named if it can be. */
+  private onStall(stall: LoopStall): void {
+    const { blockThreshold } = this.settings;
+    // A handler's first slice (or a traced callback) already named this stall.
+    const named = this.lastNamedEnd >= stall.freeAt;
+    const blockedFrom = stall.end - stall.ms;
+    const suspects = named ? [] : [...this.activities.values()].filter((activity) => activity.inFlightAcross(stall.freeAt, blockedFrom));
+    // With no request in flight, a stall the thread spent off the CPU on a host that is starving
+    // it is the host's too: the main thread was waiting for its own helper threads (garbage
+    // collection), starved as well. (A route's synchronous wait is still the route's: see below.)
+    const starvedAll =
+      !named && suspects.length === 0 && stall.cpuMs < blockThreshold && (stall.starvedMs >= blockThreshold || this.clock.starvedWithin(STARVING_MS, stall.end));
+    if (starvedAll || stall.starvedMs >= blockThreshold) this.starved(starvedAll ? stall.ms : stall.starvedMs);
+    if (stall.heldMs < blockThreshold || named || starvedAll) return;
+    if (suspects.length === 1) {
+      // Code after an await, with one route's requests in flight: theirs, named now rather than
+      // after tracing (which costs on every promise) catches it a second time.
+      this.blocked(suspects[0]!.route, stall.heldMs, 'after an await', { evidence: 'the only route with a request in flight' });
+      return;
+    }
+    const ms = Math.round(stall.heldMs);
+    if (suspects.length > 1) {
+      if (this.tracer.active) return; // tracing names the next one
+      const names = suspects.map((activity) => activity.route);
+      this.log.warn(
+        { blockedMs: ms, where: 'after an await', suspects: names },
+        `the event loop was blocked for ${ms} ms after an await, while requests to ${listOf(names)} were in flight; ` +
+          `timing async callbacks for the next ${TRACE_MS / 1000} s to name the route if it happens again`,
+      );
+      this.tracer.enableFor(TRACE_MS);
+      return;
+    }
+    // No request in flight: a timer, start-up work, garbage collection. Tracing could not name
+    // it (no route); in development the watchdog's warning gives its line instead.
+    if (this.watchdog !== null || stall.end - this.startedAt < STARTUP_MS) return;
+    const summary = this.quiet.outside.add(ms);
+    if (summary !== null) {
+      this.log.warn(
+        { blockedMs: ms, where: 'outside any request', cpuMs: Math.round(stall.cpuMs), hostStarvedMs: Math.round(stall.starvedMs), ...summary.fields },
+        `the event loop was blocked for ${ms} ms with no request in flight (a timer, start-up work or garbage collection)${summary.text}; ` +
+          'run with guard: { captureStacks: true } (on in dev mode) to see the line',
+      );
+    }
+  }
+
+  /** The host kept the process off the CPU: counted, and logged at most once a minute. */
+  private starved(ms: number): void {
+    this.events.starved?.(ms);
+    const rounded = Math.round(ms);
+    const summary = this.quiet.starved.add(rounded);
+    if (summary === null) return;
+    this.log.warn(
+      { hostStarvedMs: rounded, ...summary.fields },
+      `host starved: the event loop stood still for ${rounded} ms while other processes had this process's CPU${summary.text}. ` +
+        'No route is blamed; requests waited all the same. Give the server a core of its own or fewer neighbours (docs/loop-guard.md#host-starved).',
+    );
   }
 
   private onStack(stall: CapturedStall): void {
     const at = stall.userFrame ?? stall.frames[0];
     const line = at === undefined ? undefined : `${shortPath(at.file)}:${at.line}${at.functionName ? ` (${at.functionName})` : ''}`;
     if (this.pending !== null) {
-      const { route, ms, where, timer } = this.pending;
+      const { route, ms, where, fields, timer } = this.pending;
       clearTimeout(timer);
       this.pending = null;
-      this.warn(route, ms, where, line);
+      this.warn(route, ms, where, line, fields);
     } else if (line !== undefined) {
       this.log.warn({ blockedMs: Math.round(stall.totalMs), at: line }, `the event loop was blocked for ${Math.round(stall.totalMs)} ms at ${line}`);
     }
   }
 
   private flush(): void {
-    const { route, ms, where, timer } = this.pending!;
+    const { route, ms, where, fields, timer } = this.pending!;
     clearTimeout(timer);
     this.pending = null;
-    this.warn(route, ms, where, undefined);
+    this.warn(route, ms, where, undefined, fields);
   }
 
-  private warn(route: string, ms: number, where: string, at: string | undefined): void {
+  private warn(route: string, ms: number, where: string, at: string | undefined, fields: Record<string, unknown>): void {
+    const evidence = typeof fields.evidence === 'string' && fields.evidence !== 'traced' ? `; ${fields.evidence}` : '';
     this.log.warn(
-      { route, blockedMs: Math.round(ms), where, ...(at === undefined ? {} : { at }) },
-      `${route} blocked the event loop for ${Math.round(ms)} ms (${where}${at === undefined ? '' : `, at ${at}`}): every other request waited. ` +
+      { route, blockedMs: Math.round(ms), where, ...fields, ...(at === undefined ? {} : { at }) },
+      `${route} blocked the event loop for ${Math.round(ms)} ms (${where}${evidence}${at === undefined ? '' : `, at ${at}`}): every other request waited. ` +
         'Make the blocking call async, or mark the route offload: true to run it on a worker thread (docs/offload.md).',
     );
   }
@@ -184,7 +276,7 @@ export class LoopGuard {
   }
 
   private onSample(sample: LoopSample): void {
-    const { maxLoopDelay, blockThreshold } = this.settings;
+    const { maxLoopDelay } = this.settings;
     const wasShedding = this.shedding;
     this.shedding = maxLoopDelay > 0 && sample.delayMaxMs > maxLoopDelay;
     if (this.shedding && !wasShedding) {
@@ -192,21 +284,37 @@ export class LoopGuard {
     } else if (wasShedding && !this.shedding) {
       this.log.info({ delayMaxMs: Math.round(sample.delayMaxMs) }, 'event-loop delay recovered: serving again');
     }
-    // A stall no handler slice accounts for happened after an await (or outside any route):
-    // trace async callbacks for a while, so the next one is named.
-    // (Not in the first window: it holds start-up work, compiling and loading, that is no route's.)
-    if (this.windows++ > 0 && sample.delayMaxMs >= blockThreshold && this.attributed === 0 && !this.tracer.active) {
-      this.log.warn(
-        { delayMaxMs: Math.round(sample.delayMaxMs) },
-        `the event loop was blocked for ${Math.round(sample.delayMaxMs)} ms by code outside a handler's first slice; ` +
-          `timing async callbacks for the next ${TRACE_MS / 1000} s to name the route if it happens again`,
-      );
-      this.tracer.enableFor(TRACE_MS);
-    }
-    this.attributed = 0;
   }
 }
 
+/**
+ * Events worth a line but not a line each: the first is logged at once, later ones are summed
+ * and logged with the next event at least QUIET_MS after the last line.
+ */
+class QuietLog {
+  private lastAt = -Infinity;
+  private count = 0;
+  private totalMs = 0;
+
+  add(ms: number): { text: string; fields: Record<string, number> } | null {
+    this.count++;
+    this.totalMs += ms;
+    const now = performance.now();
+    if (now - this.lastAt < QUIET_MS) return null;
+    const first = this.lastAt === -Infinity;
+    this.lastAt = now;
+    const count = this.count;
+    const totalMs = this.totalMs;
+    this.count = 0;
+    this.totalMs = 0;
+    if (first || count === 1) return { text: '', fields: {} };
+    return { text: ` (${count} times, ${totalMs} ms in all, since the last line)`, fields: { times: count, totalMs } };
+  }
+}
+
+function listOf(names: string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
 /** Paths under the working directory are shown relative to it, as editors and terminals link them. */
 function shortPath(file: string): string {
   const inside = relative(process.cwd(), file);

@@ -107,7 +107,7 @@ export class AppMetrics {
     });
     createLatencyHistogram(
       `${prefix}http_request_duration_seconds`,
-      'Time from dispatch to the response written, by route pattern and method.',
+      'Time from the request being read (plus any time it waited for a stalled event loop) to the response written, by route pattern and method.',
       requests,
       this.registry,
     );

@@ -11,7 +11,7 @@ import { workersNeedTsx } from '../tsx-hooks.js';
 import { createUsageCounters, readUsage, type UsageTotals } from './call-usage.js';
 import { defaultMemoryBudget, THREAD_COST_GUESS, THREAD_COST_RANGE } from './memory-budget.js';
 import { PoolSizer } from './pool-sizer.js';
-import { threadClock } from './thread-clock.js';
+import { threadClock } from '../thread-clock.js';
 import { ThreadPool } from './thread-pool.js';
 import { workerThreadOptions } from './worker-thread-options.js';
 

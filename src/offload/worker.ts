@@ -13,7 +13,7 @@ import type { RecordedResponse, RouteCall, SerializedError, TaskCall, TaskOutcom
 import { offloadRegistry } from './registry.js';
 import { ResponseRecorder } from './response-recorder.js';
 import { recordCall } from './call-usage.js';
-import { threadClock } from './thread-clock.js';
+import { threadClock } from '../thread-clock.js';
 
 /** What a worker needs from the App it serves; App.forWorker() provides it. */
 export interface WorkerApp {

@@ -26,8 +26,14 @@ export interface AccessLine {
   route: string | undefined;
   /** The status sent; null when the connection closed before any was. */
   status: number | null;
-  /** From the request's arrival at the App to its response being finished (or the connection closed), ms, 2 decimals. */
+  /**
+   * From the request's arrival to its response being finished (or the connection closed), ms, 2
+   * decimals. A request that arrived while the event loop stood still is read only once it runs
+   * again: the time it waited is included, and `waitedMs` says how much of it that was.
+   */
   durationMs: number;
+  /** Only on a request read just after a stall: how long it may have waited for the loop (an upper bound: it arrived at some point during the stall). */
+  waitedMs: number | undefined;
   /** Only on a request whose connection closed before its response was complete. */
   aborted: true | undefined;
 }
@@ -42,28 +48,33 @@ export interface AccessLine {
  * error handler's lines and a handler's `log` all carry the same `reqId`. An incoming
  * X-Request-ID is never trusted without the middleware.
  */
-export function withAccessLog(listener: RequestListener, log: Logger, options: { pretty: boolean }): RequestListener {
+export function withAccessLog(listener: RequestListener, log: Logger, options: { pretty: boolean; waited?: ((now: number) => number) | undefined }): RequestListener {
   const pretty = options.pretty;
+  const waitedFor = options.waited;
 
-  function write(req: LoggedRequest, res: ServerResponse, url: string, start: number, aborted: boolean): void {
-    const durationMs = Math.round((performance.now() - start) * 100) / 100;
+  function write(req: LoggedRequest, res: ServerResponse, url: string, start: number, waited: number, aborted: boolean): void {
+    const durationMs = Math.round((performance.now() - start + waited) * 100) / 100;
+    const waitedMs = waited > 0 ? Math.round(waited * 100) / 100 : undefined;
     const status = aborted && !res.headersSent ? null : res.statusCode;
     const mark = url.indexOf('?');
     const path = mark === -1 ? url : url.slice(0, mark);
     const method = req.method!;
-    const message = `${method} ${path} ${status ?? '-'} ${durationMs.toFixed(2)}ms${aborted ? ' (aborted)' : ''}`;
+    const message =
+      `${method} ${path} ${status ?? '-'} ${durationMs.toFixed(2)}ms` +
+      `${waitedMs === undefined ? '' : ` (waited up to ${waitedMs.toFixed(2)}ms for a stalled event loop)`}${aborted ? ' (aborted)' : ''}`;
     // Pretty (dev) lines are read by a person: the message says it all, the fields would add six lines.
     if (pretty) {
       log.info(message);
       return;
     }
     // One shape for every line (pino leaves undefined fields out of the JSON).
-    const line: AccessLine = { reqId: req[REQUEST_ID] ?? randomUUID(), method, path, route: req[ROUTE_NAME], status, durationMs, aborted: aborted ? true : undefined };
+    const line: AccessLine = { reqId: req[REQUEST_ID] ?? randomUUID(), method, path, route: req[ROUTE_NAME], status, durationMs, waitedMs, aborted: aborted ? true : undefined };
     log.info(line, message);
   }
 
   return function accessLogged(req: LoggedRequest, res) {
     const start = performance.now();
+    const waited = waitedFor === undefined ? 0 : waitedFor(start);
     // Taken now: a mount or a middleware may rewrite req.url on the way.
     const url = req.url ?? '/';
     req[REQUEST_ID] ??= randomUUID();
@@ -72,10 +83,10 @@ export function withAccessLog(listener: RequestListener, log: Logger, options: {
     let finished = false;
     res.on('finish', () => {
       finished = true;
-      write(req, res, url, start, false);
+      write(req, res, url, start, waited, false);
     });
     res.on('close', () => {
-      if (!finished) write(req, res, url, start, true);
+      if (!finished) write(req, res, url, start, waited, true);
     });
     listener(req, res);
   };

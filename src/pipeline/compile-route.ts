@@ -25,6 +25,8 @@ export interface RouteRuntime {
   responder: ErrorResponder;
   /** Time the phases for a Server-Timing header. */
   serverTiming: boolean;
+  /** How long a request read now waited behind a stalled loop (the loop guard's clock); none without a guard. */
+  waited?: ((now: number) => number) | undefined;
   /** The App's multipart limits; each multipart route's own win over them. */
   multipart?: MultipartOptions;
   /** The App's context class: RequestContext with its `log` (src/pipeline/context.ts). */
@@ -59,11 +61,12 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   if (multipart !== null && options.offload === true) run = withUploadsDescribed(run);
   // A constant per compiled route: with timing off, each check below is a never-taken branch.
   const timed = runtime.serverTiming;
+  const waited = runtime.waited;
   const ContextClass = runtime.contextClass;
 
   function contextFor(req: IncomingMessage, params: Record<string, unknown>, rawQuery: string): RequestContext {
     const context: RequestContext = new ContextClass(req, params, rawQuery);
-    if (timed) context.timing = new ServerTiming();
+    if (timed) context.timing = new ServerTiming(waited);
     return context;
   }
 

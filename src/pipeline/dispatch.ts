@@ -86,6 +86,8 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
   }
 
   const observe = options.observe;
+  // A request read just after a stall waited for the loop before dispatch: its duration says so.
+  const clock = guard === null ? null : guard.clock;
   // Four variants chosen once, here: with metrics and the access log off, the first is the whole listener.
   if (options.recordRoute !== true) {
     if (observe === null) {
@@ -96,9 +98,10 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
     // Metrics on: one 'finish' listener per request, so every answer counts (errors, 404s, shed ones).
     return function dispatchObserved(req, res) {
       const start = performance.now();
+      const waited = clock === null ? 0 : clock.waited(start);
       const match = router.find(req.method as never, req.url!) as Match | null;
       const route = match === null ? 'unmatched' : (match.store?.name ?? 'unmatched');
-      res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start) / 1000));
+      res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start + waited) / 1000));
       serve(req, res, match);
     };
   }
@@ -111,10 +114,11 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
   }
   return function dispatchObservedRecorded(req, res) {
     const start = performance.now();
+    const waited = clock === null ? 0 : clock.waited(start);
     const match = router.find(req.method as never, req.url!) as Match | null;
     const route = match === null ? 'unmatched' : (match.store?.name ?? 'unmatched');
     if (match !== null) recordRoute(req, match);
-    res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start) / 1000));
+    res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start + waited) / 1000));
     serve(req, res, match);
   };
 }

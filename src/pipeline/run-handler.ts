@@ -110,6 +110,8 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
 
   // Every inline request passes here: its handler's first slice is timed (dependencies' routes time it after them).
   const timed = firstSliceTimer(guard, name);
+  // Requests past their first await, counted so that a stall after an await has its suspects.
+  const activity = timed === null ? null : guard!.activity(name);
   const call = timed === null ? callUntimed : (context: RequestContext, res: ResponseSink) => timed(callUntimed, context, res);
 
   if (timeout === undefined) {
@@ -118,11 +120,14 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
       // A synchronous throw: no dependencies ran (they are awaited first), and tasks are dropped.
       if (result === FAILED) return;
       if (result instanceof Promise) {
+        activity?.begin();
         result.then(
           (value) => {
+            activity?.end();
             after(context, send(context, res, value), res);
           },
           (error: unknown) => {
+            activity?.end();
             responder.respond(context, res, error, name);
             after(context, error, res);
           },
@@ -142,6 +147,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
       after(context, send(context, res, result), res);
       return;
     }
+    activity?.begin();
     let settled = false;
     const timer = setTimeout(() => {
       settled = true;
@@ -151,6 +157,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     // Cleanups wait for the handler even after a 504: it may still be using what they close.
     result.then(
       (value) => {
+        activity?.end();
         let failure: unknown;
         if (!settled) {
           settled = true;
@@ -160,6 +167,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
         after(context, failure, res);
       },
       (error: unknown) => {
+        activity?.end();
         if (settled) log.debug({ err: error, route: name }, `${name} failed after its timeout had been answered`);
         else {
           settled = true;
@@ -209,18 +217,22 @@ function withDependencies(
 
 /**
  * Calls `call(a, b)` and times its synchronous slice, up to the handler's first await or its end:
- * the part that can hold the loop. Past the guard's threshold the route is named as blocking. Two
- * clock reads per request; null when the guard is off, so untimed routes pay nothing.
+ * the part that can hold the loop. Past the guard's threshold the guard judges it (the host may
+ * have taken the time) and names the route. Two clock reads per request; null when the guard is
+ * off, so untimed routes pay nothing.
  */
 function firstSliceTimer(guard: LoopGuard | null, name: string): (<A, B, R>(call: (a: A, b: B) => R, a: A, b: B) => R) | null {
   if (guard === null || !guard.settings.enabled) return null;
   const threshold = guard.settings.blockThreshold;
+  const clock = guard.clock;
   return function timed(call, a, b) {
     if (guard.tracing) guard.tag(name);
     const start = performance.now();
+    // A stall that ended just before this request is judged now, so it is not counted in this slice's time.
+    clock.check(start);
     const result = call(a, b);
-    const ms = performance.now() - start;
-    if (ms >= threshold) guard.blocked(name, ms, 'before its first await');
+    const end = performance.now();
+    if (end - start >= threshold) guard.slowSlice(name, start, end, 'before its first await');
     return result;
   };
 }

@@ -24,6 +24,11 @@ function parseServerTiming(header: string | null): Map<string, number> {
   return phases;
 }
 
+/** The phases a route has: `wait` comes first only when the request was read just after a stall (another test's, or the machine's), so it is left out here. */
+function routePhases(phases: Map<string, number>): string[] {
+  return [...phases.keys()].filter((name) => name !== 'wait');
+}
+
 function assertAddsUp(phases: Map<string, number>): void {
   const total = phases.get('total');
   assert.ok(total !== undefined && total > 0, 'no total');
@@ -35,7 +40,7 @@ test('a body route reports parse, validate, handler and serialize, within the to
   const res = await fetch(`${base}/items/7`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"pen"}' });
   assert.deepEqual(await res.json(), { id: 7, name: 'pen' });
   const phases = parseServerTiming(res.headers.get('server-timing'));
-  assert.deepEqual([...phases.keys()], ['parse', 'validate', 'handler', 'serialize', 'total']);
+  assert.deepEqual(routePhases(phases), ['parse', 'validate', 'handler', 'serialize', 'total']);
   assertAddsUp(phases);
 });
 
@@ -43,7 +48,7 @@ test('an offloaded route adds the time it waited for a worker thread (queue), an
   const res = await fetch(`${base}/offloaded`);
   assert.equal(res.status, 200);
   const phases = parseServerTiming(res.headers.get('server-timing'));
-  assert.deepEqual([...phases.keys()], ['queue', 'handler', 'serialize', 'total']);
+  assert.deepEqual(routePhases(phases), ['queue', 'handler', 'serialize', 'total']);
   assert.ok(phases.get('handler')! >= 19, `handler ${phases.get('handler')} ms for a 20 ms wait`);
   assertAddsUp(phases);
 });
@@ -51,7 +56,7 @@ test('an offloaded route adds the time it waited for a worker thread (queue), an
 test('a plain route reports its handler and serialize; a blocking one shows where its time went', async () => {
   const res = await fetch(`${base}/block?ms=60`);
   const phases = parseServerTiming(res.headers.get('server-timing'));
-  assert.deepEqual([...phases.keys()], ['validate', 'handler', 'serialize', 'total']);
+  assert.deepEqual(routePhases(phases), ['validate', 'handler', 'serialize', 'total']);
   assert.ok(phases.get('handler')! >= 59, `handler ${phases.get('handler')} ms for a 60 ms block`);
   assertAddsUp(phases);
 });

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LogServer {
   base: string;
+  pid: number;
   /** Every JSON line logged so far. */
   lines: Record<string, any>[];
   /** Polls (bounded) until a logged line matches; returns it or null. */
@@ -14,8 +15,14 @@ export interface LogServer {
   stop(): Promise<void>;
 }
 
-export async function startLogServer(script: string, env: Record<string, string> = {}): Promise<LogServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
+export interface LogServerOptions {
+  /** A command the server runs under, e.g. ['taskset', '-c', '0', 'nice', '-n', '19']. */
+  wrap?: string[];
+}
+
+export async function startLogServer(script: string, env: Record<string, string> = {}, options: LogServerOptions = {}): Promise<LogServer> {
+  const [command, ...args] = [...(options.wrap ?? []), process.execPath, '--import', 'tsx', script];
+  const child: ChildProcess = spawn(command!, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -38,6 +45,7 @@ export async function startLogServer(script: string, env: Record<string, string>
   clearTimeout(kill);
   return {
     base,
+    pid: child.pid!,
     lines,
     async waitFor(match, ms) {
       const deadline = Date.now() + ms;

@@ -1,8 +1,8 @@
-// The clock each offload thread reads (src/offload/thread-clock.ts) tells computing from waiting:
+// The clock each offload thread reads (src/thread-clock.ts) tells computing from waiting:
 // measured on this thread, for real.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { threadClock } from '../../src/offload/thread-clock.js';
+import { threadClock } from '../../src/thread-clock.js';
 
 const clock = threadClock();
 const skip = clock === null ? 'no per-thread CPU clock on this platform (the pool then keeps a fixed size)' : false;

@@ -1,0 +1,79 @@
+// How long the main thread waited for a CPU core between two readings: the part of a stall that
+// is the host's doing (other processes had the core), not the code's. A stall the thread spent
+// running (a hashing loop) or asleep in a synchronous call (Atomics.wait, readFileSync, a sync
+// driver) is the code's: the thread was not runnable-and-waiting, so neither adds to this.
+import { performance } from 'node:perf_hooks';
+import { threadClock, type ThreadClock } from '../thread-clock.js';
+
+export interface CoreWaitReading {
+  /** performance.now() when taken. */
+  at: number;
+  /** The thread's run-queue total in ns (Linux), or null where only CPU time is known. */
+  runQueueNs: number | null;
+  /** CPU time in ns: the thread's where Node or Linux says, else the process's. */
+  cpuNs: number;
+  /** The process's context switches, for the estimate where the run queue is unknown. */
+  voluntary: number;
+  involuntary: number;
+}
+
+export interface CoreWaitGauge {
+  /** True where the run queue is read (Linux's schedstat): the split is exact. */
+  readonly exact: boolean;
+  read(): CoreWaitReading;
+  /** Milliseconds the thread waited for a core between two readings, 0 to their distance. */
+  waitedMs(from: CoreWaitReading, to: CoreWaitReading): number;
+  close(): void;
+}
+
+/**
+ * Linux's /proc/thread-self/schedstat counts the time the thread spent runnable but not running:
+ * exactly the host's share of a stall. Elsewhere there is no such counter, and the gauge estimates:
+ * when the process was switched out only involuntarily (preempted, never blocking in a call) the
+ * time it did not spend on a CPU was spent waiting for one; otherwise (it blocked, or both happened)
+ * nothing is taken off, so a synchronous wait is always counted against the code, as it should be.
+ */
+export function coreWaitGauge(clock: ThreadClock | null = threadClock()): CoreWaitGauge {
+  if (clock !== null && clock.seesRunQueue) {
+    return {
+      exact: true,
+      read() {
+        const { cpu, runQueue } = clock.read();
+        return { at: performance.now(), runQueueNs: runQueue, cpuNs: cpu, voluntary: 0, involuntary: 0 };
+      },
+      waitedMs: (from, to) => clamp((to.runQueueNs! - from.runQueueNs!) / 1e6, to.at - from.at),
+      close: () => clock.close(),
+    };
+  }
+  return estimatingGauge(clock);
+}
+
+/** The estimate where the run queue is unknown; exported so Linux can test the rule too. */
+export function estimatingGauge(clock: ThreadClock | null): CoreWaitGauge {
+  return {
+    exact: false,
+    read() {
+      // Without a thread clock (Node 20 off Linux), the process's CPU time stands in: offload
+      // threads' work makes it larger, so less is taken off, and the code is blamed, never excused.
+      const cpuNs = clock !== null ? clock.read().cpu : cpuUsageNs();
+      const usage = process.resourceUsage();
+      return { at: performance.now(), runQueueNs: null, cpuNs, voluntary: usage.voluntaryContextSwitches, involuntary: usage.involuntaryContextSwitches };
+    },
+    waitedMs(from, to) {
+      const preemptedOnly = to.involuntary > from.involuntary && to.voluntary === from.voluntary;
+      if (!preemptedOnly) return 0;
+      const wall = to.at - from.at;
+      return clamp(wall - (to.cpuNs - from.cpuNs) / 1e6, wall);
+    },
+    close: () => clock?.close(),
+  };
+}
+
+function cpuUsageNs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) * 1000;
+}
+
+function clamp(ms: number, most: number): number {
+  return ms <= 0 ? 0 : ms >= most ? Math.max(0, most) : ms;
+}
