@@ -40,7 +40,7 @@ export interface LoadOptions {
 }
 
 /** What a load run measures by itself: everything but the server's loop figures and the verdict. */
-export type LoadResult = Omit<RunResult, 'loopDelayMaxMs' | 'blockedMs' | 'blockedCount' | 'verdict' | 'verdictNote' | 'startedAtSeconds' | 'endedAtSeconds'>;
+export type LoadResult = Omit<RunResult, 'loopDelayMaxMs' | 'blockedMs' | 'blockedCount' | 'verdict' | 'verdictNote' | 'startedAtSeconds' | 'endedAtSeconds' | 'hostStarvedMs'>;
 
 // autocannon ships no types; this is the part of its API used here (README: "Autocannon events").
 interface AutocannonInstance extends EventEmitter {
