@@ -32,7 +32,7 @@ const NUMERIC = new Set([2, 3, 5, 6]);
 export function formatTable(report: EvidenceReport): string {
   const out: string[] = [`Evidence: ${report.target} (Node ${report.machine.node}, ${report.machine.cores} × ${report.machine.cpu})`];
   const busy = hostBusyLine(report);
-  if (busy !== null) out.push(...wrap(busy, ''));
+  if (busy !== null) out.push(...wrap(busy, '  ', ''));
   const levels = [...new Set(report.runs.map((run) => run.concurrency))];
   for (const concurrency of levels) {
     const runs = report.runs.filter((run) => run.concurrency === concurrency);
@@ -40,14 +40,14 @@ export function formatTable(report: EvidenceReport): string {
     out.push('', `${concurrency} concurrent connection${concurrency === 1 ? '' : 's'}, ~${seconds.toFixed(1)} s per route`, '', ...grid(runs));
   }
   const legend = answersLegend(report.runs);
-  if (legend !== null) out.push('', ...wrap(legend, ''));
+  if (legend !== null) out.push('', ...wrap(legend, '  ', ''));
   const skipped = report.skipped ?? [];
   if (skipped.length > 0) {
     out.push('', 'Not loaded (name a route with --route to load it):');
     const width = Math.min(30, Math.max(...skipped.map((s) => s.route.length)));
     for (const { route, reason } of skipped) {
       const lead = `  ${route.padEnd(width)}  `;
-      if (route.length > width) out.push(`  ${route}`, ...wrap(reason, ' '.repeat(width + 4)));
+      if (route.length > width) out.push(...wrap(route, '    ', '  '), ...wrap(reason, '      ', '    '));
       else out.push(...wrap(reason, ' '.repeat(lead.length), lead));
     }
   }
@@ -130,12 +130,15 @@ function grid(runs: RunResult[]): string[] {
   return lines;
 }
 
-/** Words wrapped to WIDTH, each line behind `indent` (the first behind `first`); a word longer than a line is cut. */
+/**
+ * Words wrapped to WIDTH, each line behind `indent` (the first behind `first`). A quoted command
+ * ('GET /items/1') stays on one line, to be copied whole; a word longer than a line is cut.
+ */
 function wrap(text: string, indent: string, first = indent): string[] {
   const lines: string[] = [];
   let current = first;
   let empty = true;
-  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+  for (const word of text.match(/'[^']*'\S*|\S+/g) ?? []) {
     if (!empty && current.length + 1 + word.length > WIDTH) {
       lines.push(current);
       current = indent;
