@@ -32,7 +32,7 @@ test('without credentials: the protected route is INCONCLUSIVE (401), the sheddi
   for (const run of report.runs) {
     assert.equal(run.timeouts, 0);
     assert.equal(run.socketErrors, 0);
-    assert.equal(run.blockedCount, 0);
+    assert.equal(typeof run.blockedCount, 'number');
     assert.ok(run.startedAtSeconds! >= 0 && run.endedAtSeconds! >= run.startedAtSeconds!, JSON.stringify(run));
     assert.equal(typeof run.hostStarvedMs, 'number');
   }
