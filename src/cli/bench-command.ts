@@ -5,19 +5,26 @@ import { benchUrl } from '../evidence/bench-url.js';
 import type { LoadProgress } from '../evidence/run-load.js';
 import type { EvidenceReport } from '../evidence/types.js';
 import { renderHtml } from '../evidence/html-report.js';
+import { bearerHeader, parseHeaderFlag } from '../evidence/request-headers.js';
 import { formatTable } from '../evidence/table.js';
 import { loadApp } from './load-app.js';
 
 export const BENCH_HELP = `Usage: loopwise bench <app module | URL> [options]
 
 Loads the app's routes with concurrent clients and prints, per route: its pattern (async,
-offloaded, blocking-inline), req/s, p50/p95/p99 latency, errors, the event-loop delay and the
-time the route blocked the loop during the run, and a verdict. An app module is served in this
-process; a URL is a loopwise server running elsewhere, with metrics on (its /metrics gives the
-loop figures) and --route naming what to load.
+offloaded, blocking-inline), req/s, p50/p95/p99 latency, the answers by status (with timeouts and
+socket errors), the event-loop delay and the time the route blocked the loop during the run, and
+a verdict: OK, BAD (the loop guard named the route at least twice) or INCONCLUSIVE (mostly
+errors, load shed, too few answers, or blocked once), with what to do. An app module is served
+in this process; a URL is a loopwise server running elsewhere, with metrics on (its /metrics
+gives the loop figures) and --route naming what to load.
 
   --route 'GET /x'        a route to load (repeat); a concrete path for routes with parameters.
-                          Default: every GET route without path parameters
+                          Default: the app's own GET routes without path parameters, except
+                          streams (SSE); built-in, WebSocket, non-GET and parameter routes are
+                          listed as not loaded, with how to load them
+  --header 'Name: value'  a header sent on every request (repeat), e.g. 'Authorization: Bearer …'
+  --auth-token TOKEN      the same as --header 'Authorization: Bearer TOKEN'
   --concurrency 10,100    concurrency levels, each a run per route (default 10)
   --duration S            seconds per run (default 5)
   --amount N              requests per run instead of a duration
@@ -37,6 +44,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
       duration: { type: 'string', default: '5' },
       amount: { type: 'string' },
       body: { type: 'string', multiple: true },
+      header: { type: 'string', multiple: true },
+      'auth-token': { type: 'string' },
       json: { type: 'boolean', default: false },
       html: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -58,6 +67,20 @@ export async function benchCommand(argv: string[]): Promise<number> {
     if (at < 1) return usage(`--body takes 'METHOD /path=file', not ${spec}`);
     bodies[spec.slice(0, at)] = readFileSync(spec.slice(at + 1), 'utf8');
   }
+  const headers: Record<string, string> = {};
+  try {
+    for (const spec of values.header ?? []) {
+      const [name, value] = parseHeaderFlag(spec);
+      headers[name] = value;
+    }
+    if (values['auth-token'] !== undefined) {
+      if (headers.authorization !== undefined) return usage(`give --auth-token or --header 'Authorization: …', not both`);
+      const [name, value] = bearerHeader(values['auth-token']);
+      headers[name] = value;
+    }
+  } catch (error) {
+    return usage((error as Error).message.replace(/^LW_ERR_[A-Z_]+: /, ''));
+  }
 
   const target = positionals[0]!;
   const progress = process.stderr.isTTY && !values.json;
@@ -66,12 +89,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
     : undefined;
   let report: EvidenceReport;
   if (/^https?:\/\//.test(target)) {
-    report = await benchUrl(target, { routes: values.route ?? [], concurrency, duration, amount, bodies, onProgress });
+    report = await benchUrl(target, { routes: values.route ?? [], concurrency, duration, amount, bodies, headers, onProgress });
   } else {
     const app = await loadApp(target);
     // The module may have started its own server at import: the bench serves it on a port of its own.
     if (app.server !== null) await app.close();
-    report = await benchApp(app, { routes: values.route, concurrency, duration, amount, bodies, target, onProgress });
+    report = await benchApp(app, { routes: values.route, concurrency, duration, amount, bodies, headers, target, onProgress });
   }
   if (progress) process.stderr.write('\r\x1b[K');
   console.log(values.json ? JSON.stringify(report, null, 2) : formatTable(report));

@@ -11,13 +11,18 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { App } from '../app.js';
 import { LoopwiseError } from '../errors.js';
-import type { RouteDefinition } from '../route.js';
-import { routeName } from '../route-name.js';
+import { probeStream } from './probe-route.js';
+import { checkedHeaders, requestHeaders } from './request-headers.js';
 import { runLoad, type LoadProgress, type LoadTarget } from './run-load.js';
-import type { EvidenceReport, LoopDelayPoint, RunResult } from './types.js';
+import { selectRoutes, type SelectedRoute } from './select-routes.js';
+import type { EvidenceReport, LoopDelayPoint, RunResult, SkippedRoute } from './types.js';
+import { judgeRun } from './verdict.js';
 
 export interface BenchAppOptions {
-  /** "GET /json", "GET /items/1" (a concrete path for a route with parameters). Default: every GET route without parameters, except /health, /ready and /metrics. */
+  /**
+   * "GET /json", "GET /items/1" (a concrete path for a route with parameters). Default: the app's
+   * GET routes without path parameters that do not stream; the others are listed in `skipped`.
+   */
   routes?: string[];
   /** Each route is loaded at each level, one run after another. */
   concurrency: number[];
@@ -27,19 +32,11 @@ export interface BenchAppOptions {
   amount?: number;
   /** Request bodies (sent as JSON) by route: { "POST /items": '{"name":"a"}' }. */
   bodies?: Record<string, string>;
+  /** Sent on every request of every route: { authorization: 'Bearer abc' }. */
+  headers?: Record<string, string>;
   /** Named in the report as what was loaded. Default: the app's title. */
   target?: string;
   onProgress?(progress: LoadProgress): void;
-}
-
-const BUILT_IN = new Set(['/health', '/ready', '/metrics']);
-
-interface Selected {
-  route: string;
-  path: string;
-  method: string;
-  offload: boolean;
-  body: string | undefined;
 }
 
 export async function benchApp(app: App<boolean>, options: BenchAppOptions): Promise<EvidenceReport> {
@@ -48,18 +45,29 @@ export async function benchApp(app: App<boolean>, options: BenchAppOptions): Pro
     throw new LoopwiseError('LW_ERR_INVALID_OPTION', 'benchApp reads the loop delay and blocking from the loop guard: create the App without guard: { enabled: false }.');
   }
   if (options.concurrency.length === 0) throw new LoopwiseError('LW_ERR_INVALID_OPTION', 'benchApp: give at least one concurrency level.');
-  const selected = selectRoutes(app.routes(), options);
+  const headers = checkedHeaders(options.headers, 'benchApp');
+  const selection = selectRoutes(app, options.routes, options.bodies);
   const startedAt = new Date();
   const t0 = performance.now();
+  const since = (): number => round((performance.now() - t0) / 1000, 2);
   const { url: base } = await app.listen({ host: '127.0.0.1', port: 0, handleSignals: false });
 
-  // Blocked time per route, from the guard's own attribution. Chained, so /metrics keeps counting.
-  const { blockThreshold } = guard.settings;
-  const previous = guard.events.blocked;
-  let blocked = new Map<string, number>();
+  // Stalls per route, from the guard's own attribution, and the time the host starved the server.
+  // Chained, so /metrics keeps counting; restored after.
+  const previousBlocked = guard.events.blocked;
+  const previousStarved = guard.events.starved;
+  let blocked = new Map<string, { ms: number; count: number }>();
+  let starvedMs = 0;
+  let starvedTotal = 0;
   guard.events.blocked = (route, ms) => {
-    previous?.(route, ms);
-    blocked.set(route, (blocked.get(route) ?? 0) + ms);
+    previousBlocked?.(route, ms);
+    const seen = blocked.get(route) ?? { ms: 0, count: 0 };
+    blocked.set(route, { ms: seen.ms + ms, count: seen.count + 1 });
+  };
+  guard.events.starved = (ms) => {
+    previousStarved?.(ms);
+    starvedMs += ms;
+    starvedTotal += ms;
   };
 
   // Each guard window is read once: a window is a new LoopSample object. Polled at least twice per
@@ -67,14 +75,12 @@ export async function benchApp(app: App<boolean>, options: BenchAppOptions): Pro
   const loopDelay: LoopDelayPoint[] = [];
   let seen = guard.loop;
   let runMax = 0;
-  let windowsOver = 0;
   const read = (): void => {
     const sample = guard.loop;
     if (sample === seen) return;
     seen = sample;
     runMax = Math.max(runMax, sample.delayMaxMs);
-    if (sample.delayMaxMs > blockThreshold) windowsOver++;
-    loopDelay.push({ t: round((performance.now() - t0) / 1000, 2), delayMaxMs: round(sample.delayMaxMs, 1) });
+    loopDelay.push({ t: since(), delayMaxMs: round(sample.delayMaxMs, 1) });
   };
   const poll = setInterval(read, Math.min(250, guard.settings.sampleInterval / 2));
   // A window straddling two runs would charge one route's stall to the next: after each run, wait
@@ -85,39 +91,54 @@ export async function benchApp(app: App<boolean>, options: BenchAppOptions): Pro
   };
 
   const runs: RunResult[] = [];
+  const skipped: SkippedRoute[] = [...selection.skipped];
   try {
+    // Streams (SSE, a body that keeps coming) would only measure timeouts: asked once, and left out.
+    const selected: SelectedRoute[] = [];
+    for (const route of selection.selected) {
+      const stream = route.named || route.method !== 'GET' ? null : await probeStream(base + route.path, route.method, headers);
+      if (stream === null) selected.push(route);
+      else skipped.push({ route: route.route, reason: `${stream}: load it anyway with --route '${route.method} ${route.path}'` });
+    }
+    if (selected.length === 0) {
+      throw new LoopwiseError('LW_ERR_INVALID_OPTION', `benchApp: every GET route of the app streams; name the routes to load with --route (benchApp's routes).`);
+    }
     // First requests to an offloaded route start its worker threads: not the route's steady state.
     const widest = Math.max(...options.concurrency);
     for (const route of selected.filter((r) => r.offload)) {
-      await runLoad(target(base, route), { concurrency: widest, amount: widest });
+      await runLoad(target(base, route, headers), { concurrency: widest, amount: widest });
     }
     await settle();
     for (const concurrency of options.concurrency) {
       for (const route of selected) {
         blocked = new Map();
         runMax = 0;
-        windowsOver = 0;
-        const load = await runLoad(target(base, route), { concurrency, duration: options.duration, amount: options.amount, onProgress: options.onProgress });
+        starvedMs = 0;
+        const startedAtSeconds = since();
+        const load = await runLoad(target(base, route, headers), { concurrency, duration: options.duration, amount: options.amount, onProgress: options.onProgress });
+        const endedAtSeconds = since();
         await settle();
-        const blockedMs = blocked.get(route.route) ?? 0;
-        // Runs are sequential, so loop delay past the guard's threshold during this one is this
-        // route's. One window past it may be a GC pause or the OS running another process (on a
-        // busy 2-core box, 100 ms happens); a route that blocks does it again, in a second window.
-        // An offloaded handler runs on a worker thread: loop delay during its run is not its doing.
-        const blocking = blockedMs > 0 || (!route.offload && windowsOver >= 2);
+        // Runs are sequential, so whatever the guard named during this one is this route's own
+        // (the guard tells a route's stall from the host's since it measures the process's CPU).
+        const stalls = blocked.get(route.route) ?? { ms: 0, count: 0 };
+        const judgement = judgeRun(load, stalls.count, stalls.ms);
         runs.push({
           ...load,
-          pattern: route.offload ? 'offloaded' : blocking ? 'blocking-inline' : 'async',
+          pattern: route.offload ? 'offloaded' : judgement.verdict === 'blocking' ? 'blocking-inline' : 'async',
           loopDelayMaxMs: round(runMax, 1),
-          blockedMs: round(blockedMs, 1),
-          blockedCount: null,
-          verdict: blocking ? 'blocking' : 'ok',
+          blockedMs: round(stalls.ms, 1),
+          blockedCount: stalls.count,
+          ...judgement,
+          startedAtSeconds,
+          endedAtSeconds,
+          hostStarvedMs: round(starvedMs, 1),
         });
       }
     }
   } finally {
     clearInterval(poll);
-    guard.events.blocked = previous;
+    guard.events.blocked = previousBlocked;
+    guard.events.starved = previousStarved;
     await app.close();
   }
   return {
@@ -126,54 +147,20 @@ export async function benchApp(app: App<boolean>, options: BenchAppOptions): Pro
     target: options.target ?? app.title,
     runs,
     loopDelay,
+    skipped,
+    hostStarvedMs: round(starvedTotal, 1),
   };
 }
 
-function target(base: string, route: Selected): LoadTarget {
+function target(base: string, route: SelectedRoute, headers: Record<string, string>): LoadTarget {
   return {
     url: base + route.path,
     route: route.route,
     pattern: route.offload ? 'offloaded' : 'async',
     method: route.method,
     body: route.body,
-    headers: route.body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: requestHeaders(headers, route.body),
   };
-}
-
-function selectRoutes(definitions: RouteDefinition[], options: BenchAppOptions): Selected[] {
-  const pick = (definition: RouteDefinition, path: string): Selected => {
-    const route = routeName(definition.method, definition.path);
-    return { route, path, method: definition.method, offload: definition.options.offload === true, body: options.bodies?.[route] ?? options.bodies?.[routeName(definition.method, path)] };
-  };
-  if (options.routes === undefined) {
-    const chosen = definitions.filter((d) => d.method === 'GET' && !hasParams(d.path) && !BUILT_IN.has(d.path)).map((d) => pick(d, d.path));
-    if (chosen.length === 0) throw new LoopwiseError('LW_ERR_INVALID_OPTION', 'benchApp: the app has no GET route without path parameters; name the routes to load with `routes`.');
-    return chosen;
-  }
-  return options.routes.map((wanted) => {
-    const match = /^([A-Z]+) (\/\S*)$/.exec(wanted.trim());
-    if (match === null) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `benchApp: a route is "METHOD /path", e.g. "GET /json", not ${JSON.stringify(wanted)}.`);
-    const [, method, path] = match as unknown as [string, string, string];
-    const exact = definitions.find((d) => d.method === method && d.path === path);
-    if (exact !== undefined && !hasParams(path)) return pick(exact, path);
-    if (hasParams(path)) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `benchApp: ${wanted} has path parameters; give a concrete path to load, e.g. "${method} ${path.replace(/:[^/]+/g, '1')}".`);
-    const matching = definitions.find((d) => d.method === method && pathPattern(d.path).test(path));
-    if (matching === undefined) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `benchApp: the app has no route for ${wanted}.`);
-    return pick(matching, path);
-  });
-}
-
-function hasParams(path: string): boolean {
-  return path.includes(':') || path.includes('*');
-}
-
-/** Enough of find-my-way's syntax to tell which route a concrete path belongs to. */
-function pathPattern(path: string): RegExp {
-  const source = path
-    .split('/')
-    .map((segment) => (segment === '*' ? '.*' : segment.replace(/:[^/]+/g, '[^/]+').replace(/[.]/g, '\\.')))
-    .join('/');
-  return new RegExp(`^${source}$`);
 }
 
 function round(value: number, digits: number): number {

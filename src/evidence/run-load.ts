@@ -2,6 +2,7 @@
 // figures and the verdict come from whoever knows the server (bench-app.ts); this file only loads.
 import { performance } from 'node:perf_hooks';
 import type { EventEmitter } from 'node:events';
+import { LoopwiseError } from '../errors.js';
 import { positiveInteger, positiveNumber } from '../option-checks.js';
 import type { RoutePattern, RunResult } from './types.js';
 import { requireOptional } from '../optional-package.js';
@@ -33,14 +34,14 @@ export interface LoadOptions {
   duration?: number;
   /** Exactly this many requests, then stop. */
   amount?: number;
-  /** Seconds before a request counts as timed out. Default 10 (autocannon's). */
+  /** Seconds before a request counts as timed out: at least 1 (autocannon's floor). Default 10 (autocannon's). */
   timeout?: number;
   /** About once a second. */
   onProgress?(progress: LoadProgress): void;
 }
 
 /** What a load run measures by itself: everything but the server's loop figures and the verdict. */
-export type LoadResult = Omit<RunResult, 'loopDelayMaxMs' | 'blockedMs' | 'blockedCount' | 'verdict' | 'verdictNote' | 'startedAtSeconds' | 'endedAtSeconds'>;
+export type LoadResult = Omit<RunResult, 'loopDelayMaxMs' | 'blockedMs' | 'blockedCount' | 'verdict' | 'verdictNote' | 'startedAtSeconds' | 'endedAtSeconds' | 'hostStarvedMs'>;
 
 // autocannon ships no types; this is the part of its API used here (README: "Autocannon events").
 interface AutocannonInstance extends EventEmitter {
@@ -63,6 +64,7 @@ export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadR
   if (amount !== undefined) positiveInteger(amount, 'runLoad() amount');
   const duration = options.duration ?? 10;
   positiveNumber(duration, 'runLoad() duration', { unit: 'seconds' });
+  if (options.timeout !== undefined && !(options.timeout >= 1)) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `runLoad() timeout is in seconds, at least 1 (the load generator's floor), not ${options.timeout}`);
   // autocannon refuses more connections than requests; fewer connections send the same amount.
   const connections = amount === undefined ? concurrency : Math.min(concurrency, amount);
   const method = target.method ?? (/^[A-Z]+(?= )/.exec(target.route)?.[0] ?? 'GET');

@@ -45,6 +45,8 @@ export interface RunResult {
   /** When the run started and ended, seconds since the report's start (the loop-delay chart's clock). */
   startedAtSeconds?: number;
   endedAtSeconds?: number;
+  /** Milliseconds the guard saw the host starve the server during this run (its share of the report's hostStarvedMs); null if unknown. */
+  hostStarvedMs?: number | null;
 }
 
 export interface LoopDelayPoint {

@@ -13,6 +13,40 @@ import type { EvidenceReport } from '../../src/evidence/types.js';
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../src/cli/loopwise.ts', import.meta.url));
 const fixture = fileURLToPath(new URL('../evidence/fixtures/bench-app.ts', import.meta.url));
+const realApp = fileURLToPath(new URL('../evidence/fixtures/real-app.ts', import.meta.url));
+const bench = (args: string[]) => run(process.execPath, ['--import', 'tsx', cli, 'bench', ...args], { timeout: 60_000 });
+
+test('a real app, as the table shows it: the protected route INCONCLUSIVE (401), the shedding one INCONCLUSIVE (shed), the skipped routes listed, within 120 columns', async () => {
+  const { stdout } = await bench([realApp, '--amount', '40', '--concurrency', '2']);
+  const lines = stdout.split('\n');
+  for (const line of lines) assert.ok(line.length <= 120, `${line.length}: ${line}`);
+  assert.match(stdout, /^route +pattern +req\/s +p50 \/ p95 \/ p99 ms +answers +loop max +blocked +verdict$/m);
+  assert.match(stdout, /^GET \/public .* 200×40 .* OK$/m);
+  assert.match(stdout, /^GET \/private .* 401×40 .* INCONCLUSIVE\n {4}100% 401 — pass --header 'Authorization: Bearer …' \(or --auth-token\)$/m);
+  assert.match(stdout, /^GET \/shed .* shed×3\d 200×\d .* INCONCLUSIVE\n {4}9\d% 503 — the server shed load: lower --concurrency or raise its limits$/m);
+  assert.match(stdout, /^Not loaded \(name a route with --route to load it\):$/m);
+  for (const builtIn of ['/health', '/ready', '/metrics', '/openapi.json', '/docs', '/redoc']) assert.match(stdout, new RegExp(`^  GET ${builtIn.replace('.', '\\.')} +built-in`, 'm'));
+  assert.match(stdout, /^ {2}GET \/events +server-sent events \(a stream that stays open\): load it anyway with --route 'GET \/events'$/m);
+  assert.match(stdout, /^ {2}WS \/chat +WebSocket/m);
+});
+
+test('--header and --auth-token: the protected route answers 200 and is OK; a malformed header is refused', async () => {
+  for (const credentials of [['--header', 'Authorization: Bearer secret'], ['--auth-token', 'secret']]) {
+    const { stdout } = await bench([realApp, '--route', 'GET /private', '--amount', '20', '--concurrency', '2', '--json', ...credentials]);
+    const report = JSON.parse(stdout) as EvidenceReport;
+    assert.deepEqual(report.runs.map((r) => [r.route, r.statuses, r.verdict]), [['GET /private', { 200: 20 }, 'ok']], credentials.join(' '));
+  }
+  await assert.rejects(bench([realApp, '--header', 'Authorization Bearer secret']), (error: any) => {
+    assert.equal(error.code, 2);
+    assert.match(error.stderr, /--header takes 'Name: value' .*: there is no colon/);
+    return true;
+  });
+  await assert.rejects(bench([realApp, '--auth-token', 'secret', '--header', 'authorization: Bearer x']), (error: any) => {
+    assert.equal(error.code, 2);
+    assert.match(error.stderr, /give --auth-token or --header 'Authorization: …', not both/);
+    return true;
+  });
+});
 
 test('--json prints a valid report for the chosen routes, and --html writes the page; the verdict flags only the blocking route', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'loopwise-cli-'));

@@ -19,14 +19,18 @@ test('the blocking inline route is flagged, and only it; the report is plain JSO
 
   const report = await benchApp(app, { concurrency: [2], duration: 1, target: 'test/evidence/fixtures/bench-app.ts' });
 
-  // Default selection: GET routes without parameters, without /health, /ready, /metrics.
+  // Default selection: GET routes without parameters; the others, and the built-ins, listed as skipped.
   assert.deepEqual(report.runs.map((run) => run.route), ['GET /async', 'GET /offloaded', 'GET /blocking']);
+  assert.deepEqual(report.skipped!.map((s) => s.route), ['GET /items/:id', 'GET /health', 'GET /ready', 'GET /metrics', 'GET /openapi.json', 'GET /docs', 'GET /docs/oauth2-redirect', 'GET /redoc']);
   const byRoute = Object.fromEntries(report.runs.map((run) => [run.route, run]));
-  const summary = JSON.stringify(report.runs.map(({ route, verdict, pattern, loopDelayMaxMs, blockedMs, requests, errors }) => ({ route, verdict, pattern, loopDelayMaxMs, blockedMs, requests, errors })));
+  const summary = JSON.stringify(report.runs.map(({ route, verdict, verdictNote, pattern, loopDelayMaxMs, blockedMs, blockedCount, requests, errors }) => ({ route, verdict, verdictNote, pattern, loopDelayMaxMs, blockedMs, blockedCount, requests, errors })));
 
   assert.equal(byRoute['GET /blocking']!.verdict, 'blocking', summary);
   assert.equal(byRoute['GET /blocking']!.pattern, 'blocking-inline', summary);
   assert.ok(byRoute['GET /blocking']!.blockedMs! >= 60, summary);
+  // BAD needs repeated evidence: the guard named it at every stall, many in a second.
+  assert.ok(byRoute['GET /blocking']!.blockedCount! >= 2, summary);
+  assert.match(byRoute['GET /blocking']!.verdictNote!, /the loop guard named it \d+ times/, summary);
   assert.ok(byRoute['GET /blocking']!.loopDelayMaxMs! >= 50, summary);
 
   assert.equal(byRoute['GET /async']!.verdict, 'ok', summary);
@@ -60,6 +64,7 @@ test('the blocking inline route is flagged, and only it; the report is plain JSO
 });
 
 test('named routes: a concrete path for a route with parameters, a POST with its body, amount mode', async () => {
+  // 10 answers a run: fewer and the verdict is INCONCLUSIVE, too few to judge (verdict.ts).
   // A fresh App: listening again on the one above would start with a stale loop reading (see report).
   const named = new App({ logger: false });
   named.get('/items/:id', ({ params }) => ({ id: params.id }));
@@ -67,16 +72,16 @@ test('named routes: a concrete path for a route with parameters, a POST with its
   const report = await benchApp(named, {
     routes: ['GET /items/7', 'POST /echo'],
     concurrency: [1, 2],
-    amount: 6,
+    amount: 10,
     bodies: { 'POST /echo': '{"a":1}' },
   });
   assert.deepEqual(
     report.runs.map((run) => [run.route, run.concurrency, run.requests, run.errors, run.verdict]),
     [
-      ['GET /items/:id', 1, 6, 0, 'ok'],
-      ['POST /echo', 1, 6, 0, 'ok'],
-      ['GET /items/:id', 2, 6, 0, 'ok'],
-      ['POST /echo', 2, 6, 0, 'ok'],
+      ['GET /items/:id', 1, 10, 0, 'ok'],
+      ['POST /echo', 1, 10, 0, 'ok'],
+      ['GET /items/:id', 2, 10, 0, 'ok'],
+      ['POST /echo', 2, 10, 0, 'ok'],
     ],
   );
   assert.ok(report.runs[0]!.url.endsWith('/items/7'));

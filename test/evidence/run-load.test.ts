@@ -54,6 +54,8 @@ test('a 500 route: every response is an error, and still counted as a request', 
   const result = await runLoad(target('/fail'), { concurrency: 3, amount: 30 });
   assert.equal(result.requests, 30);
   assert.equal(result.errors, 30);
+  assert.deepEqual(result.statuses, { 500: 30 });
+  assert.equal(result.socketErrors, 0);
   assert.equal(result.timeouts, 0);
   assert.equal(received.get('/fail'), 30);
 });
@@ -66,6 +68,46 @@ test('socket errors count as errors: nothing listens on the port', async () => {
   const result = await runLoad({ url: `http://127.0.0.1:${port}/`, route: 'GET /', pattern: 'async' }, { concurrency: 1, duration: 0.5 });
   assert.equal(result.requests, 0);
   assert.ok(result.errors > 0, JSON.stringify(result));
+  // Refused connections are socket errors, not timeouts, and no status was seen.
+  assert.equal(result.socketErrors, result.errors, JSON.stringify(result));
+  assert.equal(result.timeouts, 0);
+  assert.deepEqual(result.statuses, {});
+});
+
+test('a server that never answers: timeouts, apart from socket errors and from errors', async () => {
+  const silent = createServer(() => {
+    // Reads the request, never answers.
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hang`;
+    const result = await runLoad({ url, route: 'GET /hang', pattern: 'async' }, { concurrency: 2, duration: 2.5, timeout: 1 });
+    assert.equal(result.requests, 0);
+    assert.ok(result.timeouts >= 2, JSON.stringify(result));
+    assert.equal(result.socketErrors, 0, JSON.stringify(result));
+    assert.equal(result.errors, 0, 'timeouts are counted apart from errors');
+    assert.deepEqual(result.statuses, {});
+  } finally {
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
+});
+
+test('statuses: every answer counted under its code, summing to requests', async () => {
+  let n = 0;
+  const mixed = createServer((_req, res) => {
+    const status = [200, 401, 503][n++ % 3]!;
+    res.writeHead(status).end();
+  });
+  await new Promise<void>((resolve) => mixed.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(mixed.address() as AddressInfo).port}/`;
+    const result = await runLoad({ url, route: 'GET /', pattern: 'async' }, { concurrency: 1, amount: 30 });
+    assert.deepEqual(result.statuses, { 200: 10, 401: 10, 503: 10 });
+    assert.equal(result.errors, 20, 'the non-2xx answers');
+  } finally {
+    await new Promise<void>((resolve) => mixed.close(() => resolve()));
+  }
 });
 
 test('POST with a body and headers reaches the server as sent', async () => {
