@@ -198,32 +198,30 @@ export class LoopGuard {
       !named && suspects.length === 0 && stall.cpuMs < blockThreshold && (stall.starvedMs >= blockThreshold || this.clock.starvedWithin(STARVING_MS, stall.end));
     if (starvedAll || stall.starvedMs >= blockThreshold) this.starved(starvedAll ? stall.ms : stall.starvedMs);
     if (stall.heldMs < blockThreshold || named || starvedAll) return;
-    if (suspects.length === 1) {
-      // Code after an await, with one route's requests in flight: theirs, named now rather than
-      // after tracing (which costs on every promise) catches it a second time.
-      this.blocked(suspects[0]!.route, stall.heldMs, 'after an await', { evidence: 'the only route with a request in flight' });
-      return;
-    }
     const ms = Math.round(stall.heldMs);
-    if (suspects.length > 1) {
-      if (this.tracer.active) return; // tracing names the next one
+    if (suspects.length > 0 && !this.tracer.active) {
+      // Code after an await, where no timer surrounds it: the routes with a request in flight
+      // across the stall are the suspects, named now. Only tracing (which costs on every promise)
+      // can tell whose code it was for sure, so it goes on, and the next such stall is named
+      // exactly. Until then nothing is charged to a route: code outside any request (a timer, a
+      // client in the same process) can stall the loop while one request waits.
       const names = suspects.map((activity) => activity.route);
+      this.tracer.enableFor(TRACE_MS);
       this.log.warn(
         { blockedMs: ms, where: 'after an await', suspects: names },
-        `the event loop was blocked for ${ms} ms after an await, while requests to ${listOf(names)} were in flight; ` +
+        `the event loop was blocked for ${ms} ms after an await, while ${names.length === 1 ? `only ${names[0]} had a request in flight: most likely its code` : `requests to ${listOf(names)} were in flight`}; ` +
           `timing async callbacks for the next ${TRACE_MS / 1000} s to name the route if it happens again`,
       );
-      this.tracer.enableFor(TRACE_MS);
       return;
     }
-    // No request in flight: a timer, start-up work, garbage collection. Tracing could not name
-    // it (no route); in development the watchdog's warning gives its line instead.
+    // No request's code: a timer, start-up work, garbage collection, or (tracing being on and
+    // naming nothing) code outside any request. In development the watchdog's warning gives its line.
     if (this.watchdog !== null || stall.end - this.startedAt < STARTUP_MS) return;
     const summary = this.quiet.outside.add(ms);
     if (summary !== null) {
       this.log.warn(
         { blockedMs: ms, where: 'outside any request', cpuMs: Math.round(stall.cpuMs), hostStarvedMs: Math.round(stall.starvedMs), ...summary.fields },
-        `the event loop was blocked for ${ms} ms with no request in flight (a timer, start-up work or garbage collection)${summary.text}; ` +
+        `the event loop was blocked for ${ms} ms by code outside any request (a timer, start-up work or garbage collection)${summary.text}; ` +
           'run with guard: { captureStacks: true } (on in dev mode) to see the line',
       );
     }
@@ -263,10 +261,9 @@ export class LoopGuard {
   }
 
   private warn(route: string, ms: number, where: string, at: string | undefined, fields: Record<string, unknown>): void {
-    const evidence = typeof fields.evidence === 'string' && fields.evidence !== 'traced' ? `; ${fields.evidence}` : '';
     this.log.warn(
       { route, blockedMs: Math.round(ms), where, ...fields, ...(at === undefined ? {} : { at }) },
-      `${route} blocked the event loop for ${Math.round(ms)} ms (${where}${evidence}${at === undefined ? '' : `, at ${at}`}): every other request waited. ` +
+      `${route} blocked the event loop for ${Math.round(ms)} ms (${where}${at === undefined ? '' : `, at ${at}`}): every other request waited. ` +
         'Make the blocking call async, or mark the route offload: true to run it on a worker thread (docs/offload.md).',
     );
   }
