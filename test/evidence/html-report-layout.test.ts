@@ -125,7 +125,7 @@ test('a bench report with long names, three levels, inconclusive and unanswered 
   assert.match(bad.cells[4]!, /blocked 4,100 ms in 17 stalls/);
   assert.equal(await page.$$eval('script', (found) => found.length), 0, 'route names are escaped');
   // Verdict colours: each verdict its own.
-  const colours = await page.$$eval('tbody td.verdict strong', (els) => [...new Set(els.map((el) => `${el.className} ${getComputedStyle(el).color}`))].sort());
+  const colours = await page.$$eval('tbody td.verdict strong', (els) => [...new Set(els.map((el) => `${el.className} ${(globalThis as unknown as { getComputedStyle(element: unknown): { color: string } }).getComputedStyle(el).color}`))].sort());
   assert.equal(new Set(colours.map((c) => c.split(' ').slice(1).join(' '))).size, 3, colours.join('\n'));
 
   // Throughput: drawn (several levels), and the slow route sits visibly above the unanswered one.
