@@ -8,14 +8,14 @@ import type { EvidenceReport, RunResult } from './types.js';
 const W = 760;
 const RIGHT = 16;
 /** A generous average width of one character of the 11 px chart font, to lay out text without measuring it. */
-const CHAR_PX = 7;
+const CHAR_PX = 6.6;
 export const COLORS = ['#2563eb', '#ea580c', '#16a34a', '#9333ea', '#dc2626', '#0891b2', '#ca8a04', '#db2777'];
 
 /** One row per run, p50 / p95 / p99 as horizontal bars on a log scale; the route named on the left. */
 export function latencyChart(runs: RunResult[]): string {
   const levels = new Set(runs.map((run) => run.concurrency)).size;
   const series = ['p50', 'p95', 'p99'] as const;
-  const left = 230;
+  const left = 250;
   const top = 34;
   const rowH = 24;
   // Room on the right for half the last tick's label ("10,000").

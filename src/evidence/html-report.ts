@@ -47,7 +47,7 @@ svg { display: block; width: 100%; max-width: 960px; height: auto; background: #
 svg text { font: 11px system-ui, sans-serif; fill: #374151; } svg text.none { fill: #b45309; } svg text.phase { fill: #1f2937; }
 .axis { stroke: #9ca3af; } .grid { stroke: #e5e7eb; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; table-layout: fixed; }
-col.route { width: 29%; } col.rate { width: 7%; } col.latency { width: 14%; } col.answers { width: 15%; } col.loop { width: 14%; } col.verdict { width: 21%; }
+col.route { width: 26%; } col.rate { width: 7%; } col.latency { width: 16%; } col.answers { width: 14%; } col.loop { width: 15%; } col.verdict { width: 22%; }
 caption { text-align: left; color: #6b7280; padding-bottom: .25rem; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid #e5e7eb; }
 td { overflow-wrap: anywhere; } td.route { overflow-wrap: break-word; } th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
