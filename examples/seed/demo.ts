@@ -62,14 +62,16 @@ try {
   await runLoad({ url: `${base}/json`, route: 'GET /json', pattern: 'async' }, { concurrency: concurrent, amount: 500 });
   started = performance.now();
   const first = await reading(base);
+  const stopSampling = sampleLoopDelay(base);
   process.stderr.write('loading GET /json alone …\n');
-  const quiet = await sampled(base, () => runLoad({ url: `${base}/json`, route: 'GET /json (alone)', pattern: 'async' }, { concurrency: concurrent, duration: QUIET_SECONDS, timeout: 30 }));
-  const alone: RunResult = { ...quiet.result, ...loop(quiet.maxDelay, 0, 0), ...quiet.phase, verdict: 'ok', verdictNote: 'the quiet figure the /json loaded beside each route is judged against' };
+  const quiet = await timed(() => runLoad({ url: `${base}/json`, route: 'GET /json (alone)', pattern: 'async' }, { concurrency: concurrent, duration: QUIET_SECONDS, timeout: 30 }));
+  const alone: RunResult = { ...quiet.result, ...loop(quiet.maxDelay(), 0, 0), ...quiet.phase, verdict: 'ok', verdictNote: 'the quiet figure the /json loaded beside each route is judged against' };
   const rows: Row[] = [];
   for (const { path, pattern } of ROUTES) {
     process.stderr.write(`loading GET ${path} …\n`);
     rows.push(await measure(base, path, pattern, alone));
   }
+  await stopSampling();
   const last = await reading(base);
   print(alone, rows);
   const report: EvidenceReport = {
@@ -125,32 +127,37 @@ async function reading(base: string): Promise<GuardReading> {
   return result;
 }
 
-/** Runs the load while reading the server's loop delay every 250 ms, for the chart and the run's largest delay. */
-async function sampled<T>(base: string, load: () => Promise<T>): Promise<{ result: T; maxDelay: number; phase: Pick<RunResult, 'startedAtSeconds' | 'endedAtSeconds'> }> {
-  let loading = true;
-  let maxDelay = 0;
+/** Reads the server's loop delay every 250 ms, for the chart, from now until the returned function is called. */
+function sampleLoopDelay(base: string): () => Promise<void> {
+  let sampling = true;
   const sampler = (async () => {
-    while (loading) {
+    while (sampling) {
       const guard = await scrapeGuard(base);
-      if (guard !== null) {
-        maxDelay = Math.max(maxDelay, guard.delayMaxMs);
-        loopDelay.push({ t: sinceStart(), delayMaxMs: Math.round(guard.delayMaxMs * 10) / 10 });
-      }
+      if (guard !== null) loopDelay.push({ t: sinceStart(), delayMaxMs: Math.round(guard.delayMaxMs * 10) / 10 });
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
+  return () => {
+    sampling = false;
+    return sampler;
+  };
+}
+
+/** Runs the load, noting when it ran (the report's phases) and the largest loop delay read meanwhile. */
+async function timed<T>(load: () => Promise<T>): Promise<{ result: T; phase: Pick<RunResult, 'startedAtSeconds' | 'endedAtSeconds'>; maxDelay: () => number }> {
   const startedAtSeconds = sinceStart();
-  const result = await load().finally(() => (loading = false));
+  const result = await load();
   const endedAtSeconds = sinceStart();
-  await sampler;
-  return { result, maxDelay, phase: { startedAtSeconds, endedAtSeconds } };
+  // Up to now, not only to the end of the run: a stall's reading arrives after it.
+  const maxDelay = () => Math.max(0, ...loopDelay.filter((point) => point.t >= startedAtSeconds).map((point) => point.delayMaxMs));
+  return { result, phase: { startedAtSeconds, endedAtSeconds }, maxDelay };
 }
 
 /** The route and /json loaded together; the guard's stalls and blocked time for the route, read around it. */
 async function measure(base: string, path: string, pattern: RoutePattern, alone: RunResult): Promise<Row> {
   const route = `GET ${path}`;
   const before = await reading(base);
-  const { result, maxDelay, phase } = await sampled(base, () =>
+  const { result, maxDelay, phase } = await timed(() =>
     Promise.all([
       runLoad({ url: base + path, route, pattern }, { concurrency: concurrent, duration, timeout: 30 }),
       runLoad({ url: `${base}/json`, route: `GET /json (beside ${route})`, pattern: 'async' }, { concurrency: concurrent, duration, timeout: 30 }),
@@ -158,7 +165,7 @@ async function measure(base: string, path: string, pattern: RoutePattern, alone:
   );
   await new Promise((resolve) => setTimeout(resolve, 600)); // the guard's window holding the run's end
   const after = await reading(base);
-  const delay = Math.max(maxDelay, after.delayMaxMs);
+  const delay = Math.max(maxDelay(), after.delayMaxMs);
   const blockedMs = Math.round((after.blockedMs.get(route) ?? 0) - (before.blockedMs.get(route) ?? 0));
   const stalls = (after.stalls.get(route) ?? 0) - (before.stalls.get(route) ?? 0);
   const [main, beside] = result;

@@ -101,7 +101,9 @@ export function loopDelayChart(report: EvidenceReport): string {
     const width = Math.max(1, x(phase.end) - x0);
     const color = colorOf.get(phase.route)!;
     // Neighbouring labels alternate between two lines, so short phases do not print over each other.
-    const label = fit(phase.label, Math.min(width * 2 - 8, W - x0 - 12));
+    // A label may run on to where the next label on its line begins (two phases on).
+    const next = phases[i + 2];
+    const label = fit(phase.label, Math.min(next === undefined ? Infinity : x(next.start) - x0 - 10, W - x0 - 12));
     const text = label === '' ? '' : `<text x="${r(x0 + 3)}" y="${i % 2 === 0 ? 16 : 32}" class="phase">${escapeHtml(label)}</text>`;
     return `<rect x="${r(x0)}" y="${top}" width="${r(width)}" height="${plotH}" fill="${color}" fill-opacity="0.12" data-phase="${escapeHtml(phase.label)}"><title>${escapeHtml(`${phase.title}: ${phase.start.toFixed(1)}–${phase.end.toFixed(1)} s`)}</title></rect><line x1="${r(x0)}" x2="${r(x0)}" y1="${i % 2 === 0 ? 20 : 36}" y2="${top + plotH}" stroke="${color}" stroke-opacity="0.5"/>${text}`;
   });
@@ -115,9 +117,28 @@ export function loopDelayChart(report: EvidenceReport): string {
   );
   const axes = `<line class="axis" x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}"/><line class="axis" x1="${left}" x2="${W - RIGHT}" y1="${top + plotH}" y2="${top + plotH}"/>`;
   const titles = `<text x="${left - 6}" y="${top - 14}" text-anchor="end">ms</text><text x="${left + plotW / 2}" y="${top + plotH + 34}" text-anchor="middle">seconds since the bench started</text>`;
-  const line = `<polyline fill="none" stroke="${COLORS[4]}" stroke-width="2" points="${points.map((p) => `${r(x(p.t))},${r(y(p.delayMaxMs))}`).join(' ')}" data-points="${points.length}"/>`;
+  // A stall holds /metrics too, so readings stop while the server is stalled: such a gap is drawn
+  // dashed, not as a line through readings that never came.
+  const segments = splitAtGaps(points);
+  const xy = (segment: typeof points) => segment.map((p) => `${r(x(p.t))},${r(y(p.delayMaxMs))}`).join(' ');
+  const solid = segments.map((segment) => `<polyline fill="none" stroke="${COLORS[4]}" stroke-width="2" points="${xy(segment)}" data-points="${segment.length}"/>`);
+  const dashed = segments.slice(1).map((segment, i) => `<line class="gap" x1="${r(x(segments[i]!.at(-1)!.t))}" y1="${r(y(segments[i]!.at(-1)!.delayMaxMs))}" x2="${r(x(segment[0]!.t))}" y2="${r(y(segment[0]!.delayMaxMs))}" stroke="${COLORS[4]}" stroke-width="1.5" stroke-dasharray="5 4"><title>no reading: the server did not answer /metrics meanwhile</title></line>`);
+  const line = solid.join('') + dashed.join('');
   const dots = points.map((p) => `<circle cx="${r(x(p.t))}" cy="${r(y(p.delayMaxMs))}" r="2" fill="${COLORS[4]}" data-value="${p.delayMaxMs}"><title>${escapeHtml(`${p.t.toFixed(2)} s: ${formatMs(p.delayMaxMs)} ms`)}</title></circle>`);
   return svg('loop-delay', top + plotH + 44, `${bands.join('')}${grid.join('')}${axes}${titles}${ticks.join('')}${line}${dots.join('')}`);
+}
+
+/** Readings split where one came much later than the sampling rhythm (4 × the median interval, at least 1 s). */
+function splitAtGaps<T extends { t: number }>(points: T[]): T[][] {
+  if (points.length === 0) return [];
+  const intervals = points.slice(1).map((p, i) => p.t - points[i]!.t).sort((a, b) => a - b);
+  const gap = Math.max(1, 4 * (intervals[Math.floor(intervals.length / 2)] ?? 0));
+  const segments: T[][] = [[points[0]!]];
+  for (let i = 1; i < points.length; i++) {
+    if (points[i]!.t - points[i - 1]!.t > gap) segments.push([]);
+    segments.at(-1)!.push(points[i]!);
+  }
+  return segments;
 }
 
 interface Phase {

@@ -29,7 +29,7 @@ export function renderHtml(report: EvidenceReport): string {
     levels > 1 ? `<h2>Throughput against concurrency</h2>\n${throughputChart(report.runs)}` : '',
     report.loopDelay.length === 0 && report.runs.length === 0
       ? ''
-      : `<h2>Event-loop delay over time</h2>\n${loopDelayChart(report)}\n<p class="note">The server's loop guard, largest delay per window; the shaded bands are the routes' runs. A route that blocks the loop makes every other request wait: its band is where the line jumps.</p>`,
+      : `<h2>Event-loop delay over time</h2>\n${loopDelayChart(report)}\n<p class="note">The server's loop guard, largest delay per window; the shaded bands are the routes' runs. A route that blocks the loop makes every other request wait: its band is where the line jumps. Dashed: no reading, because a stalled server answers /metrics late too.</p>`,
   ];
   return `<!doctype html>
 <html lang="en">
