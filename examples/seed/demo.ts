@@ -165,6 +165,9 @@ async function measure(base: string, path: string, pattern: RoutePattern, alone:
   );
   await new Promise((resolve) => setTimeout(resolve, 600)); // the guard's window holding the run's end
   const after = await reading(base);
+  // A reading like any other for the chart: after a stall it is often the one that shows it.
+  loopDelay.push({ t: sinceStart(), delayMaxMs: Math.round(after.delayMaxMs * 10) / 10 });
+  loopDelay.sort((a, b) => a.t - b.t);
   const delay = Math.max(maxDelay(), after.delayMaxMs);
   const blockedMs = Math.round((after.blockedMs.get(route) ?? 0) - (before.blockedMs.get(route) ?? 0));
   const stalls = (after.stalls.get(route) ?? 0) - (before.stalls.get(route) ?? 0);
