@@ -1,182 +1,177 @@
 // The bench's HTML report: one self-contained page (inline CSS and SVG, no script, nothing fetched),
-// so it opens from disk, offline, in CI artifacts, and can be mailed as one file.
+// so it opens from disk, offline, in CI artifacts, and can be mailed as one file. It reads top
+// down: what was measured and what the verdicts mean, the results, then the charts.
+import { escapeHtml } from './escape-html.js';
+import { formatMs, formatRate, formatSeconds, listInWords } from './format-figures.js';
+import { latencyChart, loopDelayChart, throughputChart } from './html-charts.js';
 import { VERDICT_TEXT } from './table.js';
 import type { EvidenceReport, RunResult } from './types.js';
 
-const W = 760;
-const H = 300;
-const M = { left: 60, right: 16, top: 28, bottom: 64 };
-const PLOT_W = W - M.left - M.right;
-const PLOT_H = H - M.top - M.bottom;
-const COLORS = ['#2563eb', '#ea580c', '#16a34a', '#9333ea', '#dc2626', '#0891b2', '#ca8a04', '#db2777'];
+/** Past this much host starvation during a bench, the report says its verdicts are less certain. */
+export const HOST_BUSY_MS = 250;
+/** Skipped routes listed by name; the rest are counted. */
+const SKIPPED_SHOWN = 12;
+
+const VERDICT_MEANING = {
+  ok: 'answered (mostly 2xx/3xx) and the server’s loop guard never named it as holding the event loop.',
+  blocking: 'the loop guard named the route holding the event loop more than once: while it runs, every other request waits.',
+  inconclusive: 'the run cannot say (nothing answered, mostly errors or shed load, a single stall, or it waited behind another route); the note under it says why and what to do.',
+} as const;
 
 export function renderHtml(report: EvidenceReport): string {
   const title = `loopwise bench: ${report.target}`;
   const { machine } = report;
+  const levels = new Set(report.runs.map((run) => run.concurrency)).size;
+  const sections = [
+    `<h2>Results</h2>\n${report.runs.length === 0 ? '<p>No routes were loaded.</p>' : tables(report.runs)}`,
+    skipped(report),
+    report.runs.length === 0 ? '' : `<h2>Latency per route</h2>\n${latencyChart(report.runs)}`,
+    levels > 1 ? `<h2>Throughput against concurrency</h2>\n${throughputChart(report.runs)}` : '',
+    report.loopDelay.length === 0 && report.runs.length === 0
+      ? ''
+      : `<h2>Event-loop delay over time</h2>\n${loopDelayChart(report)}\n<p class="note">The server's loop guard, largest delay per window; the shaded bands are the routes' runs. A route that blocks the loop makes every other request wait: its band is where the line jumps. Dashed: no reading, because a stalled server answers /metrics late too.</p>`,
+  ];
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>
-body { font: 14px/1.45 system-ui, sans-serif; color: #1f2937; background: #fff; margin: 2rem auto; max-width: 76rem; padding: 0 1rem; }
-h1 { font-size: 1.5rem; margin: 0 0 .25rem; } h2 { font-size: 1.1rem; margin: 2rem 0 .5rem; }
-.meta { color: #6b7280; margin: 0; }
+body { font: 14px/1.45 system-ui, sans-serif; color: #1f2937; background: #fff; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; }
+h1 { font-size: 1.5rem; margin: 0 0 .25rem; overflow-wrap: anywhere; } h2 { font-size: 1.1rem; margin: 2rem 0 .5rem; }
+p, li { max-width: 60rem; } .meta { color: #6b7280; margin: 0 0 1rem; overflow-wrap: anywhere; }
+.lesson { font-size: 1.05rem; } .verdicts { padding-left: 1.2rem; } .verdicts li { margin: .15rem 0; }
+.host-busy { background: #fffbeb; border-left: 4px solid #d97706; padding: .5rem .75rem; }
 svg { display: block; width: 100%; max-width: 960px; height: auto; background: #f9fafb; border: 1px solid #e5e7eb; border-radius: 6px; }
-svg text { font: 11px system-ui, sans-serif; fill: #374151; }
+svg text { font: 11px system-ui, sans-serif; fill: #374151; } svg text.none { fill: #b45309; } svg text.phase { fill: #1f2937; }
 .axis { stroke: #9ca3af; } .grid { stroke: #e5e7eb; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; }
-th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #e5e7eb; white-space: nowrap; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.blocking td { background: #fef2f2; } .verdict-ok { color: #15803d; } .verdict-blocking { color: #b91c1c; font-weight: 600; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; table-layout: fixed; }
+col.route { width: 26%; } col.rate { width: 7%; } col.latency { width: 16%; } col.answers { width: 14%; } col.loop { width: 15%; } col.verdict { width: 22%; }
+caption { text-align: left; color: #6b7280; padding-bottom: .25rem; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid #e5e7eb; }
+td { overflow-wrap: anywhere; } td.route { overflow-wrap: break-word; } th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.answers { font-variant-numeric: tabular-nums; } .status, .status-bad { white-space: nowrap; }
+.sub { display: block; color: #6b7280; font-size: 12px; }
+tr.blocking td { background: #fef2f2; } tr.inconclusive td { background: #fffbeb; }
+.verdict-ok { color: #15803d; } .verdict-blocking { color: #b91c1c; } .verdict-inconclusive { color: #b45309; }
+.verdict-note { display: block; color: #4b5563; font-size: 12px; font-weight: normal; }
+.status-bad { color: #b91c1c; } .none { color: #b45309; }
 .note { color: #6b7280; font-size: 12px; }
 </style>
 </head>
 <body>
-<h1>${esc(title)}</h1>
-<p class="meta">${esc(`Started ${report.startedAt} · Node ${machine.node} · ${machine.cores} × ${machine.cpu} · ${machine.platform}`)}</p>
-<h2>Results</h2>
-${tables(report.runs)}
-<h2>Latency percentiles per route</h2>
-${latencyChart(report.runs)}
-<h2>Throughput against concurrency</h2>
-${throughputChart(report.runs)}
-<h2>Event-loop delay over time</h2>
-${loopDelayChart(report)}
-<p class="note">Loop delay: the server's loop guard, largest delay per window. A route that blocks the loop makes every other request wait.</p>
+<h1>${escapeHtml(title)}</h1>
+<p class="meta">${escapeHtml(`Started ${report.startedAt} · Node ${machine.node} · ${machine.cores} × ${machine.cpu} · ${machine.platform}`)}</p>
+${introduction(report)}
+${sections.filter((section) => section !== '').join('\n')}
 </body>
 </html>
 `;
 }
 
+/** What was measured (or the caller's own summary of it, with its lesson), what the verdicts mean, and whether to trust them. */
+function introduction(report: EvidenceReport): string {
+  const parts: string[] = [];
+  const summary = report.summary?.trim() ?? '';
+  parts.push(summary === '' ? `<p class="measured">${escapeHtml(measured(report))}</p>` : `<p class="lesson">${escapeHtml(summary)}</p>`);
+  const shown = (['ok', 'blocking', 'inconclusive'] as const).map(
+    (verdict) => `<li><strong class="verdict-${verdict}">${escapeHtml(VERDICT_TEXT[verdict])}</strong>: ${escapeHtml(VERDICT_MEANING[verdict])}</li>`,
+  );
+  parts.push(`<ul class="verdicts">${shown.join('')}</ul>`);
+  const starved = report.hostStarvedMs ?? 0;
+  if (starved >= HOST_BUSY_MS) {
+    parts.push(
+      `<p class="host-busy"><strong>Host busy: verdicts less certain.</strong> ${escapeHtml(
+        `Other processes kept the server off the CPU for ${formatMs(starved)} ms during the bench (the loop guard counts that apart, against no route), so latencies are higher than the app alone would give. Run it again on a quieter machine to confirm.`,
+      )}</p>`,
+    );
+  }
+  return parts.join('\n');
+}
+
+function measured(report: EvidenceReport): string {
+  if (report.runs.length === 0) return `Nothing was loaded on ${report.target}.`;
+  const routes = [...new Set(report.runs.map((run) => run.route))];
+  const levels = [...new Set(report.runs.map((run) => run.concurrency))].sort((a, b) => a - b);
+  const connections = `${listInWords(levels.map(String))} concurrent connection${levels.length === 1 && levels[0] === 1 ? '' : 's'}`;
+  return (
+    `Measured: ${routes.length} route${routes.length === 1 ? '' : 's'} of ${report.target}, each loaded with ${connections} ` +
+    `for ${formatSeconds(report.runs.map((run) => run.durationSeconds))} per run, while the server's own loop guard ` +
+    `reported its event-loop delay and which route, if any, held the loop.`
+  );
+}
+
 function tables(runs: RunResult[]): string {
   const levels = [...new Set(runs.map((run) => run.concurrency))];
+  // Fixed column widths: every table lines up with the others, and long route names wrap instead of widening the page.
+  const columns = [
+    ['route', 'route'],
+    ['rate', 'req/s'],
+    ['latency', 'p50 / p95 / p99 ms'],
+    ['answers', 'answers'],
+    ['loop', 'loop guard'],
+    ['verdict', 'verdict'],
+  ];
+  const cols = `<colgroup>${columns.map(([name]) => `<col class="${name}">`).join('')}</colgroup>`;
+  const head = columns.map(([name, title]) => `<th${name === 'rate' || name === 'latency' ? ' class="num"' : ''}>${escapeHtml(title!)}</th>`).join('');
   return levels
     .map((concurrency) => {
-      const rows = runs
-        .filter((run) => run.concurrency === concurrency)
-        .map((run) => {
-          const { p50, p95, p99 } = run.latencyMs;
-          const cells = [
-            `<td>${esc(run.route)}</td>`,
-            `<td>${esc(run.pattern)}</td>`,
-            num(run.requestsPerSecond.toFixed(0)),
-            num(`${fmt(p50)} / ${fmt(p95)} / ${fmt(p99)}`),
-            num(`${run.errors} / ${run.timeouts}`),
-            num(run.loopDelayMaxMs === null ? '?' : `${fmt(run.loopDelayMaxMs)} ms`),
-            num(run.blockedMs === null ? '?' : `${fmt(run.blockedMs)} ms`),
-            `<td class="verdict-${run.verdict}">${esc(VERDICT_TEXT[run.verdict])}</td>`,
-          ];
-          return `<tr class="${run.verdict}" data-route="${esc(run.route)}">${cells.join('')}</tr>`;
-        });
-      const head = ['route', 'pattern', 'req/s', 'p50 / p95 / p99 ms', 'errors / timeouts', 'max loop delay', 'blocked', 'verdict'].map((h) => `<th>${esc(h)}</th>`).join('');
-      return `<table data-concurrency="${concurrency}"><caption>${esc(`${concurrency} concurrent connection${concurrency === 1 ? '' : 's'}`)}</caption><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+      const rows = runs.filter((run) => run.concurrency === concurrency).map(row);
+      const caption = `${concurrency} concurrent connection${concurrency === 1 ? '' : 's'}`;
+      return `<table data-concurrency="${concurrency}"><caption>${escapeHtml(caption)}</caption>${cols}<thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
     })
     .join('\n');
 }
 
-/** Grouped bars: one group per run (route at a concurrency), p50 / p95 / p99 side by side. */
-function latencyChart(runs: RunResult[]): string {
-  const series = ['p50', 'p95', 'p99'] as const;
-  const max = niceMax(Math.max(0, ...runs.map((run) => run.latencyMs.p99)));
-  const y = (v: number) => M.top + PLOT_H - (v / max) * PLOT_H;
-  const group = PLOT_W / Math.max(1, runs.length);
-  const bar = Math.min(28, (group * 0.8) / series.length);
-  const levels = new Set(runs.map((run) => run.concurrency)).size;
-  const marks = runs.flatMap((run, i) => {
-    const x0 = M.left + i * group + (group - bar * series.length) / 2;
-    const bars = series.map((key, j) => {
-      const v = run.latencyMs[key];
-      return `<rect x="${r(x0 + j * bar)}" y="${r(y(v))}" width="${r(bar - 1)}" height="${r(M.top + PLOT_H - y(v))}" fill="${COLORS[j]}" data-value="${v}"><title>${esc(`${run.route} @ ${run.concurrency}: ${key} ${fmt(v)} ms`)}</title></rect>`;
-    });
-    const label = levels > 1 ? `${run.route} @${run.concurrency}` : run.route;
-    const lx = r(M.left + (i + 0.5) * group);
-    return [...bars, `<text x="${lx}" y="${M.top + PLOT_H + 14}" text-anchor="end" transform="rotate(-25 ${lx} ${M.top + PLOT_H + 14})">${esc(label)}</text>`];
-  });
-  return svg('latency', `${yAxis(max, 'ms')}${marks.join('')}${legend([...series])}`);
+function row(run: RunResult): string {
+  const none = run.requests === 0;
+  const { p50, p95, p99 } = run.latencyMs;
+  const cells = [
+    `<td class="route">${breakable(run.route)}<span class="sub">${escapeHtml(run.pattern)}</span></td>`,
+    `<td class="num">${escapeHtml(formatRate(run.requestsPerSecond))}</td>`,
+    none ? '<td class="num none">none answered</td>' : `<td class="num">${escapeHtml(`${formatMs(p50)} / ${formatMs(p95)} / ${formatMs(p99)}`)}</td>`,
+    `<td class="answers">${answers(run)}</td>`,
+    `<td class="loop">${loopGuard(run)}</td>`,
+    `<td class="verdict"><strong class="verdict-${run.verdict}">${escapeHtml(VERDICT_TEXT[run.verdict])}</strong>${
+      run.verdictNote === undefined ? '' : `<span class="verdict-note">${escapeHtml(run.verdictNote)}</span>`
+    }</td>`,
+  ];
+  return `<tr class="${run.verdict}" data-route="${escapeHtml(run.route)}" data-verdict="${run.verdict}">${cells.join('')}</tr>`;
 }
 
-/** One line per route: req/s at each concurrency level (levels evenly spaced, as tested). */
-function throughputChart(runs: RunResult[]): string {
-  const levels = [...new Set(runs.map((run) => run.concurrency))].sort((a, b) => a - b);
-  const routes = [...new Set(runs.map((run) => run.route))];
-  const max = niceMax(Math.max(0, ...runs.map((run) => run.requestsPerSecond)));
-  const x = (level: number) => M.left + (levels.length === 1 ? PLOT_W / 2 : (levels.indexOf(level) / (levels.length - 1)) * PLOT_W);
-  const y = (v: number) => M.top + PLOT_H - (v / max) * PLOT_H;
-  const ticks = levels.map((level) => `<text x="${r(x(level))}" y="${M.top + PLOT_H + 16}" text-anchor="middle">${level}</text>`).join('');
-  const lines = routes.map((route, i) => {
-    const points = levels.flatMap((level) => {
-      const run = runs.find((candidate) => candidate.route === route && candidate.concurrency === level);
-      return run === undefined ? [] : [{ x: x(level), y: y(run.requestsPerSecond), v: run.requestsPerSecond }];
-    });
-    const color = COLORS[i % COLORS.length];
-    const dots = points.map((p) => `<circle cx="${r(p.x)}" cy="${r(p.y)}" r="3.5" fill="${color}" data-value="${p.v}"><title>${esc(`${route}: ${p.v.toFixed(0)} req/s`)}</title></circle>`).join('');
-    return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.map((p) => `${r(p.x)},${r(p.y)}`).join(' ')}" data-route="${esc(route)}"/>${dots}`;
-  });
-  const xTitle = `<text x="${M.left + PLOT_W / 2}" y="${H - 12}" text-anchor="middle">concurrent connections</text>`;
-  return svg('throughput', `${yAxis(max, 'req/s')}${ticks}${xTitle}${lines.join('')}${legend(routes)}`);
+/** Responses by status code, then what got no answer: "200: 981 · 401: 12 · timeouts: 3". */
+function answers(run: RunResult): string {
+  const codes = Object.entries(run.statuses)
+    .filter(([, count]) => count > 0)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([code, count]) => `<span class="${/^[23]/.test(code) ? 'status' : 'status status-bad'}">${escapeHtml(`${code}: ${count.toLocaleString('en-US')}`)}</span>`);
+  if (run.timeouts > 0) codes.push(`<span class="status-bad">${escapeHtml(`timeouts: ${run.timeouts.toLocaleString('en-US')}`)}</span>`);
+  if (run.socketErrors > 0) codes.push(`<span class="status-bad">${escapeHtml(`socket errors: ${run.socketErrors.toLocaleString('en-US')}`)}</span>`);
+  if (codes.length === 0) codes.push('<span class="none">none answered</span>');
+  return codes.join(' · ');
 }
 
-/** The loop guard's largest delay per window, over the whole bench. */
-function loopDelayChart(report: EvidenceReport): string {
-  const points = report.loopDelay;
-  const maxT = Math.max(1, ...points.map((p) => p.t));
-  const max = niceMax(Math.max(0, ...points.map((p) => p.delayMaxMs)));
-  const x = (t: number) => M.left + (t / maxT) * PLOT_W;
-  const y = (v: number) => M.top + PLOT_H - (v / max) * PLOT_H;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${r(x(f * maxT))}" y="${M.top + PLOT_H + 16}" text-anchor="middle">${(f * maxT).toFixed(1)}</text>`).join('');
-  const xTitle = `<text x="${M.left + PLOT_W / 2}" y="${H - 12}" text-anchor="middle">seconds since the bench started</text>`;
-  const line = `<polyline fill="none" stroke="${COLORS[4]}" stroke-width="2" points="${points.map((p) => `${r(x(p.t))},${r(y(p.delayMaxMs))}`).join(' ')}" data-points="${points.length}"/>`;
-  const dots = points.map((p) => `<circle cx="${r(x(p.t))}" cy="${r(y(p.delayMaxMs))}" r="2" fill="${COLORS[4]}" data-value="${p.delayMaxMs}"><title>${esc(`${p.t.toFixed(2)} s: ${fmt(p.delayMaxMs)} ms`)}</title></circle>`).join('');
-  return svg('loop-delay', `${yAxis(max, 'ms')}${ticks}${xTitle}${line}${dots}`);
+/** The largest loop delay during the run, and the time (and stalls) the guard charged to this route. */
+function loopGuard(run: RunResult): string {
+  const delay = run.loopDelayMaxMs === null ? 'max delay ?' : `max delay ${formatMs(run.loopDelayMaxMs)} ms`;
+  let blocked = run.blockedMs === null ? 'blocked ?' : `blocked ${formatMs(run.blockedMs)} ms`;
+  if (run.blockedCount !== null && run.blockedCount > 0) blocked += ` in ${run.blockedCount} stall${run.blockedCount === 1 ? '' : 's'}`;
+  return `${escapeHtml(delay)}<span class="sub">${escapeHtml(blocked)}</span>`;
 }
 
-function svg(name: string, body: string): string {
-  return `<svg data-chart="${name}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" xmlns="http://www.w3.org/2000/svg">${body}</svg>`;
+function skipped(report: EvidenceReport): string {
+  const list = report.skipped ?? [];
+  if (list.length === 0) return '';
+  const items = list.slice(0, SKIPPED_SHOWN).map((skip) => `<li><code>${escapeHtml(skip.route)}</code>: ${escapeHtml(skip.reason)}</li>`);
+  if (list.length > SKIPPED_SHOWN) items.push(`<li>${escapeHtml(`and ${list.length - SKIPPED_SHOWN} more`)}</li>`);
+  return `<h2>Not loaded</h2>\n<ul class="skipped">${items.join('')}</ul>`;
 }
 
-/** Horizontal grid lines with their values, the unit above the axis. */
-function yAxis(max: number, unit: string): string {
-  const lines = [0, 0.25, 0.5, 0.75, 1].map((f) => {
-    const yy = r(M.top + PLOT_H - f * PLOT_H);
-    return `<line class="grid" x1="${M.left}" x2="${W - M.right}" y1="${yy}" y2="${yy}"/><text x="${M.left - 6}" y="${yy + 4}" text-anchor="end">${fmt(f * max)}</text>`;
-  });
-  const axes = `<line class="axis" x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + PLOT_H}"/><line class="axis" x1="${M.left}" x2="${W - M.right}" y1="${M.top + PLOT_H}" y2="${M.top + PLOT_H}"/>`;
-  return `${lines.join('')}${axes}<text x="${M.left - 6}" y="${M.top - 10}" text-anchor="end">${esc(unit)}</text>`;
-}
-
-function legend(names: string[]): string {
-  let x = W - M.right;
-  const items: string[] = [];
-  // Right-aligned, laid out from the right edge (about 6.5 px per character at 11 px).
-  for (let i = names.length - 1; i >= 0; i--) {
-    const width = 16 + names[i]!.length * 6.5;
-    x -= width + 10;
-    items.push(`<rect x="${r(x)}" y="8" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${r(x + 14)}" y="17">${esc(names[i]!)}</text>`);
-  }
-  return items.join('');
-}
-
-/** 1, 2 or 5 × a power of ten, at or above the value, so axis labels are round. */
-function niceMax(value: number): number {
-  if (!(value > 0)) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= value)!;
-}
-
-function num(text: string): string {
-  return `<td class="num">${esc(text)}</td>`;
-}
-
-function fmt(value: number): string {
-  return value >= 10 || value === 0 ? value.toFixed(0) : value.toFixed(1);
-}
-
-function r(value: number): number {
-  return Math.round(value * 10) / 10;
-}
-
-export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** The route as text that may break after each "/" (and before "?"), so a long path wraps at its segments. */
+function breakable(route: string): string {
+  return route
+    .split(/(?<=\/)|(?=\?)/)
+    .map(escapeHtml)
+    .join('<wbr>');
 }

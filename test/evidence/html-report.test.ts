@@ -1,10 +1,19 @@
 // The HTML report in real headless Chromium (Debian's): the table and the three charts render
-// with data, nothing is fetched from anywhere, and the page is not blank.
+// with data, nothing is fetched from anywhere, and the page is not blank. Then the hardest report to
+// lay out (fixtures/hard-report.ts) at 1280×1000: the page must not scroll sideways, chart text must
+// stay inside its chart and off other text, and every figure must say what it means ("none
+// answered", never 0 / 0 / 0 ms; 0.50 req/s, never 0). Screenshots go to $I20_SHOTS (default
+// /tmp/i20-shots) for a person to look at.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { renderHtml } from '../../src/evidence/html-report.js';
 import type { EvidenceReport, RunResult } from '../../src/evidence/types.js';
-import { closePage, launchChromium, newPage, screenshotPixels, type Browser } from '../support/browser.js';
+import { closePage, launchChromium, layoutProblems, newPage, screenshotPixels, type Browser } from '../support/browser.js';
+import { hardReport, runs as hardRuns } from './fixtures/hard-report.js';
+
+const SHOTS = process.env.I20_SHOTS ?? '/tmp/i20-shots';
 
 function run(route: string, concurrency: number, rps: number, p50: number, verdict: RunResult['verdict'] = 'ok'): RunResult {
   return {
@@ -50,12 +59,14 @@ test('the report renders its table and three charts with data, fetching nothing'
   await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
   await page.setContent(renderHtml(report), { waitUntil: 'load' });
 
-  const rows = await page.$$eval('table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+  const rows = await page.$$eval('table tbody tr', (trs) =>
+    trs.map((tr) => ({ route: tr.getAttribute('data-route'), verdict: tr.querySelector('td.verdict strong')?.textContent, rate: tr.querySelectorAll('td')[1]?.textContent })),
+  );
   assert.equal(rows.length, report.runs.length);
-  assert.deepEqual(rows.map((cells) => cells[0]), report.runs.map((r) => r.route));
-  const blocking = rows.find((cells) => cells[0] === 'GET /blocking')!;
-  assert.equal(blocking[7], 'BAD: blocks the event loop — offload it or make it async');
-  assert.equal(rows.find((cells) => cells[0] === 'GET /async')![7], 'OK: non-blocking');
+  assert.deepEqual(rows.map((row) => row.route), report.runs.map((r) => r.route));
+  assert.equal(rows.find((row) => row.route === 'GET /blocking')!.verdict, 'BAD: blocks the event loop — offload it or make it async');
+  assert.equal(rows.find((row) => row.route === 'GET /async')!.verdict, 'OK: non-blocking');
+  assert.deepEqual(rows.filter((row) => row.route === HOSTILE).map((row) => row.rate), ['5,000', '5,000']);
   assert.equal(await page.$$eval('table', (tables) => tables.length), 2, 'one table per concurrency level');
 
   // Escaped: the hostile name is text in the table; no element came out of it.
@@ -75,7 +86,7 @@ test('the report renders its table and three charts with data, fetching nothing'
   for (const chart of charts) assert.ok(chart.width > 300 && chart.height > 150, JSON.stringify(chart));
   const [latency, throughput, loop] = charts;
   assert.equal(latency!.values.length, report.runs.length * 3, 'p50, p95, p99 per run');
-  assert.ok(latency!.bars.filter((h) => h > 1).length >= report.runs.length, 'bars have height');
+  assert.ok(latency!.bars.filter((h) => h > 1).length >= report.runs.length, 'bars are drawn');
   assert.deepEqual(throughput!.lines, [2, 2, 2, 2], 'one line per route, a point per concurrency level');
   assert.deepEqual([...throughput!.values].sort((a, b) => a - b), report.runs.map((r) => r.requestsPerSecond).sort((a, b) => a - b));
   assert.deepEqual(loop!.lines, [report.loopDelay.length]);
@@ -91,10 +102,74 @@ test('the report renders its table and three charts with data, fetching nothing'
   await closePage(page);
 });
 
-test('an empty report still renders a valid page', async () => {
+test('an empty report still renders a valid page, saying nothing was loaded', async () => {
   const page = await newPage(browser);
   await page.setContent(renderHtml({ ...report, runs: [], loopDelay: [] }), { waitUntil: 'load' });
-  assert.equal(await page.$$eval('svg[data-chart]', (svgs) => svgs.length), 3);
+  assert.equal(await page.$$eval('svg[data-chart]', (svgs) => svgs.length), 0);
   assert.equal(await page.$$eval('table tbody tr', (rows) => rows.length), 0);
+  assert.match((await page.textContent('body')) ?? '', /No routes were loaded\./);
+  await closePage(page);
+});
+
+test('a bench report with long names, three levels, inconclusive and unanswered runs fits 1280 px and says what it means', async () => {
+  const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
+  mkdirSync(SHOTS, { recursive: true });
+  const html = renderHtml(hardReport);
+  writeFileSync(join(SHOTS, 'bench-report.html'), html);
+  await page.setContent(html, { waitUntil: 'load' });
+  await page.screenshot({ path: join(SHOTS, 'bench-report.png'), fullPage: true });
+
+  assert.deepEqual(await layoutProblems(page), []);
+  // The verdict column is on screen, not behind a scrollbar.
+  const verdictRight = await page.$$eval('td.verdict', (cells) => Math.max(...cells.map((cell) => cell.getBoundingClientRect().right)));
+  assert.ok(verdictRight <= 1280, `verdict column ends at ${verdictRight} px`);
+
+  const text = (await page.textContent('body')) ?? '';
+  assert.match(text, /Measured: 5 routes of src\/app\.ts, each loaded with 1, 10 and 50 concurrent connections for 5 s per run/);
+  assert.match(text, /Host busy: verdicts less certain\./);
+  assert.match(text, /GET \/events: server-sent events/);
+  assert.match(text, /INCONCLUSIVE: the run cannot say/);
+
+  const row = (route: string, concurrency: number) =>
+    page.$eval(`table[data-concurrency="${concurrency}"] tr[data-route="${route.replace(/"/g, '\\"')}"]`, (tr) => ({
+      verdict: tr.getAttribute('data-verdict'),
+      cells: [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''),
+    }));
+  const slow = await row('GET /reports/:year/:month/summary.csv?format=long', 10);
+  assert.equal(slow.cells[1], '0.50', '0.5 req/s is not 0');
+  const unanswered = await row('POST /upload/:bucket/<script>alert(1)</script>', 50);
+  assert.equal(unanswered.cells[2], 'none answered');
+  assert.equal(unanswered.cells[3], 'timeouts: 150 · socket errors: 2');
+  assert.equal(unanswered.verdict, 'inconclusive');
+  assert.match(unanswered.cells[5]!, /^INCONCLUSIVE.*none answered: 3 timeouts/);
+  const me = await row('GET /me', 1);
+  assert.equal(me.cells[3], '200: 30 · 401: 970');
+  assert.match(me.cells[5]!, /97% 401: pass --header/);
+  const bad = await row('GET /export', 10);
+  assert.match(bad.cells[4]!, /blocked 4,100 ms in 17 stalls/);
+  assert.equal(await page.$$eval('script', (found) => found.length), 0, 'route names are escaped');
+  // Verdict colours: each verdict its own.
+  const colours = await page.$$eval('tbody td.verdict strong', (els) => [...new Set(els.map((el) => `${el.className} ${(globalThis as unknown as { getComputedStyle(element: unknown): { color: string } }).getComputedStyle(el).color}`))].sort());
+  assert.equal(new Set(colours.map((c) => c.split(' ').slice(1).join(' '))).size, 3, colours.join('\n'));
+
+  // Throughput: drawn (several levels), and the slow route sits visibly above the unanswered one.
+  const throughput = await page.$$eval('svg[data-chart="throughput"] circle', (dots) => dots.map((dot) => ({ v: Number(dot.getAttribute('data-value')), cy: Number(dot.getAttribute('cy')) })));
+  assert.equal(throughput.length, hardRuns.length);
+  const floor = Math.max(...throughput.map((dot) => dot.cy));
+  assert.ok(throughput.filter((dot) => dot.v === 0.5).every((dot) => floor - dot.cy > 20), 'the 0.5 req/s route is off the floor');
+  // Loop delay: every run's phase shaded and named.
+  assert.equal(await page.$$eval('svg[data-chart="loop-delay"] rect[data-phase]', (rects) => rects.length), hardRuns.length);
+  assert.equal(await page.$$eval('svg[data-chart="loop-delay"] line.gap', (gaps) => gaps.length), 1, 'the 4 s without readings is drawn dashed');
+  await closePage(page);
+});
+
+test('one concurrency level: no throughput chart, and the caller\'s summary leads the page', async () => {
+  const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
+  const single = { ...hardReport, runs: hardRuns.filter((r) => r.concurrency === 10), summary: 'What this bench shows, in two sentences. The second one.' };
+  await page.setContent(renderHtml(single), { waitUntil: 'load' });
+  await page.screenshot({ path: join(SHOTS, 'bench-report-one-level.png'), fullPage: true });
+  assert.deepEqual(await layoutProblems(page), []);
+  assert.deepEqual(await page.$$eval('svg[data-chart]', (svgs) => svgs.map((svg) => svg.getAttribute('data-chart'))), ['latency', 'loop-delay']);
+  assert.equal(await page.textContent('p.lesson'), single.summary);
   await closePage(page);
 });

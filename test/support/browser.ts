@@ -77,3 +77,34 @@ export async function screenshotPixels(browser: Browser, page: Page): Promise<Sc
     await closePage(decoder);
   }
 }
+
+/**
+ * What is wrong with a page's layout, in words (empty when nothing): a horizontal scrollbar, chart text
+ * sticking out of its chart (a clipped legend), chart texts printed over each other.
+ */
+export async function layoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    // This runs in the page; the project's TypeScript has no DOM library, so name what is used.
+    type Box = { left: number; right: number; top: number; bottom: number; width: number; height: number };
+    type Element = { getBoundingClientRect(): Box; textContent: string | null; querySelectorAll(selector: string): ArrayLike<Element>; getAttribute(name: string): string | null };
+    const dom = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number }; querySelectorAll(selector: string): ArrayLike<Element> } };
+    const problems: string[] = [];
+    const { scrollWidth } = dom.document.documentElement;
+    if (scrollWidth > dom.innerWidth) problems.push(`the page is ${scrollWidth} px wide in a ${dom.innerWidth} px window: it scrolls sideways`);
+    for (const chart of Array.from(dom.document.querySelectorAll('svg[data-chart]'))) {
+      const name = chart.getAttribute('data-chart');
+      const frame = chart.getBoundingClientRect();
+      const texts = Array.from(chart.querySelectorAll('text')).map((text) => ({ text: text.textContent ?? '', box: text.getBoundingClientRect() }));
+      for (const { text, box } of texts) {
+        if (box.left < frame.left - 0.5 || box.right > frame.right + 0.5 || box.top < frame.top - 0.5 || box.bottom > frame.bottom + 0.5) problems.push(`${name}: "${text}" sticks out of the chart`);
+      }
+      texts.forEach((a, i) => {
+        for (const b of texts.slice(i + 1)) {
+          const overlap = Math.min(a.box.right, b.box.right) - Math.max(a.box.left, b.box.left) > 1 && Math.min(a.box.bottom, b.box.bottom) - Math.max(a.box.top, b.box.top) > 1;
+          if (overlap) problems.push(`${name}: "${a.text}" and "${b.text}" are printed over each other`);
+        }
+      });
+    }
+    return problems;
+  });
+}
