@@ -97,6 +97,8 @@ export class LoopGuard {
   private watchdog: Promise<StallWatchdog | null> | null = null;
   /** With stacks on: a stall named by its route, waiting (briefly) for the watchdog's stack. */
   private pending: { route: string; ms: number; where: string; fields: Record<string, unknown>; timer: NodeJS.Timeout } | null = null;
+  /** The last stall the heartbeat judged: when it ended, and whether it was the host's alone. */
+  private lastStall = { end: -Infinity, hostOnly: false };
   /** Host starvation and stalls outside requests since their last log line. */
   private readonly quiet = { starved: new QuietLog(), outside: new QuietLog() };
 
@@ -197,6 +199,7 @@ export class LoopGuard {
     const starvedAll =
       !named && suspects.length === 0 && stall.cpuMs < blockThreshold && (stall.starvedMs >= blockThreshold || this.clock.starvedWithin(STARVING_MS, stall.end));
     if (starvedAll || stall.starvedMs >= blockThreshold) this.starved(starvedAll ? stall.ms : stall.starvedMs);
+    this.lastStall = { end: stall.end, hostOnly: starvedAll || stall.heldMs < blockThreshold };
     if (stall.heldMs < blockThreshold || named || starvedAll) return;
     const ms = Math.round(stall.heldMs);
     if (suspects.length > 0 && !this.tracer.active) {
@@ -249,7 +252,14 @@ export class LoopGuard {
       this.pending = null;
       this.warn(route, ms, where, line, fields);
     } else if (line !== undefined) {
-      this.log.warn({ blockedMs: Math.round(stall.totalMs), at: line }, `the event loop was blocked for ${Math.round(stall.totalMs)} ms at ${line}`);
+      // The watchdog sees the host's stalls too (the main thread stops beating either way): once
+      // the heartbeat has judged this one (it beats within a period of the loop running again),
+      // a stall that was the host's alone gets no line.
+      const seenAt = performance.now();
+      setTimeout(() => {
+        if (this.lastStall.hostOnly && this.lastStall.end >= seenAt - this.clock.period) return;
+        this.log.warn({ blockedMs: Math.round(stall.totalMs), at: line }, `the event loop was blocked for ${Math.round(stall.totalMs)} ms at ${line}`);
+      }, 3 * this.clock.period).unref();
     }
   }
 
