@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { pino, stdSerializers, type Logger, type LoggerOptions } from 'pino';
+import { destination, pino, stdSerializers, type Logger, type LoggerOptions } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import { installHint, isInstalled } from './optional-package.js';
 import { runtimeEnv, type RuntimeEnv } from './runtime-env.js';
@@ -31,8 +31,13 @@ export function createLogger(setting: LoggerSetting | undefined, env?: RuntimeEn
     const level = env.logLevel ?? 'info';
     const wantsPretty = (env.logFormat ?? (env.dev ? 'pretty' : 'json')) === 'pretty';
     // pino-pretty is optional: without it, dev logs stay JSON and the first line says how to get them readable.
-    const stream = wantsPretty ? prettyStream(env.color) : undefined;
-    const log = stream === undefined ? pino({ level, serializers }) : pino({ level, serializers }, stream);
+    const stream = wantsPretty ? prettyStream(env.color, env.logStream) : undefined;
+    const log =
+      stream !== undefined
+        ? pino({ level, serializers }, stream)
+        : env.logStream === 1
+          ? pino({ level, serializers })
+          : pino({ level, serializers }, destination({ dest: env.logStream, sync: true }));
     if (wantsPretty && stream === undefined) log.info(installHint('pino-pretty', 'Readable dev logs', true));
     return { log, pretty: stream !== undefined };
   }
@@ -58,12 +63,12 @@ const serializers = {
  * pino-pretty is loaded only here (require: it is CommonJS, and the App constructor is synchronous):
  * importing it costs ~40 ms, which production processes and every worker thread would pay for nothing.
  */
-function prettyStream(colorize: boolean): PinoPretty.PrettyStream | undefined {
+function prettyStream(colorize: boolean, destination: 1 | 2): PinoPretty.PrettyStream | undefined {
   if (!isInstalled('pino-pretty')) return undefined;
   const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   return pinoPretty({
     sync: true,
-    destination: 1,
+    destination,
     colorize,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname',

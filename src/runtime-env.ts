@@ -10,6 +10,7 @@ import { LoopwiseError } from './errors.js';
  * | `LOOPWISE_DEV`        | `1` / `0`           | development defaults (set by `loopwise dev`): pretty logs, access log, `metrics: true`, `guard.serverTiming` and `guard.captureStacks` on |
  * | `LOOPWISE_ACCESS_LOG` | `1` / `0`           | one log line per request (set to `1` by `loopwise run`); `0` turns it off even in dev mode |
  * | `LOOPWISE_LOG_FORMAT` | `json` / `pretty`   | how the default logger writes: JSON lines (production) or pino-pretty (the dev default) |
+ * | `LOOPWISE_LOG_STREAM` | `stdout` / `stderr` | where the default logger writes (stdout unless set; `loopwise bench` sets `stderr`, so its report owns stdout) |
  * | `LOG_LEVEL`           | a pino level        | the default logger's level (and of `logger: {…}` options that set none); `info` if unset |
  * | `NODE_ENV`            | `development`       | `guard.serverTiming` and `guard.captureStacks` on, as before `LOOPWISE_DEV` existed |
  * | `NO_COLOR`, `FORCE_COLOR` | any             | pretty lines are coloured when stdout is a terminal; `NO_COLOR` (non-empty) never, `FORCE_COLOR` (not `0`) always |
@@ -26,6 +27,8 @@ export interface RuntimeEnv {
   logFormat: 'json' | 'pretty' | undefined;
   /** LOG_LEVEL, or undefined when unset. */
   logLevel: string | undefined;
+  /** LOOPWISE_LOG_STREAM: the file descriptor the default logger writes to, 1 (stdout) unless set to stderr. */
+  logStream: 1 | 2;
   /** The guard's diagnostics (Server-Timing, blocking stacks) default on: LOOPWISE_DEV=1 or NODE_ENV=development. */
   diagnostics: boolean;
   /** Colour in pretty lines: stdout is a terminal, unless NO_COLOR; or FORCE_COLOR. */
@@ -39,6 +42,7 @@ export function runtimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
     accessLog: flag(env, 'LOOPWISE_ACCESS_LOG'),
     logFormat: logFormat(env.LOOPWISE_LOG_FORMAT),
     logLevel: nonEmpty(env.LOG_LEVEL),
+    logStream: logStream(env.LOOPWISE_LOG_STREAM),
     diagnostics: dev || env.NODE_ENV === 'development',
     color: color(env),
   };
@@ -62,6 +66,13 @@ function flag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
   if (TRUE.has(value)) return true;
   if (FALSE.has(value)) return false;
   throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${name}=${JSON.stringify(raw)} is not a flag: use 1 (on) or 0 (off).`);
+}
+
+function logStream(raw: string | undefined): 1 | 2 {
+  const value = nonEmpty(raw)?.toLowerCase();
+  if (value === undefined || value === 'stdout') return 1;
+  if (value === 'stderr') return 2;
+  throw new LoopwiseError('LW_ERR_INVALID_OPTION', `LOOPWISE_LOG_STREAM is stdout or stderr, not ${JSON.stringify(raw)}.`);
 }
 
 function logFormat(raw: string | undefined): 'json' | 'pretty' | undefined {

@@ -50,11 +50,32 @@ function schedstatReader(): ThreadClock | null {
     const [cpu, runQueue] = buffer.toString('latin1', 0, length).split(' ', 2).map(Number);
     return Number.isFinite(cpu) && Number.isFinite(runQueue) ? { cpu: cpu!, runQueue: runQueue! } : null;
   };
+  let last: ThreadTimes | null;
   try {
-    if (read() === null) throw new Error('unreadable');
+    last = read();
+    if (last === null) throw new Error('unreadable');
   } catch {
     closeSync(fd);
     return null;
   }
-  return { read: () => read() ?? { cpu: 0, runQueue: 0 }, seesRunQueue: true, close: () => closeSync(fd) };
+  return {
+    // A read that fails later (the fd closed under us, the file gone) repeats the last good one:
+    // no time seems to pass, and nothing throws into the caller's timer or request.
+    read() {
+      try {
+        last = read() ?? last;
+      } catch {
+        // keep the last reading
+      }
+      return last!;
+    },
+    seesRunQueue: true,
+    close: () => {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+    },
+  };
 }

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchApp } from '../evidence/bench-app.js';
 import { benchUrl } from '../evidence/bench-url.js';
@@ -82,6 +83,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return usage((error as Error).message.replace(/^LW_ERR_[A-Z_]+: /, ''));
   }
 
+  // The report is written at the end: a path that cannot take it must fail now, not after the runs.
+  if (values.html !== undefined) {
+    const folder = dirname(resolve(values.html));
+    if (!existsSync(folder)) return usage(`--html ${values.html}: the folder ${folder} does not exist`);
+  }
+
   const target = positionals[0]!;
   const progress = process.stderr.isTTY && !values.json;
   const onProgress = progress
@@ -91,6 +98,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (/^https?:\/\//.test(target)) {
     report = await benchUrl(target, { routes: values.route ?? [], concurrency, duration, amount, bodies, headers, onProgress });
   } else {
+    // The app runs in this process: its log lines go to stderr, so stdout holds the report alone
+    // (`--json > evidence.json` must be JSON). An explicit LOOPWISE_LOG_STREAM wins.
+    if (!process.env.LOOPWISE_LOG_STREAM) process.env.LOOPWISE_LOG_STREAM = 'stderr';
     const app = await loadApp(target);
     // The module may have started its own server at import: the bench serves it on a port of its own.
     if (app.server !== null) await app.close();

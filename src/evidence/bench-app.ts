@@ -103,10 +103,12 @@ export async function benchApp(app: App<boolean>, options: BenchAppOptions): Pro
     if (selected.length === 0) {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', `benchApp: every GET route of the app streams; name the routes to load with --route (benchApp's routes).`);
     }
-    // First requests to an offloaded route start its worker threads: not the route's steady state.
+    // A warm-up round, not measured: the load generator (in this process) loads and compiles, each
+    // route's code is compiled, and an offloaded route's worker threads start. The first run would
+    // otherwise carry all of that as loop delay and latency that are no route's steady state.
     const widest = Math.max(...options.concurrency);
-    for (const route of selected.filter((r) => r.offload)) {
-      await runLoad(target(base, route, headers), { concurrency: widest, amount: widest });
+    for (const route of selected) {
+      await runLoad(target(base, route, headers), { concurrency: widest, amount: 2 * widest });
     }
     await settle();
     for (const concurrency of options.concurrency) {

@@ -2,6 +2,7 @@
 // is the host's doing (other processes had the core), not the code's. A stall the thread spent
 // running (a hashing loop) or asleep in a synchronous call (Atomics.wait, readFileSync, a sync
 // driver) is the code's: the thread was not runnable-and-waiting, so neither adds to this.
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { threadClock, type ThreadClock } from '../thread-clock.js';
 
@@ -15,14 +16,19 @@ export interface CoreWaitReading {
   /** The process's context switches, for the estimate where the run queue is unknown. */
   voluntary: number;
   involuntary: number;
+  /** The other threads' run-queue totals in ns, by thread id: read only when asked (a starving host), else null. */
+  siblings: Map<number, number> | null;
 }
 
 export interface CoreWaitGauge {
   /** True where the run queue is read (Linux's schedstat): the split is exact. */
   readonly exact: boolean;
-  read(): CoreWaitReading;
+  /** `siblings`: also read the process's other threads' run queues (Linux; a few reads per thread). */
+  read(siblings?: boolean): CoreWaitReading;
   /** Milliseconds the thread waited for a core between two readings, 0 to their distance. */
   waitedMs(from: CoreWaitReading, to: CoreWaitReading): number;
+  /** Milliseconds the process's other threads waited for a core between two readings, summed; 0 where unknown. */
+  siblingsWaitedMs(from: CoreWaitReading, to: CoreWaitReading): number;
   close(): void;
 }
 
@@ -37,11 +43,12 @@ export function coreWaitGauge(clock: ThreadClock | null = threadClock()): CoreWa
   if (clock !== null && clock.seesRunQueue) {
     return {
       exact: true,
-      read() {
+      read(siblings = false) {
         const { cpu, runQueue } = clock.read();
-        return { at: performance.now(), runQueueNs: runQueue, cpuNs: cpu, voluntary: 0, involuntary: 0 };
+        return { at: performance.now(), runQueueNs: runQueue, cpuNs: cpu, voluntary: 0, involuntary: 0, siblings: siblings ? siblingRunQueues() : null };
       },
       waitedMs: (from, to) => clamp((to.runQueueNs! - from.runQueueNs!) / 1e6, to.at - from.at),
+      siblingsWaitedMs,
       close: () => clock.close(),
     };
   }
@@ -57,8 +64,9 @@ export function estimatingGauge(clock: ThreadClock | null): CoreWaitGauge {
       // threads' work makes it larger, so less is taken off, and the code is blamed, never excused.
       const cpuNs = clock !== null ? clock.read().cpu : cpuUsageNs();
       const usage = process.resourceUsage();
-      return { at: performance.now(), runQueueNs: null, cpuNs, voluntary: usage.voluntaryContextSwitches, involuntary: usage.involuntaryContextSwitches };
+      return { at: performance.now(), runQueueNs: null, cpuNs, voluntary: usage.voluntaryContextSwitches, involuntary: usage.involuntaryContextSwitches, siblings: null };
     },
+    siblingsWaitedMs: () => 0,
     waitedMs(from, to) {
       const preemptedOnly = to.involuntary > from.involuntary && to.voluntary === from.voluntary;
       if (!preemptedOnly) return 0;
@@ -67,6 +75,42 @@ export function estimatingGauge(clock: ThreadClock | null): CoreWaitGauge {
     },
     close: () => clock?.close(),
   };
+}
+
+/**
+ * The main thread sometimes waits for the process's own helper threads (V8's garbage collector
+ * joins its helpers). On a starving host those wait for a core too, and the main thread's wait
+ * looks like a synchronous call of the code's. Their run queues tell the two apart.
+ */
+function siblingRunQueues(): Map<number, number> | null {
+  try {
+    const self = process.pid;
+    const queues = new Map<number, number>();
+    for (const entry of readdirSync('/proc/self/task')) {
+      const tid = Number(entry);
+      if (tid === self) continue;
+      try {
+        const runQueue = Number(readFileSync(`/proc/self/task/${entry}/schedstat`, 'latin1').split(' ', 2)[1]);
+        if (Number.isFinite(runQueue)) queues.set(tid, runQueue);
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+    return queues;
+  } catch {
+    return null;
+  }
+}
+
+/** Threads present in both readings only: one that started or ended in between says nothing. */
+function siblingsWaitedMs(from: CoreWaitReading, to: CoreWaitReading): number {
+  if (from.siblings == null || to.siblings == null) return 0;
+  let ns = 0;
+  for (const [tid, runQueue] of to.siblings) {
+    const before = from.siblings.get(tid);
+    if (before !== undefined && runQueue > before) ns += runQueue - before;
+  }
+  return ns / 1e6;
 }
 
 function cpuUsageNs(): number {

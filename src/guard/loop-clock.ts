@@ -1,6 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { coreWaitGauge, type CoreWaitGauge, type CoreWaitReading } from './core-wait.js';
 
+/** Once the host has starved the thread, the other threads are watched too for this long (ms). */
+export const STARVING_MS = 5_000;
+
 /** The loop stood still past its beat: what the code held, and what the host took. */
 export interface LoopStall {
   /** performance.now() of the last beat before the stall: the loop was free then. */
@@ -21,6 +24,8 @@ export interface LoopClockOptions {
   /** Stalls shorter than this (ms) are not reported. */
   threshold: number;
   onStall(stall: LoopStall): void;
+  /** The clock failed and stopped itself. */
+  onFailure?(error: unknown): void;
   /** Default: the calling thread's (src/guard/core-wait.ts). */
   gauge?: CoreWaitGauge;
 }
@@ -34,6 +39,7 @@ export class LoopClock {
   readonly period: number;
   private readonly threshold: number;
   private readonly onStall: (stall: LoopStall) => void;
+  private readonly onFailure: ((error: unknown) => void) | undefined;
   private gauge: CoreWaitGauge | null = null;
   private readonly givenGauge: CoreWaitGauge | undefined;
   private last: CoreWaitReading | null = null;
@@ -48,6 +54,7 @@ export class LoopClock {
   constructor(options: LoopClockOptions) {
     this.threshold = options.threshold;
     this.onStall = options.onStall;
+    this.onFailure = options.onFailure;
     this.givenGauge = options.gauge;
     this.period = Math.max(1, Math.min(20, options.threshold / 2));
   }
@@ -95,7 +102,7 @@ export class LoopClock {
     if (this.gauge === null || this.last === null) return { heldMs: wall, starvedMs: 0 };
     // From the last beat (at most a beat period before the slice, as check() ran at its start):
     // the host's part is never under-counted, so the code's is never over-counted.
-    const starvedMs = Math.min(wall, this.gauge.waitedMs(this.last, this.gauge.read()));
+    const starvedMs = Math.min(wall, this.hostShare(this.last, this.gauge.read(this.last.siblings !== null)));
     return { heldMs: wall - starvedMs, starvedMs };
   }
 
@@ -110,25 +117,50 @@ export class LoopClock {
     return this.recentSince === null ? 0 : Math.max(0, now - this.recentSince);
   }
 
+  /**
+   * The host's share of the time between two readings: the thread's own wait for a core, and the
+   * time it spent off the CPU while the process's other threads waited for one (the main thread
+   * joins V8's garbage-collector helpers: when they are starved, so is it, though it sleeps).
+   */
+  private hostShare(from: CoreWaitReading, to: CoreWaitReading): number {
+    const gauge = this.gauge!;
+    const own = gauge.waitedMs(from, to);
+    const offCpu = to.at - from.at - own - (to.cpuNs - from.cpuNs) / 1e6;
+    if (offCpu <= 0) return own;
+    const siblings = gauge.siblingsWaitedMs(from, to);
+    return siblings >= offCpu / 2 ? own + Math.min(offCpu, siblings) : own;
+  }
+
   /** True if the host kept this thread waiting for a core at some point in the last `ms` before `now`. */
   starvedWithin(ms: number, now: number): boolean {
     return now - this.lastStarvedAt <= ms;
   }
 
   private beat(): void {
+    try {
+      this.judgeBeat();
+    } catch (error) {
+      // Called from a timer and from requests: whatever goes wrong here stops the clock (stalls
+      // are then named by their wall time, as without it), never the process.
+      this.stop();
+      this.onFailure?.(error);
+    }
+  }
+
+  private judgeBeat(): void {
     const gauge = this.gauge;
     const last = this.last;
     if (gauge === null || last === null) return;
-    const reading = gauge.read();
+    // On a host that is starving the process, the other threads' run queues are read too (see hostShare).
+    const reading = gauge.read(this.starvedWithin(STARVING_MS, last.at));
     this.last = reading;
     this.dueAt = reading.at + this.period;
     const ms = reading.at - last.at - this.period;
-    const waited = gauge.waitedMs(last, reading);
-    if (waited >= this.period / 4) this.lastStarvedAt = reading.at;
+    if (gauge.waitedMs(last, reading) >= this.period / 4) this.lastStarvedAt = reading.at;
     if (ms < this.threshold) return;
     // Over the whole gap, the thread was idle (at most one period: the beat was due then), ran
     // code, waited synchronously, or waited for a core; only the last is the host's.
-    const starvedMs = Math.min(ms, waited);
+    const starvedMs = Math.min(ms, this.hostShare(last, reading));
     this.markRecent(last.at + this.period);
     this.onStall({ freeAt: last.at, end: reading.at, ms, heldMs: ms - starvedMs, starvedMs, cpuMs: (reading.cpuNs - last.cpuNs) / 1e6 });
   }

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { nonNegativeNumber, positiveNumber } from '../option-checks.js';
 import { AsyncSliceTracer } from './async-slices.js';
-import { LoopClock, type LoopStall } from './loop-clock.js';
+import { LoopClock, STARVING_MS, type LoopStall } from './loop-clock.js';
 import { LoopMonitor, type LoopSample } from './loop-monitor.js';
 import { RouteActivity } from './route-activity.js';
 import { startStallWatchdog, type CapturedStall, type StallWatchdog } from './stall-watchdog.js';
@@ -47,8 +47,6 @@ const MS = { unit: 'milliseconds' };
 const TRACE_MS = 60_000;
 /** Host starvation and stalls outside any request are logged at most once per this long (ms). */
 const QUIET_MS = 60_000;
-/** A host that starved the process this recently (ms) is taken to be starving it still. */
-const STARVING_MS = 5_000;
 /** Stalls outside any request this soon after start are start-up work (compiling, loading), not worth a warning. */
 const STARTUP_MS = 1_000;
 
@@ -106,7 +104,11 @@ export class LoopGuard {
     this.settings = settings;
     this.log = log;
     this.monitor = new LoopMonitor({ sampleInterval: settings.sampleInterval, onSample: (sample) => this.onSample(sample) });
-    this.clock = new LoopClock({ threshold: settings.blockThreshold, onStall: (stall) => this.onStall(stall) });
+    this.clock = new LoopClock({
+      threshold: settings.blockThreshold,
+      onStall: (stall) => this.onStall(stall),
+      onFailure: (error) => this.log.warn({ err: error }, 'the loop guard stopped telling the host’s stalls from the code’s: stalls are timed on the wall clock from now on'),
+    });
     this.tracer = new AsyncSliceTracer(settings.blockThreshold, (route, ms) => {
       // The traced callback that ran a handler also holds its first slice, already named: a slice
       // that began before the last named stall ended is that same stall.
@@ -192,7 +194,7 @@ export class LoopGuard {
     // A handler's first slice (or a traced callback) already named this stall.
     const named = this.lastNamedEnd >= stall.freeAt;
     const blockedFrom = stall.end - stall.ms;
-    const suspects = named ? [] : [...this.activities.values()].filter((activity) => activity.inFlightAcross(stall.freeAt, blockedFrom));
+    const suspects = named ? [] : [...this.activities.values()].filter((activity) => activity.inFlightAcross(blockedFrom));
     // With no request in flight, a stall the thread spent off the CPU on a host that is starving
     // it is the host's too: the main thread was waiting for its own helper threads (garbage
     // collection), starved as well. (A route's synchronous wait is still the route's: see below.)

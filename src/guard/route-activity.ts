@@ -23,8 +23,11 @@ export class RouteActivity {
     if (--this.inFlight === 0) this.idleSince = performance.now();
   }
 
-  /** Had a request in flight from before `start` (when the loop was last seen free) through `end`, or finished in between. */
-  inFlightAcross(start: number, blockedFrom: number): boolean {
-    return (this.inFlight > 0 && this.busySince <= blockedFrom) || this.idleSince >= start;
+  /**
+   * Had a request in flight when the loop was already stalled (`blockedFrom`: the beat it missed),
+   * still in flight or finished since. A route that finished before then, however shortly, is not.
+   */
+  inFlightAcross(blockedFrom: number): boolean {
+    return (this.inFlight > 0 && this.busySince <= blockedFrom) || this.idleSince >= blockedFrom;
   }
 }

@@ -24,3 +24,12 @@ test('computing advances the CPU time; a blocking wait does not', { skip }, () =
   const waited = clock!.read();
   assert.ok(waited.cpu - computed.cpu < 20e6, `CPU time while blocked 100 ms: ${(waited.cpu - computed.cpu) / 1e6} ms`);
 });
+
+test('a read that fails later (its file closed under it) repeats the last reading and never throws', { skip: process.platform !== 'linux' }, () => {
+  const own = threadClock()!;
+  const before = own.read();
+  own.close(); // as a handler that closes file descriptors it does not own would
+  const after = own.read();
+  assert.deepEqual(after, before);
+  assert.doesNotThrow(() => own.close());
+});

@@ -117,3 +117,16 @@ test('a URL: a loopwise server in another process, loop figures from its /metric
     return true;
   });
 });
+
+test("an app that logs (the seed's default logger): its lines go to stderr, and --json on stdout is the report alone", async () => {
+  const seedApp = fileURLToPath(new URL('../../examples/seed/app.ts', import.meta.url));
+  const { stdout, stderr } = await run(
+    process.execPath,
+    ['--import', 'tsx', cli, 'bench', seedApp, '--route', 'GET /blocking', '--amount', '4', '--concurrency', '1', '--json'],
+    { timeout: 60_000, env: { ...process.env, SEED_DELAY_MS: '100', LOG_LEVEL: 'info', LOOPWISE_LOG_STREAM: '' } },
+  );
+  const report = JSON.parse(stdout) as EvidenceReport;
+  assert.deepEqual(report.runs.map((r) => r.route), ['GET /blocking']);
+  // The guard's warnings are still there, on stderr.
+  assert.match(stderr, /GET \/blocking blocked the event loop for \d+ ms/);
+});

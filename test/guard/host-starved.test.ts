@@ -86,5 +86,8 @@ test('on the same starved host, a route asleep in Atomics.wait (a synchronous wa
   assert.equal(res.status, 200);
   const warning = await server.waitFor((line) => line.route === 'GET /block' && line.blockedMs !== undefined, 5_000);
   assert.ok(warning !== null, `GET /block was not named: ${JSON.stringify(warnings())}`);
-  assert.ok(warning.blockedMs >= 140, JSON.stringify(warning));
+  // Named, with its time split: V8 wakes a thread in Atomics.wait now and then (interrupts), and on a
+  // starved host each wake-up waits for a core, which the guard counts as the host's. Together they are the wait.
+  assert.ok(warning.blockedMs >= THRESHOLD, JSON.stringify(warning));
+  assert.ok(warning.blockedMs + (warning.hostStarvedMs ?? 0) >= 140, JSON.stringify(warning));
 });
