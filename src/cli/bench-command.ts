@@ -59,9 +59,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const concurrency = values.concurrency.split(',').map(Number);
   if (concurrency.some((c) => !Number.isInteger(c) || c < 1)) return usage(`--concurrency takes whole numbers ≥ 1, not ${values.concurrency}`);
   const duration = Number(values.duration);
-  if (!(duration > 0)) return usage(`--duration takes seconds > 0, not ${values.duration}`);
+  if (!(duration > 0 && duration <= 3600)) return usage(`--duration takes seconds, more than 0 and at most 3600, not ${values.duration}`);
   const amount = values.amount === undefined ? undefined : Number(values.amount);
-  if (amount !== undefined && !(Number.isInteger(amount) && amount > 0)) return usage(`--amount takes a whole number > 0, not ${values.amount}`);
+  if (amount !== undefined && !(Number.isSafeInteger(amount) && amount > 0)) return usage(`--amount takes a whole number > 0, not ${values.amount}`);
   const bodies: Record<string, string> = {};
   for (const spec of values.body ?? []) {
     const at = spec.lastIndexOf('=');
@@ -94,18 +94,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const onProgress = progress
     ? (p: LoadProgress) => process.stderr.write(`\r\x1b[K${p.route}  c=${p.concurrency}  ${p.elapsedSeconds.toFixed(0)} s  ${p.requests.toLocaleString('en-US')} requests`)
     : undefined;
-  let report: EvidenceReport;
-  if (/^https?:\/\//.test(target)) {
-    report = await benchUrl(target, { routes: values.route ?? [], concurrency, duration, amount, bodies, headers, onProgress });
-  } else {
-    // The app runs in this process: its log lines go to stderr, so stdout holds the report alone
-    // (`--json > evidence.json` must be JSON). An explicit LOOPWISE_LOG_STREAM wins.
-    if (!process.env.LOOPWISE_LOG_STREAM) process.env.LOOPWISE_LOG_STREAM = 'stderr';
-    const app = await loadApp(target);
-    // The module may have started its own server at import: the bench serves it on a port of its own.
-    if (app.server !== null) await app.close();
-    report = await benchApp(app, { routes: values.route, concurrency, duration, amount, bodies, headers, target, onProgress });
-  }
+  const report = await runBench(target, { routes: values.route, concurrency, duration, amount, bodies, headers, onProgress });
   if (progress) process.stderr.write('\r\x1b[K');
   console.log(values.json ? JSON.stringify(report, null, 2) : formatTable(report));
   if (values.html !== undefined) {
@@ -113,6 +102,28 @@ export async function benchCommand(argv: string[]): Promise<number> {
     if (!values.json) console.log(`report: ${values.html}`);
   }
   return 0;
+}
+
+interface RunOptions {
+  routes: string[] | undefined;
+  concurrency: number[];
+  duration: number;
+  amount: number | undefined;
+  bodies: Record<string, string>;
+  headers: Record<string, string>;
+  onProgress: ((progress: LoadProgress) => void) | undefined;
+}
+
+async function runBench(target: string, options: RunOptions): Promise<EvidenceReport> {
+  const { routes, ...rest } = options;
+  if (/^https?:\/\//.test(target)) return benchUrl(target, { routes: routes ?? [], ...rest });
+  // The app runs in this process: its log lines go to stderr, so stdout holds the report alone
+  // (`--json > evidence.json` must be JSON). An explicit LOOPWISE_LOG_STREAM wins.
+  if (!process.env.LOOPWISE_LOG_STREAM) process.env.LOOPWISE_LOG_STREAM = 'stderr';
+  const app = await loadApp(target);
+  // The module may have started its own server at import: the bench serves it on a port of its own.
+  if (app.server !== null) await app.close();
+  return benchApp(app, { routes, ...rest, target });
 }
 
 function usage(message: string): number {

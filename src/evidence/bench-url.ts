@@ -31,9 +31,10 @@ export async function benchUrl(url: string, options: BenchUrlOptions): Promise<E
   if (options.routes.length === 0) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `loading a URL needs --route 'GET /path' (one or more): a URL does not list its routes.`);
   const headers = checkedHeaders(options.headers, 'benchUrl');
   const specs = options.routes.map((spec) => {
-    const match = /^([A-Z]+) (\/\S*)$/.exec(spec.trim());
+    const match = /^([A-Za-z]+) (\/\S*)$/.exec(spec.trim());
     if (match === null) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `a route is 'METHOD /path', e.g. 'GET /json', not ${JSON.stringify(spec)}`);
-    return { spec: spec.trim(), method: match[1]!, path: match[2]! };
+    const method = match[1]!.toUpperCase();
+    return { spec: `${method} ${match[2]!}`, method, path: match[2]! };
   });
   const first = await scrapeGuard(base);
   if (first === null) {

@@ -66,9 +66,11 @@ export function selectRoutes(app: App<boolean>, names: string[] | undefined, bod
 
   const candidates = [...served.routes, ...served.builtIn.map(({ route }) => route)];
   const selected = names.map((wanted) => {
-    const match = /^([A-Z]+) (\/\S*)$/.exec(wanted.trim());
+    // `get /items` is read as `GET /items`: the method's case is no one's intent.
+    const match = /^([A-Za-z]+) (\/\S*)$/.exec(wanted.trim());
     if (match === null) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `benchApp: a route is "METHOD /path", e.g. "GET /json", not ${JSON.stringify(wanted)}.`);
-    const [, method, path] = match as unknown as [string, string, string];
+    const method = match[1]!.toUpperCase();
+    const path = match[2]!;
     if (hasParams(path)) throw new LoopwiseError('LW_ERR_INVALID_OPTION', `benchApp: ${wanted} has path parameters; give a concrete path to load, e.g. "${method} ${exampleOf(path)}".`);
     const exact = candidates.find((d) => d.method === method && d.path === path);
     if (exact !== undefined) return pick(exact, path, true);

@@ -78,9 +78,10 @@ function statusAdvice(status: string): string {
       return 'no such path: check the --route path';
     case '405':
       return 'the route does not take this method: check the --route method';
+    case '422':
+      return 'the request is refused (422): check the path parameters in --route, the body (--body) and headers (--header) it needs';
     case '413':
     case '415':
-    case '422':
     case '400':
       return `the request is refused (${status}): check the body (--body) and headers (--header) it needs`;
     case '429':

@@ -52,3 +52,7 @@ test('blocking: BAD at two stalls or more, INCONCLUSIVE at one, whatever the ans
   // Unknown stall counts (a server too old to report them) judge the answers alone.
   assert.equal(judgeRun(answered({ 200: 40 }), null, null).verdict, 'ok');
 });
+
+test('422 points at the path parameters first: a concrete path that does not validate is the usual cause', () => {
+  assert.equal(judgeRun(answered({ 422: 40 }), 0, 0).verdictNote, '100% 422 — the request is refused (422): check the path parameters in --route, the body (--body) and headers (--header) it needs');
+});
