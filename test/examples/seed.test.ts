@@ -76,8 +76,10 @@ test(`${BURST} concurrent GET /sync (offloaded) leave the loop free: every /json
   t.diagnostic(`/sync burst done in ${wall.toFixed(0)} ms; ${probes.length} /json calls meanwhile, slowest ${Math.max(...probes).toFixed(1)} ms`);
   assert.deepEqual(answers.map((a) => [a.status, a.body]), Array(BURST).fill([200, { message: 'done' }]));
   assert.ok(probes.length >= 20, `only ${probes.length} /json calls fit in the burst: the loop was not free`);
+  // A loop held by a wait would keep a probe waiting a whole DELAY (the /blocking case below: seconds);
+  // half of it leaves room for a busy CI machine and the pool's threads starting meanwhile.
   const worst = Math.max(...probes);
-  assert.ok(worst < DELAY / 3, `the slowest of ${probes.length} /json calls took ${worst.toFixed(1)} ms`);
+  assert.ok(worst < DELAY / 2, `the slowest of ${probes.length} /json calls took ${worst.toFixed(1)} ms`);
 });
 
 test(`the same burst against GET /blocking (inline) stalls /json behind the blocking waits`, async (t) => {
