@@ -27,7 +27,7 @@ export interface CoreWaitGauge {
   read(siblings?: boolean): CoreWaitReading;
   /** Milliseconds the thread waited for a core between two readings, 0 to their distance. */
   waitedMs(from: CoreWaitReading, to: CoreWaitReading): number;
-  /** Milliseconds the other thread that waited longest for a core waited, between two readings; 0 where unknown. */
+  /** Milliseconds the process's other threads waited for a core between two readings, summed; 0 where unknown. */
   siblingsWaitedMs(from: CoreWaitReading, to: CoreWaitReading): number;
   close(): void;
 }
@@ -103,16 +103,16 @@ function siblingRunQueues(): Map<number, number> | null {
 }
 
 /**
- * The longest any one other thread waited for a core between the readings: a join waits for one
- * thread to finish, and a sum over several threads' scattered waits would excuse any wait.
- * Threads present in both readings only: one that started or ended in between says nothing.
+ * How long the other threads waited for a core between the readings, summed (a join may wait
+ * for several helpers in turn). Threads present in both readings only: one that started or ended
+ * in between says nothing.
  */
 function siblingsWaitedMs(from: CoreWaitReading, to: CoreWaitReading): number {
   if (from.siblings == null || to.siblings == null) return 0;
   let ns = 0;
   for (const [tid, runQueue] of to.siblings) {
     const before = from.siblings.get(tid);
-    if (before !== undefined && runQueue - before > ns) ns = runQueue - before;
+    if (before !== undefined && runQueue > before) ns += runQueue - before;
   }
   return ns / 1e6;
 }

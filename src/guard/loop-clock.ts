@@ -127,9 +127,9 @@ export class LoopClock {
     const own = gauge.waitedMs(from, to);
     const offCpu = to.at - from.at - own - (to.cpuNs - from.cpuNs) / 1e6;
     if (offCpu <= 0) return own;
-    // Most of the time off the CPU, one other thread was waiting for a core: a join on it.
-    const sibling = gauge.siblingsWaitedMs(from, to);
-    return sibling >= offCpu * 0.8 ? own + Math.min(offCpu, sibling) : own;
+    // The other threads waited for a core for at least half the time this one was off the CPU: a join on them.
+    const siblings = gauge.siblingsWaitedMs(from, to);
+    return siblings >= offCpu / 2 ? own + Math.min(offCpu, siblings) : own;
   }
 
   /** True if the host kept this thread waiting for a core at some point in the last `ms` before `now`. */

@@ -74,16 +74,9 @@ test('a trivial route loaded on a starved host: "host starved" is reported, and 
   assert.doesNotMatch(metrics, /^loopwise_event_loop_blocked_seconds_total\{/m);
 });
 
-test('on the same starved host, a route that holds the CPU is still named', { skip }, async () => {
-  const res = await fetch(`${server.base}/spin?ms=${THRESHOLD * 2}`);
-  assert.equal(res.status, 200);
-  const warning = await server.waitFor((line) => line.route === 'GET /spin' && line.blockedMs !== undefined, 5_000);
-  assert.ok(warning !== null, `GET /spin was not named: ${JSON.stringify(warnings())}`);
-  // Its CPU time at least, whatever the host took on top.
-  // At least its CPU time less one heartbeat period (the host's part is read from the last beat, up to a period before the slice).
-  assert.ok(warning.blockedMs >= THRESHOLD * 2 - THRESHOLD / 2 - 5, JSON.stringify(warning));
-});
-
+// Before the busy loop below: its hot loop gets compiled on a V8 helper thread, starved too, and
+// a synchronous wait while the process's own threads wait for a core can be counted as the host's
+// (docs/loop-guard.md#host-starved).
 test('on the same starved host, a route asleep in Atomics.wait (a synchronous wait, no CPU) is still named', { skip }, async () => {
   const res = await fetch(`${server.base}/block?ms=150`);
   assert.equal(res.status, 200);
@@ -93,4 +86,14 @@ test('on the same starved host, a route asleep in Atomics.wait (a synchronous wa
   // starved host each wake-up waits for a core, which the guard counts as the host's. Together they are the wait.
   assert.ok(warning.blockedMs >= THRESHOLD, JSON.stringify(warning));
   assert.ok(warning.blockedMs + (warning.hostStarvedMs ?? 0) >= 140, JSON.stringify(warning));
+});
+
+test('on the same starved host, a route that holds the CPU is still named', { skip }, async () => {
+  const res = await fetch(`${server.base}/spin?ms=${THRESHOLD * 2}`);
+  assert.equal(res.status, 200);
+  const warning = await server.waitFor((line) => line.route === 'GET /spin' && line.blockedMs !== undefined, 5_000);
+  assert.ok(warning !== null, `GET /spin was not named: ${JSON.stringify(warnings())}`);
+  // Its CPU time at least, whatever the host took on top.
+  // At least its CPU time less one heartbeat period (the host's part is read from the last beat, up to a period before the slice).
+  assert.ok(warning.blockedMs >= THRESHOLD * 2 - THRESHOLD / 2 - 5, JSON.stringify(warning));
 });
