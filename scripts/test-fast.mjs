@@ -30,6 +30,8 @@ const SLOW = new Map([
   ['test/cli/run-command.test.ts', 'spawns the CLI with workers'],
   ['test/examples/seed.test.ts', 'bursts of blocking requests, timed'],
   ['test/examples/seed-demo.test.ts', 'runs the seed demo end to end'],
+  ['test/guard/host-starved.test.ts', 'starves a core with a CPU hog for seconds'],
+  ['test/evidence/bench-real-app.test.ts', 'loads a real app with the bench'],
 ]);
 
 const files = readdirSync(join(root, 'test'), { withFileTypes: true })
