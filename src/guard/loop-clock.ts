@@ -59,15 +59,6 @@ export class LoopClock {
     this.period = Math.max(1, Math.min(20, options.threshold / 2));
   }
 
-  get running(): boolean {
-    return this.timer !== null;
-  }
-
-  /** True where the host's part of a stall is read (Linux), not estimated. */
-  get exact(): boolean {
-    return this.gauge?.exact ?? false;
-  }
-
   start(): void {
     if (this.timer !== null) return;
     this.gauge ??= this.givenGauge ?? coreWaitGauge();
