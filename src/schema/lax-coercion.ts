@@ -26,6 +26,36 @@ export function compileLaxCoercion(root: unknown): LaxCoercion {
   const ids = schemaIds(root);
   const patterns = new Map<string, RegExp | null>();
   let scalarSteps = 0;
+  const convertible = new Map<Schema, boolean>();
+
+  /**
+   * Whether anything below this schema node is a number, integer or boolean, the only types lax
+   * mode converts to: a subtree without one (an array of strings) is not walked at all.
+   */
+  function mayConvert(schema: Schema): boolean {
+    let known = convertible.get(schema);
+    if (known === undefined) convertible.set(schema, (known = reaches(schema)));
+    return known;
+  }
+
+  /** A search of the schema graph from one node ($refs followed once each): the route's schema, never the body. */
+  function reaches(start: Schema): boolean {
+    const stack: unknown[] = [start];
+    const visited = new Set<unknown>();
+    while (stack.length > 0) {
+      const schema = resolve(stack.pop());
+      if (schema === null || visited.has(schema)) continue;
+      visited.add(schema);
+      const types = typesOf(schema);
+      if (types !== null && types.some((type) => type === 'integer' || type === 'number' || type === 'boolean')) return true;
+      for (const [key, child] of Object.entries(schema)) {
+        if (key === 'const' || key === 'enum' || key === 'default' || key === 'examples') continue;
+        if (Array.isArray(child)) stack.push(...child);
+        else if (isSchema(child)) stack.push(child, ...Object.values(child));
+      }
+    }
+    return false;
+  }
 
   function resolve(schema: unknown): Schema | null {
     let current = schema;
@@ -98,7 +128,7 @@ export function compileLaxCoercion(root: unknown): LaxCoercion {
       return scalar(value, given, hops);
     }
     const schema = resolve(given);
-    if (schema === null || hops > MAX_SCHEMA_HOPS || walked(seen, value, schema)) return value;
+    if (schema === null || hops > MAX_SCHEMA_HOPS || !mayConvert(schema) || walked(seen, value, schema)) return value;
     if (Array.isArray(schema.allOf)) for (const member of schema.allOf) walk(value, member, seen, hops + 1);
     const union = branchesOf(schema);
     if (union !== null) {
@@ -127,7 +157,9 @@ export function compileLaxCoercion(root: unknown): LaxCoercion {
     const patternProperties = isSchema(schema.patternProperties) ? Object.entries(schema.patternProperties) : null;
     const additional = isSchema(schema.additionalProperties) ? schema.additionalProperties : null;
     if (properties === null && patternProperties === null && additional === null) return;
-    for (const key of Object.keys(object)) {
+    // Only declared properties can be converted: their names, not the body's (maybe 90 000) keys.
+    const keys = patternProperties === null && additional === null ? Object.keys(properties!).filter((key) => Object.hasOwn(object, key)) : Object.keys(object);
+    for (const key of keys) {
       if (key === '__proto__') continue;
       let sub: unknown = properties !== null && Object.hasOwn(properties, key) ? properties[key] : undefined;
       if (sub === undefined && patternProperties !== null) sub = patternProperties.find(([source]) => pattern(source)?.test(key) === true)?.[1];

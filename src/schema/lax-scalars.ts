@@ -63,7 +63,10 @@ export function laxBoolean(value: unknown): Converted<boolean> {
 function integerDigits(text: string): string | null {
   let rest = text;
   let sign = '';
-  if (rest.startsWith('+')) rest = rest.slice(1);
+  if (rest.startsWith('+')) {
+    rest = rest.slice(1);
+    if (rest.startsWith('-')) return null;
+  }
   if (rest.startsWith('-')) {
     sign = '-';
     rest = rest.slice(1);
