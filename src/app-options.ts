@@ -51,6 +51,11 @@ export interface AppOptions extends ServerLimitOptions {
    * offloaded routes get 30 s, since a stuck worker holds a pool slot (see docs/offload.md).
    */
   timeout?: number;
+  /**
+   * Pydantic's strict mode for every route's JSON body, as a Router's `strict` (a route's own wins):
+   * no `"50.5"` → 50.5 conversion. Default false (lax, as FastAPI). See docs/errors.md.
+   */
+  strict?: boolean;
   /** The worker pool for `offload: true` routes and task()s: threads, queue, idle timeout. */
   pool?: OffloadOptions;
   /**

@@ -115,7 +115,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   private readonly websockets = new WebSocketRoutes(() => this.webSocketRoutes());
 
   constructor(options: AppOptions & { offload?: Offload } = {}) {
-    super({ offload: options.offload, timeout: options.timeout, dependencies: options.dependencies });
+    super({ offload: options.offload, timeout: options.timeout, strict: options.strict, dependencies: options.dependencies });
     this.title = options.title ?? 'loopwise';
     this.version = options.version ?? '0.1.0';
     this.description = options.description;

@@ -68,6 +68,13 @@ export interface RouteOptions {
    */
   offload?: boolean;
   /**
+   * Pydantic's strict mode for the JSON body: its types are taken exactly as sent, so `"50.5"` for
+   * a number is a 422 (`float_type`). Default false: a body that fails validation is converted as
+   * Pydantic's lax mode converts it (`"50.5"` → 50.5, `"3"` → 3, `"yes"` → true) and validated
+   * again. Path, query, header, cookie and form values are strings and always parsed. See docs/errors.md.
+   */
+  strict?: boolean;
+  /**
    * Milliseconds before the client gets 504. An offloaded handler past it is stopped for real (its
    * worker is terminated and replaced); an inline async one is answered and left to finish unseen.
    */

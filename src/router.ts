@@ -17,6 +17,8 @@ export interface RouterOptions {
   timeout?: number;
   /** Leave every route out of the OpenAPI document and docs pages (a route's own `hidden` wins). */
   hidden?: boolean;
+  /** Pydantic's strict mode for every route's JSON body (a route's own `strict` wins); see RouteOptions' `strict`. */
+  strict?: boolean;
   /** Dependencies run before every route's handler, for their effect (e.g. an auth check); outer routers' run too. */
   dependencies?: Dependency<unknown>[];
 }
@@ -110,6 +112,7 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
   readonly offload: boolean | undefined;
   readonly timeout: number | undefined;
   readonly hidden: boolean | undefined;
+  readonly strict: boolean | undefined;
   readonly dependencies: readonly Dependency<unknown>[];
   private readonly own: RouteDefinition[] = [];
   private readonly ownWebSockets: WebSocketRouteDefinition[] = [];
@@ -144,6 +147,7 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
     if (options.timeout !== undefined) assertTimeout(options.timeout, 'the timeout option');
     this.timeout = options.timeout;
     this.hidden = options.hidden;
+    this.strict = options.strict;
     this.dependencies = checkDependencies(options.dependencies, 'the dependencies option');
   }
 
@@ -290,10 +294,10 @@ function checkRoute(kind: RouteKind, path: string, options: Pick<RouteOptions, '
   }
 }
 
-const INHERITED = ['offload', 'timeout', 'hidden'] as const;
+const INHERITED = ['offload', 'timeout', 'hidden', 'strict'] as const;
 type InheritedDefaults = Pick<RouterOptions, (typeof INHERITED)[number]>;
 
-/** A route's own `offload`, `timeout` and `hidden` win over its router's (and the nearest router's over outer ones). */
+/** A route's own `offload`, `timeout`, `hidden` and `strict` win over its router's (and the nearest router's over outer ones). */
 function withDefaults(route: RouteDefinition, defaults: InheritedDefaults): RouteDefinition {
   const missing = INHERITED.filter((key) => route.options[key] === undefined && defaults[key] !== undefined);
   if (missing.length === 0) return route;

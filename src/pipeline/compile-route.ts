@@ -3,7 +3,7 @@ import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import { RequestValidationError } from '../errors.js';
 import type { RouteDefinition, RouteOptions } from '../route.js';
 import { routeName } from '../route-name.js';
-import { compileValidator } from '../schema/validator.js';
+import { compileJsonBodyValidator, compileValidator } from '../schema/validator.js';
 import type { ValidationLimits } from '../schema/validation-limits.js';
 import { compileMultipartBody, isMultipartRequest } from '../forms/multipart-body.js';
 import type { MultipartOptions } from '../forms/multipart-options.js';
@@ -12,7 +12,7 @@ import type { ValidationIssue } from '../schema/validation-issue.js';
 import { ServerTiming } from '../guard/server-timing.js';
 import { parseCookies, parseQuery, type RequestContext, type RequestContextClass } from './context.js';
 import type { ErrorResponder } from './handle-error.js';
-import { DEFAULT_CONSUMES, bodyKindOf, bodyKindOfMediaType, decodeBody, unsupported } from './parse-body.js';
+import { DEFAULT_CONSUMES, bodyKindOf, bodyKindOfMediaType, decodeBody, unsupported, type BodyKind } from './parse-body.js';
 import { readBody } from './read-body.js';
 import { checkResponseStatuses } from './response-statuses.js';
 import type { Runner } from './run-handler.js';
@@ -50,7 +50,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   // Here and not only in the runner: an offloaded route's runner is compiled on its worker, too late to stop startup.
   checkResponseStatuses(route, name);
   const checks = compileChecks(route, name, runtime.validation);
-  const body = options.body === undefined ? null : compileBody(options.body, name, runtime.validation);
+  const body = options.body === undefined ? null : compileBody(options.body, name, runtime.validation, options.strict === true);
   const bodyLimit = options.bodyLimit ?? runtime.bodyLimit;
   // JSON only unless the route lists other types: a form or text body is never read by default (CSRF).
   const consumes = options.consumes ?? DEFAULT_CONSUMES;
@@ -108,7 +108,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
           if (timed) timing!.lap(); // reading the body is the network's time, not the server's
           context.body = decodeBody(raw!, kind);
           if (timed) timing!.parse = timing!.lap();
-          issues = body.validate(context.body, kind === 'json');
+          issues = body.validate(context, raw!, kind);
           if (timed) timing!.validate = timing!.lap();
         } catch (failure) {
           responder.respond(context, res, failure, name);
@@ -222,17 +222,31 @@ function collect(found: ValidationIssue[] | null, issues: ValidationIssue[]): vo
   if (found !== null) for (const issue of found) issues.push(issue);
 }
 
-/** JSON bodies are validated as sent; form and text bodies are strings and get coerced. */
-function compileBody(schema: TSchema, name: string, limits: ValidationLimits | undefined): { validate: (value: unknown, isJson: boolean) => ValidationIssue[] } {
+/**
+ * JSON bodies are validated as sent, then, only if that fails, converted as Pydantic's lax mode
+ * does (unless the route is `strict`): the converted body replaces `context.body`. Form and text
+ * bodies are strings and get coerced. `raw` is read again only to quote a failing body as sent.
+ */
+function compileBody(
+  schema: TSchema,
+  name: string,
+  limits: ValidationLimits | undefined,
+  strict: boolean,
+): { validate: (context: RequestContext, raw: Buffer, kind: BodyKind) => ValidationIssue[] } {
   const optional = (schema as unknown as Record<symbol, unknown>)[OptionalKind] === 'Optional';
-  const exact = compileValidator(schema, 'body', { coerce: false, route: name, limits });
+  const json = compileJsonBodyValidator(schema, { route: name, limits, strict, reread: (raw: Buffer) => decodeBody(raw, 'json') });
   const coercing = compileValidator(schema, 'body', { coerce: true, route: name, limits });
   return {
-    validate(value, isJson) {
+    validate(context, raw, kind) {
+      const value = context.body;
       if (value === undefined) {
         return optional ? [] : [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }];
       }
-      return (isJson ? exact : coercing)(value) ?? [];
+      if (kind !== 'json') return coercing(value) ?? [];
+      const outcome = json(value, raw);
+      if (outcome === null) return [];
+      context.body = outcome.value;
+      return outcome.issues;
     },
   };
 }

@@ -8,6 +8,8 @@ import { addErrorBudgetKeyword, budgetState, resetBudget, withErrorBudget } from
 import { addLinearUniqueItems } from './unique-items.js';
 import { addLinearFormats } from './linear-formats.js';
 import { toValidationIssues } from './validation-errors.js';
+import { compileLaxCoercion, type LaxCoercion } from './lax-coercion.js';
+import { asLaxIssues, asStrictIssues } from './lax-issues.js';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 import type { RequestPart, ValidationIssue } from './validation-issue.js';
 
@@ -88,7 +90,13 @@ export interface ValidatorOptions {
   limits?: ValidationLimits;
 }
 
-export function compileValidator(schema: TSchema, part: RequestPart, options: ValidatorOptions): PartValidator {
+/** A part's two validators, compiled once: the first-error check, and the issues of data that failed it. */
+interface CompiledPart {
+  validate: ValidateFunction;
+  issuesOf: (data: unknown, sent: unknown) => ValidationIssue[];
+}
+
+function compilePart(schema: TSchema, part: RequestPart, options: ValidatorOptions): CompiledPart {
   const limits = options.limits ?? DEFAULT_VALIDATION_LIMITS;
   // ajv's errors, not issues: a failed union brings its branches' errors, which become one issue.
   const budget = limits.maxIssues * 4;
@@ -108,16 +116,23 @@ export function compileValidator(schema: TSchema, part: RequestPart, options: Va
     );
   }
 
-  function issuesOf(data: unknown, raw: unknown): ValidationIssue[] {
+  /** `data` is what was validated (defaults applied, values coerced); `sent` what the client sent, which `input` quotes. */
+  function issuesOf(data: unknown, sent: unknown): ValidationIssue[] {
     resetBudget();
     collect(data);
     const skipped = budgetState.skips > 0;
     // The budget can pass over every error (a union whose errors it cut short then matched):
     // the first validator's error is then the one to report.
-    if (collect.errors == null || collect.errors.length === 0) return toValidationIssues(validate.errors ?? [], part, raw, checked, limits, skipped);
-    return toValidationIssues(collect.errors, part, raw, budgeted, limits, skipped);
+    if (collect.errors == null || collect.errors.length === 0) return toValidationIssues(validate.errors ?? [], part, sent, checked, limits, skipped);
+    return toValidationIssues(collect.errors, part, sent, budgeted, limits, skipped);
   }
+  return { validate, issuesOf };
+}
 
+export function compileValidator(schema: TSchema, part: RequestPart, options: ValidatorOptions): PartValidator {
+  const { validate, issuesOf } = compilePart(schema, part, options);
+  // ajv fills defaults in as it validates: without the client's own bytes to read again
+  // (compileJsonBodyValidator has them), a 422 here may quote them.
   if (!options.coerce) return (data) => (validate(data) ? null : issuesOf(data, data));
 
   const prepare = compileStringCoercion(schema);
@@ -126,5 +141,48 @@ export function compileValidator(schema: TSchema, part: RequestPart, options: Va
     const raw = typeof data === 'object' && data !== null ? { ...data } : data;
     if (prepare !== null && raw !== data) prepare(data as Record<string, unknown>);
     return validate(data) ? null : issuesOf(data, raw);
+  };
+}
+
+export interface JsonBodyOptions<Source> {
+  route: string;
+  limits?: ValidationLimits | undefined;
+  /** Pydantic's strict mode: the body's types are taken as sent, nothing converted. Default false (lax). */
+  strict?: boolean | undefined;
+  /** The body as the client sent it, decoded again from its source: ajv has filled defaults into the first copy. */
+  reread: (source: Source) => unknown;
+}
+
+/**
+ * What a JSON body that failed exact validation became: `value`, converted as Pydantic's lax mode
+ * converts (in place where it could), for the handler when `issues` is empty.
+ */
+export interface JsonBodyOutcome {
+  value: unknown;
+  issues: ValidationIssue[];
+}
+
+/** Null when the body is valid as sent (the handler gets it as it is, defaults applied). */
+export type JsonBodyValidator<Source> = (data: unknown, source: Source) => JsonBodyOutcome | null;
+
+/**
+ * A JSON body's validator. A valid body costs what it always did: one first-error validation.
+ * Only a body that fails it is converted (lax-coercion.ts, unless `strict`) and validated again;
+ * a 422 quotes the body the client sent, read again from `source`, not the one with ajv's defaults.
+ */
+export function compileJsonBodyValidator<Source>(schema: TSchema, options: JsonBodyOptions<Source>): JsonBodyValidator<Source> {
+  const { validate, issuesOf } = compilePart(schema, 'body', { coerce: false, route: options.route, limits: options.limits });
+  const reread = options.reread;
+  if (options.strict === true) {
+    return (data, source) => (validate(data) ? null : { value: data, issues: asStrictIssues(issuesOf(data, reread(source))) });
+  }
+  // Built with the first invalid body: a route whose bodies are always valid never builds it.
+  let coerce: LaxCoercion | null = null;
+  return (data, source) => {
+    if (validate(data)) return null;
+    coerce ??= compileLaxCoercion(schema);
+    const value = coerce(data);
+    if (validate(value)) return { value, issues: [] };
+    return { value, issues: asLaxIssues(issuesOf(value, reread(source))) };
   };
 }
