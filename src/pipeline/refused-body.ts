@@ -62,7 +62,9 @@ export function compileRefusedBody(route: RefusingRoute): RefuseBody {
   const multipart = route.multipart;
   if (multipart !== null) {
     return (_request, raw, kind) => {
-      const fields = kind === 'form' ? (decodeBody(raw, 'form') as Record<string, string | string[]>) : {};
+      // Without a prototype, as the multipart parser's: a file field named `constructor` must not find Object's.
+      const fields: Record<string, string | string[]> = Object.create(null);
+      if (kind === 'form') Object.assign(fields, decodeBody(raw, 'form'));
       return multipart.validate({ fields, files: new Map() });
     };
   }

@@ -169,6 +169,11 @@ test('request_forms_and_files tutorial001: a urlencoded form to the multipart ro
   const res = await post(app, '/files/', 'token=foo', FORM);
   assert.deepEqual([res.statusCode, res.json()], [422, missing('file', 'fileb')]);
   // Text where a file is expected, as FastAPI says it: value_error "Expected UploadFile, received: <class 'str'>".
+  // A file field named as an Object method is not found on the form's prototype.
+  const proto = new App({ logger: false });
+  proto.post('/f', { consumes: ['multipart/form-data'], body: t.Object({ constructor: upload() }) }, async () => 'reached');
+  const protoRes = await post(proto, '/f', 'a=1', FORM);
+  assert.deepEqual([protoRes.statusCode, protoRes.json()], [422, missing('constructor')]);
   const text = await post(app, '/files/', 'token=foo&file=abc', FORM);
   assert.deepEqual(text.json().detail[0], {
     type: 'value_error',
