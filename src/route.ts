@@ -50,10 +50,11 @@ export interface RouteOptions {
   /** Leave the route out of the OpenAPI document and the docs pages (FastAPI's `include_in_schema=False`). */
   hidden?: boolean;
   /**
-   * The body's content types: any other gets 415, and each is documented. Without it, only JSON is
-   * read: a form or plain-text body is one a page on another site can send with the user's cookies
-   * (CSRF, docs/security.md), so a route takes it only when it lists it here. A body with `upload()`
-   * fields must list `multipart/form-data` alone.
+   * The body's content types, each documented: any other is never decoded and gets FastAPI's 422
+   * (pipeline/refused-body.ts). Without it, only JSON is read: a form or plain-text body is one a
+   * page on another site can send with the user's cookies (CSRF, docs/security.md), so a route takes
+   * it only when it lists it here. A body with `upload()` fields must list `multipart/form-data`
+   * alone (a multipart route reads urlencoded forms too, as FastAPI's do).
    */
   consumes?: BodyMediaType[];
   /** Dependencies whose values the handler gets as `deps`, typed: `deps: { user: currentUser }`. */

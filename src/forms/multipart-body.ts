@@ -10,6 +10,7 @@ import { readMultipart, type ParsedMultipart } from './parse-multipart.js';
 import { UploadFile } from './upload-file.js';
 import { fileFieldsOf, hasMisplacedUpload, type FileField } from './upload-schema.js';
 import { UploadSession } from './upload-session.js';
+import { quoteMissingFieldsAsNull } from './missing-fields.js';
 
 export const MULTIPART = 'multipart/form-data';
 
@@ -101,7 +102,7 @@ function compileFormValidator(schema: TSchema, fileFields: FileField[], name: st
       if (!names.has(key)) value[key] = list.length === 1 ? list[0] : list;
     }
     const issues = validateText(value) ?? [];
-    for (const issue of issues) if (issue.type === 'missing') issue.input = null; // form fields are checked one by one, as FastAPI's
+    quoteMissingFieldsAsNull(issues);
     for (const field of fileFields) {
       const list = parsed.files.get(field.name);
       if (list === undefined) {

@@ -3,16 +3,18 @@ import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import { RequestValidationError } from '../errors.js';
 import type { RouteDefinition, RouteOptions } from '../route.js';
 import { routeName } from '../route-name.js';
-import { compileJsonBodyValidator, compileValidator } from '../schema/validator.js';
+import { compileJsonBodyValidator, compileValidator, type PartValidator } from '../schema/validator.js';
 import type { ValidationLimits } from '../schema/validation-limits.js';
 import { compileMultipartBody, isMultipartRequest } from '../forms/multipart-body.js';
 import type { MultipartOptions } from '../forms/multipart-options.js';
 import { describeUploads } from '../forms/offload-uploads.js';
+import { quoteMissingFieldsAsNull } from '../forms/missing-fields.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import { ServerTiming } from '../guard/server-timing.js';
 import { parseCookies, parseQuery, type RequestContext, type RequestContextClass } from './context.js';
 import type { ErrorResponder } from './handle-error.js';
-import { DEFAULT_CONSUMES, bodyKindOf, bodyKindOfMediaType, decodeBody, unsupported, type BodyKind } from './parse-body.js';
+import { DEFAULT_CONSUMES, bodyKindOf, bodyKindOfMediaType, decodeBody, type BodyKind } from './parse-body.js';
+import { compileRefusedBody } from './refused-body.js';
 import { readBody } from './read-body.js';
 import { checkResponseStatuses } from './response-statuses.js';
 import type { Runner } from './run-handler.js';
@@ -57,6 +59,8 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   const accepts = new Set(consumes.map(bodyKindOfMediaType));
   // Null unless the route consumes multipart/form-data: every other route compiles as it did without it.
   const multipart = compileMultipartBody(options, runtime.multipart, name);
+  // A body of another type (or none) is answered as FastAPI does, and never decoded (refused-body.ts).
+  const refuse = body === null ? null : compileRefusedBody({ accepts, consumes, validate: body.check, multipart, limits: runtime.validation });
   // An UploadFile cannot cross to a worker thread: its description does, and the worker rebuilds it.
   if (multipart !== null && options.offload === true) run = withUploadsDescribed(run);
   // A constant per compiled route: with timing off, each check below is a never-taken branch.
@@ -93,10 +97,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
     const handleWithBody: CompiledRoute = function handleWithBody(req, res, params, rawQuery) {
       const context = contextFor(req, params, rawQuery);
       const kind = bodyKindOf(req);
-      if (kind === null || !accepts.has(kind)) {
-        responder.respond(context, res, unsupported(req, consumes), name);
-        return;
-      }
+      const read = kind !== null && accepts.has(kind);
       readBody(req, bodyLimit, (error, raw) => {
         if (error !== null) {
           responder.respond(context, res, error, name);
@@ -106,9 +107,16 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
         const timing = context.timing;
         try {
           if (timed) timing!.lap(); // reading the body is the network's time, not the server's
-          context.body = decodeBody(raw!, kind);
-          if (timed) timing!.parse = timing!.lap();
-          issues = body.validate(context, raw!, kind);
+          if (read) {
+            context.body = decodeBody(raw!, kind);
+            if (timed) timing!.parse = timing!.lap();
+            issues = body.validate(context, raw!, kind);
+            if (kind === 'form' && issues.length > 0) quoteMissingFieldsAsNull(issues);
+          } else {
+            const refused = refuse!(req, raw!, kind);
+            context.body = refused.value;
+            issues = refused.issues;
+          }
           if (timed) timing!.validate = timing!.lap();
         } catch (failure) {
           responder.respond(context, res, failure, name);
@@ -232,16 +240,26 @@ function compileBody(
   name: string,
   limits: ValidationLimits | undefined,
   strict: boolean,
-): { validate: (context: RequestContext, raw: Buffer, kind: BodyKind) => ValidationIssue[] } {
+): {
+  validate: (context: RequestContext, raw: Buffer, kind: BodyKind) => ValidationIssue[];
+  /** A value checked as it is, never converted: what refused-body.ts makes of a body the route does not read. */
+  check: (value: unknown, isJson: boolean) => ValidationIssue[];
+} {
   const optional = (schema as unknown as Record<symbol, unknown>)[OptionalKind] === 'Optional';
   const json = compileJsonBodyValidator(schema, { route: name, limits, strict, reread: (raw: Buffer) => decodeBody(raw, 'json') });
   const coercing = compileValidator(schema, 'body', { coerce: true, route: name, limits });
+  const missing = (): ValidationIssue[] => (optional ? [] : [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
+  let exact: PartValidator | null = null;
   return {
+    check(value, isJson) {
+      if (value === undefined) return missing();
+      if (!isJson) return coercing(value) ?? [];
+      exact ??= compileValidator(schema, 'body', { coerce: false, route: name, limits });
+      return exact(value) ?? [];
+    },
     validate(context, raw, kind) {
       const value = context.body;
-      if (value === undefined) {
-        return optional ? [] : [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }];
-      }
+      if (value === undefined) return missing();
       if (kind !== 'json') return coercing(value) ?? [];
       const outcome = json(value, raw);
       if (outcome === null) return [];

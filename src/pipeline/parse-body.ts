@@ -33,11 +33,14 @@ export const DEFAULT_CONSUMES: readonly BodyMediaType[] = ['application/json'];
 
 /**
  * The decoder Content-Type asks for, or null for a type loopwise does not read; whether the
- * route takes it is the caller's check. No Content-Type is read as JSON, as FastAPI does.
+ * route takes it is the caller's check. A body without Content-Type is not read as JSON: that is
+ * FastAPI's strict content-type check (0.132, on by default), and what a page on another site can
+ * send without a CORS preflight (`fetch` with an untyped Blob, `navigator.sendBeacon`).
  */
 export function bodyKindOf(request: IncomingMessage): BodyKind | null {
   const mime = mediaTypeOf(request);
-  if (mime === null) return 'json';
+  if (mime === null) return null;
+  // FastAPI's rule: application/json or application/*+json (so application/geo+json, not application/geo+json-seq).
   if (mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json'))) return 'json';
   return Object.hasOwn(KINDS, mime) ? KINDS[mime as BodyMediaType] : null;
 }
@@ -48,22 +51,20 @@ export function bodyKindOfMediaType(type: BodyMediaType): BodyKind {
   return KINDS[type];
 }
 
-/** 415, naming what the route takes instead. */
-export function unsupported(request: IncomingMessage, accepted: readonly string[]): HTTPException {
-  const list = accepted.length === 1 ? accepted[0] : `${accepted.slice(0, -1).join(', ')} or ${accepted[accepted.length - 1]}`;
-  return new HTTPException(415, `Unsupported Media Type: '${mediaTypeOf(request) ?? ''}'. Send the body as ${list}.`);
-}
-
-function mediaTypeOf(request: IncomingMessage): string | null {
+/** The request's media type, lower case and without parameters; null without a Content-Type. */
+export function mediaTypeOf(request: IncomingMessage): string | null {
   const header = request.headers['content-type'];
-  if (header === undefined) return null;
+  if (header === undefined || header === '') return null;
   const semicolon = header.indexOf(';');
   return (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
 }
 
-/** Decodes the raw bytes; an empty body is `undefined` so a required body reports "missing". */
+/**
+ * Decodes the raw bytes. An empty JSON or text body is `undefined`, so a required body reports
+ * "missing"; an empty form is a form without fields, so each required field does, as in FastAPI.
+ */
 export function decodeBody(raw: Buffer, kind: BodyKind): unknown {
-  if (raw.length === 0) return undefined;
+  if (raw.length === 0) return kind === 'form' ? {} : undefined;
   // toString() would turn bytes that are not UTF-8 into U+FFFD: the handler would get text the client never sent.
   if (!isUtf8(raw)) throw new HTTPException(400, 'Bad Request: the request body is not valid UTF-8');
   const text = raw.toString('utf8');

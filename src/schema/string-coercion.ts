@@ -23,7 +23,9 @@ export function compileStringCoercion(schema: TSchema): StringCoercion | null {
   if (properties === undefined) return null;
   const scalars: [string, Kind][] = [];
   const lists: [string, Kind][] = [];
-  for (const [name, property] of Object.entries(properties)) {
+  for (const [name, declared] of Object.entries(properties)) {
+    // `t.Union([t.Integer(), t.Null()])` (FastAPI's `int | None`) reads its text as the integer would.
+    const property = nonNullBranch(declared);
     const type = (property as { type?: unknown }).type;
     if (type === 'array') {
       const item = kindOf((property as { items?: { type?: unknown } }).items?.type);
@@ -50,6 +52,38 @@ export function compileStringCoercion(schema: TSchema): StringCoercion | null {
       else if (Array.isArray(value)) data[name] = value.map((item) => (typeof item === 'string' ? prepare(item, kind) : item));
     }
   };
+}
+
+/**
+ * Restores `null` for fields the client left out whose default is null (FastAPI's `q: str | None
+ * = None`): ajv fills the default in, then its type coercion turns that null into the first
+ * branch's type ("" for a string, 0 for a number, false for a boolean). A query string or a form
+ * never carries a null, so a null default is the only null these parts can hold. Null (nothing to
+ * do) for a schema without such a field; otherwise run on valid data only, with the client's copy.
+ */
+export type NullDefaults = (data: Record<string, unknown>, sent: Record<string, unknown>) => void;
+
+export function compileNullDefaults(schema: TSchema): NullDefaults | null {
+  const properties = (schema as { properties?: Record<string, TSchema> }).properties;
+  if (properties === undefined) return null;
+  const names = Object.keys(properties).filter((name) => (properties[name] as { default?: unknown }).default === null);
+  if (names.length === 0) return null;
+  return (data, sent) => {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (!Object.hasOwn(sent, name)) data[name] = null;
+    }
+  };
+}
+
+/** The branch that is not null of a two-branch nullable union; the schema itself otherwise. */
+function nonNullBranch(schema: TSchema): TSchema {
+  const branches = (schema as { anyOf?: TSchema[] }).anyOf;
+  if (!Array.isArray(branches) || branches.length !== 2) return schema;
+  const [a, b] = branches as [TSchema, TSchema];
+  if ((b as { type?: unknown }).type === 'null') return a;
+  if ((a as { type?: unknown }).type === 'null') return b;
+  return schema;
 }
 
 function kindOf(type: unknown): Kind {

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
-import { compileStringCoercion } from './string-coercion.js';
+import { compileNullDefaults, compileStringCoercion } from './string-coercion.js';
 import { hardenSchema } from './harden-schema.js';
 import { addErrorBudgetKeyword, budgetState, resetBudget, withErrorBudget } from './error-budget.js';
 import { addLinearUniqueItems } from './unique-items.js';
@@ -136,11 +136,14 @@ export function compileValidator(schema: TSchema, part: RequestPart, options: Va
   if (!options.coerce) return (data) => (validate(data) ? null : issuesOf(data, data));
 
   const prepare = compileStringCoercion(schema);
+  const nullDefaults = compileNullDefaults(schema);
   return (data) => {
     // ajv coerces in place; errors must quote what the client sent, so keep the raw values.
     const raw = typeof data === 'object' && data !== null ? { ...data } : data;
     if (prepare !== null && raw !== data) prepare(data as Record<string, unknown>);
-    return validate(data) ? null : issuesOf(data, raw);
+    if (!validate(data)) return issuesOf(data, raw);
+    if (nullDefaults !== null && raw !== data) nullDefaults(data as Record<string, unknown>, raw as Record<string, unknown>);
+    return null;
   };
 }
 

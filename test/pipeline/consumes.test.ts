@@ -1,4 +1,4 @@
-// A route's `consumes` limits the body types it reads: others get 415 naming what it takes.
+// A route's `consumes` limits the body types it reads: others are never decoded, and get FastAPI's 422.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { App, t, type BodyMediaType } from '../../src/index.js';
@@ -10,18 +10,23 @@ function formOnlyApp(): App {
   return app;
 }
 
-test('a form-only route reads forms (coerced) and answers 415 to JSON, naming the type it takes', async () => {
+test('a form-only route reads forms (coerced); JSON is an empty form to it, each field missing (FastAPI)', async () => {
   const app = formOnlyApp();
   const form = await app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'user=ada&remember=true' });
   assert.equal(form.statusCode, 200);
   assert.deepEqual(form.json(), { user: 'ada', remember: true });
 
   const asJson = await app.inject({ method: 'POST', url: '/login', body: { user: 'ada', remember: true } });
-  assert.equal(asJson.statusCode, 415);
-  assert.deepEqual(asJson.json(), { detail: "Unsupported Media Type: 'application/json'. Send the body as application/x-www-form-urlencoded." });
+  assert.equal(asJson.statusCode, 422);
+  assert.deepEqual(asJson.json(), {
+    detail: [
+      { type: 'missing', loc: ['body', 'user'], msg: 'Field required', input: null },
+      { type: 'missing', loc: ['body', 'remember'], msg: 'Field required', input: null },
+    ],
+  });
 });
 
-test('without consumes, only JSON is read: form, text, multipart and other types get 415 naming application/json', async () => {
+test('without consumes, only JSON is read: form, text, multipart and other types are model_attributes_type quoting the text', async () => {
   const app = formOnlyApp();
   const json = await app.inject({ method: 'POST', url: '/any', body: { n: 3 } });
   assert.deepEqual([json.statusCode, json.json()], [200, { n: 3 }]);
@@ -32,12 +37,14 @@ test('without consumes, only JSON is read: form, text, multipart and other types
     ['image/png', 'x'],
   ] as const) {
     const res = await app.inject({ method: 'POST', url: '/any', headers: { 'content-type': type }, body });
-    assert.equal(res.statusCode, 415, type);
-    assert.deepEqual(res.json(), { detail: `Unsupported Media Type: '${type.split(';')[0]}'. Send the body as application/json.` });
+    assert.equal(res.statusCode, 422, type);
+    assert.deepEqual(res.json(), {
+      detail: [{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', input: body }],
+    });
   }
 });
 
-test('a route that lists several types reads each, and names them all in its 415', async () => {
+test('a route that lists several types reads each; another type is refused even where the schema would take its text', async () => {
   const app = new App({ logger: false });
   const consumes: BodyMediaType[] = ['application/json', 'application/x-www-form-urlencoded', 'text/plain'];
   app.post('/any', { body: t.Union([t.Object({ n: t.Integer() }), t.String()]), consumes }, async ({ body }) => ({ body }));
@@ -46,9 +53,15 @@ test('a route that lists several types reads each, and names them all in its 415
   const text = await app.inject({ method: 'POST', url: '/any', headers: { 'content-type': 'text/plain' }, body: 'hi' });
   assert.deepEqual([text.statusCode, text.json()], [200, { body: 'hi' }]);
   const png = await app.inject({ method: 'POST', url: '/any', headers: { 'content-type': 'image/png' }, body: 'x' });
-  assert.equal(png.statusCode, 415);
+  assert.equal(png.statusCode, 422);
   assert.deepEqual(png.json(), {
-    detail: "Unsupported Media Type: 'image/png'. Send the body as application/json, application/x-www-form-urlencoded or text/plain.",
+    detail: [{
+      type: 'unsupported_content_type',
+      loc: ['body'],
+      msg: "Input should be sent as application/json, application/x-www-form-urlencoded or text/plain: this route does not read 'image/png'",
+      input: 'x',
+      ctx: { content_type: 'image/png', expected: 'application/json, application/x-www-form-urlencoded or text/plain' },
+    }],
   });
 });
 
