@@ -31,7 +31,8 @@ type Cleanup = Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, un
 
 /**
  * One request's dependencies: each resolved once (unless it opts out), independent ones at the
- * same time, and the generators' code after `yield` run in reverse order once the response is out.
+ * same time, and the generators' code after `yield` run in reverse order: once the response is
+ * out when the request succeeded, before the answer when it failed (see unwind()).
  */
 export class DependencyScope {
   private readonly cache = new Map<Dependency<unknown>, Promise<unknown>>();
@@ -39,7 +40,7 @@ export class DependencyScope {
 
   constructor(
     private readonly context: DependencyRequest,
-    private readonly runtime: DependencyRuntime,
+    protected readonly runtime: DependencyRuntime,
   ) {}
 
   /** Resolves a `deps` object into an object of values, all at once. */
@@ -68,8 +69,44 @@ export class DependencyScope {
   }
 
   /**
-   * Runs the cleanups, last resolved first. `error` is what the handler (or a dependency) threw:
-   * each generator sees it thrown at its `yield`, as in FastAPI. A cleanup's own failure is logged.
+   * The request failed (the handler or a dependency threw `error`) and has not been answered:
+   * run the cleanups now, last resolved first, as nested try/finally blocks. Each generator sees
+   * at its `yield` the error still pending — the one thrown, or the one an inner cleanup threw
+   * instead — and what it throws replaces it (FastAPI's order: a dependency that converts an
+   * error into an HTTPException decides the answer). Returns the error to answer with. A
+   * generator that returns without throwing swallows the error, which leaves no answer: as in
+   * FastAPI, that is a 500, here with a message that names the generator.
+   */
+  async unwind(error: unknown): Promise<unknown> {
+    let pending = error;
+    let swallowedBy: string | undefined;
+    for (let i = this.cleanups.length - 1; i >= 0; i--) {
+      const { generator, name } = this.cleanups[i]!;
+      try {
+        if (pending === undefined) await generator.next();
+        else {
+          await generator.throw(pending);
+          swallowedBy = name;
+          pending = undefined;
+        }
+      } catch (thrown) {
+        pending = thrown;
+      }
+    }
+    this.cleanups.length = 0;
+    if (pending !== undefined || swallowedBy === undefined) return pending;
+    return new LoopwiseError(
+      'LW_ERR_INVALID_DEPENDENCY',
+      `dependency ${swallowedBy} caught an error (${messageOf(error)}) after its yield and did not throw again, so the request has no answer: answered 500. ` +
+        'In its catch block, throw the error again, or throw an HTTPException to answer with.',
+      { cause: error },
+    );
+  }
+
+  /**
+   * Runs the cleanups, last resolved first, once the answer is out (`error` is what the request
+   * failed with, if it was not unwound before the answer). Nothing can change the answer any more,
+   * so each cleanup runs on its own: a cleanup's failure is logged and the next one runs as usual.
    */
   async close(error: unknown, route: string): Promise<void> {
     for (let i = this.cleanups.length - 1; i >= 0; i--) {
@@ -78,10 +115,11 @@ export class DependencyScope {
         if (error === undefined) await generator.next();
         else await generator.throw(error);
       } catch (failure) {
-        if (failure === error) continue; // the generator let the handler's error through: already answered
+        if (failure === error) continue; // the generator let the request's error through: already answered
         this.runtime.log.error({ err: failure, route, dependency: name }, `the cleanup of dependency ${name} (${route}) failed: ${messageOf(failure)}`);
       }
     }
+    this.cleanups.length = 0;
   }
 
   private async call(dependency: Dependency<unknown>, key: string | undefined): Promise<unknown> {
@@ -107,6 +145,28 @@ export class DependencyScope {
     }
     this.cleanups.push({ generator: result, name });
     return first.value;
+  }
+}
+
+/**
+ * The scope of a request that failed validation (src/deps/dependency-failures.ts): a dependency
+ * in `failed` is not called, as FastAPI does not call one whose parameters are invalid; the
+ * dependencies it uses are still resolved first, as FastAPI solves them before its parameters.
+ */
+export class ScopeAfterInvalidRequest extends DependencyScope {
+  constructor(
+    context: DependencyRequest,
+    runtime: DependencyRuntime,
+    private readonly failed: ReadonlySet<Dependency<unknown>>,
+  ) {
+    super(context, runtime);
+  }
+
+  override resolve(declared: Dependency<unknown>, key?: string): Promise<unknown> {
+    const dependency = this.runtime.overrides.get(declared) ?? declared;
+    if (!this.failed.has(dependency) && !this.failed.has(declared)) return super.resolve(declared, key);
+    const inner = dependency.options.deps;
+    return inner === undefined ? Promise.resolve(undefined) : this.resolveAll(inner).then(() => undefined);
   }
 }
 

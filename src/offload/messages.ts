@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { ValidationIssue } from '../schema/validation-issue.js';
 
 /** What each worker thread is started with (its workerData). */
 export interface WorkerSetup {
@@ -38,6 +39,8 @@ export interface RouteCall {
   timed: boolean;
   /** The request's id (requestId() middleware or access log), for the handler's `log`. */
   reqId: string | undefined;
+  /** Set only for a request that failed validation: the worker runs the route's dependencies, then answers 422 (Runner.withIssues). */
+  issues?: ValidationIssue[];
 }
 
 export interface TaskCall {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { HTTPException, LoopwiseError } from '../errors.js';
+import { HTTPException, LoopwiseError, RequestValidationError } from '../errors.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { RouteDefinition } from '../route.js';
 import { routeName } from '../route-name.js';
@@ -11,6 +11,7 @@ import type { ResponseSink } from '../pipeline/send.js';
 import type { RecordedResponse, RouteCall } from './messages.js';
 import type { OffloadPool } from './pool.js';
 import { requestIdOf } from '../pipeline/request-id.js';
+import { compileFailurePlan } from '../deps/dependency-failures.js';
 
 export interface OffloadRunnerOptions {
   pool: OffloadPool;
@@ -57,9 +58,37 @@ export function compileOffloadRunner(route: RouteDefinition, { pool, responder, 
     }
   }
 
-  return function runOffloaded(context, res) {
+  const runner: Runner = function runOffloaded(context, res) {
+    hand(context, res, describe(context));
+  };
+  // A request that failed validation on a route with dependencies: when some of them are still to
+  // be called (FastAPI's order), the worker calls them with the issues; otherwise 422 here, at once.
+  const plan = compileFailurePlan(route);
+  if (plan !== null) {
+    runner.withIssues = function runOffloadedWithIssues(context, res, issues) {
+      const verdict = plan.judge(issues);
+      if (!verdict.runnable) {
+        responder.respond(context, res, new RequestValidationError(verdict.issues), name);
+        return;
+      }
+      const call = describe(context);
+      call.body = undefined; // never read now (dependencies do not read bodies), and an upload could not cross
+      call.issues = issues;
+      hand(context, res, call);
+    };
+  }
+  return runner;
+
+  function hand(context: RequestContext, res: ResponseSink, call: RouteCall): void {
+    pool.run(call, name, timeout).then(
+      (recorded) => replay(context, res, recorded as RecordedResponse),
+      (error: unknown) => responder.respond(context, res, error, name),
+    );
+  }
+
+  function describe(context: RequestContext): RouteCall {
     const request = context.request;
-    const call: RouteCall = {
+    return {
       kind: 'route',
       route: name,
       method: request.method!,
@@ -78,9 +107,5 @@ export function compileOffloadRunner(route: RouteDefinition, { pool, responder, 
       timed: context.timing !== undefined,
       reqId: requestIdOf(request),
     };
-    pool.run(call, name, timeout).then(
-      (recorded) => replay(context, res, recorded as RecordedResponse),
-      (error: unknown) => responder.respond(context, res, error, name),
-    );
-  };
+  }
 }

@@ -112,7 +112,9 @@ function runRoute(routes: WorkerRoutes, call: RouteCall): Promise<RecordedRespon
   context.parsedCookies = call.cookies;
   context.body = reviveUploads(call.body); // uploads crossed as descriptions (src/forms/offload-uploads.ts)
   const recorder = new ResponseRecorder();
-  run(context, recorder);
+  if (call.issues === undefined) run(context, recorder);
+  else if (run.withIssues !== undefined) run.withIssues(context, recorder, call.issues);
+  else throw new LoopwiseError('LW_ERR_OFFLOAD_MODULE', `the worker's copy of ${call.route} has no dependencies, but the main thread's has: register routes the same way on every import.`);
   const timing = context.timing;
   if (timing === undefined) return recorder.done;
   return recorder.done.then((recorded) => ({ ...recorded, timing: { queue: waited, dependencies: timing.dependencies, handler: timing.handler, serialize: timing.serialize } }));

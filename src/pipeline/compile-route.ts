@@ -61,6 +61,8 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   const multipart = compileMultipartBody(options, runtime.multipart, name);
   // A body of another type (or none) is answered as FastAPI does, and never decoded (refused-body.ts).
   const refuse = body === null ? null : compileRefusedBody({ accepts, consumes, validate: body.check, multipart, limits: runtime.validation });
+  // Taken before the uploads wrapper below: a request that failed validation hands no body over.
+  const runWithIssues = run.withIssues ?? null;
   // An UploadFile cannot cross to a worker thread: its description does, and the worker rebuilds it.
   if (multipart !== null && options.offload === true) run = withUploadsDescribed(run);
   // A constant per compiled route: with timing off, each check below is a never-taken branch.
@@ -87,7 +89,9 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
     if (bodyIssues !== null) collect(bodyIssues, issues);
     if (timed) context.timing!.validate = context.timing!.lap() + Math.max(0, context.timing!.validate);
     if (issues.length > 0) {
-      responder.respond(context, res, new RequestValidationError(issues), name);
+      // A route with dependencies calls those whose own parts are valid first (FastAPI's order): see Runner.withIssues.
+      if (runWithIssues !== null) runWithIssues(context, res, issues);
+      else responder.respond(context, res, new RequestValidationError(issues), name);
       return;
     }
     run(context, res);

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { LoopwiseError, timeoutError } from '../errors.js';
+import { LoopwiseError, RequestValidationError, timeoutError } from '../errors.js';
 import { HttpResponse } from '../responses/http-response.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { RouteDefinition } from '../route.js';
@@ -13,10 +13,20 @@ import { writeJson, writeResponse, type ResponseSink } from './send.js';
 import type { BackgroundRunner } from '../deps/background-tasks.js';
 import type { DependencyRuntime } from '../deps/request-scope.js';
 import { afterAnswer } from './after-response.js';
-import { compileDependencies } from './resolve-dependencies.js';
+import { compileDependencies, compileDependenciesAfterInvalid } from './resolve-dependencies.js';
+import { compileFailurePlan } from '../deps/dependency-failures.js';
+import type { ValidationIssue } from '../schema/validation-issue.js';
 
 /** Runs a route's handler on a validated context and writes what it returns, or what it throws. */
-export type Runner = (context: RequestContext, res: ResponseSink) => void;
+export interface Runner {
+  (context: RequestContext, res: ResponseSink): void;
+  /**
+   * For a route with dependencies, a request that failed validation: the dependencies whose own
+   * parts are valid run first, and the answer is the 422 of `issues` unless one of them throws
+   * (FastAPI's order). Absent for a route without dependencies: its 422 is answered at once.
+   */
+  withIssues?: (context: RequestContext, res: ResponseSink, issues: ValidationIssue[]) => void;
+}
 
 export interface RunnerOptions {
   responder: ErrorResponder;
@@ -45,6 +55,26 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     if (context.scope === undefined && context.backgroundState === undefined) return;
     afterAnswer(context, error, name, { background, log }, isStreaming(res) ? responseClosed(res) : undefined);
   }
+  /**
+   * The handler or a dependency threw and nothing is answered yet: the generators' cleanups run
+   * first and see the error, and what they leave (the error, or one they threw instead) is the
+   * answer, as in FastAPI. Without dependencies, the error is answered at once.
+   */
+  function answerFailure(context: RequestContext, res: ResponseSink, error: unknown, answered?: () => boolean): void {
+    const scope = context.scope;
+    if (scope === undefined) {
+      responder.respond(context, res, error, name);
+      after(context, error, res);
+      return;
+    }
+    context.scope = undefined; // unwound here: nothing is left to close after the answer
+    scope.unwind(error).then((final) => {
+      if (answered?.() === true) log.debug({ err: final, route: name }, `${name} failed after its timeout had been answered`);
+      else responder.respond(context, res, final, name);
+      after(context, final === undefined ? FAILED : final, res); // background tasks of a failed request never run
+    });
+  }
+
   const defaultStatus = route.options.status ?? 200;
   const serializers = compileResponseSerializers(route, name);
   const defaultSerializer = serializers.main;
@@ -114,33 +144,35 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
   const activity = timed === null ? null : guard!.activity(name);
   const call = timed === null ? callUntimed : (context: RequestContext, res: ResponseSink) => timed(callUntimed, context, res);
 
-  if (timeout === undefined) {
-    return function run(context, res) {
-      const result = call(context, res);
-      // A synchronous throw: no dependencies ran (they are awaited first), and tasks are dropped.
-      if (result === FAILED) return;
-      if (result instanceof Promise) {
-        activity?.begin();
-        result.then(
-          (value) => {
-            activity?.end();
-            after(context, send(context, res, value), res);
-          },
-          (error: unknown) => {
-            activity?.end();
-            responder.respond(context, res, error, name);
-            after(context, error, res);
-          },
-        );
-      } else {
-        after(context, send(context, res, result), res);
-      }
-    };
+  const runner: Runner = timeout === undefined ? run : runWithTimeout;
+  const withIssues = compileRunWithIssues(route, options, answerFailure, after);
+  if (withIssues !== null) runner.withIssues = withIssues;
+  return runner;
+
+  function run(context: RequestContext, res: ResponseSink): void {
+    const result = call(context, res);
+    // A synchronous throw: no dependencies ran (they are awaited first), and tasks are dropped.
+    if (result === FAILED) return;
+    if (result instanceof Promise) {
+      activity?.begin();
+      result.then(
+        (value) => {
+          activity?.end();
+          after(context, send(context, res, value), res);
+        },
+        (error: unknown) => {
+          activity?.end();
+          answerFailure(context, res, error);
+        },
+      );
+    } else {
+      after(context, send(context, res, result), res);
+    }
   }
 
   // An inline handler cannot be stopped, only answered for: the client gets 504 on time and
   // whatever the handler does later is dropped (offload: true is what really stops it).
-  return function runWithTimeout(context, res) {
+  function runWithTimeout(context: RequestContext, res: ResponseSink): void {
     const result = call(context, res);
     if (result === FAILED) return;
     if (!(result instanceof Promise)) {
@@ -152,7 +184,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     const timer = setTimeout(() => {
       settled = true;
       log.warn({ route: name, timeout }, `${name} did not finish within its ${timeout} ms timeout; answered 504. It keeps running: mark it offload: true to have it stopped.`);
-      responder.respond(context, res, timeoutError(timeout), name);
+      responder.respond(context, res, timeoutError(timeout!), name);
     }, timeout);
     // Cleanups wait for the handler even after a 504: it may still be using what they close.
     result.then(
@@ -168,15 +200,68 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
       },
       (error: unknown) => {
         activity?.end();
-        if (settled) log.debug({ err: error, route: name }, `${name} failed after its timeout had been answered`);
-        else {
+        if (settled) {
+          log.debug({ err: error, route: name }, `${name} failed after its timeout had been answered`);
+          after(context, error, res);
+          return;
+        }
+        // The timer keeps running while the cleanups unwind: a slow one still gets the client its 504 on time.
+        answerFailure(context, res, error, () => {
+          if (settled) return true;
           settled = true;
           clearTimeout(timer);
-          responder.respond(context, res, error, name);
-        }
-        after(context, error, res);
+          return false;
+        });
       },
     );
+  }
+}
+
+/**
+ * The runner's path for a request that failed validation, on a route with dependencies (null
+ * without): the issues are judged as FastAPI's solve_dependencies would (src/deps/dependency-failures.ts).
+ * When no dependency is left to call, the 422 goes out at once; otherwise the others run, and a
+ * throw among them is the answer, else the 422 (either after the generators that ran unwound).
+ */
+function compileRunWithIssues(
+  route: RouteDefinition,
+  { dependencies: runtime, responder, log, timeout }: RunnerOptions,
+  answerFailure: (context: RequestContext, res: ResponseSink, error: unknown, answered?: () => boolean) => void,
+  after: (context: RequestContext, error: unknown, res: ResponseSink) => void,
+): NonNullable<Runner['withIssues']> | null {
+  if (runtime === undefined) return null;
+  const resolveThenFail = compileDependenciesAfterInvalid(route.options, runtime);
+  const plan = compileFailurePlan(route, runtime.overrides);
+  if (resolveThenFail === null || plan === null) return null;
+  const name = routeName(route.method, route.path);
+  return function runWithIssues(context, res, issues) {
+    const verdict = plan.judge(issues);
+    const failure = new RequestValidationError(verdict.issues);
+    if (!verdict.runnable) {
+      responder.respond(context, res, failure, name);
+      return;
+    }
+    const failing = resolveThenFail(context, verdict.failed, failure);
+    if (timeout === undefined) {
+      failing.catch((error: unknown) => answerFailure(context, res, error));
+      return;
+    }
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      log.warn({ route: name, timeout }, `the dependencies of ${name} did not finish within its ${timeout} ms timeout; answered 504.`);
+      responder.respond(context, res, timeoutError(timeout), name);
+    }, timeout);
+    failing.catch((error: unknown) => {
+      if (settled) after(context, error, res);
+      else
+        answerFailure(context, res, error, () => {
+          if (settled) return true;
+          settled = true;
+          clearTimeout(timer);
+          return false;
+        });
+    });
   };
 }
 

@@ -24,7 +24,7 @@ function apiKey(where: Where, options: ApiKeyOptions<boolean>): Dependency<unkno
       const raw = where === 'header' ? request.headers[headerName] : where === 'query' ? query[options.name] : cookies[options.name];
       const key = Array.isArray(raw) ? raw[0] : raw;
       // FastAPI's challenge for keys: not a standard scheme, but it tells the client what is missing.
-      if (typeof key !== 'string' || key === '') return fail(options, 'Not authenticated', 'APIKey');
+      if (typeof key !== 'string' || key === '') return fail(options, 'APIKey');
       return key;
     },
     { schemeName, scheme: { type: 'apiKey', in: where, name: options.name, ...describe(options) }, scopes: [] },

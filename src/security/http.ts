@@ -25,8 +25,8 @@ interface AutoError<A extends boolean> {
 
 /**
  * `Authorization: Bearer <token>` (FastAPI's HTTPBearer): the token, unchecked; check it in your
- * own dependency. No header: 401 "Not authenticated"; another scheme: 401 "Invalid authentication
- * credentials"; both with `WWW-Authenticate: Bearer`.
+ * own dependency. No header, no token or another scheme: 401 "Not authenticated" with
+ * `WWW-Authenticate: Bearer` (current FastAPI's answer for each).
  */
 export function httpBearer(options?: SchemeOptions & AutoError<true> & { bearerFormat?: string }): Dependency<HttpAuthorizationCredentials>;
 export function httpBearer(options: SchemeOptions & AutoError<false> & { bearerFormat?: string }): Dependency<HttpAuthorizationCredentials | null>;
@@ -37,8 +37,7 @@ export function httpBearer(options: SchemeOptions & AutoError<boolean> & { beare
     { name: schemeName },
     ({ request }) => {
       const found = splitAuthorization(request.headers.authorization);
-      if (found === null) return fail(options, 'Not authenticated', 'Bearer');
-      if (found.scheme.toLowerCase() !== 'bearer') return fail(options, 'Invalid authentication credentials', 'Bearer');
+      if (found === null || found.scheme.toLowerCase() !== 'bearer') return fail(options, 'Bearer');
       return found;
     },
     { schemeName, scheme, scopes: [] },
@@ -47,7 +46,10 @@ export function httpBearer(options: SchemeOptions & AutoError<boolean> & { beare
 
 /**
  * `Authorization: Basic <base64 user:password>` (FastAPI's HTTPBasic): the username and password,
- * unchecked; compare them in your own dependency (with crypto.timingSafeEqual).
+ * unchecked; compare them in your own dependency (with crypto.timingSafeEqual). Every failure is
+ * 401 "Not authenticated" with the `Basic` challenge. `autoError: false` gives null when the Basic
+ * scheme is absent; Basic credentials that do not decode are still a 401 (as in FastAPI: the client
+ * tried to authenticate and got it wrong).
  */
 export function httpBasic(options?: SchemeOptions & AutoError<true> & { realm?: string }): Dependency<HttpBasicCredentials>;
 export function httpBasic(options: SchemeOptions & AutoError<false> & { realm?: string }): Dependency<HttpBasicCredentials | null>;
@@ -57,14 +59,22 @@ export function httpBasic(options: SchemeOptions & AutoError<boolean> & { realm?
   return createDependency(
     { name: schemeName },
     ({ request }) => {
-      const found = splitAuthorization(request.headers.authorization);
-      if (found === null || found.scheme.toLowerCase() !== 'basic') return fail(options, 'Not authenticated', challenge);
-      const decoded = decodeBasic(found.credentials);
-      if (decoded === null) return fail(options, 'Invalid authentication credentials', challenge);
+      const raw = request.headers.authorization;
+      const header = typeof raw === 'string' ? raw.trim() : '';
+      if (!isBasicScheme(header)) return fail(options, challenge);
+      const decoded = decodeBasic(header.slice(BASIC.length).trim());
+      if (decoded === null) throw unauthorized(challenge);
       return decoded;
     },
     { schemeName, scheme: { type: 'http', scheme: 'basic', ...describe(options) }, scopes: [] },
   );
+}
+
+const BASIC = 'basic';
+
+/** "Basic", "basic xyz": the scheme is the text up to the first space. */
+function isBasicScheme(header: string): boolean {
+  return header.length >= BASIC.length && header.slice(0, BASIC.length).toLowerCase() === BASIC && (header.length === BASIC.length || header[BASIC.length] === ' ');
 }
 
 /** Fatal: bytes that are not UTF-8 would otherwise become U+FFFD, and two different passwords compare equal. */
@@ -76,16 +86,16 @@ function decodeBasic(credentials: string): HttpBasicCredentials | null {
   try {
     text = utf8.decode(Buffer.from(credentials, 'base64'));
   } catch {
-    return null; // 401 "Invalid authentication credentials", as FastAPI's HTTPBasic answers bytes it cannot decode
+    return null; // 401, as FastAPI's HTTPBasic answers bytes it cannot decode
   }
   const colon = text.indexOf(':');
   return colon === -1 ? null : { username: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
 /** @internal Shared by the helpers: throw the 401, or answer null when the route asked for that. */
-export function fail(options: AutoError<boolean>, detail: 'Not authenticated' | 'Invalid authentication credentials', challenge: string): null {
+export function fail(options: AutoError<boolean>, challenge: string): null {
   if (options.autoError === false) return null;
-  throw unauthorized(detail, challenge);
+  throw unauthorized(challenge);
 }
 
 /** @internal */

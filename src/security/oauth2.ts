@@ -28,7 +28,7 @@ export function oauth2PasswordBearer(options: OAuth2PasswordBearerOptions<boolea
     { name: schemeName },
     ({ request }) => {
       const found = splitAuthorization(request.headers.authorization);
-      if (found === null || found.scheme.toLowerCase() !== 'bearer') return fail(options, 'Not authenticated', 'Bearer');
+      if (found === null || found.scheme.toLowerCase() !== 'bearer') return fail(options, 'Bearer');
       return found.credentials;
     },
     { schemeName, scheme, scopes: [] },

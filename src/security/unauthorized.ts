@@ -1,8 +1,11 @@
 import { HTTPException } from '../errors.js';
 
-/** 401 with the challenge a client needs to know how to authenticate (RFC 9110 §11.6.1). */
-export function unauthorized(detail: 'Not authenticated' | 'Invalid authentication credentials', challenge: string): HTTPException {
-  return new HTTPException(401, detail, { 'www-authenticate': challenge });
+/**
+ * 401 with the challenge a client needs to know how to authenticate (RFC 9110 §11.6.1). Always
+ * "Not authenticated", as current FastAPI answers for missing, other-scheme and malformed credentials.
+ */
+export function unauthorized(challenge: string): HTTPException {
+  return new HTTPException(401, 'Not authenticated', { 'www-authenticate': challenge });
 }
 
 /** "Bearer abc" → ["Bearer", "abc"]; a missing header or one without a space has no credentials. */

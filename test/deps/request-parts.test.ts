@@ -1,5 +1,5 @@
 // A dependency's own request parts (`query`, `headers`, `cookies`): validated together with the
-// route's (one 422 listing every problem, in FastAPI's shape), coerced before they reach the
+// route's (one 422 listing every problem, in FastAPI's shape and order), coerced before they reach the
 // dependency, listed as the operation's parameters in the OpenAPI document; they never take the
 // handler's (or another dependency's) view of Node's headers; conflicting declarations stop startup.
 import { describe, test } from 'node:test';
@@ -37,17 +37,18 @@ function shop(): App {
 }
 
 describe('validation', () => {
+  // FastAPI's order (solve_dependencies): each dependency's errors first, the route's own last.
   test("one 422 lists the route's and the dependency's problems together, in FastAPI's shape and order", async () => {
     const res = await shop().inject({ url: '/shops/abc/items?limit=lots', cookies: { visits: 'many' } });
     assert.equal(res.statusCode, 422);
     assert.deepEqual(res.json(), {
       detail: [
-        { type: 'int_parsing', loc: ['path', 'id'], msg: INT_PARSING, input: 'abc' },
-        { type: 'missing', loc: ['query', 'q'], msg: 'Field required', input: null },
         { type: 'int_parsing', loc: ['query', 'limit'], msg: INT_PARSING, input: 'lots' },
         { type: 'missing', loc: ['header', 'x-tenant'], msg: 'Field required', input: null },
         { type: 'missing', loc: ['cookie', 'session'], msg: 'Field required', input: null },
         { type: 'int_parsing', loc: ['cookie', 'visits'], msg: INT_PARSING, input: 'many' },
+        { type: 'int_parsing', loc: ['path', 'id'], msg: INT_PARSING, input: 'abc' },
+        { type: 'missing', loc: ['query', 'q'], msg: 'Field required', input: null },
       ],
     });
   });
