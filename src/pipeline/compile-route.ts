@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
-import { RequestValidationError } from '../errors.js';
+import { LoopwiseError, RequestValidationError } from '../errors.js';
 import type { RouteDefinition, RouteOptions } from '../route.js';
 import { routeName } from '../route-name.js';
 import { compileValidator } from '../schema/validator.js';
+import { checkBodyParts, compilePartsCheck, isBodyParts, partsSchema, type BodyParts } from '../schema/body-parts.js';
 import type { ValidationLimits } from '../schema/validation-limits.js';
 import { compileMultipartBody, isMultipartRequest } from '../forms/multipart-body.js';
 import type { MultipartOptions } from '../forms/multipart-options.js';
@@ -50,7 +51,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   // Here and not only in the runner: an offloaded route's runner is compiled on its worker, too late to stop startup.
   checkResponseStatuses(route, name);
   const checks = compileChecks(route, name, runtime.validation);
-  const body = options.body === undefined ? null : compileBody(options.body, name, runtime.validation);
+  const body = options.body === undefined ? null : compileBody(options.body, name, runtime.validation, options.consumes ?? DEFAULT_CONSUMES);
   const bodyLimit = options.bodyLimit ?? runtime.bodyLimit;
   // JSON only unless the route lists other types: a form or text body is never read by default (CSRF).
   const consumes = options.consumes ?? DEFAULT_CONSUMES;
@@ -108,7 +109,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
           if (timed) timing!.lap(); // reading the body is the network's time, not the server's
           context.body = decodeBody(raw!, kind);
           if (timed) timing!.parse = timing!.lap();
-          issues = body.validate(context.body, kind === 'json');
+          issues = body.validate(context, kind === 'json');
           if (timed) timing!.validate = timing!.lap();
         } catch (failure) {
           responder.respond(context, res, failure, name);
@@ -222,17 +223,52 @@ function collect(found: ValidationIssue[] | null, issues: ValidationIssue[]): vo
   if (found !== null) for (const issue of found) issues.push(issue);
 }
 
-/** JSON bodies are validated as sent; form and text bodies are strings and get coerced. */
-function compileBody(schema: TSchema, name: string, limits: ValidationLimits | undefined): { validate: (value: unknown, isJson: boolean) => ValidationIssue[] } {
-  const optional = (schema as unknown as Record<symbol, unknown>)[OptionalKind] === 'Optional';
+/** A route's body check: reads `context.body` (the decoded body) and leaves there what the handler gets. */
+interface CompiledBody {
+  validate(context: RequestContext, isJson: boolean): ValidationIssue[];
+}
+
+/**
+ * JSON bodies are validated as sent; form and text bodies are strings and get coerced. A body of
+ * named parts (`body: { item: Item, user: User }`) is one object validated the same way, with
+ * FastAPI's answers for missing parts (schema/body-parts.ts).
+ */
+function compileBody(declared: TSchema | BodyParts, name: string, limits: ValidationLimits | undefined, consumes: readonly string[]): CompiledBody {
+  const parts = isBodyParts(declared) ? declared : null;
+  if (parts !== null) checkPartsRoute(parts, name, consumes);
+  const schema = parts === null ? (declared as TSchema) : partsSchema(parts);
   const exact = compileValidator(schema, 'body', { coerce: false, route: name, limits });
   const coercing = compileValidator(schema, 'body', { coerce: true, route: name, limits });
+  if (parts !== null) {
+    const checkParts = compilePartsCheck(parts);
+    return {
+      validate(context, isJson) {
+        const checked = checkParts(context.body, isJson ? exact : coercing);
+        context.body = checked.value;
+        return checked.issues;
+      },
+    };
+  }
+  const optional = (schema as unknown as Record<symbol, unknown>)[OptionalKind] === 'Optional';
   return {
-    validate(value, isJson) {
+    validate(context, isJson) {
+      const value = context.body;
       if (value === undefined) {
         return optional ? [] : [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }];
       }
       return (isJson ? exact : coercing)(value) ?? [];
     },
   };
+}
+
+/** Named parts are keys of a JSON object (or of a urlencoded form): text has no keys, multipart has fields of its own. */
+function checkPartsRoute(parts: BodyParts, name: string, consumes: readonly string[]): void {
+  checkBodyParts(parts, name);
+  const other = consumes.find((type) => type !== 'application/json' && type !== 'application/x-www-form-urlencoded');
+  if (other !== undefined) {
+    throw new LoopwiseError(
+      'LW_ERR_INVALID_ROUTE',
+      `the body of ${name} is named parts, which a ${other} body cannot carry; declare its fields as one schema (body: t.Object({ ... })) for ${other}, or consume JSON.`,
+    );
+  }
 }
