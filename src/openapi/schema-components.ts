@@ -55,7 +55,7 @@ export class SchemaComponents {
     } else if (!isDeepStrictEqual(component.source, schema)) {
       throw new LoopwiseError(
         'LW_ERR_OPENAPI',
-        `two different schemas are named "${name}": one in ${component.where}, another in ${where}. Give the schema of ${component.where === where ? 'one' : 'yours'} another $id.`,
+        `two different schemas are named "${name}": one in ${component.where}, another in ${where}, which loopwise names so itself. Give the schema in ${component.where} another $id.`,
       );
     }
     return this.refTo(component, 'output');

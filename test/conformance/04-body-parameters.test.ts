@@ -6,7 +6,7 @@
 // apps mirror docs_src/body_multiple_params/tutorial001–005 (the _py310 / _an_py310 variants).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, t } from '../../src/index.js';
+import { App, t, type TSchema } from '../../src/index.js';
 
 // class Item(BaseModel): name: str; description: str | None = None; price: float; tax: float | None = None
 const Item = t.Object(
@@ -38,7 +38,7 @@ async function put(app: App, url: string, body?: unknown) {
 }
 
 // docs_src/body_multiple_params/tutorial002_py310.py: update_item(item_id: int, item: Item, user: User)
-function tutorial002(item = Item, user = User): App {
+function tutorial002(item: TSchema = Item, user: TSchema = User): App {
   const app = new App({ logger: false });
   app.put('/items/:item_id', { operationId: OPERATION_ID, params: itemId, body: { item, user } }, ({ params, body }) => ({
     item_id: params.item_id,
@@ -50,7 +50,7 @@ function tutorial002(item = Item, user = User): App {
 
 // docs_src/body_multiple_params/tutorial004_an_py310.py: item: Item, user: User,
 // importance: Annotated[int, Body(gt=0)], q: str | None = None
-function tutorial004(item = Item): App {
+function tutorial004(item: TSchema = Item): App {
   const app = new App({ logger: false });
   app.put(
     '/items/:item_id',
@@ -66,7 +66,7 @@ function tutorial004(item = Item): App {
 }
 
 // docs_src/body_multiple_params/tutorial005_py310.py: item: Item = Body(embed=True)
-function tutorial005(item = Item): App {
+function tutorial005(item: TSchema = Item): App {
   const app = new App({ logger: false });
   app.put('/items/:item_id', { operationId: OPERATION_ID, params: itemId, body: { item } }, ({ params, body }) => ({ item_id: params.item_id, item: body.item }));
   return app;
