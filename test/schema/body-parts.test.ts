@@ -133,3 +133,26 @@ describe('compilePartsCheck', () => {
     assert.deepEqual(issues[3]!.loc, ['body']);
   });
 });
+
+describe('what a client sends cannot cost more than its declared parts', () => {
+  test('a body of many keys: only the parts are looked at, the 422 lists the parts alone', async () => {
+    const app = new App({ logger: false });
+    app.post('/x', { body: { item: Item, n: t.Integer() } }, () => null);
+    const body: Record<string, unknown> = { item: null };
+    for (let i = 0; i < 20_000; i++) body[`k${i}`] = null;
+    const res = await app.inject({ method: 'POST', url: '/x', body });
+    assert.deepEqual(res.json(), {
+      detail: [
+        { type: 'missing', loc: ['body', 'item'], msg: 'Field required', input: null },
+        { type: 'missing', loc: ['body', 'n'], msg: 'Field required', input: null },
+      ],
+    });
+  });
+
+  test('a __proto__ part in the JSON is refused before validation (400), as for any body', async () => {
+    const app = new App({ logger: false });
+    app.post('/x', { body: { item: Item } }, () => null);
+    const res = await app.inject({ method: 'POST', url: '/x', headers: { 'content-type': 'application/json' }, body: '{"__proto__": {"name": "a", "price": 1}}' });
+    assert.equal(res.statusCode, 400);
+  });
+});
