@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { OptionalKind, Static, TSchema } from '@sinclair/typebox';
+import type { OptionalKind, Static, TObject, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { HttpResponse } from './responses/http-response.js';
 import type { Reply } from './pipeline/reply.js';
@@ -7,6 +7,7 @@ import type { BackgroundTasks } from './deps/background-tasks.js';
 import type { Dependency, ResolvedDeps } from './deps/dependency.js';
 import type { MultipartOptions } from './forms/multipart-options.js';
 import type { BodyMediaType, HttpMethod, RequestSnapshot } from './http-types.js';
+import type { BodyParts } from './schema/body-parts.js';
 
 // Re-exported: users (and src/index.ts) have always found them here.
 export type { BodyMediaType, HttpMethod, RequestSnapshot };
@@ -19,7 +20,11 @@ export interface RouteOptions {
   /** Header names are matched lowercased, as HTTP/1.1 and Node deliver them. */
   headers?: TSchema;
   cookies?: TSchema;
-  body?: TSchema;
+  /**
+   * One schema for the whole body, or named parts (`{ item: Item, user: User }`): the body is then
+   * an object with a key per part, as FastAPI nests several body parameters (and `Body(embed=True)`).
+   */
+  body?: TSchema | BodyParts;
   /**
    * A schema per status; a returned value is written with (and filtered by) the one for its status.
    * Once declared, the route's `status` needs one (a startup error otherwise), and a value returned
@@ -106,6 +111,9 @@ type CollectParams<P extends string> = P extends `${infer Segment}/${infer Rest}
 /** `'/users/:id/files/*'` → `{ id: string; '*': string }`, read from the path string itself. */
 export type PathParams<P extends string> = Simplify<CollectParams<P>>;
 
+/** Named body parts' object: one key per part, `?` for `t.Optional(...)` ones; writable, as a handler's own value. */
+type PartsStatic<B extends BodyParts> = { -readonly [K in keyof Static<TObject<B>>]: Static<TObject<B>>[K] };
+
 type Declared<O, K extends string, Fallback> = O extends { [P in K]: infer S extends TSchema } ? Static<S> : Fallback;
 
 /** The handler's argument: every declared part typed from its schema, with no annotation. */
@@ -119,7 +127,9 @@ export interface Context<P extends string = string, O extends RouteOptions = Rou
     ? S extends { [OptionalKind]: 'Optional' }
       ? Static<S> | undefined
       : Static<S>
-    : undefined;
+    : O extends { body: infer B extends BodyParts }
+      ? PartsStatic<B>
+      : undefined;
   /**
    * Node's request, for what the declared parts do not cover (raw streams, the socket). On a
    * worker thread it is a copy of the request line and headers: the socket stays on the main thread.

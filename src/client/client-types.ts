@@ -61,7 +61,10 @@ type HeadersPart<O> = O extends { headers: infer S } ? Part<'headers', Input<S> 
 /** Cookies are typed when declared, but never required: a browser sends its own. */
 type CookiesPart<O> = O extends { cookies: infer S } ? { cookies?: Input<S> } : { cookies?: Record<string, string> };
 
-/** A JSON body typed by the schema; a form or multipart route takes the encoded body as it is. */
+/**
+ * A JSON body typed by the schema, or by its named parts (an object with a key per part, needed when
+ * a part is); a form or multipart route takes the encoded body as it is.
+ */
 type BodyPart<O> = O extends { body: infer S }
   ? O extends { consumes: readonly (infer C)[] }
     ? 'application/json' extends C
@@ -69,7 +72,13 @@ type BodyPart<O> = O extends { body: infer S }
       : { body: FormData | URLSearchParams }
     : BodyOf<S>
   : { body?: never };
-type BodyOf<S> = S extends { [OptionalKind]: 'Optional' } ? { body?: Input<S> } : { body: Input<S> };
+type BodyOf<S> = S extends TSchema
+  ? S extends { [OptionalKind]: 'Optional' }
+    ? { body?: Input<S> }
+    : { body: Input<S> }
+  : S extends TProperties
+    ? Part<'body', InputObject<S>>
+    : never;
 
 interface CallExtras {
   /** Aborts the request (and the wait for its response). */

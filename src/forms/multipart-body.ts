@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import type { RouteOptions } from '../route.js';
 import { compileValidator } from '../schema/validator.js';
+import { isBodyParts, partsSchema } from '../schema/body-parts.js';
 import { protoKeyRefused } from '../pipeline/forbidden-keys.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import { multipartSettings, type MultipartOptions } from './multipart-options.js';
@@ -36,7 +37,8 @@ export function isMultipartRequest(request: IncomingMessage): boolean {
  * body if it takes one: `null` for every other route, which then compiles exactly as before.
  */
 export function compileMultipartBody(options: RouteOptions, app: MultipartOptions | undefined, name: string): MultipartBody | null {
-  const schema = options.body;
+  // Named parts are checked as the one object they make (compile-route.ts refuses them for multipart).
+  const schema = options.body === undefined || !isBodyParts(options.body) ? options.body : partsSchema(options.body);
   const consumes = options.consumes;
   const takesMultipart = consumes !== undefined && consumes.includes(MULTIPART);
   if (!takesMultipart && options.multipart !== undefined) {

@@ -6,6 +6,7 @@ import { securityOf } from '../deps/dependency-graph.js';
 import type { SecurityInfo } from '../deps/dependency.js';
 import type { RouteDefinition } from '../route.js';
 import { routeName } from '../route-name.js';
+import { isBodyParts, isOmittablePart, type BodyParts } from '../schema/body-parts.js';
 import { defaultOperationId, defaultSummary } from './operation-names.js';
 import { toPathTemplate } from './path-template.js';
 import { SchemaComponents } from './schema-components.js';
@@ -65,8 +66,8 @@ export function buildOpenApiDocument(routes: RouteDefinition[], settings: Docume
 
   for (const route of visible) {
     const { template } = toPathTemplate(route.path);
-    const operation = buildOperation(route, schemas, securitySchemes);
-    operation.operationId = route.options.operationId ?? uniqueId(defaultOperationId(route.method, route.path), operationIds, route);
+    const operationId = route.options.operationId ?? uniqueId(defaultOperationId(route.method, route.path), operationIds, route);
+    const operation = buildOperation(route, operationId, schemas, securitySchemes);
     for (const tag of operation.tags ?? []) usedTags.add(tag);
     const item = (paths[template] ??= {});
     item[route.method.toLowerCase() as keyof typeof item] = operation;
@@ -89,12 +90,17 @@ export function buildOpenApiDocument(routes: RouteDefinition[], settings: Docume
   return document;
 }
 
-function buildOperation(route: RouteDefinition, schemas: SchemaComponents, securitySchemes: Map<string, SecurityInfo & { route: string }>): OperationObject {
+function buildOperation(
+  route: RouteDefinition,
+  operationId: string,
+  schemas: SchemaComponents,
+  securitySchemes: Map<string, SecurityInfo & { route: string }>,
+): OperationObject {
   const { options } = route;
   const name = routeName(route.method, route.path);
   // Keys in the order a reader expects them: what it is, what it takes, what it answers.
   const ordered: Partial<OperationObject> = {
-    operationId: '', // set by the caller, which knows every route's id
+    operationId,
     summary: options.summary ?? defaultSummary(route.handler.name, route.method, route.path),
   };
   if (options.description !== undefined) ordered.description = options.description;
@@ -102,7 +108,11 @@ function buildOperation(route: RouteDefinition, schemas: SchemaComponents, secur
   if (options.deprecated === true) ordered.deprecated = true;
   const parameters = buildParameters(route, schemas);
   if (parameters.length > 0) ordered.parameters = parameters;
-  if (options.body !== undefined) ordered.requestBody = buildRequestBody(options.body, options.consumes, schemas, `the body of ${name}`);
+  if (options.body !== undefined) {
+    ordered.requestBody = isBodyParts(options.body)
+      ? buildPartsBody(options.body, options.consumes, schemas, name, operationId)
+      : buildRequestBody(options.body, options.consumes, schemas, `the body of ${name}`);
+  }
   ordered.responses = buildResponses(route, schemas);
   ordered.security = buildSecurity(route, securitySchemes);
   // A secured operation can answer 401 (the helpers' "Not authenticated"): say so, unless the route did.
@@ -160,6 +170,25 @@ function buildRequestBody(body: TSchema, consumes: string[] | undefined, schemas
   const requestBody: RequestBodyObject = { required: !optional, content };
   if (typeof body.description === 'string') requestBody.description = body.description;
   return requestBody;
+}
+
+/**
+ * Named parts, documented as FastAPI documents several body parameters: one object schema under
+ * `components/schemas` named `Body_<operationId>`, a property per part, required when any part is.
+ */
+function buildPartsBody(parts: BodyParts, consumes: string[] | undefined, schemas: SchemaComponents, name: string, operationId: string): RequestBodyObject {
+  const title = `Body_${operationId.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  for (const [part, schema] of Object.entries(parts)) {
+    properties[part] = schemas.convert(schema, `the body part "${part}" of ${name}`, 'input');
+    if (!isOmittablePart(schema)) required.push(part);
+  }
+  const body: JsonSchema = { title, type: 'object', properties };
+  if (required.length > 0) body.required = required;
+  const ref = schemas.define(title, body, `the body of ${name}`);
+  const content = Object.fromEntries((consumes ?? ['application/json']).map((type) => [type, { schema: ref }]));
+  return { required: required.length > 0, content };
 }
 
 function buildResponses(route: RouteDefinition, schemas: SchemaComponents): Record<string, ResponseObject> {

@@ -43,12 +43,20 @@ export class SchemaComponents {
     return this.walk(schema, where, use) as JsonSchema;
   }
 
-  /** Adds a schema of loopwise's own (such as the 422 error) under a fixed name. */
-  define(name: string, schema: JsonSchema): JsonSchema {
+  /**
+   * Adds a schema of loopwise's own (such as the 422 error, or a route's `Body_<operationId>`)
+   * under a fixed name; `where` names its place for the error when a user's `$id` takes the name.
+   */
+  define(name: string, schema: JsonSchema, where = 'loopwise'): JsonSchema {
     let component = this.byName.get(name);
     if (component === undefined) {
-      component = { name, source: schema as TSchema, where: 'loopwise', bodies: { output: schema }, refs: { input: [], output: [] } };
+      component = { name, source: schema as TSchema, where, bodies: { output: schema }, refs: { input: [], output: [] } };
       this.byName.set(name, component);
+    } else if (!isDeepStrictEqual(component.source, schema)) {
+      throw new LoopwiseError(
+        'LW_ERR_OPENAPI',
+        `two different schemas are named "${name}": one in ${component.where}, another in ${where}, which loopwise names so itself. Give the schema in ${component.where} another $id.`,
+      );
     }
     return this.refTo(component, 'output');
   }

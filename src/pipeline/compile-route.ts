@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
-import { RequestValidationError } from '../errors.js';
+import { LoopwiseError, RequestValidationError } from '../errors.js';
 import type { RouteDefinition, RouteOptions } from '../route.js';
 import { routeName } from '../route-name.js';
 import { compileJsonBodyValidator, compileValidator, type PartValidator } from '../schema/validator.js';
+import { checkBodyParts, compilePartsCheck, isBodyParts, partsSchema, type BodyParts } from '../schema/body-parts.js';
 import type { ValidationLimits } from '../schema/validation-limits.js';
 import { compileMultipartBody, isMultipartRequest } from '../forms/multipart-body.js';
 import type { MultipartOptions } from '../forms/multipart-options.js';
@@ -52,7 +53,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   // Here and not only in the runner: an offloaded route's runner is compiled on its worker, too late to stop startup.
   checkResponseStatuses(route, name);
   const checks = compileChecks(route, name, runtime.validation);
-  const body = options.body === undefined ? null : compileBody(options.body, name, runtime.validation, options.strict === true);
+  const body = options.body === undefined ? null : compileBody(options.body, name, runtime.validation, options.consumes ?? DEFAULT_CONSUMES, options.strict === true);
   const bodyLimit = options.bodyLimit ?? runtime.bodyLimit;
   // JSON only unless the route lists other types: a form or text body is never read by default (CSRF).
   const consumes = options.consumes ?? DEFAULT_CONSUMES;
@@ -234,32 +235,58 @@ function collect(found: ValidationIssue[] | null, issues: ValidationIssue[]): vo
   if (found !== null) for (const issue of found) issues.push(issue);
 }
 
+/** A route's body check: reads `context.body` (the decoded body) and leaves there what the handler gets. */
+interface CompiledBody {
+  validate(context: RequestContext, raw: Buffer, kind: BodyKind): ValidationIssue[];
+  /** A value checked as it is, never converted: what refused-body.ts makes of a body the route does not read (and the handler's body when it is valid). */
+  check(value: unknown, isJson: boolean): { value: unknown; issues: ValidationIssue[] };
+}
+
 /**
  * JSON bodies are validated as sent, then, only if that fails, converted as Pydantic's lax mode
  * does (unless the route is `strict`): the converted body replaces `context.body`. Form and text
  * bodies are strings and get coerced. `raw` is read again only to quote a failing body as sent.
+ * A body of named parts (`body: { item: Item, user: User }`) is one object validated the same
+ * way, with FastAPI's answers for missing parts (schema/body-parts.ts).
  */
-function compileBody(
-  schema: TSchema,
-  name: string,
-  limits: ValidationLimits | undefined,
-  strict: boolean,
-): {
-  validate: (context: RequestContext, raw: Buffer, kind: BodyKind) => ValidationIssue[];
-  /** A value checked as it is, never converted: what refused-body.ts makes of a body the route does not read. */
-  check: (value: unknown, isJson: boolean) => ValidationIssue[];
-} {
-  const optional = (schema as unknown as Record<symbol, unknown>)[OptionalKind] === 'Optional';
+function compileBody(declared: TSchema | BodyParts, name: string, limits: ValidationLimits | undefined, consumes: readonly string[], strict: boolean): CompiledBody {
+  const parts = isBodyParts(declared) ? declared : null;
+  if (parts !== null) checkPartsRoute(parts, name, consumes);
+  const schema = parts === null ? (declared as TSchema) : partsSchema(parts);
   const json = compileJsonBodyValidator(schema, { route: name, limits, strict, reread: (raw: Buffer) => decodeBody(raw, 'json') });
   const coercing = compileValidator(schema, 'body', { coerce: true, route: name, limits });
-  const missing = (): ValidationIssue[] => (optional ? [] : [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
+  // Only for bodies a route does not read (refused-body.ts): compiled with the first one.
   let exact: PartValidator | null = null;
+  const exactly: PartValidator = (value) => (exact ??= compileValidator(schema, 'body', { coerce: false, route: name, limits }))(value);
+
+  if (parts !== null) {
+    const checkParts = compilePartsCheck(parts);
+    return {
+      check: (value, isJson) => checkParts(value, isJson ? exactly : coercing),
+      validate(context, raw, kind) {
+        if (kind !== 'json') {
+          const checked = checkParts(context.body, coercing);
+          context.body = checked.value;
+          return checked.issues;
+        }
+        let converted: unknown;
+        const checked = checkParts(context.body, (object) => {
+          const outcome = json(object, raw);
+          if (outcome === null) return null;
+          converted = outcome.value;
+          return outcome.issues.length === 0 ? null : outcome.issues;
+        });
+        context.body = converted !== undefined && checked.issues.length === 0 ? converted : checked.value;
+        return checked.issues;
+      },
+    };
+  }
+  const optional = (schema as unknown as Record<symbol, unknown>)[OptionalKind] === 'Optional';
+  const missing = (): ValidationIssue[] => (optional ? [] : [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
   return {
     check(value, isJson) {
-      if (value === undefined) return missing();
-      if (!isJson) return coercing(value) ?? [];
-      exact ??= compileValidator(schema, 'body', { coerce: false, route: name, limits });
-      return exact(value) ?? [];
+      if (value === undefined) return { value, issues: missing() };
+      return { value, issues: (isJson ? exactly : coercing)(value) ?? [] };
     },
     validate(context, raw, kind) {
       const value = context.body;
@@ -271,4 +298,16 @@ function compileBody(
       return outcome.issues;
     },
   };
+}
+
+/** Named parts are keys of a JSON object (or of a urlencoded form): text has no keys, multipart has fields of its own. */
+function checkPartsRoute(parts: BodyParts, name: string, consumes: readonly string[]): void {
+  checkBodyParts(parts, name);
+  const other = consumes.find((type) => type !== 'application/json' && type !== 'application/x-www-form-urlencoded');
+  if (other !== undefined) {
+    throw new LoopwiseError(
+      'LW_ERR_INVALID_ROUTE',
+      `the body of ${name} is named parts, which a ${other} body cannot carry; declare its fields as one schema (body: t.Object({ ... })) for ${other}, or consume JSON.`,
+    );
+  }
 }

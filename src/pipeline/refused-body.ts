@@ -19,7 +19,7 @@ export interface RefusingRoute {
   accepts: ReadonlySet<BodyKind>;
   consumes: readonly string[];
   /** The route's body check (compile-route.ts's compileBody): exact for JSON, coercing for forms. */
-  validate(value: unknown, isJson: boolean): ValidationIssue[];
+  validate(value: unknown, isJson: boolean): RefusedBody;
   multipart: MultipartBody | null;
   limits: ValidationLimits | undefined;
 }
@@ -50,10 +50,10 @@ export function compileRefusedBody(route: RefusingRoute): RefuseBody {
   if (takesJson || !takesForms) {
     const expected = listed(route.consumes);
     return (request, raw) => {
-      if (raw.length === 0) return { value: undefined, issues: route.validate(undefined, true) };
+      if (raw.length === 0) return route.validate(undefined, true);
       // Only for the quote and the type check: the text is never parsed, and never the handler's.
       const text = raw.toString('utf8');
-      const issues = route.validate(text, true);
+      const { issues } = route.validate(text, true);
       if (issues.length > 0) return { value: undefined, issues };
       return { value: undefined, issues: [notRead(mediaTypeOf(request), expected, boundedInput(text, limits.maxInputLength, new Map()))] };
     };
@@ -70,10 +70,9 @@ export function compileRefusedBody(route: RefusingRoute): RefuseBody {
   }
 
   return () => {
-    const value = {};
-    const issues = route.validate(value, false);
-    quoteMissingFieldsAsNull(issues);
-    return { value, issues };
+    const checked = route.validate({}, false);
+    quoteMissingFieldsAsNull(checked.issues);
+    return checked;
   };
 }
 

@@ -3,7 +3,7 @@
 // casts), and in depth by test/types/client.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient } from '../../src/index.js';
+import { App, createClient, t } from '../../src/index.js';
 import { app } from './fixtures/shop-app.js';
 
 describe('createClient against a listening app', () => {
@@ -167,5 +167,34 @@ describe('createClient against a listening app', () => {
     const closed = createClient<typeof app>('http://127.0.0.1:9');
     await assert.rejects(() => closed.get('/text'));
     assert.throws(() => createClient<typeof app>('127.0.0.1:8000'), /base URL/);
+  });
+});
+
+describe('createClient with a body of named parts', () => {
+  // FastAPI's several body parameters (docs_src/body_multiple_params/tutorial003): one JSON object, a key per part.
+  const Item = t.Object({ name: t.String(), price: t.Number() });
+  const partsApp = new App({ logger: false }).put(
+    '/items/:id',
+    { params: t.Object({ id: t.Integer() }), body: { item: Item, user: t.Object({ username: t.String() }), importance: t.Integer() } },
+    ({ params, body }) => ({ id: params.id, ...body }),
+  );
+  let parts: ReturnType<typeof createClient<typeof partsApp>>;
+
+  before(async () => {
+    const { url } = await partsApp.listen({ port: 0, host: '127.0.0.1', handleSignals: false });
+    parts = createClient<typeof partsApp>(url);
+  });
+
+  after(async () => {
+    await partsApp.close();
+  });
+
+  test('sends the parts as one JSON object; a missing part is a 422 at ["body", name]', async () => {
+    const body = { item: { name: 'Saw', price: 12.5 }, user: { username: 'ada' }, importance: 2 };
+    const res = await parts.put('/items/:id', { params: { id: 5 }, body });
+    assert.deepEqual([res.status, res.data], [200, { id: 5, ...body }]);
+    const missing = await parts.put('/items/:id', { params: { id: 5 }, body: { item: body.item, importance: 2 } as typeof body });
+    assert.equal(missing.status, 422);
+    if (missing.status === 422) assert.deepEqual(missing.data.detail, [{ type: 'missing', loc: ['body', 'user'], msg: 'Field required', input: null }]);
   });
 });
