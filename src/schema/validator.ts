@@ -8,6 +8,7 @@ import { addErrorBudgetKeyword, budgetState, resetBudget, withErrorBudget } from
 import { addLinearUniqueItems } from './unique-items.js';
 import { addLinearFormats } from './linear-formats.js';
 import { toValidationIssues } from './validation-errors.js';
+import { withAfterValidation } from './after-validation.js';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 import type { RequestPart, ValidationIssue } from './validation-issue.js';
 
@@ -118,13 +119,14 @@ export function compileValidator(schema: TSchema, part: RequestPart, options: Va
     return toValidationIssues(collect.errors, part, raw, budgeted, limits, skipped);
   }
 
-  if (!options.coerce) return (data) => (validate(data) ? null : issuesOf(data, data));
+  // t.Refine, t.Set and integer-keyed t.Record run once the value is valid (after-validation.ts); a schema without them keeps the validator as it is.
+  if (!options.coerce) return withAfterValidation(schema, part, options.route, limits, (data) => (validate(data) ? null : issuesOf(data, data)));
 
   const prepare = compileStringCoercion(schema);
-  return (data) => {
+  return withAfterValidation(schema, part, options.route, limits, (data) => {
     // ajv coerces in place; errors must quote what the client sent, so keep the raw values.
     const raw = typeof data === 'object' && data !== null ? { ...data } : data;
     if (prepare !== null && raw !== data) prepare(data as Record<string, unknown>);
     return validate(data) ? null : issuesOf(data, raw);
-  };
+  });
 }
