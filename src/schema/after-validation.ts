@@ -131,6 +131,7 @@ function erroredTrie(issues: ValidationIssue[]): Trie {
 /** Runs the plan on one value; returns the value the parent should hold (a refinement may replace it). */
 function apply(plan: Plan, value: unknown, errored: Trie | null | undefined, run: Run): unknown {
   // `errored`: null when validation passed, undefined when nothing at or below here failed.
+  const reported = run.issues.length + run.omitted;
   if (plan.nullable !== undefined && value !== null) value = apply(plan.nullable, value, errored, run);
   if (plan.all !== undefined) for (const member of plan.all) value = apply(member, value, errored, run);
   if (isRecord(value)) {
@@ -152,7 +153,8 @@ function apply(plan: Plan, value: unknown, errored: Trie | null | undefined, run
     if (plan.items !== undefined) for (let i = 0; i < value.length; i++) value[i] = visit(plan.items, value[i], i, errored, run);
     if (plan.set && errored == null) dropRepeats(value);
   }
-  if (plan.refine !== undefined && errored == null) value = refined(plan.refine, value, run);
+  // A value whose own parts were refused (here, by their refinements) is not checked as a whole.
+  if (plan.refine !== undefined && errored == null && run.issues.length + run.omitted === reported) value = refined(plan.refine, value, run);
   return value;
 }
 
