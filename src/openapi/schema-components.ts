@@ -2,6 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import type { JsonSchema } from './types.js';
+import { SetKind } from '../schema/schema-marks.js';
+import { constantsAsEnum } from './enum-form.js';
 
 // Keywords whose values are data, not schemas: an example object with a "$id" key stays as it is.
 const DATA_KEYWORDS = new Set(['const', 'default', 'enum', 'examples', 'example']);
@@ -105,7 +107,9 @@ export class SchemaComponents {
       else if (DATA_KEYWORDS.has(key)) out[key] = jsonData(item);
       else out[key] = this.walk(item, where, use);
     }
-    return out;
+    // t.Set: a set's items are unique once the server has dropped the repeats, as FastAPI documents set[T].
+    if (schema[SetKind] === true) out.uniqueItems = true;
+    return constantsAsEnum(out);
   }
 
   private named(schema: TSchema, where: string, use: SchemaUse): JsonSchema {

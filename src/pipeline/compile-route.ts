@@ -208,12 +208,17 @@ export function compileChecks(route: CheckedRoute, name: string, limits?: Valida
   }
   if (headers !== undefined) {
     const validate = compileValidator(headers, 'header', coerce);
-    const names = Object.keys((headers as { properties?: object }).properties ?? {}).map((n) => [n, n.toLowerCase()] as const);
+    const properties = ((headers as { properties?: Record<string, unknown> }).properties ?? {});
+    // A header sent twice is one "a, b" in Node's `headers`; a list-typed one reads each line apart
+    // (`headersDistinct`), as Starlette gives FastAPI `["a", "b"]`. Chosen here, once per header.
+    const names = Object.entries(properties).map(([n, schema]) => [n, n.toLowerCase(), acceptsList(schema)] as const);
     checks.push((context, issues) => {
       // Only the declared headers, under the names the schema uses: validation must not touch Node's own object.
       const declared: Record<string, unknown> = {};
       const raw = context.request.headers;
-      for (const [key, lower] of names) if (raw[lower] !== undefined) declared[key] = raw[lower];
+      for (const [key, lower, list] of names) {
+        if (raw[lower] !== undefined) declared[key] = list ? headerLines(context.request, lower) : raw[lower];
+      }
       context.validHeaders = declared;
       // Headers only dependencies declare stay theirs: the handler keeps all of Node's headers.
       if (handlerHeaders) context.headers = declared;
@@ -229,6 +234,20 @@ export function compileChecks(route: CheckedRoute, name: string, limits?: Valida
     });
   }
   return checks;
+}
+
+/** Each line of a header apart. An injected request (light-my-request) has no `headersDistinct`: its values stay as given. */
+function headerLines(request: IncomingMessage, name: string): string[] | string | undefined {
+  const distinct = (request as Partial<IncomingMessage>).headersDistinct;
+  return distinct !== undefined ? distinct[name] : request.headers[name];
+}
+
+/** Whether a header's schema takes a list (`t.Array`, or a union with one). */
+function acceptsList(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  const { type, anyOf } = schema as { type?: unknown; anyOf?: unknown };
+  if (type === 'array' || (Array.isArray(type) && type.includes('array'))) return true;
+  return Array.isArray(anyOf) && anyOf.some(acceptsList);
 }
 
 function collect(found: ValidationIssue[] | null, issues: ValidationIssue[]): void {

@@ -22,8 +22,11 @@ import type {
   TProperties,
   TSchema,
   TString,
+  TUnsafe,
+  Static,
   Union,
 } from '@sinclair/typebox';
+import { httpUrl, record, refine, set } from './builders.js';
 
 export type { Static, TSchema } from '@sinclair/typebox';
 
@@ -35,7 +38,16 @@ export type { Static, TSchema } from '@sinclair/typebox';
 export type WithDefault<S extends TSchema, O> = O extends { default: unknown } ? S & { readonly default: O['default'] } : S;
 
 /**
- * TypeBox's builder, the same object, with the builders a default is usually set on typed to keep
+ * What a handler gets from `t.Refine(schema, check)`: what `check` returns, or the schema's own
+ * type where it returns nothing (a check that only throws).
+ */
+export type RefinedStatic<I, R> = [R] extends [void | undefined] ? I : Exclude<R, void | undefined> | (undefined extends R ? I : never);
+
+/** `t.Refine`'s schema: the static type the check gives, and the inner schema's `default` kept for the typed client. */
+export type TRefine<S extends TSchema, O> = TUnsafe<O> & (S extends { readonly default: infer D } ? { readonly default: D } : unknown);
+
+/**
+ * TypeBox's builder, with the builders a default is usually set on typed to keep
  * it (`WithDefault`). Types only: at runtime `t` is TypeBox's `Type`.
  */
 export interface TypeBuilder
@@ -58,7 +70,20 @@ export interface TypeBuilder
   Enum<V extends TEnumValue, T extends Record<TEnumKey, V>, O extends SchemaOptions = {}>(item: T, options?: O): WithDefault<TEnum<T>, O>;
   /** `[Json]` Creates an Object type */
   Object<T extends TProperties, O extends ObjectOptions = {}>(properties: T, options?: O): WithDefault<TObject<T>, O>;
+  /**
+   * The schema, plus a function run on the value once it is valid (Pydantic's `AfterValidator`):
+   * it returns the value the handler gets (or nothing, to keep it) and throws an `Error` to refuse
+   * it, answered as 422 `value_error` "Value error, <message>". Synchronous; runs once per value.
+   */
+  Refine<S extends TSchema, R>(schema: S, check: (value: Static<S>) => R): TRefine<S, RefinedStatic<Static<S>, R>>;
+  /** An array whose repeated items are dropped before the handler sees it (Python's `set[T]`); documented `uniqueItems: true`. */
+  Set<T extends TSchema, O extends ArrayOptions = {}>(items: T, options?: O): WithDefault<TArray<T>, O>;
+  /** Pydantic's `HttpUrl`: an http or https URL of 1 to 2083 characters, with pydantic's `url_parsing` / `url_scheme` errors. */
+  HttpUrl<O extends StringOptions = {}>(options?: O): WithDefault<TString, O>;
 }
 
-// The same functions: only their return types say more.
-export const t = Type as unknown as TypeBuilder;
+// TypeBox's builder underneath (a fresh object, TypeBox's own `Type` is left as it is), with
+// loopwise's builders added and `Record` writing integer keys as FastAPI documents them.
+const builder = Object.create(Type) as Record<string, unknown>;
+Object.assign(builder, { Refine: refine, Set: set, HttpUrl: httpUrl, Record: record });
+export const t = builder as unknown as TypeBuilder;

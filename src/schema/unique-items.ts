@@ -50,7 +50,7 @@ export function firstRepeat(items: readonly unknown[]): [number, number] | null 
 }
 
 /** JSON with every object's keys in order: equal values, equal strings. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (typeof value !== 'object' || value === null) {
     // -0 is written "0", as `equal` finds 0 === -0.
     return JSON.stringify(value) ?? 'null';

@@ -2,6 +2,8 @@ import type { ErrorObject } from 'ajv';
 import { boundedInput, boundedKey } from './bounded-input.js';
 import type { ValidationLimits } from './validation-limits.js';
 import type { RequestPart, ValidationIssue } from './validation-issue.js';
+import { type FailedUnion, type Placement, type UnionForm, placeError, unionForm, withTags } from './union-branches.js';
+import { isUrlSchema, urlParsing, urlTooLong } from './url-errors.js';
 
 /**
  * Translates ajv's errors into FastAPI's (pydantic v2's) error entries, so clients written
@@ -19,19 +21,34 @@ export function toValidationIssues(
   incomplete = false,
 ): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const unions = new Map<ErrorObject, FailedUnion>();
+  for (const error of errors) {
+    if (error.keyword !== 'anyOf' && error.keyword !== 'oneOf') continue;
+    unions.set(error, { error, form: unionForm(schemaAt(schema, error.schemaPath), schemaAt(schema, parentPath(error.schemaPath))), kept: 0 });
+  }
+  const failed = [...unions.values()];
+  // Placed first: whether a union gets an entry of its own depends on what survives inside it.
+  const placements = new Map<ErrorObject, Placement>();
+  if (failed.length > 0) for (const error of errors) if (!unions.has(error)) placements.set(error, placeError(error, failed));
   const quoted = new Map<object, unknown>();
   let omitted = 0;
   for (const error of errors) {
     // harden-schema.ts's `if/then` around an array's items: the items' own errors say it.
     if (error.keyword === 'if') continue;
-    // A failed union reports every branch's failure too; one entry for the union says it better.
-    if (unions.length > 0 && unions.some((u) => u !== error && isInside(error, u))) continue;
+    const placement = placements.get(error);
+    if (placement !== undefined && !placement.keep) continue;
+    const union = unions.get(error);
+    // A union whose branches' errors are reported needs no entry of its own (pydantic gives none).
+    if (union !== undefined && union.form.kind === 'branches' && union.kept > 0) continue;
+    // Only inside a union too: a constants union's entry says it for them.
+    if (union !== undefined && failed.some((u) => u !== union && u.form.kind === 'constants' && isInside(error, u.error))) continue;
+    const issue = toIssue(error, part, root, schema, union?.form) ?? (errors.length === 1 ? plainIssue(error, part, root) : null);
+    if (issue === null) continue;
     if (issues.length >= limits.maxIssues) {
       omitted++;
       continue;
     }
-    const issue = toIssue(error, part, root, schema);
+    if (placement !== undefined && placement.keep) issue.loc = withTags(issue.loc, placement.tags);
     issue.input = boundedInput(issue.input, limits.maxInputLength, quoted);
     if (issue.loc.some((key) => typeof key === 'string' && key.length > limits.maxInputLength)) {
       issue.loc = issue.loc.map((key) => boundedKey(key, limits.maxInputLength));
@@ -43,7 +60,7 @@ export function toValidationIssues(
 }
 
 /** The last entry when some were left out: FastAPI's shape, with the count when it is known. */
-function tooManyErrors(part: RequestPart, limit: number, omitted: number | null): ValidationIssue {
+export function tooManyErrors(part: RequestPart, limit: number, omitted: number | null): ValidationIssue {
   const what = omitted === null ? 'More errors were' : `${omitted} more error${omitted === 1 ? ' was' : 's were'}`;
   return {
     type: 'too_many_errors',
@@ -55,14 +72,32 @@ function tooManyErrors(part: RequestPart, limit: number, omitted: number | null)
 }
 
 function isInside(error: ErrorObject, union: ErrorObject): boolean {
-  return error.instancePath === union.instancePath && error.schemaPath.startsWith(`${union.schemaPath}/`);
+  return error.schemaPath.startsWith(`${union.schemaPath}/`);
 }
 
-function toIssue(error: ErrorObject, part: RequestPart, root: unknown, schema: unknown): ValidationIssue {
+/** "#/properties/kind/anyOf" → "#/properties/kind": the schema that holds a keyword. */
+function parentPath(schemaPath: string): string {
+  return schemaPath.slice(0, schemaPath.lastIndexOf('/'));
+}
+
+/** One ajv error as pydantic's entry; null when another entry of the same value says it already. */
+function toIssue(error: ErrorObject, part: RequestPart, root: unknown, schema: unknown, union: UnionForm | undefined): ValidationIssue | null {
   const path = pointerToPath(error.instancePath);
   const input = valueAt(root, path);
   const params = error.params as Record<string, unknown>;
   const loc = [part, ...path];
+  // A URL's length and syntax read as pydantic's URL errors (url-errors.ts).
+  if ((error.keyword === 'format' || error.keyword === 'minLength' || error.keyword === 'maxLength') && typeof input === 'string') {
+    const holder = schemaAt(schema, parentPath(error.schemaPath)) as { maxLength?: unknown; minLength?: unknown } | undefined;
+    if (isUrlSchema(holder)) {
+      if (error.keyword === 'maxLength') return urlTooLong(loc, input, params.limit);
+      // One entry per value, as pydantic checks the length, then the syntax: "" is `input is empty` once.
+      if (error.keyword === 'minLength') return input === '' ? urlParsing(loc, input) : stringTooShort(params.limit, loc, input);
+      const tooLong = typeof holder!.maxLength === 'number' && input.length > holder!.maxLength;
+      const emptyCaught = input === '' && typeof holder!.minLength === 'number' && holder!.minLength > 0;
+      return tooLong || emptyCaught ? null : urlParsing(loc, input);
+    }
+  }
 
   switch (error.keyword) {
     case 'required': {
@@ -79,8 +114,12 @@ function toIssue(error: ErrorObject, part: RequestPart, root: unknown, schema: u
         return { type: 'extra_forbidden', loc, msg: 'Extra inputs are not permitted', input };
       }
       return { type: error.keyword, loc, msg: capitalize(error.message ?? 'Invalid input'), input };
-    case 'type':
+    case 'type': {
+      // A literal's `type` beside its `const` (TypeBox writes both): its literal_error says it, as pydantic's one entry.
+      const holder = schemaAt(schema, parentPath(error.schemaPath));
+      if (typeof holder === 'object' && holder !== null && ('const' in holder || 'enum' in holder)) return null;
       return typeIssue(params.type, loc, input);
+    }
     case 'minimum':
       return bound('greater_than_equal', 'greater than or equal to', 'ge', params.limit, loc, input);
     case 'exclusiveMinimum':
@@ -92,7 +131,7 @@ function toIssue(error: ErrorObject, part: RequestPart, root: unknown, schema: u
     case 'multipleOf':
       return { type: 'multiple_of', loc, msg: `Input should be a multiple of ${params.multipleOf}`, input, ctx: { multiple_of: params.multipleOf } };
     case 'minLength':
-      return { type: 'string_too_short', loc, msg: `String should have at least ${count(params.limit, 'character')}`, input, ctx: { min_length: params.limit } };
+      return stringTooShort(params.limit, loc, input);
     case 'maxLength':
       return { type: 'string_too_long', loc, msg: `String should have at most ${count(params.limit, 'character')}`, input, ctx: { max_length: params.limit } };
     case 'pattern':
@@ -104,12 +143,13 @@ function toIssue(error: ErrorObject, part: RequestPart, root: unknown, schema: u
     case 'maxItems':
       return listLength('too_long', 'at most', params.limit, loc, input);
     case 'enum':
-      return literal(params.allowedValues as unknown[], loc, input);
+      // A schema's own `enum` list is a Python Enum's form (the FastAPI one): type `enum`.
+      return literal(params.allowedValues as unknown[], loc, input, 'enum');
     case 'const':
-      return literal([params.allowedValue], loc, input);
+      return literal([params.allowedValue], loc, input, 'literal_error');
     case 'anyOf':
     case 'oneOf':
-      return unionIssue(schemaAt(schema, error.schemaPath), loc, input);
+      return unionIssue(union, loc, input);
     default:
       return { type: error.keyword, loc, msg: capitalize(error.message ?? 'Invalid input'), input };
   }
@@ -161,16 +201,30 @@ function listLength(type: string, words: string, limit: unknown, loc: (string | 
   };
 }
 
-function literal(allowed: unknown[], loc: (string | number)[], input: unknown): ValidationIssue {
-  const expected = listWords(allowed.map((v) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v))));
-  return { type: allowed.length === 1 ? 'literal_error' : 'enum', loc, msg: `Input should be ${expected}`, input, ctx: { expected } };
+/** A lone error another one would have said (a first-error validator stops before it): its plain form. */
+function plainIssue(error: ErrorObject, part: RequestPart, root: unknown): ValidationIssue {
+  const path = pointerToPath(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  const input = valueAt(root, path);
+  if (error.keyword === 'type') return typeIssue(params.type, [part, ...path], input);
+  return urlParsing([part, ...path], input);
 }
 
-function unionIssue(branchSchemas: unknown, loc: (string | number)[], input: unknown): ValidationIssue {
-  const branches = Array.isArray(branchSchemas) ? branchSchemas : [];
-  const constants = branches.filter((b): b is { const: unknown } => typeof b === 'object' && b !== null && 'const' in b);
-  if (constants.length > 0 && constants.length === branches.length) return literal(constants.map((b) => b.const), loc, input);
-  return { type: 'union_error', loc, msg: `Input should match one of ${branches.length} allowed shapes`, input };
+function stringTooShort(limit: unknown, loc: (string | number)[], input: unknown): ValidationIssue {
+  return { type: 'string_too_short', loc, msg: `String should have at least ${count(limit, 'character')}`, input, ctx: { min_length: limit } };
+}
+
+/** Pydantic's Enum (`enum`) and Literal (`literal_error`) entries share the message: the allowed values, listed. */
+function literal(allowed: unknown[], loc: (string | number)[], input: unknown, type: 'enum' | 'literal_error'): ValidationIssue {
+  const expected = listWords(allowed.map((v) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v))));
+  return { type, loc, msg: `Input should be ${expected}`, input, ctx: { expected } };
+}
+
+/** A union's own entry: its constants listed, or (its branches' errors cut by the budget) that it matched none. */
+function unionIssue(form: UnionForm | undefined, loc: (string | number)[], input: unknown): ValidationIssue {
+  if (form?.kind === 'constants') return literal(form.values, loc, input, form.enumType ? 'enum' : 'literal_error');
+  const branches = form?.kind === 'branches' ? form.branches.length : 0;
+  return { type: 'union_error', loc, msg: `Input should match one of ${branches} allowed shapes`, input };
 }
 
 function listWords(items: string[]): string {

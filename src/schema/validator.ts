@@ -10,6 +10,7 @@ import { addLinearFormats } from './linear-formats.js';
 import { toValidationIssues } from './validation-errors.js';
 import { compileLaxCoercion, type LaxCoercion } from './lax-coercion.js';
 import { asLaxIssues, asStrictIssues } from './lax-issues.js';
+import { withAfterValidation } from './after-validation.js';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 import type { RequestPart, ValidationIssue } from './validation-issue.js';
 
@@ -131,20 +132,22 @@ function compilePart(schema: TSchema, part: RequestPart, options: ValidatorOptio
 
 export function compileValidator(schema: TSchema, part: RequestPart, options: ValidatorOptions): PartValidator {
   const { validate, issuesOf } = compilePart(schema, part, options);
+  const limits = options.limits ?? DEFAULT_VALIDATION_LIMITS;
   // ajv fills defaults in as it validates: without the client's own bytes to read again
   // (compileJsonBodyValidator has them), a 422 here may quote them.
-  if (!options.coerce) return (data) => (validate(data) ? null : issuesOf(data, data));
+  // t.Refine, t.Set and integer-keyed t.Record run once the value is valid (after-validation.ts); a schema without them keeps the validator as it is.
+  if (!options.coerce) return withAfterValidation(schema, part, options.route, limits, (data) => (validate(data) ? null : issuesOf(data, data)));
 
   const prepare = compileStringCoercion(schema);
   const nullDefaults = compileNullDefaults(schema);
-  return (data) => {
+  return withAfterValidation(schema, part, options.route, limits, (data) => {
     // ajv coerces in place; errors must quote what the client sent, so keep the raw values.
     const raw = typeof data === 'object' && data !== null ? { ...data } : data;
     if (prepare !== null && raw !== data) prepare(data as Record<string, unknown>);
     if (!validate(data)) return issuesOf(data, raw);
     if (nullDefaults !== null && raw !== data) nullDefaults(data as Record<string, unknown>, raw as Record<string, unknown>);
     return null;
-  };
+  });
 }
 
 export interface JsonBodyOptions<Source> {
@@ -176,16 +179,41 @@ export type JsonBodyValidator<Source> = (data: unknown, source: Source) => JsonB
 export function compileJsonBodyValidator<Source>(schema: TSchema, options: JsonBodyOptions<Source>): JsonBodyValidator<Source> {
   const { validate, issuesOf } = compilePart(schema, 'body', { coerce: false, route: options.route, limits: options.limits });
   const reread = options.reread;
+  const after = compileAfterValidation(schema, options.route, options.limits);
   if (options.strict === true) {
-    return (data, source) => (validate(data) ? null : { value: data, issues: asStrictIssues(issuesOf(data, reread(source))) });
+    return (data, source) => {
+      if (validate(data)) return after === null ? null : after(data, null);
+      return { value: data, issues: asStrictIssues(issuesOf(data, reread(source))) };
+    };
   }
   // Built with the first invalid body: a route whose bodies are always valid never builds it.
   let coerce: LaxCoercion | null = null;
   return (data, source) => {
-    if (validate(data)) return null;
+    if (validate(data)) return after === null ? null : after(data, null);
     coerce ??= compileLaxCoercion(schema);
     const value = coerce(data);
-    if (validate(value)) return { value, issues: [] };
-    return { value, issues: asLaxIssues(issuesOf(value, reread(source))) };
+    if (validate(value)) return after === null ? { value, issues: [] } : (after(value, null) ?? { value, issues: [] });
+    const issues = asLaxIssues(issuesOf(value, reread(source)));
+    return after === null ? { value, issues } : (after(value, issues) ?? { value, issues });
+  };
+}
+
+/**
+ * A JSON body's t.Refine, t.Set and integer-keyed t.Record steps (after-validation.ts), given the
+ * issues found so far (null: none); null when the schema has none, so such routes pay nothing.
+ */
+function compileAfterValidation(schema: TSchema, route: string, limits: ValidationLimits | undefined): ((value: unknown, found: ValidationIssue[] | null) => JsonBodyOutcome | null) | null {
+  let found: ValidationIssue[] | null = null;
+  const passOn: PartValidator = () => found;
+  const after = withAfterValidation(schema, 'body', route, limits ?? DEFAULT_VALIDATION_LIMITS, passOn);
+  if (after === passOn) return null;
+  return (value, issues) => {
+    found = issues;
+    try {
+      const all = after(value);
+      return all === null ? null : { value, issues: all };
+    } finally {
+      found = null;
+    }
   };
 }
