@@ -10,7 +10,7 @@ const OPTIONAL = ['middleware/', 'cli/', 'evidence/'];
 const MAY_IMPORT_OPTIONAL = [...OPTIONAL, 'testing/', 'index.ts'];
 // The middleware chain and mounting are how every App runs, not a feature one opts into;
 // they only live next to the middlewares they run.
-const CORE_IN_OPTIONAL_FOLDERS = ['middleware/middleware.ts', 'middleware/mount.ts'];
+const CORE_IN_OPTIONAL_FOLDERS = ['middleware/middleware.ts', 'middleware/response-hold.ts', 'middleware/mount.ts'];
 
 const root = resolve(process.argv[2] ?? 'src');
 const files = readdirSync(root, { recursive: true })

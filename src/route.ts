@@ -37,6 +37,20 @@ export interface RouteOptions {
    * for them. Documented with an open schema. See docs/security.md (API3).
    */
   unfiltered?: number[];
+  /**
+   * Leave out of the response the fields the returned value does not have, instead of writing their
+   * defaults (FastAPI's `response_model_exclude_unset`). A field present with its default's value is
+   * written. Applies to the schema of the route's `status`, nested objects included.
+   */
+  responseExcludeUnset?: boolean;
+  /**
+   * Only these top-level fields of the response (FastAPI's `response_model_include`), of the
+   * route's `status` schema (an object, or an array of objects). A shortcut: a response schema of
+   * its own says the same and documents it (the OpenAPI document still shows the whole schema).
+   */
+  responseInclude?: string[];
+  /** Every top-level field of the response but these (FastAPI's `response_model_exclude`); see `responseInclude`. */
+  responseExclude?: string[];
   /** Status for a returned value, 200 unless set (FastAPI's `status_code`). */
   status?: number;
   /** Bytes a body may have before the request is answered 413; the App's `bodyLimit` otherwise. Multipart bodies have `multipart.maxBodySize` instead. */

@@ -21,9 +21,9 @@ export type CorsOrigin =
 export interface CorsOptions {
   /** Allowed origins; default `'*'`. See {@link CorsOrigin}. */
   origin?: CorsOrigin;
-  /** Methods a preflight allows. Default `GET,HEAD,PUT,PATCH,POST,DELETE`. */
+  /** Methods a preflight allows. Default `GET,HEAD,PUT,PATCH,POST,DELETE`; `'*'` is every standard method (as Starlette's). */
   methods?: string | readonly string[];
-  /** Request headers a preflight allows. Default: those the preflight asks for (Access-Control-Request-Headers). */
+  /** Request headers a preflight allows (besides the CORS-safelisted ones). Default, or `'*'`: those the preflight asks for (Access-Control-Request-Headers). */
   allowedHeaders?: string | readonly string[];
   /** Response headers the page may read besides the safelisted ones (Access-Control-Expose-Headers). */
   exposedHeaders?: string | readonly string[];
@@ -42,24 +42,28 @@ type PackageHandler = ReturnType<typeof CorsPackage>;
 type PackageOrigin = NonNullable<CorsPackage.CorsOptions['origin']>;
 
 /**
- * Cross-origin resource sharing, by the `cors` package (Express's). Preflights (OPTIONS with
- * Access-Control-Request-Method) are answered here, 204, before routing, so no route needs an
- * OPTIONS handler; other requests go on with the Access-Control-Allow-* headers set. An origin not
- * allowed gets no Access-Control-Allow-Origin (the browser then refuses the response to the page);
- * `Vary: Origin` is set whenever the answer depends on the origin.
+ * Cross-origin resource sharing, by the `cors` package (Express's). Preflights (OPTIONS with Origin
+ * and Access-Control-Request-Method) are answered here, before routing, as Starlette's
+ * CORSMiddleware answers them: 200 `OK`, or 400 `Disallowed CORS origin` (`, method`, `, headers`)
+ * naming what the configuration refuses; so no route needs an OPTIONS handler. Other requests go on
+ * with the Access-Control-Allow-* headers set. An origin not allowed gets no
+ * Access-Control-Allow-Origin (the browser then refuses the response to the page); `Vary: Origin` is
+ * set whenever the answer depends on the origin.
  */
 export function cors(options: CorsOptions = {}): Middleware {
   const origin = options.origin ?? '*';
   const corsPackage: typeof CorsPackage = require('cors');
   checkOrigin(origin, options.credentials === true);
+  const preflight = preflightChecks(options);
   const base: CorsPackage.CorsOptions = {
-    methods: list(options.methods) ?? 'GET,HEAD,PUT,PATCH,POST,DELETE',
-    allowedHeaders: list(options.allowedHeaders),
+    methods: [...preflight.methods].join(','),
+    // '*' reflects the headers asked for (as Starlette): a literal '*' means nothing to a browser with credentials.
+    allowedHeaders: preflight.headers === null ? undefined : list(options.allowedHeaders),
     exposedHeaders: list(options.exposedHeaders),
     credentials: options.credentials === true,
     maxAge: options.maxAge ?? DEFAULT_CORS_MAX_AGE,
-    preflightContinue: false,
-    optionsSuccessStatus: 204,
+    // The package only sets a preflight's headers; the answer (200 or 400) is written below.
+    preflightContinue: true,
   };
 
   if (typeof origin !== 'function') {
@@ -68,7 +72,7 @@ export function cors(options: CorsOptions = {}): Middleware {
     const allowed = typeof origin === 'string' && origin !== '*' ? [origin] : origin;
     const handler = corsPackage({ ...base, origin: allowed as PackageOrigin });
     return function corsMiddleware(req, res, next) {
-      return runPackage(handler, req, res) ? next() : undefined;
+      return runPackage(handler, req, res, preflight) ? next() : undefined;
     };
   }
 
@@ -80,18 +84,21 @@ export function cors(options: CorsOptions = {}): Middleware {
   return async function corsMiddleware(req, res, next) {
     const requestOrigin = req.headers.origin;
     const allowed = typeof requestOrigin === 'string' && requestOrigin !== '' && (await origin(requestOrigin, req)) === true;
-    return runPackage(allowed ? allow : refuse, req, res) ? next() : undefined;
+    return runPackage(allowed ? allow : refuse, req, res, preflight) ? next() : undefined;
   };
 }
 
 /**
- * Runs the package's middleware, which is synchronous with these options. True when it called
- * `next` (the request goes on); false when it answered a preflight itself.
+ * Runs the package's middleware, which is synchronous with these options. True when the request
+ * goes on to routing; false when it was a preflight, answered here.
  */
-function runPackage(handler: PackageHandler, req: IncomingMessage, res: ServerResponse): boolean {
-  const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
-  // The package takes every OPTIONS for a preflight; one without Access-Control-Request-Method is an
-  // ordinary request (it goes to routing), so it is shown to the package as one.
+function runPackage(handler: PackageHandler, req: IncomingMessage, res: ServerResponse, checks: PreflightChecks): boolean {
+  const origin = req.headers.origin;
+  const requestedMethod = req.headers['access-control-request-method'];
+  // As Starlette: a preflight has an Origin and Access-Control-Request-Method. The package takes
+  // every OPTIONS for one; any other OPTIONS is an ordinary request (it goes to routing), so it is
+  // shown to the package as one.
+  const preflight = req.method === 'OPTIONS' && typeof origin === 'string' && typeof requestedMethod === 'string';
   const seen = req.method === 'OPTIONS' && !preflight ? (Object.create(req, { method: { value: 'GET' } }) as IncomingMessage) : req;
   let proceed = false;
   let failure: unknown;
@@ -100,7 +107,55 @@ function runPackage(handler: PackageHandler, req: IncomingMessage, res: ServerRe
     else proceed = true;
   });
   if (failure !== undefined) throw failure;
-  return proceed;
+  if (!preflight) return proceed;
+  answerPreflight(res, checks, requestedMethod, req.headers['access-control-request-headers']);
+  return false;
+}
+
+interface PreflightChecks {
+  methods: ReadonlySet<string>;
+  /** Lowercased; null: any header (the default reflects what the preflight asks for, or `'*'`). */
+  headers: ReadonlySet<string> | null;
+}
+
+// What `methods: '*'` stands for, as Starlette's ALL_METHODS.
+const ALL_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
+// Request headers a page may always send (the CORS-safelisted ones, as Starlette allows them too).
+const SAFELISTED_HEADERS = ['accept', 'accept-language', 'content-language', 'content-type'];
+
+function preflightChecks(options: CorsOptions): PreflightChecks {
+  const methods = names(options.methods ?? 'GET,HEAD,PUT,PATCH,POST,DELETE');
+  const headers = options.allowedHeaders === undefined ? null : names(options.allowedHeaders).map((name) => name.toLowerCase());
+  return {
+    methods: new Set(methods.includes('*') ? ALL_METHODS : methods),
+    headers: headers === null || headers.includes('*') ? null : new Set([...SAFELISTED_HEADERS, ...headers]),
+  };
+}
+
+/**
+ * Starlette's answer: 200 `OK`, or 400 naming each part refused, in plain text. The origin was judged
+ * by the package (an allowed one got its Access-Control-Allow-Origin); the browser refuses the
+ * request either way, the text is for the developer reading the network tab.
+ */
+function answerPreflight(res: ServerResponse, checks: PreflightChecks, method: string, requestedHeaders: string | undefined): void {
+  const failures: string[] = [];
+  if (res.getHeader('access-control-allow-origin') === undefined) failures.push('origin');
+  if (!checks.methods.has(method)) failures.push('method');
+  if (checks.headers !== null && requestedHeaders !== undefined) {
+    const allowed = checks.headers;
+    const refused = requestedHeaders.split(',').some((name) => {
+      const header = name.trim().toLowerCase();
+      return header !== '' && !allowed.has(header);
+    });
+    if (refused) failures.push('headers');
+  }
+  const body = failures.length === 0 ? 'OK' : `Disallowed CORS ${failures.join(', ')}`;
+  res.writeHead(failures.length === 0 ? 200 : 400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function names(value: string | readonly string[]): string[] {
+  return (typeof value === 'string' ? value.split(',') : value).map((name) => name.trim()).filter((name) => name !== '');
 }
 
 function list(value: string | readonly string[] | undefined): string | undefined {

@@ -3,13 +3,15 @@ import { HttpResponse } from '../responses/http-response.js';
 import { contextWithoutRoute } from '../pipeline/context.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
 import { writeResponse } from '../pipeline/send.js';
+import { ResponseHold } from './response-hold.js';
 
 /**
  * Code around every request, before routing: `(req, res, next) => …`. Set headers with
- * `res.setHeader` and call `await next()` to go on (it resolves once the response has been
- * sent, so code after it runs "after the request"); or answer early by returning an
- * `HttpResponse` (or writing to `res`) without calling `next`. Express/Connect middleware
- * of the form `(req, res, next)` works as it is.
+ * `res.setHeader` and call `await next()` to go on. It resolves once the route (or whatever
+ * answers) has its response ready, before it is written: code after it can still change
+ * `res.statusCode` and set headers (as after Starlette's `call_next`), and the response goes out
+ * when the middleware returns. Or answer early by returning an `HttpResponse` (or writing to `res`)
+ * without calling `next`. Express/Connect middleware of the form `(req, res, next)` works as it is.
  */
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => Promise<void>) => unknown;
 
@@ -19,73 +21,73 @@ export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (erro
  */
 export function withMiddleware(middlewares: readonly Middleware[], dispatch: RequestListener, responder: ErrorResponder): RequestListener {
   if (middlewares.length === 0) return dispatch;
-  const fail = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
-    if (res.headersSent) {
-      res.destroy(error instanceof Error ? error : undefined);
-      return;
-    }
-    responder.respond(contextWithoutRoute(req), res, error, 'middleware');
-  };
-
-  /** A middleware that returned an HttpResponse answers with it (when nothing has been sent yet). */
-  function answer(value: unknown, req: IncomingMessage, res: ServerResponse): void {
-    if (!(value instanceof HttpResponse) || res.headersSent) return;
-    try {
-      writeResponse(res, value, undefined);
-    } catch (error) {
-      fail(req, res, error); // a header Node refuses: a 500, not a rejection that ends the process
-    }
-  }
 
   return function runMiddleware(req, res) {
-    let finished: Promise<void> | null = null;
-    // Settles when the response is done (or the client went away): what `await next()` waits for.
-    const done = (): Promise<void> =>
-      (finished ??= new Promise<void>((resolve) => {
-        if (res.writableFinished || res.destroyed) resolve();
-        else {
-          res.once('finish', resolve);
-          res.once('close', resolve);
-        }
-      }));
+    // Shared with an outer app's middleware when this app is mounted inside one.
+    const hold = ResponseHold.of(res);
+
+    const fail = (error: unknown): void => {
+      // Headers out, or a streamed body under way behind a held head: too late for another answer.
+      if (res.headersSent || hold.streaming) {
+        res.destroy(error instanceof Error ? error : undefined);
+        return;
+      }
+      responder.respond(contextWithoutRoute(req), res, error, 'middleware');
+    };
+
+    /** A middleware that returned an HttpResponse answers with it; after next(), it replaces the route's whole answer. */
+    const answer = (value: unknown): void => {
+      if (!(value instanceof HttpResponse) || !hold.answerable) return;
+      try {
+        writeResponse(res, value, undefined);
+      } catch (error) {
+        fail(error); // a header Node refuses: a 500, not a rejection that ends the process
+      }
+    };
+
+    /** The middleware has finished: the last one out writes the held response. */
+    const leave = (): void => {
+      const refused = hold.leave();
+      if (refused !== undefined) fail(refused);
+    };
 
     const step = (index: number): Promise<void> => {
       if (index === middlewares.length) {
         dispatch(req, res);
-        return done();
+        return hold.ready;
       }
-      let called = false;
+      let downstream: Promise<void> | undefined;
       const next = (error?: unknown): Promise<void> => {
-        if (called) return done();
-        called = true;
+        if (downstream !== undefined) return downstream;
         if (error !== undefined && error !== null) {
-          fail(req, res, error);
-          return done();
+          fail(error);
+          downstream = hold.ready;
+        } else {
+          downstream = step(index + 1);
         }
-        return step(index + 1);
+        return downstream;
       };
+      hold.enter();
       let result: unknown;
       try {
         result = middlewares[index]!(req, res, next);
       } catch (error) {
-        fail(req, res, error);
-        return done();
+        fail(error);
+        leave();
+        return hold.ready;
       }
-      // What `await next()` waits for is the response itself, whether this middleware is async,
-      // Connect-style (no promise), or calls next() without awaiting it.
       if (result instanceof Promise) {
-        return result
-          .then(
-            (value) => answer(value, req, res),
-            (error: unknown) => fail(req, res, error),
-          )
-          .then(done);
+        // An earlier middleware's `await next()` resolves after this one's own code after next().
+        return result.then(answer, fail).then(() => {
+          leave();
+          return hold.ready;
+        });
       }
-      answer(result, req, res);
-      return done();
+      answer(result);
+      leave();
+      // Connect-style (no promise): an earlier `await next()` waits for the chain below it.
+      return downstream ?? hold.ready;
     };
     void step(0);
   };
 }
-
-

@@ -132,6 +132,9 @@ function buildParameters(route: RouteDefinition, schemas: SchemaComponents): Par
   const declaredPath = propertiesOf(route.options.params);
   for (const param of toPathTemplate(route.path).params) {
     const declared = declaredPath?.properties[param.key];
+    if (declared !== undefined && isHidden(declared)) {
+      throw new LoopwiseError('LW_ERR_OPENAPI', `the path parameter "${param.name}" of ${name} has includeInSchema: false, but the path itself names it: only query, header and cookie parameters can be left out of the document.`);
+    }
     const schema = declared === undefined ? { type: 'string' } : schemas.convert(declared, `the path parameter "${param.name}" of ${name}`, 'input');
     if (param.pattern !== undefined && schema.pattern === undefined && schema.$ref === undefined) schema.pattern = param.pattern;
     parameters.push(parameter(param.name, 'path', true, schema, declared));
@@ -141,6 +144,7 @@ function buildParameters(route: RouteDefinition, schemas: SchemaComponents): Par
     const part = propertiesOf(route.options[option]);
     if (part === undefined) continue;
     for (const [key, declared] of Object.entries(part.properties)) {
+      if (isHidden(declared)) continue; // FastAPI's Query(include_in_schema=False): validated, not documented
       const schema = schemas.convert(declared, `the ${location} parameter "${key}" of ${name}`, 'input');
       // A parameter with a default may be left out: the server fills it in (FastAPI documents it so too).
       const required = part.required.has(key) && declared.default === undefined;
@@ -155,6 +159,10 @@ function parameter(name: string, location: ParameterObject['in'], required: bool
   if (typeof declared?.description === 'string') entry.description = declared.description;
   if (declared?.deprecated === true) entry.deprecated = true;
   return entry;
+}
+
+function isHidden(schema: TSchema): boolean {
+  return schema.includeInSchema === false;
 }
 
 /** An object schema's properties and required names; other shapes have no parameters to list. */

@@ -101,7 +101,8 @@ export class SchemaComponents {
     const out: JsonSchema = replacement === undefined ? {} : { ...replacement };
     for (const key of Object.keys(schema)) {
       const item = schema[key];
-      if (key === '$id' || key === '$schema' || (replacement !== undefined && key === 'type')) continue;
+      // includeInSchema is loopwise's, for the document builder: no JSON Schema keyword.
+      if (key === '$id' || key === '$schema' || key === 'includeInSchema' || (replacement !== undefined && key === 'type')) continue;
       if (key === '$ref' && typeof item === 'string') out.$ref = this.reference(item, where);
       else if (key === 'required' && use === 'input' && Array.isArray(item)) out.required = item.filter((name) => !hasDefault(schema, name));
       else if (DATA_KEYWORDS.has(key)) out[key] = jsonData(item);

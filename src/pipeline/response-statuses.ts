@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import type { RouteDefinition } from '../route.js';
+import { narrowResponseSchema, type ResponseFieldOptions } from '../schema/response-fields.js';
 import { compileSerializer, serializeAny, type Serializer } from '../schema/serializer.js';
 import { isBodiless } from './send.js';
 
@@ -21,19 +22,38 @@ export interface ResponseSerializers {
 export function compileResponseSerializers(route: RouteDefinition, name: string): ResponseSerializers {
   checkResponseStatuses(route, name);
   const { response, unfiltered = [] } = route.options;
+  const own = route.options.status ?? 200;
+  const fields = responseFields(route, name, own);
   const serializers = new Map<number, Serializer>();
-  for (const [status, schema] of Object.entries(response ?? {}) as [string, TSchema][]) {
+  for (const [status, declared] of Object.entries(response ?? {}) as [string, TSchema][]) {
+    // Chosen once here: a route without the options serializes with its schema as declared.
+    const schema = fields !== null && Number(status) === own ? narrowResponseSchema(declared, fields, name) : declared;
     serializers.set(Number(status), compileSerializer(schema, name, Number(status)));
   }
   for (const status of unfiltered) serializers.set(status, serializeAny);
   const filters = declaresResponses(route);
   // Bodiless statuses (204, 304, 1xx) send nothing whatever the value: nothing to filter.
   const otherwise = (status: number): Serializer | null => (!filters || isBodiless(status) ? serializeAny : null);
-  const own = route.options.status ?? 200;
   return {
     main: serializers.get(own) ?? otherwise(own)!,
     forStatus: (status) => serializers.get(status) ?? otherwise(status),
   };
+}
+
+/**
+ * FastAPI's response_model_exclude_unset / _include / _exclude: they narrow the schema of the route's
+ * own status (its response model), and need one to narrow.
+ */
+function responseFields(route: RouteDefinition, name: string, own: number): ResponseFieldOptions | null {
+  const { responseExcludeUnset, responseInclude, responseExclude, response } = route.options;
+  if (responseExcludeUnset !== true && responseInclude === undefined && responseExclude === undefined) return null;
+  if (response?.[own] === undefined) {
+    throw new LoopwiseError(
+      'LW_ERR_INVALID_ROUTE',
+      `${name} sets responseExcludeUnset, responseInclude or responseExclude, which narrow the response schema of its status ${own}, but it declares none: add response: { ${own}: … }.`,
+    );
+  }
+  return { excludeUnset: responseExcludeUnset, include: responseInclude, exclude: responseExclude };
 }
 
 /**

@@ -1,4 +1,5 @@
-// app.use(): order, code after `await next()` running once the response is sent, answering early,
+// app.use(): order, code after `await next()` running before the response is written (and able to
+// change it), answering early,
 // errors thrown in middleware, and Express-style middleware — over real sockets.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,13 +80,17 @@ test('middlewares run in the order added, around the handler; the Express-style 
   assert.deepEqual(events, ['outer before /hello', 'inner before /hello', 'handler /hello', 'inner after /hello', 'outer after /hello 200']);
 });
 
-test('`await next()` resolves after the response has been sent', async () => {
+test('`await next()` resolves once the response is ready, before it is written; it goes out when the middleware returns', async () => {
   const alone = quietApp();
-  let ran!: (value: boolean) => void;
-  const seen = new Promise<boolean>((resolve) => (ran = resolve));
+  let ran!: (value: { finished: boolean; status: number }) => void;
+  const seen = new Promise<{ finished: boolean; status: number }>((resolve) => (ran = resolve));
+  let sent!: () => void;
+  const finished = new Promise<void>((resolve) => (sent = resolve));
   alone.use(async (_req, res, next) => {
+    res.once('finish', sent); // the way to run code after the response has been sent
     await next();
-    ran(res.writableFinished);
+    ran({ finished: res.writableFinished, status: res.statusCode });
+    res.setHeader('x-after', 'set after next()');
   });
   alone.use(async (_req, _res, next) => next());
   alone.get('/slow-finish', async () => {
@@ -94,22 +99,23 @@ test('`await next()` resolves after the response has been sent', async () => {
   });
   const server = await serveApp(alone);
   try {
-    assert.equal((await request(server.port, '/slow-finish')).status, 200);
-    assert.equal(await withTimeout(seen, 2_000, 'the after-code of the outer middleware'), true);
+    const res = await request(server.port, '/slow-finish');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['x-after'], 'set after next()');
+    assert.equal(res.text, 'x'.repeat(100));
+    assert.deepEqual(await withTimeout(seen, 2_000, 'the after-code of the outer middleware'), { finished: false, status: 200 });
+    await withTimeout(finished, 2_000, "the response's finish event");
   } finally {
     await server.close();
   }
 });
 
-// Fails until middleware.ts awaits the response after a middleware that returns no promise
-// (`return done()` instead of `Promise.resolve()`): an Express-style middleware further down the
-// chain makes an earlier `await next()` resolve before the response is sent.
-test('`await next()` resolves after the response even with an Express-style middleware after it', async () => {
+test('`await next()` resolves before the response is written even with an Express-style middleware after it', async () => {
   const ran = new Promise<{ finishedBefore: boolean; status: number }>((resolve) => (afterRan = resolve));
   const res = await request(port, '/slow-finish');
   assert.equal(res.status, 200);
   const seen = await withTimeout(ran, 2_000, 'the after-code of the outer middleware');
-  assert.deepEqual(seen, { finishedBefore: true, status: 200 });
+  assert.deepEqual(seen, { finishedBefore: false, status: 200 });
 });
 
 test('a middleware answers early by returning an HttpResponse: the handler never runs', async () => {

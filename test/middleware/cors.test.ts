@@ -1,5 +1,6 @@
-// cors(): preflights answered before routing (loopwise has no OPTIONS routes of its own), origins
-// as a list, a RegExp or a function, credentials, and the headers of simple requests.
+// cors(): preflights answered before routing (loopwise has no OPTIONS routes of its own), as
+// Starlette answers them (200 "OK" / 400 "Disallowed CORS …"), origins as a list, a RegExp or a
+// function, credentials, and the headers of simple requests.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -61,10 +62,11 @@ function vary(headers: IncomingHttpHeaders): string[] {
     .filter(Boolean);
 }
 
-test('a preflight from a listed origin: 204 with the allow headers, credentials and max-age, before routing', async () => {
+test('a preflight from a listed origin: 200 "OK" with the allow headers, credentials and max-age, before routing', async () => {
   const res = await preflight(ports.list!, APP_ORIGIN);
-  assert.equal(res.status, 204);
-  assert.equal(res.text, '');
+  assert.equal(res.status, 200);
+  assert.equal(res.text, 'OK');
+  assert.equal(res.headers['content-type'], 'text/plain; charset=utf-8');
   assert.equal(res.headers['access-control-allow-origin'], APP_ORIGIN);
   assert.equal(res.headers['access-control-allow-credentials'], 'true');
   assert.equal(res.headers['access-control-allow-methods'], 'GET,HEAD,PUT,PATCH,POST,DELETE');
@@ -74,16 +76,17 @@ test('a preflight from a listed origin: 204 with the allow headers, credentials 
   assert.ok(vary(res.headers).includes('access-control-request-headers'));
 });
 
-test('a preflight from an origin not listed gets no Access-Control-Allow-Origin', async () => {
+test('a preflight from an origin not listed: 400 "Disallowed CORS origin", no Access-Control-Allow-Origin', async () => {
   const res = await preflight(ports.list!, EVIL);
-  assert.equal(res.status, 204);
+  assert.equal(res.status, 400);
+  assert.equal(res.text, 'Disallowed CORS origin');
   assert.equal(res.headers['access-control-allow-origin'], undefined);
   assert.ok(vary(res.headers).includes('origin'));
 });
 
 test('a RegExp origin: matching subdomains are allowed, others are not; methods and headers as configured', async () => {
-  const ok = await preflight(ports.regex!, 'https://shop.example.com');
-  assert.equal(ok.status, 204);
+  const ok = await preflight(ports.regex!, 'https://shop.example.com', { 'access-control-request-headers': 'Content-Type, Authorization' });
+  assert.equal(ok.status, 200);
   assert.equal(ok.headers['access-control-allow-origin'], 'https://shop.example.com');
   assert.equal(ok.headers['access-control-allow-methods'], 'GET,POST');
   assert.equal(ok.headers['access-control-allow-headers'], 'content-type,authorization');
@@ -92,16 +95,23 @@ test('a RegExp origin: matching subdomains are allowed, others are not; methods 
   for (const origin of ['https://example.com.evil.net', 'http://shop.example.com', EVIL]) {
     const no = await preflight(ports.regex!, origin);
     assert.equal(no.headers['access-control-allow-origin'], undefined, origin);
+    assert.equal(no.status, 400);
+    assert.equal(no.text, 'Disallowed CORS origin, headers', 'x-custom is not among the allowed headers');
   }
+  const method = await preflight(ports.regex!, 'https://shop.example.com', { 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'accept' });
+  assert.equal(method.status, 400);
+  assert.equal(method.text, 'Disallowed CORS method', 'the safelisted Accept needs no listing');
+  assert.equal(method.headers['access-control-allow-origin'], 'https://shop.example.com');
 });
 
 test('a function origin (async): its answer decides; a refused preflight is still answered here, not 405', async () => {
   asked.length = 0;
   const ok = await preflight(ports.fn!, 'https://a.example.com');
-  assert.equal(ok.status, 204);
+  assert.equal(ok.status, 200);
   assert.equal(ok.headers['access-control-allow-origin'], 'https://a.example.com');
   const no = await preflight(ports.fn!, EVIL);
-  assert.equal(no.status, 204);
+  assert.equal(no.status, 400);
+  assert.equal(no.text, 'Disallowed CORS origin');
   assert.equal(no.headers['access-control-allow-origin'], undefined);
   assert.ok(vary(no.headers).includes('origin'), 'Vary: Origin on a refusal too, so caches keep the answers apart');
   const simple = await request(ports.fn!, '/items', { headers: { origin: EVIL } });
@@ -141,7 +151,7 @@ test('the default allows any origin with "*" and no Vary: Origin', async () => {
   assert.equal(res.headers['access-control-allow-origin'], '*');
   assert.ok(!vary(res.headers).includes('origin'));
   const pre = await preflight(ports.any!, EVIL);
-  assert.equal(pre.status, 204);
+  assert.equal(pre.status, 200);
   assert.equal(pre.headers['access-control-allow-origin'], '*');
 });
 
@@ -149,6 +159,12 @@ test('an OPTIONS without Access-Control-Request-Method is no preflight: it goes 
   const res = await request(ports.list!, '/items', { method: 'OPTIONS', headers: { origin: APP_ORIGIN } });
   assert.equal(res.status, 405);
   assert.equal(res.headers['access-control-allow-origin'], APP_ORIGIN);
+  assert.equal(res.headers['access-control-allow-methods'], undefined);
+});
+
+test('an OPTIONS without Origin is no preflight either (as Starlette): it goes to routing', async () => {
+  const res = await request(ports.list!, '/items', { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST' } });
+  assert.equal(res.status, 405);
   assert.equal(res.headers['access-control-allow-methods'], undefined);
 });
 

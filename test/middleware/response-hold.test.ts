@@ -1,0 +1,130 @@
+// The response hold behind `await next()` (src/middleware/response-hold.ts): what a held head keeps
+// from Node's own writing (framing, checks of status and headers), and how it meets other response
+// wrappers (compression), mounted apps and HEAD requests.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type App, compression, HttpResponse } from '../../src/index.js';
+import { request, serveApp } from '../support/http.js';
+import { quietApp } from '../support/quiet-app.js';
+
+async function served(app: App, run: (port: number) => Promise<void>): Promise<void> {
+  const listening = await serveApp(app);
+  try {
+    await run(listening.port);
+  } finally {
+    await listening.close();
+  }
+}
+
+/** The outer middleware of every app here: a header after next(). */
+function stamp(app: App, name = 'x-after'): void {
+  app.use(async (_req, res, next) => {
+    await next();
+    res.setHeader(name, 'yes');
+  });
+}
+
+test('res.end(body) without writeHead, held: Node still frames it with Content-Length', async () => {
+  const app = quietApp();
+  stamp(app);
+  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    if (req.url !== '/plain') return next();
+    res.statusCode = 202;
+    res.setHeader('content-type', 'text/plain');
+    res.end('answered by res.end');
+  });
+  await served(app, async (port) => {
+    const res = await request(port, '/plain');
+    assert.equal(res.status, 202);
+    assert.equal(res.text, 'answered by res.end');
+    assert.equal(res.headers['content-length'], String('answered by res.end'.length));
+    assert.equal(res.headers['transfer-encoding'], undefined);
+    assert.equal(res.headers['x-after'], 'yes');
+  });
+});
+
+test('a header Node refuses, in a held head: a 500 at once, and none of the refused headers leak', async () => {
+  const app = quietApp();
+  stamp(app);
+  app.get('/bad-header', () => new HttpResponse('x', { status: 200, headers: { 'x-good': 'kept?', 'x-bad': 'line\nbreak' } }));
+  app.get('/bad-status', () => new HttpResponse('x', { status: 1000 as never }));
+  await served(app, async (port) => {
+    const res = await request(port, '/bad-header');
+    assert.equal(res.status, 500);
+    assert.deepEqual(res.json(), { detail: 'Internal Server Error' });
+    assert.equal(res.headers['x-good'], undefined);
+    assert.equal(res.headers['x-after'], 'yes');
+    assert.equal((await request(port, '/bad-status')).status, 500);
+  });
+});
+
+test('a status a middleware sets after next() that Node refuses: a 500, not a crash', async () => {
+  const app = quietApp();
+  app.use(async (_req, res, next) => {
+    await next();
+    res.statusCode = 1000;
+  });
+  app.get('/', () => ({ ok: true }));
+  await served(app, async (port) => {
+    const res = await request(port, '/');
+    assert.equal(res.status, 500);
+    assert.deepEqual(res.json(), { detail: 'Internal Server Error' });
+  });
+});
+
+test('with compression(): the body is compressed and the header set after next() is there', async () => {
+  const app = quietApp();
+  stamp(app);
+  app.use(compression({ threshold: 0 }));
+  app.get('/items', () => Array.from({ length: 200 }, (_, id) => ({ id, name: `item ${id}` })));
+  await served(app, async (port) => {
+    const res = await request(port, '/items', { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-encoding'], 'gzip');
+    assert.equal(res.headers['x-after'], 'yes');
+    assert.equal(JSON.parse(gunzipSync(res.body).toString('utf8')).length, 200);
+  });
+});
+
+test('a mounted app with middleware of its own, inside one with middleware: both set their headers after next()', async () => {
+  const inner = quietApp();
+  stamp(inner, 'x-inner');
+  inner.get('/ping', () => ({ pong: true }));
+  const outer = quietApp();
+  stamp(outer, 'x-outer');
+  outer.mount('/sub', inner);
+  await served(outer, async (port) => {
+    const res = await request(port, '/sub/ping');
+    assert.deepEqual(res.json(), { pong: true });
+    assert.equal(res.headers['x-inner'], 'yes');
+    assert.equal(res.headers['x-outer'], 'yes');
+  });
+});
+
+test('HEAD: the held head goes out without a body', async () => {
+  const app = quietApp();
+  stamp(app);
+  app.get('/', () => ({ ok: true }));
+  await served(app, async (port) => {
+    const res = await request(port, '/', { method: 'HEAD' });
+    assert.equal(res.status, 200);
+    assert.equal(res.text, '');
+    assert.equal(res.headers['x-after'], 'yes');
+  });
+});
+
+test('a Connect-style chain whose route answers later writes at once (nothing waits)', async () => {
+  const app = quietApp();
+  app.use((_req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    res.setHeader('x-before', 'yes');
+    next();
+  });
+  app.get('/', async () => ({ ok: true }));
+  await served(app, async (port) => {
+    const res = await request(port, '/');
+    assert.deepEqual(res.json(), { ok: true });
+    assert.equal(res.headers['x-before'], 'yes');
+  });
+});
