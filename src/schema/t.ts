@@ -85,5 +85,9 @@ export interface TypeBuilder
 // TypeBox's builder underneath (a fresh object, TypeBox's own `Type` is left as it is), with
 // loopwise's builders added and `Record` writing integer keys as FastAPI documents them.
 const builder = Object.create(Type) as Record<string, unknown>;
-Object.assign(builder, { Refine: refine, Set: set, HttpUrl: httpUrl, Record: record });
+// defineProperty, not assignment: bundled, TypeBox's `Type` is a namespace of getter-only
+// properties, and assigning `Record` over an inherited getter throws in strict mode.
+for (const [name, value] of Object.entries({ Refine: refine, Set: set, HttpUrl: httpUrl, Record: record })) {
+  Object.defineProperty(builder, name, { value, enumerable: true });
+}
 export const t = builder as unknown as TypeBuilder;

@@ -120,8 +120,8 @@ const PROBES: Record<string, Probe> = {
   'unknown route': { run: async () => [await send(shop.port, '/nowhere')] },
   'known path, other method': { run: async () => [await send(shop.port, '/openapi.json', { method: 'DELETE' })] },
   'body over `bodyLimit` (default 1 MiB)': { run: async () => [await send(shop.port, '/items', json(`{"name":"${'x'.repeat(1024 * 1024)}"}`))] },
-  'body with an unsupported `Content-Type`': {
-    run: async () => [await send(shop.port, '/items', { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<item/>' })],
+  'body with a `Content-Type` the route does not read (or none)': {
+    run: async () => [await send(shop.port, '/items', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=Pen' })],
   },
   'body with a `__proto__` key (prototype poisoning)': { run: async () => [await send(shop.port, '/items', json('{"__proto__":{"admin":true}}'))] },
   'path parameter over `maxParamLength` (default 100)': { run: async () => [await send(shop.port, `/items/${'1'.repeat(101)}`)] },
