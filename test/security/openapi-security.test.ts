@@ -78,7 +78,7 @@ describe('operations\' security', () => {
     // Two schemes: one requirement object naming both (AND), not two requirements (OR).
     ['get', '/both', [{ HTTPBearer: [], APIKeyHeader: [] }]],
     // A Router's dependencies (the key), its include()'s (basic) and the route's own (oauth2, indirectly).
-    ['get', '/reports', [{ HTTPBasic: [], APIKeyHeader: [] }]],
+    ['get', '/reports/', [{ HTTPBasic: [], APIKeyHeader: [] }]],
     ['get', '/reports/daily', [{ OAuth2PasswordBearer: [], HTTPBasic: [], APIKeyHeader: [] }]],
   ];
   for (const [method, path, expected] of cases) {
