@@ -5,7 +5,7 @@ import { toPathTemplate } from '../../src/openapi/path-template.js';
 import { defaultOperationId, defaultSummary } from '../../src/openapi/operation-names.js';
 
 test('each kind of path segment becomes its {param} template', () => {
-  const cases: [string, string, { name: string; key: string; pattern?: string }[]][] = [
+  const cases: [string, string, { name: string; key: string; pattern?: string; wildcard?: true }[]][] = [
     ['/', '/', []],
     ['/items', '/items', []],
     ['/items/:id', '/items/{id}', [{ name: 'id', key: 'id' }]],
