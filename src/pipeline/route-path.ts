@@ -42,12 +42,13 @@ export function routePattern(path: string): RoutePattern {
 function paramsAdapter(segmentKeys: readonly string[], named: string | null): ParamsAdapter | null {
   if (named === null) {
     if (segmentKeys.length === 0) return null;
-    if (segmentKeys.length === 1) {
-      const key = segmentKeys[0]!;
-      return (params) => (params[key] === '' ? null : params);
-    }
+    // One or two parameters (most routes): straight comparisons, no loop.
+    const [first, second] = segmentKeys as [string, string | undefined];
+    if (segmentKeys.length === 1) return (params) => (params[first] === '' ? null : params);
+    if (segmentKeys.length === 2) return (params) => (params[first] === '' || params[second!] === '' ? null : params);
+    const keys = [...segmentKeys];
     return (params) => {
-      for (const key of segmentKeys) if (params[key] === '') return null;
+      for (let i = 0; i < keys.length; i++) if (params[keys[i]!] === '') return null;
       return params;
     };
   }
