@@ -42,6 +42,13 @@ export interface AppOptions extends ServerLimitOptions {
   validation?: ValidationLimitOptions;
   /** Longest path parameter in characters; longer ones get 414. Default 100 (as Fastify). */
   maxParamLength?: number;
+  /**
+   * A request whose path matches no route, where the same path with its trailing slash added (or
+   * removed) does, is answered 307 with `Location` set to that path, its query string kept:
+   * `/items` → `/items/` when only `/items/` is a route (Starlette's `redirect_slashes`, FastAPI's
+   * default). HTTP only: a WebSocket handshake is never redirected. Default true; `false` answers 404.
+   */
+  redirectSlashes?: boolean;
   /** How long `close()` waits for in-flight requests before cutting connections, in ms. Default 10 s. */
   closeTimeout?: number;
   /** Offload every route (that does not say otherwise) to the worker pool, as a Router's `offload`. */
@@ -101,6 +108,7 @@ export const DEFAULT_OFFLOAD_TIMEOUT = 30_000;
 export interface AppSettings {
   bodyLimit: number;
   maxParamLength: number;
+  redirectSlashes: boolean;
   closeTimeout: number;
   multipart: MultipartOptions | undefined;
   validation: ValidationLimits;
@@ -112,11 +120,18 @@ export function appSettings(options: AppOptions): AppSettings {
   return {
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     maxParamLength: options.maxParamLength ?? DEFAULT_MAX_PARAM_LENGTH,
+    redirectSlashes: trueOrFalse(options.redirectSlashes ?? true, 'redirectSlashes'),
     closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
     multipart: options.multipart,
     validation: validationLimits(options.validation),
     limits: serverLimits(options),
   };
+}
+
+/** A switch: a truthy string such as "false" would silently turn it on. */
+function trueOrFalse(value: unknown, name: string): boolean {
+  if (typeof value === 'boolean') return value;
+  throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${name} must be true or false, not ${typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? 'an object' : String(value)}.`);
 }
 
 /**

@@ -240,7 +240,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       for (const mount of this.mounts) table.push(...mountRoutes(mount.prefix, mount.target, this.responder));
       // A silent logger (logger: false) would drop every access line: then the listener stays as it is.
       const accessLog = this.accessLog && this.log.level !== 'silent';
-      const dispatch = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, responder: this.responder, guard, observe, recordRoute: accessLog });
+      const dispatch = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, redirectSlashes: this.settings.redirectSlashes, responder: this.responder, guard, observe, recordRoute: accessLog });
       // No middleware and no access log: the dispatcher is the listener, and the hot path is as it was.
       this.unlogged = withMiddleware(this.middlewares, dispatch, this.responder);
       this.listener = accessLog ? withAccessLog(this.unlogged, this.log, { pretty: this.prettyLog, waited: runtime.waited }) : this.unlogged;

@@ -116,13 +116,18 @@ type SegmentParams<S extends string> = S extends `:${infer Rest}`
   ? { [K in ParamName<Rest>]: string }
   : S extends '*'
     ? { '*': string }
-    : {};
+    : S extends `*${infer Name}`
+      ? { [K in Name]: string }
+      : {};
 
 type CollectParams<P extends string> = P extends `${infer Segment}/${infer Rest}`
   ? SegmentParams<Segment> & CollectParams<Rest>
   : SegmentParams<P>;
 
-/** `'/users/:id/files/*'` → `{ id: string; '*': string }`, read from the path string itself. */
+/**
+ * `'/users/:id/files/*'` → `{ id: string; '*': string }`, `'/files/*file_path'` → `{ file_path: string }`,
+ * read from the path string itself.
+ */
 export type PathParams<P extends string> = Simplify<CollectParams<P>>;
 
 /** Named body parts' object: one key per part, `?` for `t.Optional(...)` ones; writable, as a handler's own value. */

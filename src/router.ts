@@ -5,6 +5,7 @@ import { checkWebSocketOptions, type WebSocketMethod, type WebSocketRouteDefinit
 import { routeName } from './route-name.js';
 import { HTTP_METHODS } from './http-types.js';
 import { positiveNumber } from './option-checks.js';
+import { routePattern } from './pipeline/route-path.js';
 
 export interface RouterOptions {
   /** Prepended to every route's path, e.g. "/items". */
@@ -66,8 +67,8 @@ export type NormalizePrefix<S extends string> = string extends S
       : TrimSlash<`/${S}`>;
 type TrimSlash<S extends string> = S extends `${infer Head}/` ? Head : S;
 
-/** `joinPath` in types: a router's root ("/") is its prefix. */
-type JoinPath<Prefix extends string, P extends string> = Prefix extends '' ? P : P extends '/' ? Prefix : `${Prefix}${P}`;
+/** `joinPath` in types: the prefix, then the path; a router's root ("/") is its prefix and a slash, as in FastAPI. */
+type JoinPath<Prefix extends string, P extends string> = Prefix extends '' ? P : `${Prefix}${P}`;
 
 /** The routes with a (normalized) prefix in front of their paths. */
 export type Prefixed<Routes, Prefix extends string> = Prefix extends ''
@@ -262,9 +263,9 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
   }
 }
 
-/** Parameter names do not change what a path matches: "/items/:id" and "/items/:name" collide. */
+/** Parameter names do not change what a path matches: "/items/:id" and "/items/:name" collide, as "/files/*" and "/files/*file_path". */
 export function routeKey(kind: RouteKind, path: string): string {
-  return `${kind} ${path.replace(/:[^/(.-]+/g, ':')}`;
+  return `${kind} ${routePattern(path).treePath.replace(/:[^/(.-]+/g, ':')}`;
 }
 
 /** Throws LW_ERR_DUPLICATE_ROUTE, naming both, at the first route that matches the same requests as an earlier one. */
@@ -285,6 +286,7 @@ function checkRoute(kind: RouteKind, path: string, options: Pick<RouteOptions, '
   if (typeof path !== 'string' || !path.startsWith('/')) {
     throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the path of ${kind} ${String(path)} must start with "/".`);
   }
+  routePattern(path); // throws for a wildcard that does not end the path
   if (typeof handler !== 'function') {
     throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `${kind} ${path} needs a handler function as its last argument.`);
   }
@@ -324,8 +326,10 @@ function normalizePrefix(prefix: string): string {
   return withSlash.endsWith('/') ? withSlash.slice(0, -1) : withSlash;
 }
 
-/** "/items" + "/" is "/items": a router's root is its prefix. */
+/**
+ * "/items" + "/" is "/items/", as FastAPI's `APIRouter(prefix="/items")` with `@router.get("/")`:
+ * "/items" reaches it by the App's trailing-slash redirect (redirectSlashes).
+ */
 function joinPath(prefix: string, path: string): string {
-  if (prefix === '') return path;
-  return path === '/' ? prefix : prefix + path;
+  return prefix + path;
 }

@@ -85,26 +85,26 @@ export function createClient<App extends { readonly '~routes'?: unknown }>(baseU
 
 /**
  * A function that fills a route path's parameters (find-my-way's syntax: `:name`, `:name(regex)`,
- * several in a segment, `*`, `::` for a literal colon), each value URI-encoded; the wildcard's
- * "/" are kept, so "a/b.txt" stays a path.
+ * several in a segment, `*` or `*name`, `::` for a literal colon), each value URI-encoded; the
+ * wildcard's "/" are kept, so "a/b.txt" stays a path.
  */
 function compilePath(path: string): (params: Record<string, unknown> | undefined) => string {
   if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`a route path starts with "/", not ${JSON.stringify(path)}.`);
   const { template, params } = toPathTemplate(path);
   if (params.length === 0) return () => template;
-  // The template names each parameter `{name}` ('{wildcard}' for "*"), in the order of `params`.
+  // The template names each parameter `{name}` ('{wildcard}' for an unnamed "*"), in the order of `params`.
   const pieces = template.split(/\{[^}]*\}/);
   if (pieces.length !== params.length + 1) throw new TypeError(`cannot read the parameters of the path ${JSON.stringify(path)}.`);
   return (values) => {
     let url = pieces[0]!;
     for (let i = 0; i < params.length; i++) {
-      const { key } = params[i]!;
+      const { key, wildcard } = params[i]!;
       const value = values?.[key];
-      if (value === undefined || value === null || (value === '' && key !== '*')) {
+      if (value === undefined || value === null || (value === '' && wildcard !== true)) {
         throw new TypeError(`the path ${path} needs a value for the parameter "${key}" (params: { ${JSON.stringify(key)}: … }).`);
       }
       const text = String(value);
-      url += (key === '*' ? text.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(text)) + pieces[i + 1]!;
+      url += (wildcard === true ? text.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(text)) + pieces[i + 1]!;
     }
     return url;
   };

@@ -10,6 +10,9 @@ const NOT_FOUND = '{"detail":"Not Found"}';
  * Router entries that hand every request under `prefix` to `target`, with the prefix taken off
  * the URL (as Express and Starlette do), so the target routes as if it were served alone. The
  * URL as the client sent it stays in `req.originalUrl` (as Express keeps it).
+ *
+ * As Starlette's Mount, the entry is `prefix/*`: the bare prefix is not under it, so "/legacy"
+ * is a miss of the outer App, which redirects it to "/legacy/" (redirectSlashes) or answers 404.
  */
 export function mountRoutes(prefix: string, target: RequestListener, responder: ErrorResponder): RouteTableEntry[] {
   const name = `MOUNT ${prefix}`;
@@ -26,7 +29,7 @@ export function mountRoutes(prefix: string, target: RequestListener, responder: 
       return;
     }
     (req as { originalUrl?: string }).originalUrl ??= url;
-    req.url = rest === '' || rest.startsWith('?') ? `/${rest}` : rest;
+    req.url = rest.startsWith('/') ? rest : `/${rest}`;
     let result: unknown;
     try {
       result = target(req, res);
@@ -36,10 +39,7 @@ export function mountRoutes(prefix: string, target: RequestListener, responder: 
     }
     if (result instanceof Promise) result.catch((error: unknown) => fail(req, res, error));
   };
-  return HTTP_METHODS.flatMap((method) => [
-    { method, path: prefix, name, handler },
-    { method, path: `${prefix}/*`, name, handler },
-  ]);
+  return HTTP_METHODS.map((method) => ({ method, path: `${prefix}/*`, name, handler }));
 }
 
 /**

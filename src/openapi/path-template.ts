@@ -1,14 +1,21 @@
 /** A route path in OpenAPI's form, and the parameters it names, in order. */
 export interface PathTemplate {
-  /** "/items/:id" → "/items/{id}"; "/static/*" → "/static/{wildcard}". */
+  /** "/items/:id" → "/items/{id}"; "/static/*" → "/static/{wildcard}"; "/files/*file_path" → "/files/{file_path}". */
   template: string;
-  /** `key` is the parameter's name in `params` ('*' for the wildcard); `name` its name in the document. */
-  params: { name: string; key: string; pattern?: string }[];
+  /**
+   * `key` is the parameter's name in `params` ('*' for an unnamed wildcard); `name` its name in the
+   * document; `wildcard` marks the one that takes the rest of the path, slashes included.
+   */
+  params: { name: string; key: string; pattern?: string; wildcard?: true }[];
 }
+
+/** A wildcard's name, as in `/files/*file_path`: an identifier, so `params.file_path` reads as one. */
+export const WILDCARD_NAME = /^[A-Za-z_$][\w$]*$/;
 
 /**
  * Reads find-my-way's path syntax: `:name`, `:name(regex)`, several parameters in one segment
- * (`:from-:to`, `:file.:ext`), `*` for the rest of the path, and `::` for a literal colon.
+ * (`:from-:to`, `:file.:ext`), `*` for the rest of the path, and `::` for a literal colon; and
+ * loopwise's named wildcard, `*name` at the end of the path (FastAPI's `{name:path}`).
  */
 export function toPathTemplate(path: string): PathTemplate {
   const params: PathTemplate['params'] = [];
@@ -34,9 +41,12 @@ export function toPathTemplate(path: string): PathTemplate {
       i = end;
     } else if (char === '*') {
       // OpenAPI's templates take names, not "*" (FastAPI names its own `{path}` parameters too).
-      params.push({ name: 'wildcard', key: '*' });
-      template += '{wildcard}';
-      i++;
+      const rest = path.slice(i + 1);
+      const named = WILDCARD_NAME.test(rest);
+      const name = named ? rest : 'wildcard';
+      params.push({ name, key: named ? rest : '*', wildcard: true });
+      template += `{${name}}`;
+      i = named ? path.length : i + 1;
     } else {
       template += char;
       i++;

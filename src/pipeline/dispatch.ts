@@ -9,6 +9,8 @@ import type { ErrorResponder } from './handle-error.js';
 import { contextWithoutRoute } from './context.js';
 import { ROUTE_NAME } from './access-log.js';
 import { createRouteTree } from './route-tree.js';
+import { routePattern, type ParamsAdapter } from './route-path.js';
+import { slashRedirect } from './trailing-slash.js';
 
 export interface RouteTableEntry {
   method: HttpMethod;
@@ -29,17 +31,21 @@ export interface DispatchOptions {
   observe: RequestObserver | null;
   /** Access log on: leave the matched route's name ("GET /items/:id") on the request for its line. */
   recordRoute?: boolean;
+  /** Starlette's `redirect_slashes`: a miss whose path with the trailing slash toggled matches a route gets 307 there (trailing-slash.ts). */
+  redirectSlashes?: boolean;
 }
 
 /** `route` is the pattern ("GET /items/:id"), or "unmatched" for 404s and 405s. */
 export type RequestObserver = (route: string, method: string, status: number, seconds: number) => void;
 
-type RouteStore = { alwaysServe: boolean; name: string };
+/** `adapt` (route-path.ts) is set for routes with parameters: a match it refuses is a miss. */
+type RouteStore = { alwaysServe: boolean; name: string; adapt: ParamsAdapter | null };
 type Match = { handler: unknown; params: Record<string, unknown>; searchParams: unknown; store: RouteStore | null };
 
 /**
  * Builds the server's request listener: one radix-tree lookup (find-my-way, Fastify's router),
- * then the route's compiled function. Misses are resolved to 404, or 405 with `Allow`.
+ * then the route's compiled function. Misses are resolved to 405 with `Allow`, a 307 to the path
+ * with its trailing slash toggled, or 404, in Starlette's order.
  */
 export function createDispatcher(routes: RouteTableEntry[], options: DispatchOptions): RequestListener {
   const { responder } = options;
@@ -47,11 +53,29 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
 
   const methods = new Set<string>();
   for (const route of routes) {
-    const store: RouteStore = { alwaysServe: route.alwaysServe === true, name: route.name };
-    router.on(route.method, route.path, route.handler as never, store);
+    const { treePath, adapt } = routePattern(route.path);
+    const store: RouteStore = { alwaysServe: route.alwaysServe === true, name: route.name, adapt };
+    // Only routes with parameters pay for the check of their match (an empty segment is a miss, as in Starlette).
+    const handler: CompiledRoute = adapt === null ? route.handler : adapted(route.handler, adapt);
+    router.on(route.method, treePath, handler as never, store);
     methods.add(route.method);
   }
   const guard = options.guard;
+  const redirectSlashes = options.redirectSlashes === true;
+
+  function adapted(handler: CompiledRoute, adapt: ParamsAdapter): CompiledRoute {
+    return (req, res, params, rawQuery) => {
+      const own = adapt(params);
+      if (own === null) miss(req, res);
+      else handler(req, res, own, rawQuery);
+    };
+  }
+
+  /** Whether a route of `method` takes `url`: a match its parameters' check refuses does not count. */
+  function takes(method: string, url: string): boolean {
+    const match = router.find(method as never, url) as Match | null;
+    return match !== null && (match.store?.adapt == null || match.store.adapt(match.params) !== null);
+  }
 
   function miss(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
@@ -61,12 +85,16 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
       else responder.respond(contextWithoutRoute(req), res, new HTTPException(400, "Bad Request: the request target '*' is only valid with OPTIONS"), 'router');
       return;
     }
-    const allowed = [...methods].filter((method) => method !== req.method && router.find(method as never, url) !== null);
-    const error =
-      allowed.length === 0
-        ? new HTTPException(404, 'Not Found')
-        : new HTTPException(405, 'Method Not Allowed', { allow: allowed.sort().join(', ') });
-    responder.respond(contextWithoutRoute(req), res, error, 'router');
+    const allowed = [...methods].filter((method) => method !== req.method && takes(method, url));
+    if (allowed.length > 0) {
+      responder.respond(contextWithoutRoute(req), res, new HTTPException(405, 'Method Not Allowed', { allow: allowed.sort().join(', ') }), 'router');
+      return;
+    }
+    // As Starlette's RedirectResponse: 307, the Location, an empty body.
+    const sentUrl = (req as { originalUrl?: string }).originalUrl ?? url;
+    const location = redirectSlashes ? slashRedirect(url, sentUrl, (path) => [...methods].some((method) => takes(method, path))) : null;
+    if (location !== null) res.writeHead(307, { location, 'content-length': 0 }).end();
+    else responder.respond(contextWithoutRoute(req), res, new HTTPException(404, 'Not Found'), 'router');
   }
 
   function shed(req: IncomingMessage, res: ServerResponse): void {
@@ -100,7 +128,7 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
       const start = performance.now();
       const waited = clock === null ? 0 : clock.waited(start);
       const match = router.find(req.method as never, req.url!) as Match | null;
-      const route = match === null ? 'unmatched' : (match.store?.name ?? 'unmatched');
+      const route = routeOf(match);
       res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start + waited) / 1000));
       serve(req, res, match);
     };
@@ -108,7 +136,7 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
   if (observe === null) {
     return function dispatchRecorded(req, res) {
       const match = router.find(req.method as never, req.url!) as Match | null;
-      if (match !== null) recordRoute(req, match);
+      if (match !== null) recordRoute(req, routeOf(match));
       serve(req, res, match);
     };
   }
@@ -116,15 +144,21 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
     const start = performance.now();
     const waited = clock === null ? 0 : clock.waited(start);
     const match = router.find(req.method as never, req.url!) as Match | null;
-    const route = match === null ? 'unmatched' : (match.store?.name ?? 'unmatched');
-    if (match !== null) recordRoute(req, match);
+    const route = routeOf(match);
+    recordRoute(req, route);
     res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start + waited) / 1000));
     serve(req, res, match);
   };
 }
 
+/** The route a response is counted under: "unmatched" for a miss, and for a match whose parameters' check refuses it. */
+function routeOf(match: Match | null): string {
+  const store = match?.store;
+  if (store == null) return 'unmatched';
+  return store.adapt !== null && store.adapt(match!.params) === null ? 'unmatched' : store.name;
+}
+
 /** The first App to match keeps its route: under a mount, the outer App's ("MOUNT /legacy") stays. */
-function recordRoute(req: IncomingMessage, match: Match): void {
-  const name = match.store?.name;
-  if (name !== undefined) (req as { [ROUTE_NAME]?: string })[ROUTE_NAME] ??= name;
+function recordRoute(req: IncomingMessage, route: string): void {
+  if (route !== 'unmatched') (req as { [ROUTE_NAME]?: string })[ROUTE_NAME] ??= route;
 }

@@ -7,11 +7,14 @@ import { shedAnswer } from '../guard/shed.js';
 import { contextWithoutRoute } from '../pipeline/context.js';
 import { protocolError } from '../server/protocol-check.js';
 import { createRouteTree } from '../pipeline/route-tree.js';
+import { routePattern, type ParamsAdapter } from '../pipeline/route-path.js';
 import type { Upgrade } from './compile-ws-route.js';
 import { handshakeError, shuttingDownError } from './handshake.js';
 import { afterEarlierResponses, destroyOnError, type UpgradeHttp } from './upgrade-http.js';
 
-type Match = { handler: (...args: unknown[]) => unknown; params: Record<string, unknown>; searchParams: unknown; store: Upgrade | null };
+/** A route's upgrade, and for a route with parameters the check (an empty segment is no match) and renaming of its match (route-path.ts). */
+type Store = { upgrade: Upgrade; adapt: ParamsAdapter | null };
+type Match = { handler: (...args: unknown[]) => unknown; params: Record<string, unknown>; searchParams: unknown; store: Store | null };
 
 export interface UpgradeListenerOptions {
   /** The compiled routes, by path. */
@@ -38,7 +41,8 @@ export function createUpgradeListener(options: UpgradeListenerOptions): (req: In
   const tree = createRouteTree<Duplex>(options.maxParamLength, (req, socket, error) => refuseUnrouted(req, socket, error, 'router'));
   for (const { path, upgrade } of options.routes) {
     try {
-      tree.on('GET', path, () => undefined, upgrade);
+      const { treePath, adapt } = routePattern(path);
+      tree.on('GET', treePath, () => undefined, { upgrade, adapt } satisfies Store);
     } catch (error) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the router rejected WS ${path}: ${(error as Error).message}`, { cause: error });
     }
@@ -61,12 +65,15 @@ export function createUpgradeListener(options: UpgradeListenerOptions): (req: In
       return;
     }
     const match = tree.find('GET', req.url ?? '/') as Match | null;
-    if (match === null) {
-      refuseUnrouted(req, socket, new HTTPException(404, 'Not Found'), 'router');
+    const store = match === null ? null : match.store;
+    if (match !== null && store === null) {
+      match.handler(req, socket); // a URL the tree refused (400, 414): answered by createRouteTree's refusal
       return;
     }
-    if (match.store === null) {
-      match.handler(req, socket); // a URL the tree refused (400, 414): answered by createRouteTree's refusal
+    // Starlette redirects only HTTP requests: a handshake to a path that differs by its trailing slash is a miss like any other.
+    const params = match === null || store === null ? null : store.adapt === null ? match.params : store.adapt(match.params);
+    if (params === null || match === null || store === null) {
+      refuseUnrouted(req, socket, new HTTPException(404, 'Not Found'), 'router');
       return;
     }
     const malformed = handshakeError(req);
@@ -82,7 +89,7 @@ export function createUpgradeListener(options: UpgradeListenerOptions): (req: In
       refuseUnrouted(req, socket, shedAnswer(guard), 'loop guard');
       return;
     }
-    match.store(req, socket, head, match.params, match.searchParams as string);
+    store.upgrade(req, socket, head, params, match.searchParams as string);
   }
 
   return (req, socket, head) => {

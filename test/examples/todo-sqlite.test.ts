@@ -194,8 +194,8 @@ test('every protected route is 401 with WWW-Authenticate: Bearer without a token
   const expired = 'an-expired-token-of-alice';
   insertToken.run(sha256(expired), aliceId, -1);
   const routes: [string, string, unknown?][] = [
-    ['GET', '/todos'],
-    ['POST', '/todos', { title: 'sneaky' }],
+    ['GET', '/todos/'],
+    ['POST', '/todos/', { title: 'sneaky' }],
     ['GET', '/todos/1'],
     ['PATCH', '/todos/1', { done: true }],
     ['DELETE', '/todos/1'],
@@ -216,15 +216,15 @@ test('every protected route is 401 with WWW-Authenticate: Bearer without a token
 });
 
 test('users see and change only their own todos: another user’s is 404, as if it did not exist', async () => {
-  const mine = await alice('POST', '/todos', { title: 'alice’s secret' });
+  const mine = await alice('POST', '/todos/', { title: 'alice’s secret' });
   assert.equal(mine.status, 201);
   const { id } = mine.body;
   assert.equal(todoOnDisk.get(id)!.user_id, aliceId);
-  const theirs = await bob('POST', '/todos', { title: 'bob’s own' });
+  const theirs = await bob('POST', '/todos/', { title: 'bob’s own' });
   assert.equal(theirs.status, 201);
 
-  assert.deepEqual((await bob('GET', '/todos')).body, [theirs.body]);
-  assert.deepEqual((await alice('GET', '/todos')).body, [mine.body]);
+  assert.deepEqual((await bob('GET', '/todos/')).body, [theirs.body]);
+  assert.deepEqual((await alice('GET', '/todos/')).body, [mine.body]);
   for (const [method, body] of [['GET'], ['PATCH', { title: 'hacked', done: true }], ['DELETE']] as const) {
     assert.deepEqual(await bob(method, `/todos/${id}`, body), { status: 404, body: { detail: 'Todo not found' } }, method);
   }
@@ -238,7 +238,7 @@ test('users see and change only their own todos: another user’s is 404, as if 
 
 test('background tasks write the audit trail after the response; each user reads only their own', async () => {
   const since = lastAuditId.get()!;
-  const created = await alice('POST', '/todos', { title: 'audited' });
+  const created = await alice('POST', '/todos/', { title: 'audited' });
   assert.equal(created.status, 201);
   const { id } = created.body;
   assert.equal((await alice('PATCH', `/todos/${id}`, { done: true })).status, 200);
@@ -295,12 +295,12 @@ test(
 );
 
 test('lists with a done filter, limit and offset; out-of-bounds paging is 422', async () => {
-  assert.deepEqual((await alice('GET', '/todos')).body, []);
+  assert.deepEqual((await alice('GET', '/todos/')).body, []);
   for (const [title, done] of [['a', false], ['b', true], ['c', false]] as const) {
-    assert.equal((await alice('POST', '/todos', { title, done })).status, 201);
+    assert.equal((await alice('POST', '/todos/', { title, done })).status, 201);
   }
   const titles = async (query: string): Promise<string[]> => {
-    const res = await alice('GET', `/todos${query}`);
+    const res = await alice('GET', `/todos/${query}`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body.map((todo: { title: string }) => todo.title);
   };
@@ -310,7 +310,7 @@ test('lists with a done filter, limit and offset; out-of-bounds paging is 422', 
   assert.deepEqual(await titles('?limit=2'), ['a', 'b']);
   assert.deepEqual(await titles('?limit=2&offset=2'), ['c']);
   assert.deepEqual(await titles('?offset=3'), []);
-  assert.deepEqual((await bob('GET', '/todos')).body, []);
+  assert.deepEqual((await bob('GET', '/todos/')).body, []);
 
   for (const [query, loc, type] of [
     ['?limit=0', 'limit', 'greater_than_equal'],
@@ -318,14 +318,14 @@ test('lists with a done filter, limit and offset; out-of-bounds paging is 422', 
     ['?offset=-1', 'offset', 'greater_than_equal'],
     ['?done=maybe', 'done', 'bool_parsing'],
   ]) {
-    const res = await alice('GET', `/todos${query}`);
+    const res = await alice('GET', `/todos/${query}`);
     assert.equal(res.status, 422, query);
     assert.deepEqual(res.body.detail.map((e: { loc: unknown; type: string }) => [e.loc, e.type]), [[['query', loc], type]], query);
   }
 });
 
 test('create, read, update, delete over a real socket, each change in the file', async () => {
-  const created = await alice('POST', '/todos', { title: 'Buy milk' });
+  const created = await alice('POST', '/todos/', { title: 'Buy milk' });
   assert.equal(created.status, 201);
   const { id } = created.body;
   assert.deepEqual(created.body, { id, title: 'Buy milk', done: false });
@@ -347,7 +347,7 @@ test('create, read, update, delete over a real socket, each change in the file',
 
 test('the same cycle through app.inject(), without a socket', async () => {
   const headers = { authorization: `Bearer ${aliceToken}` };
-  const created = await app.inject({ method: 'POST', url: '/todos', headers, body: { title: 'Walk the dog', done: true } });
+  const created = await app.inject({ method: 'POST', url: '/todos/', headers, body: { title: 'Walk the dog', done: true } });
   assert.equal(created.statusCode, 201);
   assert.equal(created.headers['content-type'], 'application/json; charset=utf-8');
   const { id } = created.json();
@@ -369,10 +369,10 @@ test('the same cycle through app.inject(), without a socket', async () => {
 test('invalid input is 422 in FastAPI shape and never reaches the database', async () => {
   const rowsBefore = rowsOnDisk();
   const cases: [string, string, unknown, unknown[], string][] = [
-    ['POST', '/todos', { title: '' }, ['body', 'title'], 'string_too_short'],
-    ['POST', '/todos', { title: 'x'.repeat(201) }, ['body', 'title'], 'string_too_long'],
-    ['POST', '/todos', {}, ['body', 'title'], 'missing'],
-    ['POST', '/todos', { title: 7 }, ['body', 'title'], 'string_type'],
+    ['POST', '/todos/', { title: '' }, ['body', 'title'], 'string_too_short'],
+    ['POST', '/todos/', { title: 'x'.repeat(201) }, ['body', 'title'], 'string_too_long'],
+    ['POST', '/todos/', {}, ['body', 'title'], 'missing'],
+    ['POST', '/todos/', { title: 7 }, ['body', 'title'], 'string_type'],
     ['PATCH', '/todos/1', { done: 'perhaps' }, ['body', 'done'], 'bool_parsing'],
     ['GET', '/todos/abc', undefined, ['path', 'id'], 'int_parsing'],
     ['DELETE', '/todos/0', undefined, ['path', 'id'], 'greater_than_equal'],
@@ -382,7 +382,7 @@ test('invalid input is 422 in FastAPI shape and never reaches the database', asy
     assert.equal(res.status, 422, `${method} ${path} ${JSON.stringify(body)}`);
     assert.deepEqual(res.body.detail.map((e: { loc: unknown; type: string }) => [e.loc, e.type]), [[loc, type]], `${method} ${path}`);
   }
-  assert.equal((await alice('POST', '/todos', { title: 'x'.repeat(200) })).status, 201); // the bound itself is allowed
+  assert.equal((await alice('POST', '/todos/', { title: 'x'.repeat(200) })).status, 201); // the bound itself is allowed
   assert.equal(rowsOnDisk(), rowsBefore + 1);
 });
 
@@ -391,7 +391,7 @@ test(`a burst of ${BURST} concurrent creates all succeed with distinct ids, writ
   // Had the handlers run on this (the main) thread, they would have written through this very
   // connection, and its data_version would not move.
   const versionBefore = dataVersion.get();
-  const responses = await Promise.all(Array.from({ length: BURST }, (_, i) => (i % 2 === 0 ? alice : bob)('POST', '/todos', { title: `burst ${i}` })));
+  const responses = await Promise.all(Array.from({ length: BURST }, (_, i) => (i % 2 === 0 ? alice : bob)('POST', '/todos/', { title: `burst ${i}` })));
   assert.deepEqual(responses.map((r) => r.status), Array(BURST).fill(201));
   const ids = responses.map((r) => r.body.id as number);
   assert.equal(new Set(ids).size, BURST, `ids repeat: ${ids.join(',')}`);
@@ -399,7 +399,7 @@ test(`a burst of ${BURST} concurrent creates all succeed with distinct ids, writ
   assert.equal(rowsOnDisk(), rowsBefore + BURST);
   assert.notEqual(dataVersion.get(), versionBefore);
   // Each half went to its own user.
-  const bobs = (await bob('GET', '/todos?limit=100')).body.map((todo: { title: string }) => todo.title);
+  const bobs = (await bob('GET', '/todos/?limit=100')).body.map((todo: { title: string }) => todo.title);
   assert.deepEqual(bobs.sort(), Array.from({ length: BURST / 2 }, (_, i) => `burst ${2 * i + 1}`).sort());
 });
 
@@ -420,10 +420,10 @@ test('a handler waiting on a SQLite lock holds one worker thread, not the server
   try {
     blocker.exec('BEGIN IMMEDIATE'); // holds the write lock: any insert now waits (busy_timeout)
     let settled = false;
-    const create = alice('POST', '/todos', { title: 'waits for the lock' }).finally(() => (settled = true));
+    const create = alice('POST', '/todos/', { title: 'waits for the lock' }).finally(() => (settled = true));
     // Meanwhile the event loop and the other workers still serve reads, the token check
     // included (WAL: readers do not wait).
-    const list = await alice('GET', '/todos?limit=1');
+    const list = await alice('GET', '/todos/?limit=1');
     assert.equal(list.status, 200);
     assert.equal(settled, false, 'the create finished while the write lock was held');
     blocker.exec('ROLLBACK');
@@ -445,8 +445,8 @@ test('the OpenAPI document has the password flow: Authorize in /docs posts the f
     'POST /token': [],
     'GET /users/me': [{ OAuth2PasswordBearer: [] }],
     'GET /audit': [{ OAuth2PasswordBearer: [] }],
-    'GET /todos': [{ OAuth2PasswordBearer: [] }],
-    'POST /todos': [{ OAuth2PasswordBearer: [] }],
+    'GET /todos/': [{ OAuth2PasswordBearer: [] }],
+    'POST /todos/': [{ OAuth2PasswordBearer: [] }],
     'GET /todos/{id}': [{ OAuth2PasswordBearer: [] }],
     'PATCH /todos/{id}': [{ OAuth2PasswordBearer: [] }],
     'DELETE /todos/{id}': [{ OAuth2PasswordBearer: [] }],

@@ -253,5 +253,5 @@ test('GET /openapi.json serves the document as JSON, and reflects changes made t
   const served = response.json<{ info: Record<string, unknown>; paths: Record<string, unknown> }>();
   assert.equal(served.info.title, 'Served');
   assert.equal(served.info['x-logo'], 'logo.png');
-  assert.deepEqual(Object.keys(served.paths), ['/items']);
+  assert.deepEqual(Object.keys(served.paths), ['/items/']);
 });

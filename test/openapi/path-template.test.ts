@@ -5,7 +5,7 @@ import { toPathTemplate } from '../../src/openapi/path-template.js';
 import { defaultOperationId, defaultSummary } from '../../src/openapi/operation-names.js';
 
 test('each kind of path segment becomes its {param} template', () => {
-  const cases: [string, string, { name: string; key: string; pattern?: string }[]][] = [
+  const cases: [string, string, { name: string; key: string; pattern?: string; wildcard?: true }[]][] = [
     ['/', '/', []],
     ['/items', '/items', []],
     ['/items/:id', '/items/{id}', [{ name: 'id', key: 'id' }]],
@@ -14,7 +14,9 @@ test('each kind of path segment becomes its {param} template', () => {
     ['/files/:name(^(a|b)+$)', '/files/{name}', [{ name: 'name', key: 'name', pattern: '^(a|b)+$' }]],
     ['/range/:from-:to', '/range/{from}-{to}', [{ name: 'from', key: 'from' }, { name: 'to', key: 'to' }]],
     ['/files/:file.:ext', '/files/{file}.{ext}', [{ name: 'file', key: 'file' }, { name: 'ext', key: 'ext' }]],
-    ['/static/*', '/static/{wildcard}', [{ name: 'wildcard', key: '*' }]],
+    ['/static/*', '/static/{wildcard}', [{ name: 'wildcard', key: '*', wildcard: true }]],
+    ['/files/*file_path', '/files/{file_path}', [{ name: 'file_path', key: 'file_path', wildcard: true }]],
+    ['/users/:id/files/*rest', '/users/{id}/files/{rest}', [{ name: 'id', key: 'id' }, { name: 'rest', key: 'rest', wildcard: true }]],
     ['/time::now', '/time:now', []],
   ];
   for (const [path, template, params] of cases) assert.deepEqual(toPathTemplate(path), { template, params }, path);

@@ -54,14 +54,16 @@ describe('arbitrary URLs against an app with a spread of routes', () => {
         const res = await app.inject({ url: u, method });
         seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
         const what = `${method} ${JSON.stringify(u)} → ${res.statusCode} ${res.body.slice(0, 200)}`;
-        assert.ok([200, 400, 404, 405, 414, 422].includes(res.statusCode), what);
-        if (res.statusCode >= 400) assertErrorShape(res, method, what);
+        assert.ok([200, 307, 400, 404, 405, 414, 422].includes(res.statusCode), what);
+        // The trailing-slash redirect: a path on this host, never "//host" or "/\host".
+        if (res.statusCode === 307) assert.match(String(res.headers.location), /^\/(?![/\\])[\x21-\x7e]*$/, what);
+        else if (res.statusCode >= 400) assertErrorShape(res, method, what);
         else if (method !== 'HEAD') assert.equal(typeof res.json().route, 'string', what);
       }),
       { numRuns: 1_000, seed: SEED },
     );
     // The generator reached the routes, not only the 404 handler.
-    for (const status of [200, 400, 404, 405, 414]) assert.ok((seen.get(status) ?? 0) > 0, `no ${status} among ${JSON.stringify([...seen])}`);
+    for (const status of [200, 307, 400, 404, 405, 414]) assert.ok((seen.get(status) ?? 0) > 0, `no ${status} among ${JSON.stringify([...seen])}`);
     const after = await app.inject('/items/12');
     assert.equal(after.statusCode, 200);
     assert.deepEqual(after.json(), { route: 'item', params: { id: 12 } });
@@ -117,8 +119,10 @@ interface Expected {
 
 /**
  * The reference: at each segment try a static child, then a digits-only parameter, then any
- * parameter, then a wildcard (the rest, one segment at least), backtracking on failure. Segments
- * are matched decoded, as the router decodes parameters.
+ * parameter, then a wildcard (the rest, one segment at least, which may be empty), backtracking on
+ * failure. Segments are matched decoded, as the router decodes parameters. The tree (find-my-way)
+ * gives a parameter an empty segment; the dispatcher then refuses that match, as Starlette never
+ * matches one (a 404), with no second try at another route.
  */
 function model(routes: Route[], segments: string[]): Expected | null {
   const decoded = segments.map((s) => decodeURIComponent(s));
@@ -144,21 +148,23 @@ function model(routes: Route[], segments: string[]): Expected | null {
     if (wildcard === undefined) return null;
     return { index: wildcard, params: { ...named(values), '*': decoded.slice(depth).join('/') } };
   }
-  return walk(0, routes.map((_, i) => i), []);
+  const found = walk(0, routes.map((_, i) => i), []);
+  if (found === null) return null;
+  return Object.entries(found.params).some(([key, value]) => key !== '*' && value === '') ? null : found;
 }
 
 function named(values: string[]): Record<string, string> {
   return Object.fromEntries(values.map((v, i) => [`p${i}`, v]));
 }
 
-// Path segments: the static names (to collide with them), digits, and any short text, encoded.
-// Never empty, and a path has one at least (so "/" is not generated): find-my-way matches an empty
-// segment to a parameter ("/users/" reaches "/users/:name" with name "", "/" reaches "/:x"), where
-// FastAPI answers 404. That is an open question for the router, not modelled here.
-// "/" itself is covered by test/router/path-matching.test.ts.
+// Path segments: the static names (to collide with them), digits, any short text, encoded, and
+// now and then an empty one ("/users/", "/a//b"), which no parameter takes (as in Starlette).
+// The first is never empty (so "/" and "//…" are not generated): "/" itself is covered by
+// test/router/path-matching.test.ts.
 const value = fc.oneof(
-  fc.constantFrom(...STATICS, 'x', 'abc', '1', '42', '007', '0'),
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }).filter((s) => s !== '.' && s !== '..').map(encodeURIComponent),
+  { weight: 8, arbitrary: fc.constantFrom(...STATICS, 'x', 'abc', '1', '42', '007', '0') },
+  { weight: 8, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }).filter((s) => s !== '.' && s !== '..').map(encodeURIComponent) },
+  { weight: 1, arbitrary: fc.constant('') },
 );
 
 /** A path made for one route of the table (its statics kept, its parameters filled), or a random one. */
@@ -179,7 +185,7 @@ function pathFor(routes: Route[]): fc.Arbitrary<string[]> {
   const forRoute = fc
     .integer({ min: 0, max: routes.length - 1 })
     .chain((i) => fc.tuple(...routes[i]!.map(fill)).map((parts) => parts.flat()));
-  return fc.oneof(forRoute, random).filter((segments) => segments.length > 0);
+  return fc.oneof(forRoute, random).filter((segments) => segments.length > 0 && segments[0] !== '');
 }
 
 describe('generated route tables', () => {
@@ -189,7 +195,8 @@ describe('generated route tables', () => {
     const scenario = table.chain((routes) => fc.tuple(fc.constant(routes), fc.array(pathFor(routes), { minLength: 1, maxLength: 8 })));
     await fc.assert(
       fc.asyncProperty(scenario, async ([routes, paths]) => {
-        const app = new App({ logger: false, openapi: false });
+        // Matching alone: the trailing-slash redirect has its own tests (test/conformance/01-trailing-slashes.test.ts).
+        const app = new App({ logger: false, openapi: false, redirectSlashes: false });
         routes.forEach((r, index) => app.get(pattern(r), ({ params }) => ({ index, params })));
         for (const segments of paths) {
           const url = `/${segments.join('/')}`;

@@ -84,9 +84,14 @@ describe('path matching', () => {
     assert.deepEqual(res.json(), { route: 'files', rest: 'my docs/résumé.pdf' });
   });
 
-  test('matches paths case-sensitively and does not ignore a trailing slash', async () => {
+  test('matches paths case-sensitively; a trailing slash is a different path, redirected to the route (redirectSlashes)', async () => {
     const server = app();
     assert.equal((await server.inject({ url: '/Health' })).statusCode, 404);
-    assert.equal((await server.inject({ url: '/health/' })).statusCode, 404);
+    const slashed = await server.inject({ url: '/health/' });
+    assert.equal(slashed.statusCode, 307);
+    assert.equal(slashed.headers.location, '/health');
+    const off = new App({ logger: false, redirectSlashes: false });
+    off.get('/health', () => ({ route: 'health' }));
+    assert.equal((await off.inject({ url: '/health/' })).statusCode, 404);
   });
 });

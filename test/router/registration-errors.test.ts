@@ -33,7 +33,7 @@ describe('duplicate routes', () => {
     const app = new App({ logger: false });
     const a = new Router({ prefix: '/items' });
     a.get('/', () => 1);
-    app.get('/items', () => 2);
+    app.get('/items/', () => 2);
     app.include(a);
     assert.throws(() => app.ready(), hasCode('LW_ERR_DUPLICATE_ROUTE'));
   });

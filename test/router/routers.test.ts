@@ -7,25 +7,26 @@ function pathsOf(app: App): string[] {
 }
 
 describe('Router', () => {
-  test('serves router.get("/") under prefix "/items" at "/items", and child paths under it', async () => {
+  // FastAPI: APIRouter(prefix="/items") with @router.get("/") serves "/items/" (prefix + path).
+  test('serves router.get("/") under prefix "/items" at "/items/", and child paths under it', async () => {
     const app = new App({ logger: false });
     const items = new Router({ prefix: '/items' });
     items.get('/', () => ({ route: 'list' }));
     items.get('/:id', ({ params }) => ({ route: 'one', id: params.id }));
     app.include(items);
-    assert.deepEqual((await app.inject({ url: '/items' })).json(), { route: 'list' });
+    assert.deepEqual((await app.inject({ url: '/items/' })).json(), { route: 'list' });
     assert.deepEqual((await app.inject({ url: '/items/5' })).json(), { route: 'one', id: '5' });
   });
 
-  test('does not serve a router root at the prefix with a trailing slash', async () => {
+  test('a router root is its prefix and a slash: the bare prefix is redirected there', async () => {
     const app = new App({ logger: false });
     const items = new Router({ prefix: '/items' });
     items.get('/', () => ({ route: 'list' }));
     app.include(items);
-    assert.deepEqual(app.routes().map((r) => r.path), ['/items']);
-    const res = await app.inject({ url: '/items/' });
-    assert.equal(res.statusCode, 404);
-    assert.deepEqual(res.json(), { detail: 'Not Found' });
+    assert.deepEqual(app.routes().map((r) => r.path), ['/items/']);
+    const res = await app.inject({ url: '/items?limit=2' });
+    assert.equal(res.statusCode, 307);
+    assert.equal(res.headers.location, '/items/?limit=2');
   });
 
   test('normalises a prefix without a leading slash or with a trailing one', () => {
@@ -45,18 +46,18 @@ describe('Router', () => {
     items.get('/', () => ({ route: 'list' }));
     items.get('/:id', ({ params }) => ({ id: params.id }));
     app.include(items, { prefix: '/api/v1' });
-    assert.deepEqual(pathsOf(app), ['GET /api/v1/items', 'GET /api/v1/items/:id']);
-    assert.deepEqual((await app.inject({ url: '/api/v1/items' })).json(), { route: 'list' });
+    assert.deepEqual(pathsOf(app), ['GET /api/v1/items/', 'GET /api/v1/items/:id']);
+    assert.deepEqual((await app.inject({ url: '/api/v1/items/' })).json(), { route: 'list' });
     assert.deepEqual((await app.inject({ url: '/api/v1/items/9' })).json(), { id: '9' });
     assert.equal((await app.inject({ url: '/items' })).statusCode, 404);
   });
 
-  test('serves a router without prefix included with a prefix at the prefix itself', async () => {
+  test('serves a router without prefix included with a prefix at the prefix and a slash', async () => {
     const app = new App({ logger: false });
     const root = new Router();
     root.get('/', () => ({ route: 'root' }));
     app.include(root, { prefix: '/admin' });
-    assert.deepEqual((await app.inject({ url: '/admin' })).json(), { route: 'root' });
+    assert.deepEqual((await app.inject({ url: '/admin/' })).json(), { route: 'root' });
   });
 
   test('nests routers: each level adds its prefix from the outside in', async () => {
@@ -69,8 +70,8 @@ describe('Router', () => {
     users.include(posts, { prefix: '/:userId' });
     v1.include(users);
     app.include(v1, { prefix: '/api' });
-    assert.deepEqual(pathsOf(app), ['GET /api/v1/users', 'GET /api/v1/users/:userId/posts/:postId']);
-    assert.deepEqual((await app.inject({ url: '/api/v1/users' })).json(), { route: 'users' });
+    assert.deepEqual(pathsOf(app), ['GET /api/v1/users/', 'GET /api/v1/users/:userId/posts/:postId']);
+    assert.deepEqual((await app.inject({ url: '/api/v1/users/' })).json(), { route: 'users' });
     const res = await app.inject({ url: '/api/v1/users/3/posts/8' });
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), { postId: '8' });
@@ -84,7 +85,7 @@ describe('Router', () => {
     app.include(items, { tags: ['public'] });
     const tags = app.routes().map((r) => [r.path, r.options.tags]);
     assert.deepEqual(tags, [
-      ['/items', ['public', 'items', 'list']],
+      ['/items/', ['public', 'items', 'list']],
       ['/items/:id', ['public', 'items']],
     ]);
   });
@@ -162,7 +163,7 @@ describe('route() with several methods', () => {
     const r = new Router({ prefix: '/r' });
     r.route(['PUT', 'PATCH'], '/', {}, ({ request }) => ({ method: request.method }));
     app.include(r);
-    assert.deepEqual((await app.inject({ method: 'PUT', url: '/r' })).json(), { method: 'PUT' });
-    assert.deepEqual((await app.inject({ method: 'PATCH', url: '/r' })).json(), { method: 'PATCH' });
+    assert.deepEqual((await app.inject({ method: 'PUT', url: '/r/' })).json(), { method: 'PUT' });
+    assert.deepEqual((await app.inject({ method: 'PATCH', url: '/r/' })).json(), { method: 'PATCH' });
   });
 });

@@ -78,7 +78,7 @@ describe('operations\' security', () => {
     // Two schemes: one requirement object naming both (AND), not two requirements (OR).
     ['get', '/both', [{ HTTPBearer: [], APIKeyHeader: [] }]],
     // A Router's dependencies (the key), its include()'s (basic) and the route's own (oauth2, indirectly).
-    ['get', '/reports', [{ HTTPBasic: [], APIKeyHeader: [] }]],
+    ['get', '/reports/', [{ HTTPBasic: [], APIKeyHeader: [] }]],
     ['get', '/reports/daily', [{ OAuth2PasswordBearer: [], HTTPBasic: [], APIKeyHeader: [] }]],
   ];
   for (const [method, path, expected] of cases) {
@@ -212,8 +212,11 @@ test('the document of an app using every scheme lints clean with @redocly/cli (r
     const [problems, control] = await Promise.all([lint(dir, 'every-scheme', document), lint(dir, 'broken', broken)]);
 
     const where = (p: LintProblem) => `${p.severity} ${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`;
-    assert.deepEqual(problems.filter((p) => p.severity === 'error').map(where), []);
-    assert.deepEqual(problems.filter((p) => !ACCEPTED_WARNINGS.has(p.ruleId)).map(where), []);
+    // A router's root is its prefix and a "/" ("/reports/"), as FastAPI's: Redocly's style rule against
+    // a trailing slash is one FastAPI's documents break alike, so it is set aside here, and only it.
+    const checked = problems.filter((p) => !(p.ruleId === 'no-path-trailing-slash' && p.location[0]?.pointer === '#/paths/~1reports~1'));
+    assert.deepEqual(checked.filter((p) => p.severity === 'error').map(where), []);
+    assert.deepEqual(checked.filter((p) => !ACCEPTED_WARNINGS.has(p.ruleId)).map(where), []);
 
     const controlErrors = control.filter((p) => p.severity === 'error').map((p) => `${p.ruleId} ${p.location[0]?.pointer}`);
     assert.ok(controlErrors.includes('security-defined #/paths/~1basic/get/security/0/HTTPBasic'), controlErrors.join('\n'));

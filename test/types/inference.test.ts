@@ -12,6 +12,8 @@ test('path params are typed from the path string when not declared', async () =>
   expectType<PathParams<'/users/:id'>, { id: string }>(true);
   expectType<PathParams<'/orgs/:org/repos/:repo'>, { org: string; repo: string }>(true);
   expectType<PathParams<'/files/*'>, { '*': string }>(true);
+  expectType<PathParams<'/files/*file_path'>, { file_path: string }>(true);
+  expectType<PathParams<'/users/:id/files/*rest'>, { id: string; rest: string }>(true);
   expectType<PathParams<'/id/:id(^\\d+)'>, { id: string }>(true);
   expectType<PathParams<'/static'>, {}>(true);
 
