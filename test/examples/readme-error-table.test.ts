@@ -45,13 +45,15 @@ function readRows(): Row[] {
       const cells = line.slice(2, -2).split(' | ');
       assert.equal(cells.length, 3, `a README error-table row with three cells: ${line}`);
       const spans = [...cells[2]!.matchAll(/`([^`]+)`/g)].map((match) => match[1]!);
+      // A cell that starts "empty" shows no body, only headers.
+      const empty = cells[2]!.startsWith('empty');
       return {
         situation: cells[0]!,
         statuses: cells[1]!.split(',').map((status) => Number(status.trim())),
-        body: spans[0]!,
+        body: empty ? '' : spans[0]!,
         headers: spans
-          .slice(1)
-          .filter((span) => /^[A-Za-z-]+: /.test(span))
+          .slice(empty ? 0 : 1)
+          .filter((span) => /^[A-Z][a-z]*(?:-[A-Z][a-z]*)*: /.test(span)) // Header-Case names, not options such as `redirectSlashes: false`
           .map((span) => [span.slice(0, span.indexOf(':')).toLowerCase(), span.slice(span.indexOf(':') + 2)] as [string, string]),
       };
     });
@@ -117,6 +119,7 @@ const PROBES: Record<string, Probe> = {
   'a required field is missing': { run: async () => [await send(shop.port, '/items', json('{"name":"Pen"}'))] },
   'malformed JSON': { run: async () => [await send(shop.port, '/items', json('{"name": }'))] },
   "`throw new HTTPException(404, 'Item not found')`": { run: async () => [await send(shop.port, '/items/99')] },
+  "a path that differs from a route's only by its trailing slash": { run: async () => [await send(shop.port, '/items/?tag=pen')] },
   'unknown route': { run: async () => [await send(shop.port, '/nowhere')] },
   'known path, other method': { run: async () => [await send(shop.port, '/openapi.json', { method: 'DELETE' })] },
   'body over `bodyLimit` (default 1 MiB)': { run: async () => [await send(shop.port, '/items', json(`{"name":"${'x'.repeat(1024 * 1024)}"}`))] },
