@@ -12,6 +12,14 @@ const Person = t.Object({ name: t.String(), age: t.Integer() });
 // LOOPWISE_ACCESS_LOG=1 to measure the access log (docs/logging.md).
 const app = new App({ logger: process.env.BENCH_LOGGER === '1', guard: { enabled: process.env.BENCH_GUARD !== '0' } });
 
+// BENCH_MIDDLEWARE=1: one middleware that awaits next(), to measure what an app with middleware pays.
+if (process.env.BENCH_MIDDLEWARE === '1') {
+  app.use(async (_req, res, next) => {
+    await next();
+    res.getHeader('content-type');
+  });
+}
+
 app.get('/json', withResponseSchemas ? { response: { 200: Message } } : {}, async () => ({ message: 'hello' }));
 
 app.get(
