@@ -46,6 +46,9 @@ export interface FailedUnion {
 /** What becomes of an error inside failed unions: dropped, or kept with tags to insert into its `loc`. */
 export type Placement = { keep: false } | { keep: true; tags: { at: number; label: string }[] };
 
+/** Past this many unions around one error, its `loc` is given untagged (see placeError). */
+const MAX_TAGS = 16;
+
 export function placeError(error: ErrorObject, unions: FailedUnion[]): Placement {
   const tags: { at: number; label: string }[] = [];
   const enclosing = unions.filter((u) => u.error !== error && encloses(u.error, error));
@@ -55,10 +58,18 @@ export function placeError(error: ErrorObject, unions: FailedUnion[]): Placement
     if (union.form.kind === 'constants') return { keep: false };
     const index = Number(error.schemaPath.slice(union.error.schemaPath.length + 1).split('/')[0]);
     if (union.form.nullBranches.has(index)) return { keep: false };
-    if (union.form.tagged) tags.push({ at: depth(union.error.instancePath), label: branchLabel(union.form.branches[index]) });
+    if (!union.form.tagged) continue;
+    const at = depth(union.error.instancePath);
+    // A recursive schema's errors restart their schema path at each level, so unions of other
+    // levels look enclosing too: one tag per place in the value (the innermost union's, sorted
+    // last), and none at all past MAX_TAGS, so a 422's size never grows with the recursion.
+    const label = branchLabel(union.form.branches[index]);
+    const last = tags[tags.length - 1];
+    if (last !== undefined && last.at === at) last.label = label;
+    else tags.push({ at, label });
   }
   for (const union of enclosing) union.kept++;
-  return { keep: true, tags };
+  return { keep: true, tags: tags.length > MAX_TAGS ? [] : tags };
 }
 
 function encloses(union: ErrorObject, error: ErrorObject): boolean {

@@ -22,7 +22,12 @@ export function toValidationIssues(
 ): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const unions = new Map<ErrorObject, FailedUnion>();
-  for (const error of errors) {
+  // Placing errors in their unions costs errors × unions. ajv's errors can outgrow the error budget
+  // (a recursive union whose branches descend into the same value: thousands from a 30-byte
+  // body), and then that product would block the loop: past the budget, each union is reported
+  // as one union_error, unanalysed.
+  const analysed = errors.length <= limits.maxIssues * 4 ? errors : [];
+  for (const error of analysed) {
     if (error.keyword !== 'anyOf' && error.keyword !== 'oneOf') continue;
     unions.set(error, { error, form: unionForm(schemaAt(schema, error.schemaPath), schemaAt(schema, parentPath(error.schemaPath))), kept: 0 });
   }
