@@ -121,7 +121,7 @@ export class SchemaComponents {
       if (component === undefined) {
         component = { name, source: schema, where, bodies: {}, refs: { input: [], output: [] } };
         this.byName.set(name, component);
-      } else if (!isDeepStrictEqual(component.source, schema)) {
+      } else if (!sameDocument(component.source, schema)) {
         throw new LoopwiseError(
           'LW_ERR_OPENAPI',
           `two different schemas are named "${name}" ($id "${schema.$id}"): one in ${component.where}, another in ${where}. Give them different $id values, or share one schema object.`,
@@ -168,4 +168,12 @@ export function componentName(id: string): string {
 function jsonData(value: unknown): unknown {
   const text = JSON.stringify(value);
   return text === undefined ? null : JSON.parse(text);
+}
+
+/**
+ * Whether two schemas document the same: what TypeBox keeps under symbols (`t.Optional`'s mark,
+ * a `t.Refine` check) is not in the document, so `Item` and `t.Optional(Item)` share one component.
+ */
+function sameDocument(a: unknown, b: unknown): boolean {
+  return a === b || isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }

@@ -85,24 +85,43 @@ export function decodeBody(raw: Buffer, kind: BodyKind): unknown {
     if (message.includes('forbidden prototype property')) {
       throw new HTTPException(400, 'Request body contains a forbidden __proto__ or constructor.prototype key');
     }
+    const found = locateError(text);
     throw new RequestValidationError([
       {
         type: 'json_invalid',
-        loc: ['body', errorOffset(text)],
+        loc: ['body', found?.offset ?? 0],
         msg: 'JSON decode error',
         input: {},
-        ctx: { error: message },
+        ctx: { error: found?.message ?? message },
       },
     ]);
   }
 }
 
 /**
- * Where the JSON goes wrong, as Python's json (and so FastAPI) reports it. V8's messages often
- * carry no position ("Unexpected token '}', … is not valid JSON"), so on this failure path only,
- * VS Code's tolerant parser locates the first error.
+ * Python's json messages (which FastAPI quotes in `ctx.error`) for the errors VS Code's tolerant
+ * parser reports, by its ParseErrorCode: FastAPI's clients and tests compare these texts.
  */
-function errorOffset(text: string): number {
+const PYTHON_MESSAGES: Record<number, string> = {
+  3: 'Expecting property name enclosed in double quotes', // PropertyNameExpected
+  5: "Expecting ':' delimiter", // ColonExpected
+  6: "Expecting ',' delimiter", // CommaExpected
+  7: "Expecting ',' delimiter", // CloseBraceExpected
+  8: "Expecting ',' delimiter", // CloseBracketExpected
+  9: 'Extra data', // EndOfFileExpected
+  12: 'Unterminated string starting at', // UnexpectedEndOfString
+  14: 'Invalid \\uXXXX escape', // InvalidUnicode
+  15: 'Invalid \\escape', // InvalidEscapeCharacter
+  16: 'Invalid control character at', // InvalidCharacter
+};
+
+/**
+ * Where the JSON goes wrong and why, as Python's json (and so FastAPI) reports it. V8's messages
+ * often carry no position ("Unexpected token '}', … is not valid JSON") and are worded otherwise,
+ * so on this failure path only, VS Code's tolerant parser locates the first error. Null when it
+ * finds none: the caller reports the start and V8's message.
+ */
+function locateError(text: string): { offset: number; message: string } | null {
   const errors: ParseError[] = [];
   try {
     // Loaded on the first malformed body, not at start: most processes never see one.
@@ -113,5 +132,23 @@ function errorOffset(text: string): number {
     // JSON, well under the body limit) overflowed its stack and the client got 500. Past that
     // depth the error's place is not worth a stack: report the start, as when none is found.
   }
-  return errors[0]?.offset ?? 0;
+  const first = errors[0];
+  if (first === undefined) return null;
+  const offset = first.offset;
+  const known = PYTHON_MESSAGES[first.error];
+  if (known !== undefined) return { offset, message: known };
+  // A bare word (`{some json}`) is an unknown symbol to VS Code's parser; Python names what it expected there.
+  const before = text.slice(0, offset).trimEnd();
+  if (before.endsWith('{')) return { offset, message: 'Expecting property name enclosed in double quotes' };
+  if (before !== '' && isJson(before)) return { offset, message: 'Extra data' };
+  return { offset, message: 'Expecting value' };
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

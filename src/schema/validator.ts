@@ -107,8 +107,17 @@ function compilePart(schema: TSchema, part: RequestPart, options: ValidatorOptio
   let validate: ValidateFunction;
   let collect: ValidateFunction;
   try {
-    validate = compilerFor(options.coerce, checked).compile(checked);
-    collect = collectorFor(budget, options.coerce, budgeted).compile(budgeted);
+    try {
+      validate = compilerFor(options.coerce, checked).compile(checked);
+      collect = collectorFor(budget, options.coerce, budgeted).compile(budgeted);
+    } catch (error) {
+      if (!/already exists/.test((error as Error).message)) throw error;
+      // ajv keeps one schema per $id per instance, and the instances are shared by every App in
+      // the process: two Apps (or tests) that each declare their own `Item` would clash. A schema
+      // whose $id is taken by another gets instances of its own.
+      validate = withFormats(newCompiler(options.coerce ? 'array' : false), checked).compile(checked);
+      collect = withFormats(newCompiler(options.coerce ? 'array' : false, budget), budgeted).compile(budgeted);
+    }
   } catch (error) {
     throw new LoopwiseError(
       'LW_ERR_SCHEMA_INVALID',
