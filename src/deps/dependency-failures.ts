@@ -33,8 +33,9 @@ const PART_OF_LOC: Record<string, 'query' | 'headers' | 'cookies'> = { query: 'q
 export function compileFailurePlan(route: RouteWithDependencies, replacements: Replacements = new Map()): FailurePlan | null {
   const order = resolutionOrder(route, replacements);
   if (order.length === 0) return null;
-  // "query:limit" → the first dependency (in resolution order) that declares it.
-  const owners = new Map<string, number>();
+  // "query:limit" → every dependency that declares it (in resolution order): two may share a
+  // parameter of the same schema, and neither may be called with its invalid value.
+  const owners = new Map<string, number[]>();
   // "query" → every dependency that declares some query parameter (for an issue about the part as a whole).
   const declarers = new Map<string, number[]>();
   order.forEach((dependency, index) => {
@@ -42,7 +43,7 @@ export function compileFailurePlan(route: RouteWithDependencies, replacements: R
       const properties = (dependency.options[part] as { properties?: object } | undefined)?.properties;
       if (properties === undefined) continue;
       declarers.set(part, [...(declarers.get(part) ?? []), index]);
-      for (const name of Object.keys(properties)) if (!owners.has(`${part}:${name}`)) owners.set(`${part}:${name}`, index);
+      for (const name of Object.keys(properties)) owners.set(`${part}:${name}`, [...(owners.get(`${part}:${name}`) ?? []), index]);
     }
   });
   const children = order.map((dependency) => Object.values(dependency.options.deps ?? {}).map((inner) => order.indexOf(replacements.get(inner) ?? inner)));
@@ -55,10 +56,10 @@ export function compileFailurePlan(route: RouteWithDependencies, replacements: R
         const part = PART_OF_LOC[issue.loc[0] as string];
         if (part === undefined) return routeOwn; // path and body: only the route declares them
         if (issue.loc.length > 1) {
-          const owner = owners.get(`${part}:${String(issue.loc[1])}`);
-          if (owner === undefined) return routeOwn;
-          failed[owner] = true;
-          return owner;
+          const declaring = owners.get(`${part}:${String(issue.loc[1])}`);
+          if (declaring === undefined) return routeOwn;
+          for (const index of declaring) failed[index] = true;
+          return declaring[0]!;
         }
         // The part as a whole (none of its names): every dependency that reads it is affected.
         const affected = declarers.get(part) ?? [];
