@@ -12,6 +12,9 @@ import { isUrlSchema, urlParsing, urlTooLong } from './url-errors.js';
  * the error budget of error-budget.ts stopped ajv looking: `incomplete`). Each `input` and `loc`
  * key is cut to `limits.maxInputLength` (bounded-input.ts).
  */
+/** How many (error, union) pairs a 422 may weigh to place errors in their unions' branches (about 50 ms). */
+const MAX_PLACEMENTS = 500_000;
+
 export function toValidationIssues(
   errors: ErrorObject[],
   part: RequestPart,
@@ -24,9 +27,11 @@ export function toValidationIssues(
   const unions = new Map<ErrorObject, FailedUnion>();
   // Placing errors in their unions costs errors × unions. ajv's errors can outgrow the error budget
   // (a recursive union whose branches descend into the same value: thousands from a 30-byte
-  // body), and then that product would block the loop: past the budget, each union is reported
-  // as one union_error, unanalysed.
-  const analysed = errors.length <= limits.maxIssues * 4 ? errors : [];
+  // body), and then that product would block the loop for seconds: past MAX_PLACEMENTS, each
+  // union is reported as one union_error, unanalysed.
+  let unionCount = 0;
+  for (const error of errors) if (error.keyword === 'anyOf' || error.keyword === 'oneOf') unionCount++;
+  const analysed = errors.length * unionCount <= MAX_PLACEMENTS ? errors : [];
   for (const error of analysed) {
     if (error.keyword !== 'anyOf' && error.keyword !== 'oneOf') continue;
     unions.set(error, { error, form: unionForm(schemaAt(schema, error.schemaPath), schemaAt(schema, parentPath(error.schemaPath))), kept: 0 });
