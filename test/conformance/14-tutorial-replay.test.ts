@@ -6,11 +6,10 @@
 // OpenAPI-document assertions (test_openapi_schema) are skipped, and counted apart.
 //
 // Summary: 36 tutorial apps ported (32 describes; four of them hold two apps), 127 expected answers
-// checked, 121 match. 1 differs on purpose (todo: 008c's plain-text 500, listed in coming-from-fastapi.md).
-// 5 fail: body/tutorial001 test_post_broken_body (ctx.error is V8's JSON.parse message, not Python's
-// "Expecting property name enclosed in double quotes"), and body_multiple_params/tutorial001's 4 tests
-// (a second App in the process with its own schema $id 'Item' fails at its first request: the ajv
-// compilers in src/schema/validator.ts are shared by every App, and ajv keeps $ids per instance).
+// checked, 126 match; 1 differs on purpose (todo: 008c's plain-text 500, listed in
+// coming-from-fastapi.md). When first replayed, 5 more failed and were fixed: malformed JSON now
+// quotes Python's json message in ctx.error (body/tutorial001 test_post_broken_body), and a second
+// App's own schema with the $id 'Item' gets ajv instances of its own (body_multiple_params/tutorial001).
 // Skipped: the test_openapi_schema test of each replayed FastAPI test file (not counted above).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
