@@ -55,26 +55,15 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
   for (const route of routes) {
     const { treePath, adapt } = routePattern(route.path);
     const store: RouteStore = { alwaysServe: route.alwaysServe === true, name: route.name, adapt };
-    // Only routes with parameters pay for the check of their match (an empty segment is a miss, as in Starlette).
-    const handler: CompiledRoute = adapt === null ? route.handler : adapted(route.handler, adapt);
-    router.on(route.method, treePath, handler as never, store);
+    router.on(route.method, treePath, route.handler as never, store);
     methods.add(route.method);
   }
   const guard = options.guard;
   const redirectSlashes = options.redirectSlashes === true;
 
-  function adapted(handler: CompiledRoute, adapt: ParamsAdapter): CompiledRoute {
-    return (req, res, params, rawQuery) => {
-      const own = adapt(params);
-      if (own === null) miss(req, res);
-      else handler(req, res, own, rawQuery);
-    };
-  }
-
   /** Whether a route of `method` takes `url`: a match its parameters' check refuses does not count. */
   function takes(method: string, url: string): boolean {
-    const match = router.find(method as never, url) as Match | null;
-    return match !== null && (match.store?.adapt == null || match.store.adapt(match.params) !== null);
+    return paramsOf(router.find(method as never, url) as Match | null) !== null;
   }
 
   function miss(req: IncomingMessage, res: ServerResponse): void {
@@ -101,16 +90,17 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
     responder.respond(contextWithoutRoute(req), res, shedAnswer(guard!), 'loop guard');
   }
 
-  function serve(req: IncomingMessage, res: ServerResponse, match: Match | null): void {
-    if (match === null) {
+  /** `params`: paramsOf(match), worked out once per request by the dispatcher; null is a miss. */
+  function serve(req: IncomingMessage, res: ServerResponse, match: Match | null, params: Record<string, unknown> | null): void {
+    if (params === null) {
       miss(req, res);
       return;
     }
-    if (guard !== null && guard.shedding && match.store?.alwaysServe !== true) {
+    if (guard !== null && guard.shedding && match!.store?.alwaysServe !== true) {
       shed(req, res);
       return;
     }
-    (match.handler as CompiledRoute)(req, res, match.params, match.searchParams as string);
+    (match!.handler as CompiledRoute)(req, res, params, match!.searchParams as string);
   }
 
   const observe = options.observe;
@@ -120,7 +110,8 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
   if (options.recordRoute !== true) {
     if (observe === null) {
       return function dispatch(req, res) {
-        serve(req, res, router.find(req.method as never, req.url!) as Match | null);
+        const match = router.find(req.method as never, req.url!) as Match | null;
+        serve(req, res, match, paramsOf(match));
       };
     }
     // Metrics on: one 'finish' listener per request, so every answer counts (errors, 404s, shed ones).
@@ -128,37 +119,50 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
       const start = performance.now();
       const waited = clock === null ? 0 : clock.waited(start);
       const match = router.find(req.method as never, req.url!) as Match | null;
-      const route = routeOf(match);
+      const params = paramsOf(match);
+      const route = countedRoute(match, params);
       res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start + waited) / 1000));
-      serve(req, res, match);
+      serve(req, res, match, params);
     };
   }
   if (observe === null) {
     return function dispatchRecorded(req, res) {
       const match = router.find(req.method as never, req.url!) as Match | null;
-      if (match !== null) recordRoute(req, routeOf(match));
-      serve(req, res, match);
+      const params = paramsOf(match);
+      recordRoute(req, countedRoute(match, params));
+      serve(req, res, match, params);
     };
   }
   return function dispatchObservedRecorded(req, res) {
     const start = performance.now();
     const waited = clock === null ? 0 : clock.waited(start);
     const match = router.find(req.method as never, req.url!) as Match | null;
-    const route = routeOf(match);
+    const params = paramsOf(match);
+    const route = countedRoute(match, params);
     recordRoute(req, route);
     res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start + waited) / 1000));
-    serve(req, res, match);
+    serve(req, res, match, params);
   };
 }
 
-/** The route a response is counted under: "unmatched" for a miss, and for a match whose parameters' check refuses it. */
-function routeOf(match: Match | null): string {
-  const store = match?.store;
-  if (store == null) return 'unmatched';
-  return store.adapt !== null && store.adapt(match!.params) === null ? 'unmatched' : store.name;
+/**
+ * The params the matched route gets, or null for a miss: no match, or one its parameters' check
+ * refuses (route-path.ts: an empty segment, as in Starlette). Once per request: the counted route
+ * name, the access log and the handler all use it.
+ */
+function paramsOf(match: Match | null): Record<string, unknown> | null {
+  if (match === null) return null;
+  // No store: find-my-way's own answer to a bad URL or an over-long parameter (route-tree.ts), served as it is.
+  const adapt = match.store?.adapt;
+  return adapt == null ? match.params : adapt(match.params);
 }
 
 /** The first App to match keeps its route: under a mount, the outer App's ("MOUNT /legacy") stays. */
 function recordRoute(req: IncomingMessage, route: string): void {
   if (route !== 'unmatched') (req as { [ROUTE_NAME]?: string })[ROUTE_NAME] ??= route;
+}
+
+/** The route a response is counted under: "unmatched" for a miss (and for find-my-way's own refusals). */
+function countedRoute(match: Match | null, params: Record<string, unknown> | null): string {
+  return params === null ? 'unmatched' : (match!.store?.name ?? 'unmatched');
 }
