@@ -23,10 +23,18 @@ type PartCheck = (data: unknown) => ValidationIssue[] | null;
  * below it does not. Never throws: whatever a function throws becomes a 422 entry.
  */
 export function withAfterValidation(schema: unknown, part: RequestPart, route: string, limits: ValidationLimits, check: PartCheck): PartCheck {
+  const steps = compileAfterSteps(schema, part, route, limits);
+  if (steps === null) return check;
+  return (data) => steps(data, check(data));
+}
+
+/** The steps alone, given what validation found (null: nothing), for a caller that validates its own way; null when the schema has none. */
+export type AfterSteps = (data: unknown, found: ValidationIssue[] | null) => ValidationIssue[] | null;
+
+export function compileAfterSteps(schema: unknown, part: RequestPart, route: string, limits: ValidationLimits): AfterSteps | null {
   const plan = planOf(schema, `the ${part} schema of ${route}`);
-  if (plan === null) return check;
-  return (data) => {
-    const found = check(data);
+  if (plan === null) return null;
+  return (data, found) => {
     // A cut list may hide errors in values that would then run: run none.
     if (found !== null && found.some((issue) => issue.type === 'too_many_errors')) return found;
     const run: Run = { part, limits, issues: found ?? [], path: [], omitted: 0, quoted: new Map() };

@@ -10,7 +10,7 @@ import { addLinearFormats } from './linear-formats.js';
 import { toValidationIssues } from './validation-errors.js';
 import { compileLaxCoercion, type LaxCoercion } from './lax-coercion.js';
 import { asLaxIssues, asStrictIssues } from './lax-issues.js';
-import { withAfterValidation } from './after-validation.js';
+import { compileAfterSteps, withAfterValidation } from './after-validation.js';
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.js';
 import type { RequestPart, ValidationIssue } from './validation-issue.js';
 
@@ -212,17 +212,10 @@ export function compileJsonBodyValidator<Source>(schema: TSchema, options: JsonB
  * issues found so far (null: none); null when the schema has none, so such routes pay nothing.
  */
 function compileAfterValidation(schema: TSchema, route: string, limits: ValidationLimits | undefined): ((value: unknown, found: ValidationIssue[] | null) => JsonBodyOutcome | null) | null {
-  let found: ValidationIssue[] | null = null;
-  const passOn: PartValidator = () => found;
-  const after = withAfterValidation(schema, 'body', route, limits ?? DEFAULT_VALIDATION_LIMITS, passOn);
-  if (after === passOn) return null;
-  return (value, issues) => {
-    found = issues;
-    try {
-      const all = after(value);
-      return all === null ? null : { value, issues: all };
-    } finally {
-      found = null;
-    }
+  const steps = compileAfterSteps(schema, 'body', route, limits ?? DEFAULT_VALIDATION_LIMITS);
+  if (steps === null) return null;
+  return (value, found) => {
+    const issues = steps(value, found);
+    return issues === null ? null : { value, issues };
   };
 }
