@@ -269,7 +269,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     return {
       routes: this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides)),
       builtIn: this.builtInRoutes(),
-      websockets: this.websockets.routes,
+      websockets: this.websockets.routes.map((route) => withDependencyParts(route, this.dependencyOverrides)),
       mounts: this.mounts.map(({ prefix, app }) => ({ prefix, app: app ?? null })),
     };
   }

@@ -46,10 +46,12 @@ const FIXTURE_TABLE = table(
   'WS      /chat/:room            inline     query, message       101, 422       wsChatByRoom',
   'GET     /docs                  inline     -                    200            -                         built-in: docs',
   'GET     /docs/oauth2-redirect  inline     -                    200            -                         built-in: docs',
+  'WS      /feed                  inline     headers              101, 422       wsFeed',
   'GET     /health                inline     -                    200            -                         built-in: health',
   'GET     /internal              inline     cookies              200, 422       getInternal               hidden',
   'POST    /items                 inline     body (json)          201, 422       postItems          items',
   'PUT     /items/:id             inline     params, body (form)  200, 404, 422  replaceItem        items',
+  'GET     /keyed                 inline     -                    200, 401       getKeyed',
   '*       /legacy                inline     -                    ?              -                         mounted handler',
   'GET     /metrics               inline     -                    200            -                         built-in: metrics',
   'GET     /openapi.json          inline     -                    200            -                         built-in: openapi',
@@ -61,7 +63,7 @@ const FIXTURE_TABLE = table(
   'DELETE  /v1/users/:id          offloaded  -                    204, 401       deleteV1UsersById  users',
 );
 
-test('every kind of route: offload, body content types, statuses, hidden, router prefix, dependency parts, health, metrics, WS, mounts', async () => {
+test('every kind of route: offload, body content types, statuses, hidden, router prefix, dependency parts (HTTP and WS), a security scheme, health, metrics, WS, mounts', async () => {
   const { stdout } = await loopwise('routes', fixture);
   assert.equal(stdout, FIXTURE_TABLE);
 });
@@ -85,6 +87,7 @@ const FIXTURE_ROWS: RouteRow[] = [
   row({ method: 'WS', path: '/chat/:room', kind: 'websocket', name: 'wsChatByRoom', validates: ['query', 'message'], responses: ['101', '422'] }),
   row({ method: 'GET', path: '/docs', kind: 'docs' }),
   row({ method: 'GET', path: '/docs/oauth2-redirect', kind: 'docs' }),
+  row({ method: 'WS', path: '/feed', kind: 'websocket', name: 'wsFeed', validates: ['headers'], responses: ['101', '422'] }),
   row({ method: 'GET', path: '/health', kind: 'health' }),
   row({ method: 'GET', path: '/internal', kind: 'route', name: 'getInternal', validates: ['cookies'], responses: ['200', '422'] }),
   row({
@@ -95,6 +98,7 @@ const FIXTURE_ROWS: RouteRow[] = [
     method: 'PUT', path: '/items/:id', kind: 'route', name: 'replaceItem', validates: ['params', 'body'], bodyTypes: [FORM],
     responses: ['200', '404', '422'], tags: ['items'], documented: true,
   }),
+  row({ method: 'GET', path: '/keyed', kind: 'route', name: 'getKeyed', responses: ['200', '401'], documented: true }),
   row({ method: '*', path: '/legacy', kind: 'mount', responses: null }),
   row({ method: 'GET', path: '/metrics', kind: 'metrics' }),
   row({ method: 'GET', path: '/openapi.json', kind: 'openapi' }),
@@ -141,6 +145,7 @@ test('loopwise openapi documents exactly the rows routes marks as documented, wi
     { route: 'POST /items', operationId: 'postItems', responses: ['201', '422'] },
     { route: 'PUT /items/{id}', operationId: 'replaceItem', responses: ['200', '404', '422'] },
     { route: 'POST /photos', operationId: 'postPhotos', responses: ['200', '422'] },
+    { route: 'GET /keyed', operationId: 'getKeyed', responses: ['200', '401'] },
     { route: 'GET /v1/users/{id}', operationId: 'getV1UsersById', responses: ['200', '422'] },
     { route: 'DELETE /v1/users/{id}', operationId: 'deleteV1UsersById', responses: ['204', '401'] },
   ]);
