@@ -53,7 +53,7 @@ test('cookies set by hand, given at creation or for one request; a Cookie header
 
 test('default headers go with every request; a request’s own header wins; client.headers can change between calls', async () => {
   const client = sessionApp().testClient({ headers: { 'User-Agent': 'tests', 'X-Token': 'default' } });
-  assert.deepEqual(client.headers, { 'user-agent': 'tests', 'x-token': 'default' });
+  assert.deepEqual({ ...client.headers }, { 'user-agent': 'tests', 'x-token': 'default' }); // names lower-cased
   const first = (await client.get('/me')).json();
   assert.deepEqual([first.agent, first.token], ['tests', 'default']);
   const own = (await client.get('/me', { headers: { 'x-token': 'mine' } })).json();
@@ -122,7 +122,7 @@ function lifespanApp(events: string[]): App {
       events.push('teardown');
     },
   });
-  app.get('/state', {}, ({ request }) => ({ greeting: app.state.greeting ?? null, url: request.url }));
+  app.get('/state', {}, ({ request }) => ({ greeting: (app.state as { greeting?: string }).greeting ?? null, url: request.url }));
   return app;
 }
 
