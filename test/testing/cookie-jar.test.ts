@@ -77,3 +77,9 @@ test('a nameless or malformed Set-Cookie is ignored, as a browser does', () => {
   jar.store(['=nameless', 'novalue', 'ok=1'], '/');
   assert.deepEqual(jar.toObject(), { ok: '1' });
 });
+
+test('Secure, HttpOnly and SameSite cookies are kept and sent, as a browser does for http://localhost', () => {
+  const jar = new CookieJar();
+  jar.store('session=abc; Path=/; Secure; HttpOnly; SameSite=Strict', '/login');
+  assert.equal(jar.header('/'), 'session=abc');
+});
