@@ -39,7 +39,7 @@ export async function inject(listener: RequestListener, options: InjectOptions |
     query: request.query,
     headers,
     cookies: request.cookies,
-    payload,
+    payload: payload as LightMyRequest.InjectOptions['payload'],
   });
   // A socket never carries a HEAD response's body (Node drops it); the simulation must not either.
   const body = method === 'HEAD' ? '' : response.body;

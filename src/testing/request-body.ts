@@ -16,9 +16,9 @@ export interface TestFile {
 /** File fields (`files`); an array sends several files under one name. */
 export type FileFields = Record<string, TestFile | readonly TestFile[]>;
 
-/** What a request sends: the body's bytes (or text, or an object for light-my-request) and its media type. */
+/** What a request sends: the body's bytes (or `body` as given, for light-my-request) and its media type. */
 export interface EncodedBody {
-  payload: string | Buffer | undefined;
+  payload: unknown;
   contentType: string | undefined;
 }
 
@@ -47,9 +47,8 @@ export function encodeBody(options: BodyOptions, what: string): EncodedBody {
   if (multipart) return encodeMultipart(options.form ?? {}, options.files!, what);
   if (options.form !== undefined) return { payload: encodeUrlencoded(options.form, what), contentType: 'application/x-www-form-urlencoded' };
   if (options.json !== undefined) return { payload: JSON.stringify(options.json), contentType: 'application/json' };
-  const body = options.body;
-  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return { payload: body, contentType: undefined };
-  return { payload: JSON.stringify(body), contentType: 'application/json' };
+  // As before these options: light-my-request sends an object as JSON, a string, Buffer, stream or FormData as it is.
+  return { payload: options.body, contentType: undefined };
 }
 
 function encodeUrlencoded(form: FormFields, what: string): string {
