@@ -26,6 +26,7 @@ import { withMiddleware, type Middleware } from './middleware/middleware.js';
 import { mountRoutes } from './middleware/mount.js';
 import { Router, type AnyRouter, type NormalizePrefix, type Prefixed, type ChainTo, type RouteMethod, type RouterOptions, type RoutesOf } from './router.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
+import { TestClient, type TestClientOptions } from './testing/test-client.js';
 import { WebSocketRoutes } from './ws/upgrade.js';
 import type { WebSocketRouteDefinition } from './ws/ws-route.js';
 import { appModule, appSettings, type AppOptions, type AppSettings } from './app-options.js';
@@ -332,12 +333,34 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     return this.ready().unlogged!;
   }
 
-  /** Sends a request through the whole pipeline without a socket (FastAPI's TestClient). */
+  /** Sends a request through the whole pipeline without a socket; the first one runs the lifespan. */
   async inject(options: InjectOptions | string): Promise<InjectResponse> {
+    return inject(await this.startInMemory(), options);
+  }
+
+  /**
+   * FastAPI's TestClient: requests in memory with cookies and default headers kept across calls,
+   * and WebSocket sessions on a real socket (docs/testing.md). `close()` it to close the app.
+   */
+  testClient(options?: TestClientOptions): TestClient {
+    return new TestClient(
+      {
+        inject: (request) => this.inject(request),
+        start: async () => void (await this.startInMemory()),
+        server: () => this.server,
+        listen: async () => (await this.listen({ port: 0, host: '127.0.0.1', handleSignals: false })).url,
+        close: () => this.close(),
+      },
+      options,
+    );
+  }
+
+  /** Compiles the app and runs its lifespan without a socket, for inject() and the test client. */
+  private async startInMemory(): Promise<RequestListener> {
     const handler = this.handler;
     await this.lifespan.start();
     await this.pool.current?.warmUp();
-    return inject(handler, options);
+    return handler;
   }
 
   /**

@@ -2,24 +2,24 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, RequestListener } from '
 import { createRequire } from 'node:module';
 import type LightMyRequest from 'light-my-request';
 import type { HttpMethod } from '../http-types.js';
+import { encodeBody, type BodyOptions } from './request-body.js';
 
 // Loaded on the first inject(), not at import: a served app never uses it.
 const require = createRequire(import.meta.url);
 
-export interface InjectOptions {
+export interface InjectOptions extends BodyOptions {
   method?: HttpMethod;
   url: string;
   query?: Record<string, string | string[]>;
   headers?: OutgoingHttpHeaders;
   cookies?: Record<string, string>;
-  /** An object is sent as JSON; a string or Buffer as given. */
-  body?: unknown;
 }
 
 export interface InjectResponse {
   statusCode: number;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The body parsed as JSON; name its type, e.g. `res.json<{ id: number }>()`. */
   json<T = any>(): T;
 }
 
@@ -29,21 +29,32 @@ export interface InjectResponse {
  */
 export async function inject(listener: RequestListener, options: InjectOptions | string): Promise<InjectResponse> {
   const request = typeof options === 'string' ? { url: options } : options;
+  const method = request.method ?? 'GET';
+  const { payload, contentType } = encodeBody(request, `inject(${method} ${request.url})`);
+  const headers = withContentType(request.headers, contentType, request.files !== undefined, `inject(${method} ${request.url})`);
   const lightMyRequest: typeof LightMyRequest = require('light-my-request');
   const response = await lightMyRequest(listener, {
-    method: request.method ?? 'GET',
+    method,
     url: request.url,
     query: request.query,
-    headers: request.headers,
+    headers,
     cookies: request.cookies,
-    payload: request.body as string | object | Buffer | undefined,
+    payload: payload as LightMyRequest.InjectOptions['payload'],
   });
   // A socket never carries a HEAD response's body (Node drops it); the simulation must not either.
-  const body = request.method === 'HEAD' ? '' : response.body;
+  const body = method === 'HEAD' ? '' : response.body;
   return {
     statusCode: response.statusCode,
     headers: response.headers as IncomingHttpHeaders,
     body,
     json: () => JSON.parse(body),
   };
+}
+
+/** The body's media type, unless the caller named one (say `application/merge-patch+json` for `json`). */
+function withContentType(headers: OutgoingHttpHeaders | undefined, contentType: string | undefined, multipart: boolean, what: string): OutgoingHttpHeaders | undefined {
+  if (contentType === undefined) return headers;
+  const named = Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'content-type');
+  if (named && multipart) throw new TypeError(`${what}: remove the content-type header: with files, inject() writes multipart/form-data with its own boundary.`);
+  return named ? headers : { ...headers, 'content-type': contentType };
 }
