@@ -1,4 +1,4 @@
-import { Type as t } from '@sinclair/typebox';
+import { t } from '../schema/t.js';
 import { createDependency, type Dependency } from '../deps/dependency.js';
 import { describe, fail } from './http.js';
 import { splitAuthorization } from './unauthorized.js';
