@@ -195,9 +195,9 @@ type DataOf<O, S> = S extends EmptyStatus
 /** Whether the route declares an input part, so it can answer 422 (the OpenAPI document says so too). */
 type Validates<O> = O extends { params: unknown } | { query: unknown } | { headers: unknown } | { cookies: unknown } | { body: unknown }
   ? true
-  : [DependencySchemas<O, 'query' | 'headers' | 'cookies'>] extends [never]
-    ? false
-    : true;
+  : true extends Declares<O, 'query'> | Declares<O, 'headers'> | Declares<O, 'cookies'>
+    ? true
+    : false;
 
 type StatusesOf<O> = (keyof DeclaredResponses<O> & number) | SuccessStatus<O>;
 
