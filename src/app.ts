@@ -194,7 +194,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    */
   // A mounted App or Router answers under the prefix, so its routes are typed there too (a Node handler's are not known).
   mount<const MountPrefix extends string, R extends App<boolean, any> | AnyRouter>(prefix: MountPrefix, target: R): App<Offload, Routes | Prefixed<RoutesOf<R>, NormalizePrefix<MountPrefix>>>;
-  mount(prefix: string, target: RequestListener): this;
+  mount(prefix: string, target: App<boolean, any> | AnyRouter | RequestListener): this;
   mount(prefix: string, target: App<boolean, any> | AnyRouter | RequestListener): this {
     this.assertNotFrozen(`mount ${prefix}`);
     if (typeof prefix !== 'string' || !prefix.startsWith('/') || prefix === '/' || prefix.endsWith('/') || /[:*]/.test(prefix)) {
