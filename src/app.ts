@@ -24,6 +24,7 @@ import { DependencyOverrides } from './deps/overrides.js';
 import { Lifespan, type LifecycleHook } from './lifespan.js';
 import { withMiddleware, type Middleware } from './middleware/middleware.js';
 import { mountRoutes } from './middleware/mount.js';
+import type { AddableEndpoint, EndpointEntries } from './endpoint.js';
 import { Router, type AnyRouter, type NormalizePrefix, type Prefixed, type ChainTo, type RouteMethod, type RouterOptions, type RoutesOf } from './router.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
 import { TestClient, type TestClientOptions } from './testing/test-client.js';
@@ -155,6 +156,11 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     return this as never;
   }
 
+  override add<const E extends readonly AddableEndpoint<Offload>[]>(...endpoints: E): App<Offload, Routes | EndpointEntries<E[number]>> {
+    super.add(...endpoints);
+    return this as never;
+  }
+
   override include<R extends AnyRouter, const IncludePrefix extends string = ''>(
     router: R,
     options: RouterOptions & { prefix?: IncludePrefix } = {},
@@ -187,6 +193,9 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    * Serves another App, or any Node `(req, res)` handler (an Express app, a static file server…),
    * under a path prefix; it sees the URL without the prefix. A Router is included instead.
    */
+  // A mounted App or Router answers under the prefix, so its routes are typed there too (a Node handler's are not known).
+  mount<const MountPrefix extends string, R extends App<boolean, any> | AnyRouter>(prefix: MountPrefix, target: R): App<Offload, Routes | Prefixed<RoutesOf<R>, NormalizePrefix<MountPrefix>>>;
+  mount(prefix: string, target: App<boolean, any> | AnyRouter | RequestListener): this;
   mount(prefix: string, target: App<boolean, any> | AnyRouter | RequestListener): this {
     this.assertNotFrozen(`mount ${prefix}`);
     if (typeof prefix !== 'string' || !prefix.startsWith('/') || prefix === '/' || prefix.endsWith('/') || /[:*]/.test(prefix)) {

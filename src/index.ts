@@ -5,6 +5,7 @@ export { App } from './app.js';
 export type { AppOptions } from './app-options.js';
 export type { ListenOptions, Listening } from './server/http-server.js';
 export { Router, type RouterOptions, type RoutesOf } from './router.js';
+export { endpoint, type Endpoint } from './endpoint.js';
 export { t, type Static, type TSchema } from './schema/t.js';
 export { HTTPException, RequestValidationError, LoopwiseError, type LoopwiseErrorCode } from './errors.js';
 export { HttpResponse, text, html, json, redirect, noContent, stream, type ResponseInit, type StreamBody } from './responses/http-response.js';

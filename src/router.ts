@@ -6,6 +6,7 @@ import { routeName } from './route-name.js';
 import { HTTP_METHODS } from './http-types.js';
 import { positiveNumber } from './option-checks.js';
 import { routePattern } from './pipeline/route-path.js';
+import { isEndpoint, type AddableEndpoint, type EndpointEntries } from './endpoint.js';
 
 export interface RouterOptions {
   /** Prepended to every route's path, e.g. "/items". */
@@ -159,7 +160,17 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
     options: O,
     handler: Handler<P, WithRouterOffload<Offload, O>>,
   ): Router<Offload, Routes | RouteEntries<M, P, O>, Prefix> {
-    for (const method of Array.isArray(methods) ? methods : [methods]) this.add(method, path, options, handler as (context: never) => unknown);
+    for (const method of Array.isArray(methods) ? methods : [methods]) this.addRoute(method, path, options, handler as (context: never) => unknown);
+    return this as never;
+  }
+
+  /**
+   * Adds route values (`endpoint.get(...)`, src/endpoint.ts), each exactly as the same
+   * `get(path, options, handler)` call would; typed with them added, so an app or router written
+   * one route per statement still carries its routes for `createClient` (docs/client.md).
+   */
+  add<const E extends readonly AddableEndpoint<Offload>[]>(...endpoints: E): Router<Offload, Routes | EndpointEntries<E[number]>, Prefix> {
+    this.addEndpoints(endpoints);
     return this as never;
   }
 
@@ -199,7 +210,7 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
     }
   }
 
-  protected add(method: HttpMethod, path: string, options: RouteOptions, handler: (context: never) => unknown): void {
+  protected addRoute(method: HttpMethod, path: string, options: RouteOptions, handler: (context: never) => unknown): void {
     this.assertNotFrozen(`add ${method} ${path}`);
     if (!HTTP_METHODS.includes(method)) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `unknown method "${method}"; use one of ${HTTP_METHODS.join(', ')}.`);
@@ -207,6 +218,16 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
     checkRoute(method, path, options, handler);
     if (options.timeout !== undefined) assertTimeout(options.timeout, `the timeout of ${method} ${path}`);
     this.own.push({ method, path, options, handler });
+  }
+
+  private addEndpoints(endpoints: readonly unknown[]): void {
+    for (const [index, value] of endpoints.entries()) {
+      if (!isEndpoint(value)) {
+        const hint = typeof value === 'function' ? ': a handler goes in get(path, handler)' : typeof value === 'string' ? ': a path goes in get(path, options, handler)' : '';
+        throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `add() takes route values made with endpoint.get(path, options, handler) (or post, put…), but argument ${index + 1} is ${value === null ? 'null' : typeof value}${hint}.`);
+      }
+      for (const method of value.methods) this.addRoute(method, value.path, value.options as RouteOptions, value.handler);
+    }
   }
 
   /** The same checks as an HTTP route's, then the WebSocket-only options (message, limits). */
@@ -229,7 +250,7 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
     return ((path: string, optionsOrHandler: unknown, maybeHandler?: unknown) => {
       const [options, handler] =
         typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler ?? {}, maybeHandler];
-      this.add(method, path, options as RouteOptions, handler as (context: never) => unknown);
+      this.addRoute(method, path, options as RouteOptions, handler as (context: never) => unknown);
       return this;
     }) as never;
   }

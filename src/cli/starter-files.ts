@@ -67,10 +67,7 @@ const TSCONFIG = `{
 `;
 
 function appTs(name: string): string {
-  return `import { App, HTTPException, t, type Static } from 'loopwise';
-
-// \`loopwise dev app.ts\` and \`loopwise run app.ts\` serve the App this module exports.
-export const app = new App({ title: '${name}', version: '0.1.0' });
+  return `import { App, HTTPException, endpoint, t, type Static } from 'loopwise';
 
 // Declare a shape once: it validates requests, types handlers and filters responses.
 const ItemIn = t.Object({
@@ -84,9 +81,10 @@ const NotFound = t.Object({ detail: t.String() });
 const items = new Map<number, Static<typeof Item>>([[1, { id: 1, name: 'Pen', price: 2.5 }]]);
 let nextId = 2;
 
-app.get('/', async () => ({ message: 'Hello from ${name}' }));
+// Each route is a value (FastAPI's path operation), added to the app below.
+const hello = endpoint.get('/', async () => ({ message: 'Hello from ${name}' }));
 
-app.get(
+const getItem = endpoint.get(
   '/items/:id',
   { params: t.Object({ id: t.Integer() }), response: { 200: Item, 404: NotFound }, tags: ['items'] },
   async ({ params }) => {
@@ -96,11 +94,15 @@ app.get(
   },
 );
 
-app.post('/items', { body: ItemIn, status: 201, response: { 201: Item }, tags: ['items'] }, async ({ body }) => {
+const createItem = endpoint.post('/items', { body: ItemIn, status: 201, response: { 201: Item }, tags: ['items'] }, async ({ body }) => {
   const item = { id: nextId++, ...body }; // body: { name: string; price: number }
   items.set(item.id, item);
   return item;
 });
+
+// \`loopwise dev app.ts\` and \`loopwise run app.ts\` serve the App this module exports. Added in one
+// call, its routes are in its type too: \`createClient<typeof app>(url)\` calls them, typed.
+export const app = new App({ title: '${name}', version: '0.1.0' }).add(hello, getItem, createItem);
 `;
 }
 

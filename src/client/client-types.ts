@@ -42,6 +42,33 @@ type LooseHeaders = Record<string, string | number | boolean | readonly string[]
 /** A part the caller must pass when it has a required key, may leave out otherwise. */
 type Part<Name extends string, T> = {} extends T ? { [K in Name]?: T } : { [K in Name]: T };
 
+// ---------------------------------------------------------------------------------------------
+// Dependencies' own request parts: the server merges a dependency's `query`, `headers` and
+// `cookies` (and its own dependencies', at any depth) into the route's, so a call sends them too.
+
+type UnionToIntersection<U> = [U] extends [never] ? unknown : (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/** The dependencies a route (or a dependency) names in `deps` and `dependencies`. */
+type DependenciesOf<O> = (O extends { deps: infer D } ? D[keyof D] : never) | (O extends { dependencies: readonly (infer L)[] } ? L : never);
+type DeclaredBy<Dep> = Dep extends { readonly __parts?: infer Parts } ? NonNullable<Parts> : never;
+
+/** What every dependency of a route declared, down its `deps` (a few levels: deeper chains are rare, and cost tsc time). */
+type DependencyParts<O, Depth extends unknown[] = []> = Depth['length'] extends 4
+  ? never
+  : DeclaredBy<DependenciesOf<O>> extends infer Parts
+    ? Parts | (Parts extends unknown ? DependencyParts<Parts, [...Depth, unknown]> : never)
+    : never;
+
+type DependencySchemas<O, K extends string> = DependencyParts<O> extends infer Parts ? (Parts extends { [P in K]: infer S } ? S : never) : never;
+
+/** Whether the route or one of its dependencies declares the part. */
+type Declares<O, K extends string> = O extends { [P in K]: unknown } ? true : [DependencySchemas<O, K>] extends [never] ? false : true;
+
+/** The part's input as the server validates it: the route's schema merged with its dependencies'. */
+type MergedInput<O, K extends string> = Simplify<
+  (O extends { [P in K]: infer S } ? Input<S> : unknown) & UnionToIntersection<DependencySchemas<O, K> extends infer S ? (S extends unknown ? Input<S> : never) : never>
+>;
+
 /** Path parameters: the `params` schema's types, strings (or numbers) for those it does not declare. */
 type ParamsOf<P extends string, O> = O extends { params: infer S }
   ? Simplify<Omit<UndeclaredParams<P>, keyof Input<S>> & Input<S>>
@@ -54,24 +81,31 @@ type ParamsPart<P extends string, O> = keyof PathParams<P> extends never
     : { params?: never }
   : { params: ParamsOf<P, O> };
 
-type QueryPart<O> = O extends { query: infer S } ? Part<'query', Input<S>> : { query?: LooseQuery };
+type QueryPart<O> = Declares<O, 'query'> extends true ? Part<'query', MergedInput<O, 'query'>> : { query?: LooseQuery };
 
-type HeadersPart<O> = O extends { headers: infer S } ? Part<'headers', Input<S> & LooseHeaders> : { headers?: LooseHeaders };
+type HeadersPart<O> = Declares<O, 'headers'> extends true ? Part<'headers', MergedInput<O, 'headers'> & LooseHeaders> : { headers?: LooseHeaders };
 
 /** Cookies are typed when declared, but never required: a browser sends its own. */
-type CookiesPart<O> = O extends { cookies: infer S } ? { cookies?: Input<S> } : { cookies?: Record<string, string> };
+type CookiesPart<O> = Declares<O, 'cookies'> extends true ? { cookies?: MergedInput<O, 'cookies'> } : { cookies?: Record<string, string> };
 
 /**
  * A JSON body typed by the schema, or by its named parts (an object with a key per part, needed when
- * a part is); a form or multipart route takes the encoded body as it is.
+ * a part is); a form or multipart route takes the encoded body as it is, or its fields as `form`
+ * (typed by the schema, sent URL-encoded, as a multipart route reads too).
  */
 type BodyPart<O> = O extends { body: infer S }
   ? O extends { consumes: readonly (infer C)[] }
     ? 'application/json' extends C
       ? BodyOf<S>
-      : { body: FormData | URLSearchParams }
+      : FormOf<S>
     : BodyOf<S>
-  : { body?: never };
+  : { body?: never; form?: never };
+type FormOf<S> = S extends TSchema ? FormChoice<S extends { [OptionalKind]: 'Optional' } ? Input<S> | undefined : Input<S>> : FormChoice<InputObject<S & TProperties>>;
+type FormChoice<Fields> = undefined extends Fields
+  ? { body?: FormData | URLSearchParams; form?: Fields }
+  : {} extends Fields
+    ? { body?: FormData | URLSearchParams; form?: Fields }
+    : { body: FormData | URLSearchParams; form?: never } | { form: Fields; body?: never };
 type BodyOf<S> = S extends TSchema
   ? S extends { [OptionalKind]: 'Optional' }
     ? { body?: Input<S> }
@@ -88,7 +122,11 @@ interface CallExtras {
 /** What one route's call takes, besides its path. */
 export type CallOptions<R> =
   R extends RouteEntry<HttpMethod, infer P, infer O>
-    ? Simplify<ParamsPart<P, O> & QueryPart<O> & HeadersPart<O> & CookiesPart<O> & BodyPart<O> & CallExtras>
+    ? BodyPart<O> extends infer Body
+      ? Body extends unknown
+        ? Simplify<ParamsPart<P, O> & QueryPart<O> & HeadersPart<O> & CookiesPart<O> & Body & CallExtras>
+        : never
+      : never
     : never;
 
 type IsUnion<T, All = T> = T extends unknown ? ([All] extends [T] ? false : true) : never;
@@ -155,7 +193,11 @@ type DataOf<O, S> = S extends EmptyStatus
     : unknown;
 
 /** Whether the route declares an input part, so it can answer 422 (the OpenAPI document says so too). */
-type Validates<O> = O extends { params: unknown } | { query: unknown } | { headers: unknown } | { cookies: unknown } | { body: unknown } ? true : false;
+type Validates<O> = O extends { params: unknown } | { query: unknown } | { headers: unknown } | { cookies: unknown } | { body: unknown }
+  ? true
+  : true extends Declares<O, 'query'> | Declares<O, 'headers'> | Declares<O, 'cookies'>
+    ? true
+    : false;
 
 type StatusesOf<O> = (keyof DeclaredResponses<O> & number) | SuccessStatus<O>;
 
@@ -185,29 +227,42 @@ export type RoutesByPath<Routes, M extends HttpMethod> = {
   [R in Routes as R extends { method: M; path: infer P extends string } ? P : never]: R;
 };
 
+/**
+ * What the path argument's type reads as when the client has no path to offer: tsc then says
+ * `Argument of type '"/notes"' is not assignable to parameter of type '"typeof app carries no routes: …"'`.
+ */
+export type NoRoutes = 'typeof app carries no routes: chain the route calls, or declare routes with endpoint.get(...) and app.add(...) (docs/client.md)';
+/** The same, for a method none of the app's typed routes has. */
+export type NoRoutesFor<M extends HttpMethod> = `typeof app has no ${M} route: add it by a chained call or app.add(...), not a statement (docs/client.md)`;
+
+/** The paths a call may take, or, when there is none, a message saying why. */
+type PathArg<Paths, Missing extends string> = [keyof Paths] extends [never] ? Missing : keyof Paths & string;
+type RouteAt<Paths, P> = Paths[P & keyof Paths];
+
 /** One HTTP method's calls: the path of one of its routes, then that route's options. */
-export type MethodCall<Paths> = <P extends keyof Paths & string>(
+export type MethodCall<Paths, Missing extends string = NoRoutes> = <P extends PathArg<Paths, Missing>>(
   path: P,
-  ...options: CallArgs<P, Paths[P]>
-) => Promise<ClientResponse<Paths[P]>>;
+  ...options: CallArgs<P, RouteAt<Paths, P>>
+) => Promise<ClientResponse<RouteAt<Paths, P>>>;
 
 /** A HEAD call: to a HEAD route or any GET route (the server answers HEAD for each); never a body. */
-export type HeadCall<Paths> = <P extends keyof Paths & string>(
+export type HeadCall<Paths, Missing extends string = NoRoutes> = <P extends PathArg<Paths, Missing>>(
   path: P,
-  ...options: CallArgs<P, Paths[P]>
-) => Promise<WithoutBody<ClientResponse<Paths[P]>>>;
+  ...options: CallArgs<P, RouteAt<Paths, P>>
+) => Promise<WithoutBody<ClientResponse<RouteAt<Paths, P>>>>;
 type WithoutBody<Result> = Result extends unknown ? Simplify<Omit<Result, 'data'> & { data: undefined }> : never;
 
 /** A client for the routes of `App` (`typeof app`), from `createClient<typeof app>(baseUrl)`. */
 export interface Client<Routes> {
-  get: MethodCall<RoutesByPath<Routes, 'GET'>>;
-  post: MethodCall<RoutesByPath<Routes, 'POST'>>;
-  put: MethodCall<RoutesByPath<Routes, 'PUT'>>;
-  patch: MethodCall<RoutesByPath<Routes, 'PATCH'>>;
-  delete: MethodCall<RoutesByPath<Routes, 'DELETE'>>;
-  head: HeadCall<RoutesByPath<Routes, 'GET' | 'HEAD'>>;
-  options: MethodCall<RoutesByPath<Routes, 'OPTIONS'>>;
+  get: MethodCall<RoutesByPath<Routes, 'GET'>, Missing<Routes, 'GET'>>;
+  post: MethodCall<RoutesByPath<Routes, 'POST'>, Missing<Routes, 'POST'>>;
+  put: MethodCall<RoutesByPath<Routes, 'PUT'>, Missing<Routes, 'PUT'>>;
+  patch: MethodCall<RoutesByPath<Routes, 'PATCH'>, Missing<Routes, 'PATCH'>>;
+  delete: MethodCall<RoutesByPath<Routes, 'DELETE'>, Missing<Routes, 'DELETE'>>;
+  head: HeadCall<RoutesByPath<Routes, 'GET' | 'HEAD'>, Missing<Routes, 'HEAD'>>;
+  options: MethodCall<RoutesByPath<Routes, 'OPTIONS'>, Missing<Routes, 'OPTIONS'>>;
 }
+type Missing<Routes, M extends HttpMethod> = [Routes] extends [never] ? NoRoutes : NoRoutesFor<M>;
 
 /** The client of an App or Router type: `ClientOf<typeof app>`. */
 export type ClientOf<T> = Client<RoutesOf<T>>;

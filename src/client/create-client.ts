@@ -20,6 +20,7 @@ interface CallInput {
   headers?: Record<string, unknown>;
   cookies?: Record<string, unknown>;
   body?: unknown;
+  form?: Record<string, unknown>;
   signal?: AbortSignal;
 }
 
@@ -65,7 +66,10 @@ export function createClient<App extends { readonly '~routes'?: unknown }>(baseU
     }
     const init: RequestInit = { method, headers };
     if (input.signal !== undefined) init.signal = input.signal;
-    if (input.body !== undefined) {
+    if (input.form !== undefined) {
+      if (input.body !== undefined) throw new TypeError(`a call to ${method} ${path} takes a body or a form, not both.`);
+      init.body = formBody(input.form);
+    } else if (input.body !== undefined) {
       if (isEncodedBody(input.body)) {
         init.body = input.body as NonNullable<RequestInit['body']>;
       } else {
@@ -121,6 +125,17 @@ function queryString(query: Record<string, unknown> | undefined): string {
     }
   }
   return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
+}
+
+/** A form's fields, URL-encoded (fetch sends its content type): arrays as repeated fields, as the server reads them. */
+function formBody(form: Record<string, unknown>): URLSearchParams {
+  const fields = new URLSearchParams();
+  for (const [name, value] of Object.entries(form)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item !== undefined) fields.append(name, scalar(item, `form.${name}`));
+    }
+  }
+  return fields;
 }
 
 function setHeaders(headers: Headers, values: Record<string, unknown> | undefined): void {

@@ -66,8 +66,11 @@ export interface DependencyContext<O extends DependencyOptions = {}> {
 type DependencyValue<R> =
   R extends AsyncGenerator<infer T, unknown, unknown> ? T : R extends Generator<infer T, unknown, unknown> ? T : Awaited<R>;
 
-/** A declared dependency; resolve it by naming it in a route's (or another dependency's) `deps`. */
-export interface Dependency<T = unknown> {
+/**
+ * A declared dependency; resolve it by naming it in a route's (or another dependency's) `deps`.
+ * `Parts` is what it declared (its `query`, `headers`, `cookies`, `deps`), for the typed client.
+ */
+export interface Dependency<T = unknown, Parts = {}> {
   readonly name: string;
   readonly options: DependencyOptions;
   readonly resolve: (context: DependencyContext<never>) => unknown;
@@ -75,6 +78,8 @@ export interface Dependency<T = unknown> {
   readonly security: SecurityInfo | undefined;
   /** The value's type, for inference only: never set. */
   readonly __value?: T;
+  /** Its declared request parts, for the typed client (src/client/client-types.ts): never set. */
+  readonly __parts?: Parts;
 }
 
 const DEPENDENCIES = new WeakSet<object>();
@@ -85,7 +90,7 @@ const DEPENDENCIES = new WeakSet<object>();
  * value and runs the code after `yield` once the response is sent, even when the handler threw.
  */
 export function dependency<R>(resolve: (context: DependencyContext<{}>) => R): Dependency<DependencyValue<R>>;
-export function dependency<const O extends DependencyOptions, R>(options: O, resolve: (context: DependencyContext<O>) => R): Dependency<DependencyValue<R>>;
+export function dependency<const O extends DependencyOptions, R>(options: O, resolve: (context: DependencyContext<O>) => R): Dependency<DependencyValue<R>, O>;
 export function dependency(first: unknown, second?: unknown): Dependency<unknown> {
   const [options, resolve] = typeof first === 'function' ? [{}, first] : [first ?? {}, second];
   return createDependency(options as DependencyOptions, resolve as Dependency['resolve'], undefined);

@@ -1,6 +1,5 @@
-import { Type as t } from '@sinclair/typebox';
+import { t } from '../schema/t.js';
 import { createDependency, type Dependency } from '../deps/dependency.js';
-import type { BodyMediaType } from '../route.js';
 import { describe, fail } from './http.js';
 import { splitAuthorization } from './unauthorized.js';
 
@@ -49,8 +48,11 @@ export const OAuth2PasswordRequestForm = t.Object({
   client_secret: t.Optional(t.String()),
 });
 
-/** Route options for the token route: the form above, read only as application/x-www-form-urlencoded. */
+/**
+ * Route options for the token route: the form above, read only as application/x-www-form-urlencoded.
+ * `consumes` keeps its literal type, so the typed client sends the form (`form: { username, password }`), not JSON.
+ */
 export const oauth2PasswordForm = {
   body: OAuth2PasswordRequestForm,
-  consumes: ['application/x-www-form-urlencoded'] as BodyMediaType[],
+  consumes: ['application/x-www-form-urlencoded'] as ['application/x-www-form-urlencoded'],
 } as const;

@@ -67,7 +67,7 @@ test('generates a project whose own test and typecheck scripts pass against this
   const tsconfig = JSON.parse(readFileSync(join(project, 'tsconfig.json'), 'utf8'));
   assert.equal(tsconfig.compilerOptions.strict, true);
   assert.equal(tsconfig.compilerOptions.module, 'NodeNext');
-  assert.match(readFileSync(join(project, 'app.ts'), 'utf8'), /^import \{ App, HTTPException, t, type Static \} from 'loopwise';/);
+  assert.match(readFileSync(join(project, 'app.ts'), 'utf8'), /^import \{ App, HTTPException, endpoint, t, type Static \} from 'loopwise';/);
   const readme = readFileSync(join(project, 'README.md'), 'utf8');
   for (const command of ['npm run dev', 'npm test', 'npm start']) assert.ok(readme.includes(`\n${command} `), `README.md shows ${command}`);
   assert.match(readFileSync(join(project, '.gitignore'), 'utf8'), /^node_modules\/$/m);
@@ -84,7 +84,26 @@ test('generates a project whose own test and typecheck scripts pass against this
   symlinkSync('../typescript/bin/tsc', join(modules, '.bin/tsc'));
 
   const npm = (script: string) => run('npm', ['run', '--silent', script], { cwd: project, timeout: 60_000, env: projectEnv });
+  // The new app carries its routes in its type: a typed client's calls check, and a wrong one fails.
+  const clientCheck = join(project, 'client-check.ts');
+  writeFileSync(
+    clientCheck,
+    [
+      "import { createClient } from 'loopwise/client';",
+      "import type { app } from './app.js';",
+      "const api = createClient<typeof app>('http://127.0.0.1:8000');",
+      'export async function calls(): Promise<string> {',
+      "  const res = await api.get('/items/:id', { params: { id: 1 } });",
+      "  await api.post('/items', { body: { name: 'Pen', price: 2.5 } });",
+      "  // @ts-expect-error: the id is an integer",
+      "  await api.get('/items/:id', { params: { id: 'one' } });",
+      "  return res.status === 200 ? res.data.name : res.status === 404 ? res.data.detail : '';",
+      '}',
+      '',
+    ].join('\n'),
+  );
   const [tested, typechecked] = await Promise.all([npm('test'), npm('typecheck')]);
+  rmSync(clientCheck);
   // TAP's "# pass 3" on Node 20, the spec reporter's "ℹ pass 3" where that is the default (Node ≥ 23).
   assert.match(tested.stdout, /^(# |ℹ )tests 3$/m);
   assert.match(tested.stdout, /^(# |ℹ )pass 3$/m);
