@@ -15,7 +15,8 @@ import type { OpenApiDocument } from './openapi/types.js';
 import { createDispatcher } from './pipeline/dispatch.js';
 import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
 import { withRequestLog, type RequestContext, type RequestContextClass } from './pipeline/context.js';
-import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
+import { assertParamsInPath } from './pipeline/path-params-check.js';
+import type { Handler, HttpMethod, ParamsInPath, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
 import { routeName } from './route-name.js';
 import { BackgroundRunner } from './deps/background-tasks.js';
 import type { AppState } from './deps/dependency.js';
@@ -54,6 +55,7 @@ export const cliServer: { address: Listening | null } = { address: null };
 /** An App's route methods return the App, typed with the route added (see RouteMethod in router.ts). */
 export interface AppChain<Offload extends boolean, Routes> extends ChainTo {
   chained: App<Offload, Routes | this['added']>;
+  fullPaths: true;
 }
 
 /**
@@ -147,7 +149,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   override route<M extends HttpMethod, const P extends string, const O extends RouteOptions>(
     methods: M | M[],
     path: P,
-    options: O,
+    options: O & ParamsInPath<P, O>,
     handler: Handler<P, WithRouterOffload<Offload, O>>,
   ): App<Offload, Routes | RouteEntries<M, P, O>> {
     super.route(methods, path, options, handler);
@@ -225,6 +227,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     };
     const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));
     for (const route of definitions) assertNoCycle(route, this.dependencyOverrides);
+    // WebSocket routes too, though they compile at listen(): a mistake stops startup before anything opens.
+    for (const route of [...definitions, ...this.webSocketRoutes()]) assertParamsInPath(route);
     const pool = this.pool.forRoutes(definitions);
     // The document is built here, from the app's own routes, so a mistake in it stops startup.
     if (this.openApi.path !== false) this.document = appDocument(definitions, this, this.openApi);

@@ -112,8 +112,11 @@ type ParamName<S extends string> = S extends `${infer N}(${string}`
       ? N
       : S;
 
+// Several parameters may share a segment ("from-:to", "file.:ext"): read on after each name.
+type AfterName<Rest extends string, N extends string> = Rest extends `${N}-${infer More}` | `${N}.${infer More}` ? SegmentParams<More> : {};
+
 type SegmentParams<S extends string> = S extends `:${infer Rest}`
-  ? { [K in ParamName<Rest>]: string }
+  ? { [K in ParamName<Rest>]: string } & AfterName<Rest, ParamName<Rest>>
   : S extends '*'
     ? { '*': string }
     : S extends `*${infer Name}`
@@ -129,6 +132,20 @@ type CollectParams<P extends string> = P extends `${infer Segment}/${infer Rest}
  * read from the path string itself.
  */
 export type PathParams<P extends string> = Simplify<CollectParams<P>>;
+
+/**
+ * A compile error at the route call for a `params` key the path does not have (every request
+ * would lack it: a 422 each time): `options` must then also be `{ params: "<the message>" }`,
+ * which no schema is. Only where the path is the route's full path (an App's own routes); a
+ * Router's may get parameters from a prefix, so they are checked at startup (ready()) alone.
+ */
+export type ParamsInPath<P extends string, O> = string extends P
+  ? unknown
+  : O extends { params: TObject<infer Props> }
+    ? [Exclude<keyof Props & string, keyof PathParams<P>>] extends [never]
+      ? unknown
+      : { params: `params declares "${Exclude<keyof Props & string, keyof PathParams<P>>}", which the path ${P} does not have: rename the key or the path parameter` }
+    : unknown;
 
 /** Named body parts' object: one key per part, `?` for `t.Optional(...)` ones; writable, as a handler's own value. */
 type PartsStatic<B extends BodyParts> = { -readonly [K in keyof Static<TObject<B>>]: Static<TObject<B>>[K] };
