@@ -10,7 +10,7 @@ export { HTTPException, RequestValidationError, LoopwiseError, type LoopwiseErro
 export { HttpResponse, text, html, json, redirect, noContent, stream, type ResponseInit, type StreamBody } from './responses/http-response.js';
 export type { Middleware } from './middleware/middleware.js';
 export { Reply, type CookieOptions } from './pipeline/reply.js';
-export type { BodyMediaType, Context, Handler, HttpMethod, PathParams, RequestSnapshot, RouteEntry, RouteOptions } from './route.js';
+export type { BodyMediaType, Context, Handler, HttpMethod, PathParams, RequestSnapshot, ResponseClass, RouteEntry, RouteOptions } from './route.js';
 export { task, type Task, type TaskOptions } from './offload/task.js';
 export type { OffloadOptions } from './offload/pool.js';
 export type { LoopGuardOptions } from './guard/loop-guard.js';

@@ -12,6 +12,9 @@ import type { BodyParts } from './schema/body-parts.js';
 // Re-exported: users (and src/index.ts) have always found them here.
 export type { BodyMediaType, HttpMethod, RequestSnapshot };
 
+/** A streamed answer a route declares: `sse()`, `stream()` or `file()` (RouteOptions' `responseClass`). */
+export type ResponseClass = 'sse' | 'stream' | 'file';
+
 /** What a route declares once: its request parts, its responses, and its documentation. */
 export interface RouteOptions {
   /** Path parameters; undeclared ones are strings named by the path itself. */
@@ -51,6 +54,16 @@ export interface RouteOptions {
   responseInclude?: string[];
   /** Every top-level field of the response but these (FastAPI's `response_model_exclude`); see `responseInclude`. */
   responseExclude?: string[];
+  /**
+   * What the route answers with, when it is not JSON (FastAPI's `response_class`): `'sse'` for
+   * `sse()`, `'stream'` for `stream()`, `'file'` for `file()`. Optional, and worth declaring: the
+   * OpenAPI document then gives the route's status its real media type (`text/event-stream`, or
+   * `mediaType`), and an offloaded route that declares one is refused at startup, since a stream
+   * cannot come back from a worker thread (docs/streaming.md).
+   */
+  responseClass?: ResponseClass;
+  /** The media type a `'stream'` or `'file'` route sends (`'application/pdf'`, `'text/csv'`), for the docs; `application/octet-stream` unless set. */
+  mediaType?: string;
   /** Status for a returned value, 200 unless set (FastAPI's `status_code`). */
   status?: number;
   /** Bytes a body may have before the request is answered 413; the App's `bodyLimit` otherwise. Multipart bodies have `multipart.maxBodySize` instead. */
