@@ -13,8 +13,9 @@ import type { WorkerRoutes } from './offload/worker.js';
 import { openApiSettings, type OpenApiSettings } from './openapi/openapi-options.js';
 import type { OpenApiDocument } from './openapi/types.js';
 import { createDispatcher } from './pipeline/dispatch.js';
-import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
-import { withRequestLog, type RequestContext, type RequestContextClass } from './pipeline/context.js';
+import { ErrorResponder, type ErrorClass, type ExceptionAnswer, type ExceptionHandler } from './pipeline/handle-error.js';
+import type { ExceptionContext } from './pipeline/exception-context.js';
+import { withRequestLog, type RequestContextClass } from './pipeline/context.js';
 import { assertParamsInPath } from './pipeline/path-params-check.js';
 import type { Handler, HttpMethod, ParamsInPath, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
 import { routeName } from './route-name.js';
@@ -129,7 +130,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.accessLog = options.accessLog ?? env.accessLog ?? env.dev;
     this.contextClass = withRequestLog(this.log);
     this.settings = appSettings(options);
-    this.responder = new ErrorResponder(this.log);
+    this.responder = new ErrorResponder(this.log, this.state);
     this.background = new BackgroundRunner(this.log);
     this.lifespan = new Lifespan(this, options.lifespan, this.log);
     this.guard = new LoopGuard(guardSettings(options.guard, env.diagnostics), this.log);
@@ -165,12 +166,20 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   }
 
   /**
-   * Answers errors of a class (and its subclasses), or every error answered with a status, your
-   * way. Return an HttpResponse (e.g. `json(...)`) or a value sent as JSON with the error's status.
+   * Answers errors of a class (and its subclasses) your way, FastAPI's `@app.exception_handler(Cls)`.
+   * Return an HttpResponse with the status you choose: `json({ message }, { status: 418 })`. For
+   * an HTTPException or RequestValidationError (which carry a status) a plain value may do: it is
+   * sent as JSON with the error's status. `context` is the request (docs/errors.md).
    */
-  exceptionHandler<E>(key: ErrorClass<E> | number, handler: (error: E, context: RequestContext) => unknown): void {
+  exceptionHandler<E>(errorClass: ErrorClass<E>, handler: ExceptionHandler<E>): void;
+  /**
+   * Answers every error answered with this status (`404` for unknown routes too): an HttpResponse,
+   * or a plain value sent as JSON with that status.
+   */
+  exceptionHandler<E = unknown>(status: number, handler: (error: E, context: ExceptionContext) => ExceptionAnswer | Promise<ExceptionAnswer>): void;
+  exceptionHandler(key: ErrorClass | number, handler: (error: never, context: ExceptionContext) => unknown): void {
     this.assertNotFrozen('add an exception handler');
-    this.responder.register(key, handler as ExceptionHandler);
+    this.responder.register(key, handler as (error: unknown, context: ExceptionContext) => unknown);
   }
 
   /**

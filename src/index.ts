@@ -10,6 +10,8 @@ export { HTTPException, RequestValidationError, LoopwiseError, type LoopwiseErro
 export { HttpResponse, text, html, json, redirect, noContent, stream, type ResponseInit, type StreamBody } from './responses/http-response.js';
 export type { Middleware } from './middleware/middleware.js';
 export { Reply, type CookieOptions } from './pipeline/reply.js';
+export type { ExceptionAnswer, ExceptionHandler, ExceptionResult } from './pipeline/handle-error.js';
+export type { ExceptionContext } from './pipeline/exception-context.js';
 export type { BodyMediaType, Context, Handler, HttpMethod, PathParams, RequestSnapshot, ResponseClass, RouteEntry, RouteOptions } from './route.js';
 export { task, type Task, type TaskOptions } from './offload/task.js';
 export type { OffloadOptions } from './offload/pool.js';
