@@ -13,9 +13,11 @@ import type { WorkerRoutes } from './offload/worker.js';
 import { openApiSettings, type OpenApiSettings } from './openapi/openapi-options.js';
 import type { OpenApiDocument } from './openapi/types.js';
 import { createDispatcher } from './pipeline/dispatch.js';
-import { ErrorResponder, type ErrorClass, type ExceptionHandler } from './pipeline/handle-error.js';
-import { withRequestLog, type RequestContext, type RequestContextClass } from './pipeline/context.js';
-import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
+import { ErrorResponder, type ErrorClass, type ExceptionAnswer, type ExceptionHandler } from './pipeline/handle-error.js';
+import type { ExceptionContext } from './pipeline/exception-context.js';
+import { withRequestLog, type RequestContextClass } from './pipeline/context.js';
+import { assertParamsInPath } from './pipeline/path-params-check.js';
+import type { Handler, HttpMethod, ParamsInPath, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
 import { routeName } from './route-name.js';
 import { BackgroundRunner } from './deps/background-tasks.js';
 import type { AppState } from './deps/dependency.js';
@@ -56,6 +58,7 @@ export const cliServer: { address: Listening | null } = { address: null };
 /** An App's route methods return the App, typed with the route added (see RouteMethod in router.ts). */
 export interface AppChain<Offload extends boolean, Routes> extends ChainTo {
   chained: App<Offload, Routes | this['added']>;
+  fullPaths: true;
 }
 
 /**
@@ -129,7 +132,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.accessLog = options.accessLog ?? env.accessLog ?? env.dev;
     this.contextClass = withRequestLog(this.log);
     this.settings = appSettings(options);
-    this.responder = new ErrorResponder(this.log);
+    this.responder = new ErrorResponder(this.log, this.state);
     this.background = new BackgroundRunner(this.log);
     this.lifespan = new Lifespan(this, options.lifespan, this.log);
     this.guard = new LoopGuard(guardSettings(options.guard, env.diagnostics), this.log);
@@ -149,7 +152,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   override route<M extends HttpMethod, const P extends string, const O extends RouteOptions>(
     methods: M | M[],
     path: P,
-    options: O,
+    options: O & ParamsInPath<P, O>,
     handler: Handler<P, WithRouterOffload<Offload, O>>,
   ): App<Offload, Routes | RouteEntries<M, P, O>> {
     super.route(methods, path, options, handler);
@@ -170,12 +173,20 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   }
 
   /**
-   * Answers errors of a class (and its subclasses), or every error answered with a status, your
-   * way. Return an HttpResponse (e.g. `json(...)`) or a value sent as JSON with the error's status.
+   * Answers errors of a class (and its subclasses) your way, FastAPI's `@app.exception_handler(Cls)`.
+   * Return an HttpResponse with the status you choose: `json({ message }, { status: 418 })`. For
+   * an HTTPException or RequestValidationError (which carry a status) a plain value may do: it is
+   * sent as JSON with the error's status. `context` is the request (docs/errors.md).
    */
-  exceptionHandler<E>(key: ErrorClass<E> | number, handler: (error: E, context: RequestContext) => unknown): void {
+  exceptionHandler<E>(errorClass: ErrorClass<E>, handler: ExceptionHandler<E>): void;
+  /**
+   * Answers every error answered with this status (`404` for unknown routes too): an HttpResponse,
+   * or a plain value sent as JSON with that status.
+   */
+  exceptionHandler<E = unknown>(status: number, handler: (error: E, context: ExceptionContext) => ExceptionAnswer | Promise<ExceptionAnswer>): void;
+  exceptionHandler(key: ErrorClass | number, handler: (error: never, context: ExceptionContext) => unknown): void {
     this.assertNotFrozen('add an exception handler');
-    this.responder.register(key, handler as ExceptionHandler);
+    this.responder.register(key, handler as (error: unknown, context: ExceptionContext) => unknown);
   }
 
   /**
@@ -235,6 +246,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     };
     const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));
     for (const route of definitions) assertNoCycle(route, this.dependencyOverrides);
+    // WebSocket routes too, though they compile at listen(): a mistake stops startup before anything opens.
+    for (const route of [...definitions, ...this.webSocketRoutes()]) assertParamsInPath(route);
     const pool = this.pool.forRoutes(definitions);
     // The document is built here, from the app's own routes, so a mistake in it stops startup.
     if (this.openApi.path !== false) this.document = appDocument(definitions, this, this.openApi);

@@ -11,7 +11,9 @@ export { HTTPException, RequestValidationError, LoopwiseError, type LoopwiseErro
 export { HttpResponse, text, html, json, redirect, noContent, stream, type ResponseInit, type StreamBody } from './responses/http-response.js';
 export type { Middleware } from './middleware/middleware.js';
 export { Reply, type CookieOptions } from './pipeline/reply.js';
-export type { BodyMediaType, Context, Handler, HttpMethod, PathParams, RequestSnapshot, RouteEntry, RouteOptions } from './route.js';
+export type { ExceptionAnswer, ExceptionHandler, ExceptionResult } from './pipeline/handle-error.js';
+export type { ExceptionContext } from './pipeline/exception-context.js';
+export type { BodyMediaType, Context, Handler, HttpMethod, PathParams, RequestSnapshot, ResponseClass, RouteEntry, RouteOptions } from './route.js';
 export { task, type Task, type TaskOptions } from './offload/task.js';
 export type { OffloadOptions } from './offload/pool.js';
 export type { LoopGuardOptions } from './guard/loop-guard.js';

@@ -12,6 +12,9 @@ import type { BodyParts } from './schema/body-parts.js';
 // Re-exported: users (and src/index.ts) have always found them here.
 export type { BodyMediaType, HttpMethod, RequestSnapshot };
 
+/** A streamed answer a route declares: `sse()`, `stream()` or `file()` (RouteOptions' `responseClass`). */
+export type ResponseClass = 'sse' | 'stream' | 'file';
+
 /** What a route declares once: its request parts, its responses, and its documentation. */
 export interface RouteOptions {
   /** Path parameters; undeclared ones are strings named by the path itself. */
@@ -51,6 +54,16 @@ export interface RouteOptions {
   responseInclude?: string[];
   /** Every top-level field of the response but these (FastAPI's `response_model_exclude`); see `responseInclude`. */
   responseExclude?: string[];
+  /**
+   * What the route answers with, when it is not JSON (FastAPI's `response_class`): `'sse'` for
+   * `sse()`, `'stream'` for `stream()`, `'file'` for `file()`. Optional, and worth declaring: the
+   * OpenAPI document then gives the route's status its real media type (`text/event-stream`, or
+   * `mediaType`), and an offloaded route that declares one is refused at startup, since a stream
+   * cannot come back from a worker thread (docs/streaming.md).
+   */
+  responseClass?: ResponseClass;
+  /** The media type a `'stream'` or `'file'` route sends (`'application/pdf'`, `'text/csv'`), for the docs; `application/octet-stream` unless set. */
+  mediaType?: string;
   /** Status for a returned value, 200 unless set (FastAPI's `status_code`). */
   status?: number;
   /** Bytes a body may have before the request is answered 413; the App's `bodyLimit` otherwise. Multipart bodies have `multipart.maxBodySize` instead. */
@@ -112,8 +125,11 @@ type ParamName<S extends string> = S extends `${infer N}(${string}`
       ? N
       : S;
 
+// Several parameters may share a segment ("from-:to", "file.:ext"): read on after each name.
+type AfterName<Rest extends string, N extends string> = Rest extends `${N}-${infer More}` | `${N}.${infer More}` ? SegmentParams<More> : {};
+
 type SegmentParams<S extends string> = S extends `:${infer Rest}`
-  ? { [K in ParamName<Rest>]: string }
+  ? { [K in ParamName<Rest>]: string } & AfterName<Rest, ParamName<Rest>>
   : S extends '*'
     ? { '*': string }
     : S extends `*${infer Name}`
@@ -129,6 +145,20 @@ type CollectParams<P extends string> = P extends `${infer Segment}/${infer Rest}
  * read from the path string itself.
  */
 export type PathParams<P extends string> = Simplify<CollectParams<P>>;
+
+/**
+ * A compile error at the route call for a `params` key the path does not have (every request
+ * would lack it: a 422 each time): `options` must then also be `{ params: "<the message>" }`,
+ * which no schema is. Only where the path is the route's full path (an App's own routes); a
+ * Router's may get parameters from a prefix, so they are checked at startup (ready()) alone.
+ */
+export type ParamsInPath<P extends string, O> = string extends P
+  ? unknown
+  : O extends { params: TObject<infer Props> }
+    ? [Exclude<keyof Props & string, keyof PathParams<P>>] extends [never]
+      ? unknown
+      : { params: `params declares "${Exclude<keyof Props & string, keyof PathParams<P>>}", which the path ${P} does not have: rename the key or the path parameter` }
+    : unknown;
 
 /** Named body parts' object: one key per part, `?` for `t.Optional(...)` ones; writable, as a handler's own value. */
 type PartsStatic<B extends BodyParts> = { -readonly [K in keyof Static<TObject<B>>]: Static<TObject<B>>[K] };

@@ -1,6 +1,6 @@
 import { LoopwiseError } from './errors.js';
 import { isDependency, type Dependency } from './deps/dependency.js';
-import type { Handler, HttpMethod, RouteDefinition, RouteEntries, RouteEntry, RouteOptions, WithRouterOffload } from './route.js';
+import type { Handler, HttpMethod, ParamsInPath, RouteDefinition, RouteEntries, RouteEntry, RouteOptions, WithRouterOffload } from './route.js';
 import { checkWebSocketOptions, type WebSocketMethod, type WebSocketRouteDefinition, type WebSocketRouteOptions } from './ws/ws-route.js';
 import { routeName } from './route-name.js';
 import { HTTP_METHODS } from './http-types.js';
@@ -35,6 +35,8 @@ export type AnyRouter = Router<boolean, any, any>;
 export interface ChainTo {
   added: unknown;
   chained: unknown;
+  /** True where a route's path is its full path (an App's own routes): `params` is then checked against it in the types. */
+  fullPaths?: boolean;
 }
 export interface RouterChain<Offload extends boolean, Routes, Prefix extends string> extends ChainTo {
   chained: Router<Offload, Routes | this['added'], Prefix>;
@@ -49,7 +51,7 @@ type Chained<Next extends ChainTo, Added> = (Next & { added: Added })['chained']
 export interface RouteMethod<M extends HttpMethod, Offload extends boolean, Next extends ChainTo> {
   <const P extends string, const O extends RouteOptions>(
     path: P,
-    options: O,
+    options: O & (Next extends { fullPaths: true } ? ParamsInPath<P, O> : unknown),
     handler: Handler<P, WithRouterOffload<Offload, O>>,
   ): Chained<Next, RouteEntry<M, P, O>>;
   <const P extends string>(path: P, handler: Handler<P, WithRouterOffload<Offload, {}>>): Chained<Next, RouteEntry<M, P, {}>>;

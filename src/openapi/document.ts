@@ -213,7 +213,9 @@ function buildResponses(route: RouteDefinition, schemas: SchemaComponents): Reco
     const description =
       typeof schema?.description === 'string' ? schema.description : status === success ? 'Successful Response' : (STATUS_CODES[status] ?? `Status ${status}`);
     const response: ResponseObject = { description };
-    if (!EMPTY.has(status)) {
+    const streamed = status === success ? streamedContent(route) : null;
+    if (streamed !== null) response.content = streamed;
+    else if (!EMPTY.has(status)) {
       response.content = { 'application/json': { schema: schema === undefined ? {} : schemas.convert(schema, `the ${status} response of ${name}`, 'output') } };
     }
     responses[String(status)] = response;
@@ -226,6 +228,19 @@ function buildResponses(route: RouteDefinition, schemas: SchemaComponents): Reco
     responses['422'] = { description: 'Validation Error', content: { 'application/json': { schema: error } } };
   }
   return responses;
+}
+
+/**
+ * A route that declares `responseClass` answers its status with that body, not JSON (FastAPI's
+ * `response_class`): an event stream is text, a stream or file is bytes of its `mediaType`.
+ */
+function streamedContent(route: RouteDefinition): ResponseObject['content'] | null {
+  const { responseClass, mediaType } = route.options;
+  if (responseClass === 'sse') return { 'text/event-stream': { schema: { type: 'string' } } };
+  if (responseClass === 'stream' || responseClass === 'file') {
+    return { [mediaType ?? 'application/octet-stream']: { schema: { type: 'string', format: 'binary' } } };
+  }
+  return null;
 }
 
 /**

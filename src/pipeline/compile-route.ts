@@ -18,6 +18,7 @@ import { DEFAULT_CONSUMES, bodyKindOf, bodyKindOfMediaType, decodeBody, type Bod
 import { compileRefusedBody } from './refused-body.js';
 import { readBody } from './read-body.js';
 import { checkResponseStatuses } from './response-statuses.js';
+import { checkResponseClass } from './response-class.js';
 import type { Runner } from './run-handler.js';
 
 /** The request handler a route becomes: called by the dispatcher with the router's match. */
@@ -52,6 +53,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   const responder = runtime.responder;
   // Here and not only in the runner: an offloaded route's runner is compiled on its worker, too late to stop startup.
   checkResponseStatuses(route, name);
+  checkResponseClass(route, name);
   const checks = compileChecks(route, name, runtime.validation);
   const body = options.body === undefined ? null : compileBody(options.body, name, runtime.validation, options.consumes ?? DEFAULT_CONSUMES, options.strict === true);
   const bodyLimit = options.bodyLimit ?? runtime.bodyLimit;

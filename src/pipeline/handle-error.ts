@@ -3,26 +3,54 @@ import { HTTPException, RequestValidationError } from '../errors.js';
 import { HttpResponse } from '../responses/http-response.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import type { RequestContext } from './context.js';
+import type { AppState } from '../deps/dependency.js';
+import { exceptionContext, type ExceptionContext } from './exception-context.js';
 import { requestIdOf } from './request-id.js';
 import { ClientAbortedError } from './read-body.js';
 import { writeJson, writeResponse, type ResponseSink } from './send.js';
 
-/** A user's answer for an error: an HttpResponse, or a value sent as JSON with the error's status. */
-export type ExceptionHandler<E = any> = (error: E, context: RequestContext) => unknown;
+/**
+ * What an exception handler may answer: an HttpResponse, sent as it is with its own status
+ * (`json(body, { status: 418 })`, `html(…)`, `text(…)`: FastAPI's `JSONResponse(status_code=…)`),
+ * or a plain value, sent as JSON with the error's status.
+ */
+export type ExceptionAnswer = HttpResponse | object | string | number | boolean | null;
+
+/** Errors that carry a status for a plain answer to keep: HTTPException's own, RequestValidationError's 422. */
+export type ErrorWithStatus = HTTPException | RequestValidationError;
+
+/**
+ * What a handler for errors of class E answers. Other errors have no status but 500, so their
+ * handlers answer with an HttpResponse, whose status is theirs to choose: a plain value would
+ * go out as a 500, which is never what a handler for `NotFoundError` means.
+ */
+export type ExceptionResult<E> = [E] extends [ErrorWithStatus] ? ExceptionAnswer : HttpResponse;
+
+/** A user's answer for an error of class E (or for a status: then any plain value too). */
+export type ExceptionHandler<E = any> = (error: E, context: ExceptionContext) => ExceptionResult<E> | Promise<ExceptionResult<E>>;
 
 export type ErrorClass<E = any> = abstract new (...args: any[]) => E;
+
+/** A handler as stored: what it returns is checked when it answers, whatever its types said. */
+type AnyExceptionHandler = (error: any, context: ExceptionContext) => unknown;
 
 /**
  * Turns any error raised on a request's path into its response: the user's handler for the
  * error's class (nearest first) or status if there is one, else FastAPI's default shapes.
  */
 export class ErrorResponder {
-  private readonly byClass = new Map<ErrorClass, ExceptionHandler>();
-  private readonly byStatus = new Map<number, ExceptionHandler>();
+  private readonly byClass = new Map<ErrorClass, AnyExceptionHandler>();
+  private readonly byStatus = new Map<number, AnyExceptionHandler>();
+  /** Handlers already warned about answering a plain value with 500: once each is enough. */
+  private readonly warned = new WeakSet<AnyExceptionHandler>();
 
-  constructor(private readonly log: Logger) {}
+  /** `state` is the App's (`app.state`), for the handlers' context. */
+  constructor(
+    private readonly log: Logger,
+    private readonly state: AppState = {},
+  ) {}
 
-  register(key: ErrorClass | number, handler: ExceptionHandler): void {
+  register(key: ErrorClass | number, handler: AnyExceptionHandler): void {
     if (typeof key === 'number') this.byStatus.set(key, handler);
     else this.byClass.set(key, handler);
   }
@@ -54,7 +82,7 @@ export class ErrorResponder {
     }
     let outcome: unknown;
     try {
-      outcome = custom(error, context!);
+      outcome = custom(error, exceptionContext(context!, route, this.state, this.log));
     } catch (failure) {
       this.internalError(res, failure, context, route);
       return;
@@ -70,6 +98,7 @@ export class ErrorResponder {
             return;
           }
           payload = JSON.stringify(value) ?? 'null';
+          if (status === 500 && !(error instanceof HTTPException) && this.byStatus.get(500) !== custom) this.warnPlainAnswer(custom, error, route);
         } catch (failure) {
           this.internalError(res, failure, context, route);
           return;
@@ -81,6 +110,22 @@ export class ErrorResponder {
         }
       },
       (failure: unknown) => this.internalError(res, failure, context, route),
+    );
+  }
+
+  /**
+   * A handler for an error class answered a plain value, which goes out with the error's status:
+   * 500 for an error that has none. Said once per handler, with the way to choose the status.
+   */
+  private warnPlainAnswer(handler: AnyExceptionHandler, error: unknown, route: string): void {
+    if (this.warned.has(handler)) return;
+    this.warned.add(handler);
+    const name = (error as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    const what = typeof name === 'string' && name !== '' ? name : 'this error';
+    this.log.warn(
+      { route },
+      `the exception handler for ${what} (in ${route}) returned a plain value, sent as JSON with status 500, the error's own: ` +
+        'return json(value, { status }) to choose the status (json(value, { status: 500 }) keeps 500 and silences this).',
     );
   }
 
@@ -99,7 +144,7 @@ export class ErrorResponder {
     }
   }
 
-  private find(error: unknown, status: number): ExceptionHandler | undefined {
+  private find(error: unknown, status: number): AnyExceptionHandler | undefined {
     if (this.byClass.size > 0 && error !== null && typeof error === 'object') {
       for (let proto = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
         const handler = this.byClass.get(proto.constructor);

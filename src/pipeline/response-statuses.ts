@@ -75,6 +75,8 @@ export function checkResponseStatuses(route: RouteDefinition, name: string): voi
   if (!declaresResponses(route)) return;
   const own = route.options.status ?? 200;
   if (response![own] !== undefined || unfiltered?.includes(own) === true || isBodiless(own)) return;
+  // sse(), stream() and file() answers are HttpResponses, never filtered: their status needs no schema (response-class.ts).
+  if (route.options.responseClass !== undefined) return;
   throw new LoopwiseError(
     'LW_ERR_INVALID_ROUTE',
     `${name} answers status ${own}, but its response schemas are for ${declaredList(route)} only, so its values would leave unfiltered. ` +

@@ -65,7 +65,11 @@ export function writeResponse(res: ResponseSink, response: HttpResponse, reply: 
  */
 function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHeaders, body: StreamBody): void {
   if (!isServerResponse(res)) {
-    throw new LoopwiseError('LW_ERR_OFFLOAD_RESULT', 'a streamed response cannot come back from a worker thread: stream from an inline route (offload the work with task() instead).');
+    throw new LoopwiseError(
+      'LW_ERR_OFFLOAD_RESULT',
+      'an offloaded route returned a stream (stream(), sse() or file()), which cannot come back from a worker thread: the client got 500. ' +
+        "Serve it from an inline route (offload: false on the route) and run the heavy work with task(), see docs/streaming.md; declare responseClass: 'stream' | 'sse' | 'file' on the route to have this refused at startup.",
+    );
   }
   const source = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
   if (res.req?.method === 'HEAD') {

@@ -128,6 +128,24 @@ test('a value the worker cannot serialize is a 500, logged as LW_ERR_RESPONSE_SE
   }
 });
 
+test('a stream or event stream returned by an undeclared offloaded route is a 500, and the log names the route and the way out', async () => {
+  for (const name of ['stream', 'sse']) {
+    const route = `GET /offloaded/${name}`;
+    const { result: res, lines } = await logged(() => get(`/offloaded/${name}`));
+    assert.equal(res.statusCode, 500, name);
+    assert.equal(res.body, INTERNAL, name);
+    const errors = lines.filter((line) => line.level === 50);
+    assert.equal(errors.length, 1, `${name}: ${JSON.stringify(lines)}`);
+    assert.equal(errors[0]!.route, route);
+    assert.equal(errors[0]!.msg, `Unhandled error in ${route}`);
+    assert.equal(
+      errors[0]!.err!.message,
+      'LW_ERR_OFFLOAD_RESULT: an offloaded route returned a stream (stream(), sse() or file()), which cannot come back from a worker thread: the client got 500. ' +
+        "Serve it from an inline route (offload: false on the route) and run the heavy work with task(), see docs/streaming.md; declare responseClass: 'stream' | 'sse' | 'file' on the route to have this refused at startup.",
+    );
+  }
+});
+
 test('after all these errors the worker still serves', async () => {
   const res = await get('/offloaded/unauthorized');
   assert.equal(res.statusCode, 401);
