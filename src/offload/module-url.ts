@@ -38,3 +38,33 @@ export function toFileUrl(name: string | null | undefined): string | null {
   if (isAbsolute(name)) return pathToFileURL(name).href;
   return null; // node:internal frames, eval code
 }
+
+/**
+ * The modules on the stack now, outside loopwise, innermost first; read later. Capturing frames
+ * costs a few µs; turning them into file names costs more, so that waits for the first call
+ * (V8 formats a captured stack when it is first read, with the prepareStackTrace set then).
+ */
+export function captureModuleTrail(below: Function): () => string[] {
+  const limit = Error.stackTraceLimit;
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.stackTraceLimit = 12;
+    Error.captureStackTrace(holder, below);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  let trail: string[] | null = null;
+  return () => {
+    if (trail !== null) return trail;
+    const saved = Error.prepareStackTrace;
+    let sites: NodeJS.CallSite[] = [];
+    try {
+      Error.prepareStackTrace = (_error, callSites) => callSites;
+      sites = Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : [];
+    } finally {
+      Error.prepareStackTrace = saved;
+    }
+    const urls = sites.map((site) => toFileUrl(site.getFileName())).filter((url): url is string => url !== null && !isOwnCode(fileURLToPath(url)));
+    return (trail = [...new Set(urls)]);
+  };
+}
