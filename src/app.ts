@@ -125,7 +125,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.log = logger.log;
     this.prettyLog = logger.pretty;
     this.accessLog = options.accessLog ?? env.accessLog ?? env.dev;
-    this.contextClass = withRequestLog(this.log);
+    this.contextClass = withRequestLog(this.log, this.state);
     this.settings = appSettings(options);
     this.responder = new ErrorResponder(this.log);
     this.background = new BackgroundRunner(this.log);
