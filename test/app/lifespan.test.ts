@@ -87,8 +87,11 @@ describe('state', () => {
       shared.count++;
       return { greeting: shared.greeting, count: shared.count, same: state === app.state && deps.seen === state };
     });
+    // Found through the prototype: no field on each request's context, so a request that does not read it pays nothing.
+    app.get('/own', (context) => Object.hasOwn(context, 'state'));
     assert.deepEqual((await app.inject('/hello')).json(), { greeting: 'hello', count: 1, same: true });
     assert.deepEqual((await app.inject('/hello')).json(), { greeting: 'hello', count: 2, same: true }, 'one object for every request, not a copy');
+    assert.equal((await app.inject('/own')).json(), false);
     await app.close();
   });
 });
