@@ -130,7 +130,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.log = logger.log;
     this.prettyLog = logger.pretty;
     this.accessLog = options.accessLog ?? env.accessLog ?? env.dev;
-    this.contextClass = withRequestLog(this.log);
+    this.contextClass = withRequestLog(this.log, this.state);
     this.settings = appSettings(options);
     this.responder = new ErrorResponder(this.log, this.state);
     this.background = new BackgroundRunner(this.log);
@@ -146,7 +146,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     const pool = poolSettings(options.pool ?? {});
     const module = appModule(options.module);
     const ordinal = module === null ? 0 : registerApp(module, this);
-    this.pool = new AppPool(pool, { module, ordinal }, this.log, () => this.guard.noteShed('queue'));
+    this.pool = new AppPool(pool, { module, ordinal }, this.log, () => this.guard.noteShed('queue'), this.dependencyOverrides);
   }
 
   override route<M extends HttpMethod, const P extends string, const O extends RouteOptions>(
@@ -337,7 +337,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.freeze();
     // Each worker thread has its own module state, so its own lifespan: its dependencies read its state.
     await this.lifespan.start();
-    return { runners, contextClass: this.contextClass };
+    const offloaded = this.routes().filter((route) => route.options.offload === true);
+    return { runners, contextClass: this.contextClass, overrides: this.dependencyOverrides, offloaded };
   }
 
   /** @internal For the loopwise CLI: how long close() may take, and the pages a dev banner names. */

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { HttpResponse } from './responses/http-response.js';
 import type { Reply } from './pipeline/reply.js';
 import type { BackgroundTasks } from './deps/background-tasks.js';
-import type { Dependency, ResolvedDeps } from './deps/dependency.js';
+import type { AppState, Dependency, ResolvedDeps } from './deps/dependency.js';
 import type { MultipartOptions } from './forms/multipart-options.js';
 import type { BodyMediaType, HttpMethod, RequestSnapshot } from './http-types.js';
 import type { BodyParts } from './schema/body-parts.js';
@@ -196,6 +196,11 @@ export interface Context<P extends string = string, O extends RouteOptions = Rou
    * the error lines. Made on first read; a handler that never reads it pays nothing.
    */
   log: Logger;
+  /**
+   * What the app's lifespan and startup hooks set (`app.state`, typed by augmenting `AppState`),
+   * as dependencies see it; on a worker thread, that thread's own lifespan's (docs/offload.md).
+   */
+  state: AppState;
 }
 
 /**

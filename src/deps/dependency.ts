@@ -4,6 +4,7 @@ import { LoopwiseError } from '../errors.js';
 import type { Reply } from '../pipeline/reply.js';
 import type { RequestSnapshot } from '../http-types.js';
 import type { BackgroundTasks } from './background-tasks.js';
+import { captureModuleTrail } from '../offload/module-url.js';
 
 /**
  * What lifespan and startup hooks put in `app.state`, as dependencies see it. Describe it once
@@ -83,6 +84,8 @@ export interface Dependency<T = unknown, Parts = {}> {
 }
 
 const DEPENDENCIES = new WeakSet<object>();
+/** The modules on the stack when each dependency was made: where a worker thread can import it from (src/offload/override-sync.ts). */
+const MADE_IN = new WeakMap<object, () => string[]>();
 
 /**
  * Declares shared request logic once (FastAPI's `Depends`): a function of the request and of
@@ -108,7 +111,13 @@ export function createDependency(options: DependencyOptions, resolve: Dependency
   }
   const made: Dependency<unknown> = { name: options.name ?? resolve.name, options, resolve, security };
   DEPENDENCIES.add(made);
+  MADE_IN.set(made, captureModuleTrail(createDependency));
   return Object.freeze(made);
+}
+
+/** @internal The modules (file URLs, outside loopwise) that were running when `dependency` was made, innermost first. */
+export function modulesThatMade(dependency: Dependency<unknown>): string[] {
+  return MADE_IN.get(dependency)?.() ?? [];
 }
 
 export function isDependency(value: unknown): value is Dependency<unknown> {

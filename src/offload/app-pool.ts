@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { LoopwiseError } from '../errors.js';
 import type { RouteDefinition } from '../route.js';
+import type { DependencyOverrides } from '../deps/overrides.js';
+import { OverrideSync } from './override-sync.js';
 import { OffloadPool, workerSetup, type PoolSettings } from './pool.js';
 import { offloadRegistry } from './registry.js';
 
@@ -25,6 +27,8 @@ export class AppPool {
     private readonly log: Logger,
     /** A request found the queue full: the loop guard counts it as shed. */
     private readonly onFull: () => void,
+    /** The App's overrides, which its offloaded routes' threads receive too. */
+    private readonly overrides: DependencyOverrides,
   ) {}
 
   /** The pool these routes need, made once; null when none is offloaded or this is a worker thread. */
@@ -37,8 +41,11 @@ export class AppPool {
         'this App has offload: true routes, but loopwise cannot tell which module defines it (it was not created in a module file). Pass module: import.meta.url to new App().',
       );
     }
+    // From here on an override the threads could not find is refused when set (and now, if set before: startup fails).
+    const overrides = new OverrideSync(this.overrides, definitions.filter((route) => route.options.offload === true), module);
     const pool = (this.current = new OffloadPool(this.settings, workerSetup(module, ordinal), this.log));
     pool.onFull = this.onFull;
+    pool.overrides = overrides;
     offloadRegistry().taskPool = pool;
     return pool;
   }

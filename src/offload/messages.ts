@@ -39,8 +39,23 @@ export interface RouteCall {
   timed: boolean;
   /** The request's id (requestId() middleware or access log), for the handler's `log`. */
   reqId: string | undefined;
+  /**
+   * The main thread's dependency overrides, once any was set: the worker applies them when their
+   * version is not the one it has (src/offload/override-sync.ts). Absent when none was ever set.
+   */
+  overrides?: OverridesMessage;
   /** Set only for a request that failed validation: the worker runs the route's dependencies, then answers 422 (Runner.withIssues). */
   issues?: ValidationIssue[];
+}
+
+/**
+ * The overrides that reach offloaded routes, as data: each original by its place among the
+ * dependencies the offloaded routes use (src/offload/override-targets.ts), each replacement by
+ * the module that exports it and its export name.
+ */
+export interface OverridesMessage {
+  version: number;
+  entries: { index: number; original: string; module: string; export: string }[];
 }
 
 export interface TaskCall {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { PoolGauge } from '../metrics/app-metrics.js';
 import { HTTPException, LoopwiseError, timeoutError } from '../errors.js';
 import type { RecordedResponse, WorkerCall, WorkerSetup } from './messages.js';
+import type { OverrideSync } from './override-sync.js';
 import { entryPoint } from '../package-files.js';
 import { nonNegativeInteger, positiveInteger } from '../option-checks.js';
 import { workersNeedTsx } from '../tsx-hooks.js';
@@ -109,6 +110,8 @@ export class OffloadPool {
   private budgetWarned = false;
   /** Told each time a call is refused because the pool is full (the loop guard counts them). */
   onFull: (() => void) | null = null;
+  /** The App's dependency overrides, as its route calls carry them to the threads (null for a task()-only pool). */
+  overrides: OverrideSync | null = null;
 
   constructor(settings: PoolSettings, setup: WorkerSetup, log: Logger) {
     this.settings = settings;

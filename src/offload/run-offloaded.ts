@@ -28,6 +28,7 @@ export interface OffloadRunnerOptions {
 export function compileOffloadRunner(route: RouteDefinition, { pool, responder, guard, timeout }: OffloadRunnerOptions): Runner {
   const name = routeName(route.method, route.path);
   const maxQueueWait = guard.settings.maxQueueWait;
+  const sync = pool.overrides;
 
   function replay(context: RequestContext, res: ResponseSink, recorded: RecordedResponse): void {
     if (recorded.late !== undefined) {
@@ -80,6 +81,23 @@ export function compileOffloadRunner(route: RouteDefinition, { pool, responder, 
   return runner;
 
   function hand(context: RequestContext, res: ResponseSink, call: RouteCall): void {
+    // Once a test set an override, every call carries them; until then (in production, always) nothing.
+    const overrides = sync?.message();
+    if (overrides === undefined) return send(context, res, call);
+    if (!(overrides instanceof Promise)) {
+      call.overrides = overrides;
+      return send(context, res, call);
+    }
+    overrides.then(
+      (message) => {
+        call.overrides = message;
+        send(context, res, call);
+      },
+      (error: unknown) => responder.respond(context, res, error, name),
+    );
+  }
+
+  function send(context: RequestContext, res: ResponseSink, call: RouteCall): void {
     pool.run(call, name, timeout).then(
       (recorded) => replay(context, res, recorded as RecordedResponse),
       (error: unknown) => responder.respond(context, res, error, name),

@@ -9,9 +9,12 @@ import { reviveUploads } from '../forms/offload-uploads.js';
 import type { RequestContextClass } from '../pipeline/context.js';
 import { setRequestId } from '../pipeline/request-id.js';
 import type { Runner } from '../pipeline/run-handler.js';
+import type { DependentRoute } from '../deps/dependency-graph.js';
+import type { DependencyOverrides } from '../deps/overrides.js';
 import type { RecordedResponse, RouteCall, SerializedError, TaskCall, TaskOutcome, WorkerCall, WorkerSetup } from './messages.js';
 import { offloadRegistry } from './registry.js';
 import { ResponseRecorder } from './response-recorder.js';
+import { applyOverrides } from './override-apply.js';
 import { recordCall } from './call-usage.js';
 import { threadClock } from '../thread-clock.js';
 
@@ -24,6 +27,10 @@ export interface WorkerApp {
 export interface WorkerRoutes {
   runners: Map<string, Runner>;
   contextClass: RequestContextClass | null;
+  /** The worker's copy of the App's overrides, which the main thread's are copied into (src/offload/override-apply.ts). */
+  overrides: DependencyOverrides | null;
+  /** The offloaded routes as registered, where the main thread's overrides find their originals. */
+  offloaded: readonly DependentRoute[];
 }
 
 /** How much lower than the main thread's an offload thread's priority is (nice steps, of 40). */
@@ -34,6 +41,8 @@ offloadRegistry().inWorker = true;
 /** What each call did with its time goes to the pool, which sizes itself by it (src/offload/pool-sizer.ts). */
 const usage = new BigInt64Array(setup.usage);
 const clock = threadClock();
+/** The version of the main thread's overrides this thread has applied (0: none ever set). */
+let overridesVersion = 0;
 
 // Loaded when the thread starts; a failure is answered on each call (see worker-entry.mts).
 const runners = loadRunners();
@@ -60,7 +69,7 @@ function yieldToTheEventLoop(): void {
 
 /** Imports the app module, as the main thread did, and compiles the routes it offloads. */
 async function loadRunners(): Promise<WorkerRoutes> {
-  if (setup.module === null) return { runners: new Map(), contextClass: null };
+  if (setup.module === null) return { runners: new Map(), contextClass: null, overrides: null, offloaded: [] };
   await import(setup.module);
   const apps = offloadRegistry().apps.get(setup.module) ?? [];
   // The same module creates the same Apps in the same order; if it created fewer here (an App
@@ -82,6 +91,10 @@ export async function handleCall(call: WorkerCall): Promise<RecordedResponse | U
   const startedAt = performance.now();
   const before = clock?.read() ?? null;
   try {
+    if (call.kind === 'route' && call.overrides !== undefined && call.overrides.version !== overridesVersion) {
+      await applyOverrides(routes.overrides!, routes.offloaded, call.overrides);
+      overridesVersion = call.overrides.version;
+    }
     return await (call.kind === 'route' ? runRoute(routes, call) : runTask(call));
   } finally {
     const after = clock?.read() ?? null;

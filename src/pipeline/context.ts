@@ -8,6 +8,7 @@ import { BackgroundTasks } from '../deps/background-tasks.js';
 import { checkPercentEncoding } from './percent-encoding.js';
 import { refuseProtoKey } from './forbidden-keys.js';
 import type { DependencyScope } from '../deps/request-scope.js';
+import type { AppState } from '../deps/dependency.js';
 import { requestIdOf } from './request-id.js';
 
 const NO_DEPS: Record<string, unknown> = Object.freeze({});
@@ -59,19 +60,24 @@ export class RequestContext {
   }
 }
 
-/** A RequestContext that also has `log`: what an App's routes build (see {@link withRequestLog}). */
-export type LoggedRequestContext = RequestContext & { readonly log: Logger };
+/** A RequestContext that also has `log` and `state`: what an App's routes build (see {@link withRequestLog}). */
+export type LoggedRequestContext = RequestContext & { readonly log: Logger; readonly state: AppState };
 export type RequestContextClass = new (request: IncomingMessage, params: Record<string, unknown>, rawQuery: string) => LoggedRequestContext;
 
 /**
- * The context class of one App's routes: RequestContext plus a `log` getter, so the App's logger
- * is found through the prototype and a request that never reads `log` pays nothing for it (no
- * field, no store). The first read makes a child logger with the request's `reqId` (from the
- * requestId() middleware or the access log; the App's logger itself when there is none) and
- * caches it on the object, so later reads are a plain field.
+ * The context class of one App's routes: RequestContext plus `log` and `state` getters, so the
+ * App's logger and state are found through the prototype and a request that never reads them
+ * pays nothing for them (no field, no store). The first read of `log` makes a child logger with
+ * the request's `reqId` (from the requestId() middleware or the access log; the App's logger
+ * itself when there is none) and caches it on the object, so later reads are a plain field.
+ * `state` is the App's own object (on a worker thread, the worker's App's), as dependencies see it.
  */
-export function withRequestLog(log: Logger): RequestContextClass {
+export function withRequestLog(log: Logger, state: AppState): RequestContextClass {
   return class extends RequestContext {
+    get state(): AppState {
+      return state;
+    }
+
     get log(): Logger {
       const id = requestIdOf(this.request);
       const child = id === undefined ? log : log.child({ reqId: id });

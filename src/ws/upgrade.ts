@@ -73,7 +73,7 @@ export class WebSocketRoutes implements SocketRegistry {
     const { overrides } = runtime.dependencies;
     for (const route of defined) assertNoCycle(route, overrides);
     const http = new UpgradeHttp(server, runtime.responder);
-    const services = { ...runtime, contextClass: withRequestLog(runtime.log) };
+    const services = { ...runtime, contextClass: withRequestLog(runtime.log, runtime.dependencies.state) };
     const routes = defined.map((route) => ({ path: route.path, upgrade: compileWebSocketRoute(withDependencyParts(route, overrides), services, http, this) }));
     const guard = runtime.guard !== null && runtime.guard.settings.enabled ? runtime.guard : null;
     const listener = createUpgradeListener({ routes, http, log: runtime.log, guard, maxParamLength: runtime.maxParamLength, closing: () => this.shuttingDown });

@@ -72,6 +72,28 @@ describe('state', () => {
     assert.deepEqual((await app.inject('/state')).json(), { base: 1, derived: 2 });
     await app.close();
   });
+
+  test('handlers read the same state as `state` (FastAPI: request.state from the lifespan, app.state)', async () => {
+    const app = new App({
+      logger: false,
+      lifespan: async function* () {
+        yield { greeting: 'hello' };
+      },
+    });
+    app.onStartup((started) => void ((started.state as { count?: number }).count = 0));
+    const seen = dependency(({ state }) => state);
+    app.get('/hello', { deps: { seen } }, ({ state, deps }) => {
+      const shared = state as { greeting: string; count: number };
+      shared.count++;
+      return { greeting: shared.greeting, count: shared.count, same: state === app.state && deps.seen === state };
+    });
+    // Found through the prototype: no field on each request's context, so a request that does not read it pays nothing.
+    app.get('/own', (context) => Object.hasOwn(context, 'state'));
+    assert.deepEqual((await app.inject('/hello')).json(), { greeting: 'hello', count: 1, same: true });
+    assert.deepEqual((await app.inject('/hello')).json(), { greeting: 'hello', count: 2, same: true }, 'one object for every request, not a copy');
+    assert.equal((await app.inject('/own')).json(), false);
+    await app.close();
+  });
 });
 
 describe('order', () => {

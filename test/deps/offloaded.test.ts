@@ -47,6 +47,13 @@ describe('dependencies of offloaded routes', () => {
     assert.deepEqual(inline.json(), { dependency: { threadId: 0, stateFrom: 0 }, handler: 0 });
   });
 
+  test("the handler's `state` is its thread's lifespan state, as its dependencies'", async () => {
+    const offloaded = (await app.inject('/state')).json();
+    assert.notEqual(offloaded.handler, 0, 'the handler ran on a worker');
+    assert.equal(offloaded.stateFrom, offloaded.handler, "the worker's own lifespan state");
+    assert.deepEqual((await app.inject('/inline/state')).json(), { stateFrom: 0, handler: 0 });
+  });
+
   test('a generator dependency is set up and cleaned up on the worker, not on the main thread', async () => {
     const res = await app.inject('/resource');
     assert.equal(res.statusCode, 200);

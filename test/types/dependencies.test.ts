@@ -112,6 +112,19 @@ test('undeclared parts keep their raw types; the rest of the context is typed', 
   assert.equal(everything.name, '');
 });
 
+test("a handler's state is typed AppState, inline and offloaded", () => {
+  const app = new App({ logger: false });
+  app.get('/inline', ({ state }) => {
+    expectType<typeof state, AppState>(true);
+    return null;
+  });
+  app.get('/offloaded', { offload: true }, ({ state }) => {
+    expectType<typeof state, AppState>(true);
+    return null;
+  });
+  assert.equal(app.routes().length, 2);
+});
+
 test('misuse does not compile', () => {
   const user = dependency(async () => ({ id: 1, name: 'ada' }));
   const app = new App({ logger: false });
