@@ -112,6 +112,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   readonly dependencyOverrides = new DependencyOverrides();
   private readonly lifespan: Lifespan;
   private readonly middlewares: Middleware[] = [];
+  /** The test clients not closed yet: the app closes with the last. */
+  private readonly testClients = new Set<TestClient>();
   private readonly mounts: { prefix: string; target: RequestListener; app?: App<boolean> }[] = [];
   /** Background tasks and dependency cleanups still running after their responses. */
   private readonly background: BackgroundRunner;
@@ -366,23 +368,35 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    * and WebSocket sessions on a real socket (docs/testing.md). `close()` it to close the app.
    */
   testClient(options?: TestClientOptions): TestClient {
-    return new TestClient(
+    const client: TestClient = new TestClient(
       {
         inject: (request) => this.inject(request),
         start: async () => void (await this.startInMemory()),
         server: () => this.server,
         listen: async () => (await this.listen({ port: 0, host: '127.0.0.1', handleSignals: false })).url,
-        close: () => this.close(),
+        // Several clients share one app (one per signed-in user): the last one closed ends its lifespan.
+        close: async () => {
+          this.testClients.delete(client);
+          if (this.testClients.size === 0) await this.close();
+        },
       },
       options,
     );
+    this.testClients.add(client);
+    return client;
   }
 
   /** Compiles the app and runs its lifespan without a socket, for inject() and the test client. */
   private async startInMemory(): Promise<RequestListener> {
+    if (offloadRegistry().inWorker) {
+      throw new LoopwiseError(
+        'LW_ERR_OFFLOAD_MODULE',
+        "inject() or the test client ran in a worker thread: the App's module sends requests at its top level, and worker threads import that module to find the routes. Send them from another module (a test or a script that imports the App).",
+      );
+    }
     const handler = this.handler;
     await this.lifespan.start();
-    await this.pool.current?.warmUp();
+    await this.pool.warmUp();
     return handler;
   }
 
@@ -440,6 +454,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    * cuts what is left and resolves. Calling it again returns the same promise.
    */
   close(): Promise<void> {
+    // A worker thread's copy of the App serves nothing and its thread ends it: like listen(), a no-op there.
+    if (offloadRegistry().inWorker) return Promise.resolve();
     return (this.closing ??= this.shutDown());
   }
 

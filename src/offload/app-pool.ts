@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { LoopwiseError } from '../errors.js';
 import type { RouteDefinition } from '../route.js';
 import type { DependencyOverrides } from '../deps/overrides.js';
+import { routeName } from '../route-name.js';
+import { isTestModule, moduleDisplayName } from './module-url.js';
 import { OverrideSync } from './override-sync.js';
 import { OffloadPool, workerSetup, type PoolSettings } from './pool.js';
 import { offloadRegistry } from './registry.js';
@@ -20,6 +22,8 @@ export interface AppLocation {
 export class AppPool {
   /** The pool, once an offloaded route asked for it. */
   current: OffloadPool | null = null;
+  /** The routes that run on its threads, in registration order. */
+  private offloaded: readonly RouteDefinition[] = [];
 
   constructor(
     private readonly settings: PoolSettings,
@@ -42,7 +46,8 @@ export class AppPool {
       );
     }
     // From here on an override the threads could not find is refused when set (and now, if set before: startup fails).
-    const overrides = new OverrideSync(this.overrides, definitions.filter((route) => route.options.offload === true), module);
+    this.offloaded = definitions.filter((route) => route.options.offload === true);
+    const overrides = new OverrideSync(this.overrides, this.offloaded, module);
     const pool = (this.current = new OffloadPool(this.settings, workerSetup(module, ordinal), this.log));
     pool.onFull = this.onFull;
     pool.overrides = overrides;
@@ -53,8 +58,27 @@ export class AppPool {
   /** Starts the threads (they load the app module); task()s run on this pool while the app serves. */
   async serve(): Promise<void> {
     if (this.current === null) return;
+    this.assertImportable();
     offloadRegistry().taskPool = this.current;
     await this.current.warmUp();
+  }
+
+  /** The first threads, for inject() and the test client: as serve(), without taking task()s. */
+  async warmUp(): Promise<void> {
+    if (this.current === null) return;
+    this.assertImportable();
+    await this.current.warmUp();
+  }
+
+  /** Checked before any thread starts, so that the start-up errors of ready() come first. */
+  private assertImportable(): void {
+    const { module } = this.location;
+    if (module === null || !isTestModule(module)) return;
+    const first = this.offloaded[0]!;
+    throw new LoopwiseError(
+      'LW_ERR_OFFLOAD_MODULE',
+      `${routeName(first.method, first.path)} is offloaded, and its App is declared in ${moduleDisplayName(module)}, a test file: worker threads import the App's module to find its routes, which would run the tests again inside each thread. Declare the App in a module of its own (e.g. app.ts, exporting it) and import it in the test (docs/testing.md).`,
+    );
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,18 @@
-import { isAbsolute } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isOwnCode } from '../package-files.js';
 
+/** The program's first module: a test file under `node --test`. */
+export const ENTRY_MODULE = process.argv[1] === undefined ? null : pathToFileURL(resolve(process.argv[1])).href;
+const TEST_FILE_NAME = /[._-](test|spec)\.[cm]?[jt]sx?$/;
+
+/**
+ * A module a worker thread must never import, since importing it would run its tests again in the
+ * thread: named as a test file, or the program's entry while node:test runs it.
+ */
+export function isTestModule(url: string): boolean {
+  return TEST_FILE_NAME.test(url) || (url === ENTRY_MODULE && process.env.NODE_TEST_CONTEXT !== undefined);
+}
 
 /**
  * The file URL of the module that called into loopwise (the one that ran `new App()`), read from
@@ -70,4 +81,13 @@ export function captureModuleTrail(below: Function): () => string[] {
     const urls = sites.map((site) => toFileUrl(site.getFileName())).filter((url): url is string => url !== null && !isOwnCode(fileURLToPath(url)));
     return (trail = [...new Set(urls)]);
   };
+}
+
+/** A module's path relative to the working directory, for messages. */
+export function moduleDisplayName(module: string): string {
+  try {
+    return relative(process.cwd(), fileURLToPath(module)) || module;
+  } catch {
+    return module;
+  }
 }

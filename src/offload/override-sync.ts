@@ -1,15 +1,11 @@
-import { relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LoopwiseError } from '../errors.js';
 import type { DependentRoute } from '../deps/dependency-graph.js';
 import { dependencyLabel, isDependency, modulesThatMade, type Dependency } from '../deps/dependency.js';
 import type { DependencyOverrides, OverrideSource } from '../deps/overrides.js';
 import type { OverridesMessage } from './messages.js';
+import { ENTRY_MODULE, isTestModule, moduleDisplayName } from './module-url.js';
 import { overrideTargets, type OverrideTarget } from './override-targets.js';
 
-/** The program's first module: a test file under `node --test`, which a worker must never import (it would run its tests). */
-const ENTRY = process.argv[1] === undefined ? null : pathToFileURL(resolve(process.argv[1])).href;
-const TEST_FILE = /[._-](test|spec)\.[cm]?[jt]sx?$/;
 
 /**
  * The main thread's side of overrides for offloaded routes. Worker threads cannot receive a
@@ -67,7 +63,7 @@ export class OverrideSync {
     for (const { index, original, route, source } of wanted) {
       const found = await this.locate(source);
       if (found === null) {
-        const looked = this.candidates(source).map(shortName).join(', ');
+        const looked = this.candidates(source).map(moduleDisplayName).join(', ');
         throw new LoopwiseError(
           'LW_ERR_OFFLOAD_MODULE',
           `the override of ${dependencyLabel(original)} cannot reach the worker threads of the offloaded route ${route}: ` +
@@ -92,7 +88,7 @@ export class OverrideSync {
   /** Modules a worker may import to find the replacement: the one given, else where the dependency was made; never a test file. */
   private candidates(source: OverrideSource): string[] {
     const modules = source.module !== undefined ? [source.module] : isDependency(source.given) ? modulesThatMade(source.given) : [];
-    return modules.filter((module) => module === this.appModule || (module !== ENTRY && !TEST_FILE.test(module)));
+    return modules.filter((module) => module === this.appModule || (module !== ENTRY_MODULE && !isTestModule(module)));
   }
 
   private assertReachable(original: Dependency<unknown>, source: OverrideSource): void {
@@ -101,9 +97,9 @@ export class OverrideSync {
     if (target === undefined) return; // only inline routes use it: the override applies here
     const label = dependencyLabel(original);
     const why = source.module !== undefined
-      ? `its module ${shortName(source.module)} is the test file itself, which a worker thread cannot import without running it`
+      ? `its module ${moduleDisplayName(source.module)} is the test file itself, which a worker thread cannot import without running it`
       : isDependency(source.given)
-        ? `the replacement was made in ${modulesThatMade(source.given).map(shortName).join(', ') || 'no module file'} (the test file itself, which a worker thread cannot import without running it)`
+        ? `the replacement was made in ${modulesThatMade(source.given).map(moduleDisplayName).join(', ') || 'no module file'} (the test file itself, which a worker thread cannot import without running it)`
         : 'the replacement is a plain function, and a worker thread cannot tell which module defines it';
     throw new LoopwiseError(
       'LW_ERR_OFFLOAD_MODULE',
@@ -114,14 +110,6 @@ export class OverrideSync {
   }
 }
 
-/** A module's path relative to the working directory, for messages. */
-function shortName(module: string): string {
-  try {
-    return relative(process.cwd(), fileURLToPath(module)) || module;
-  } catch {
-    return module;
-  }
-}
 
 function capitalize(label: string): string {
   const word = label.replace(/[^A-Za-z0-9_$]/g, '');

@@ -153,9 +153,9 @@ export class TestClient {
   }
 
   /**
-   * Closes what the client opened and the app with it, as leaving `with TestClient(app):` does:
-   * open WebSocket sessions are cut, then `app.close()` runs the lifespan's teardown and stops
-   * the server and worker threads.
+   * Closes what the client opened and, when it is the app's last open client, the app with it, as
+   * leaving `with TestClient(app):` does: open WebSocket sessions are cut, then `app.close()` runs
+   * the lifespan's teardown and stops the server and worker threads.
    */
   async close(): Promise<WebSocketClose[]> {
     const closes = await Promise.all([...this.sessions].map((session) => session.terminate()));

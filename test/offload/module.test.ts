@@ -76,6 +76,27 @@ describe('an App the workers cannot find', () => {
   });
 });
 
+describe('an App in a module worker threads must not import', () => {
+  test('declared in a test file, with an offloaded route: inject() and listen() refuse before any thread starts, saying where to move it', async () => {
+    const app = new App({ logger: false });
+    app.get('/hash/:n', { offload: true }, () => ({ ok: true }));
+    const expected =
+      "LW_ERR_OFFLOAD_MODULE: GET /hash/:n is offloaded, and its App is declared in test/offload/module.test.ts, a test file: worker threads import the App's module to find its routes, which would run the tests again inside each thread. Declare the App in a module of its own (e.g. app.ts, exporting it) and import it in the test (docs/testing.md).";
+    await assert.rejects(withTimeout(app.inject('/hash/1'), TIMEOUT, 'inject()'), (error: Error) => error.message === expected);
+    await assert.rejects(withTimeout(app.listen({ port: 0, handleSignals: false }), TIMEOUT, 'listen()'), (error: Error) => error.message === expected);
+    assert.equal(app.server, null);
+    await app.close();
+  });
+
+  test('a script that injects and closes at its top level: its workers load it (inject() refuses there, close() does nothing) and it is served', async () => {
+    const { topLevel, app } = await withTimeout(import('./fixtures/inject-at-top-level-app.js'), TIMEOUT, 'import the script');
+    assert.deepEqual(JSON.parse(topLevel), { worker: true });
+    const res = await withTimeout(app.inject('/where'), TIMEOUT, 'inject() again');
+    assert.equal(res.statusCode, 200, res.body);
+    await app.close();
+  });
+});
+
 describe('an app module that calls listen() at top level', () => {
   test('loads on the workers, whose listen() resolves at once with port 0 and opens no socket', async () => {
     const { app, listening } = await withTimeout(import('./fixtures/listening-app.js'), TIMEOUT, 'import the listening module');

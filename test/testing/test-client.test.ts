@@ -137,6 +137,21 @@ test('the first request runs the lifespan’s setup; close() runs its teardown, 
   assert.deepEqual(events, ['setup', 'teardown']);
 });
 
+test('several clients of one app share its lifespan: closing one leaves the others serving; the last close() ends it', async () => {
+  const events: string[] = [];
+  const app = lifespanApp(events);
+  const alice = app.testClient();
+  const bob = app.testClient();
+  await alice.get('/state');
+  await bob.get('/state');
+  await alice.close();
+  assert.deepEqual(events, ['setup'], 'bob is still open: no teardown');
+  assert.deepEqual((await bob.get('/state')).json(), { greeting: 'hello', url: '/state' });
+  assert.deepEqual(events, ['setup'], 'and no second setup');
+  await bob.close();
+  assert.deepEqual(events, ['setup', 'teardown']);
+});
+
 test('start() runs the setup before any request, and a failing setup rejects it with LW_ERR_STARTUP', async () => {
   const events: string[] = [];
   const client = lifespanApp(events).testClient();
