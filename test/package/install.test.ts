@@ -81,6 +81,8 @@ async function newProjectWorks(project: string, redocInstalled: boolean): Promis
   assert.match(tested.stdout, /^(# |ℹ )pass 3$/m);
   assert.match(tested.stdout, /^(# |ℹ )fail 0$/m);
   await npm(['run', 'typecheck'], project);
+  // A project whose tsconfig checks libraries too (tsc's default) must find every type loopwise's declarations name.
+  await npm(['exec', '--', 'tsc', '--noEmit', '--skipLibCheck', 'false'], project);
   await serveAndCheck(project, redocInstalled);
 }
 
