@@ -27,7 +27,7 @@ import { Lifespan, type LifecycleHook } from './lifespan.js';
 import { withMiddleware, type Middleware } from './middleware/middleware.js';
 import { mountRoutes } from './middleware/mount.js';
 import type { AddableEndpoint, EndpointEntries } from './endpoint.js';
-import { Router, type AnyRouter, type NormalizePrefix, type Prefixed, type ChainTo, type RouteMethod, type RouterOptions, type RoutesOf } from './router.js';
+import { Router, type AnyRouter, type NormalizePrefix, type Prefixed, type ChainTo, type RouteMethod, type RouterOptions, type RoutesOf, type WebSocketRouteMethod } from './router.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
 import { TestClient, type TestClientOptions } from './testing/test-client.js';
 import { WebSocketRoutes } from './ws/upgrade.js';
@@ -61,6 +61,9 @@ export interface AppChain<Offload extends boolean, Routes> extends ChainTo {
   fullPaths: true;
 }
 
+/** What a mounted App or Router serves under its prefix: a mounted App's WebSocket routes are not (a Router's, included, are). */
+type MountedRoutes<R> = R extends App<boolean, any> ? Exclude<RoutesOf<R>, { method: 'WS' }> : RoutesOf<R>;
+
 /**
  * The application: its routes (it is the root Router), its error handlers, its server. `Routes`
  * is the routes added by chained calls, for `createClient<typeof app>` (docs/client.md).
@@ -75,6 +78,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   declare readonly delete: RouteMethod<'DELETE', Offload, AppChain<Offload, Routes>>;
   declare readonly head: RouteMethod<'HEAD', Offload, AppChain<Offload, Routes>>;
   declare readonly options: RouteMethod<'OPTIONS', Offload, AppChain<Offload, Routes>>;
+  declare readonly ws: WebSocketRouteMethod<AppChain<Offload, Routes>>;
 
   readonly title: string;
   readonly version: string;
@@ -207,7 +211,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    * under a path prefix; it sees the URL without the prefix. A Router is included instead.
    */
   // A mounted App or Router answers under the prefix, so its routes are typed there too (a Node handler's are not known).
-  mount<const MountPrefix extends string, R extends App<boolean, any> | AnyRouter>(prefix: MountPrefix, target: R): App<Offload, Routes | Prefixed<RoutesOf<R>, NormalizePrefix<MountPrefix>>>;
+  mount<const MountPrefix extends string, R extends App<boolean, any> | AnyRouter>(prefix: MountPrefix, target: R): App<Offload, Routes | Prefixed<MountedRoutes<R>, NormalizePrefix<MountPrefix>>>;
   mount(prefix: string, target: App<boolean, any> | AnyRouter | RequestListener): this;
   mount(prefix: string, target: App<boolean, any> | AnyRouter | RequestListener): this {
     this.assertNotFrozen(`mount ${prefix}`);

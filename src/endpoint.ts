@@ -4,13 +4,14 @@
 // `createClient<typeof app>` (docs/client.md): TypeScript cannot widen a variable's type through
 // statements whose result is ignored, but it can through one call.
 import type { Handler, HttpMethod, RouteEntries, RouteOptions } from './route.js';
+import type { WebSocketHandler, WebSocketRouteOptions } from './ws/ws-route.js';
 
 /**
  * One route, not yet added anywhere: its methods, path, options and handler. `app.add(value)`
  * (or `router.add(value)`) registers it exactly as `app.get(path, options, handler)` would: the same
  * checks, and the router's prefix, tags, dependencies, `offload` and `timeout` apply to it.
  */
-export interface Endpoint<M extends HttpMethod = HttpMethod, P extends string = string, O = RouteOptions> {
+export interface Endpoint<M extends HttpMethod | 'WS' = HttpMethod, P extends string = string, O = RouteOptions> {
   readonly methods: readonly M[];
   readonly path: P;
   readonly options: O;
@@ -18,7 +19,7 @@ export interface Endpoint<M extends HttpMethod = HttpMethod, P extends string = 
 }
 
 /** Any route value, whatever its method, path and options. */
-export type AnyEndpoint = Endpoint<HttpMethod, string, unknown>;
+export type AnyEndpoint = Endpoint<HttpMethod | 'WS', string, unknown>;
 
 /** The routes a list of route values adds, as the client types see them (one entry per method). */
 export type EndpointEntries<E> = E extends Endpoint<infer M, infer P, infer O> ? RouteEntries<M, P, O> : never;
@@ -28,7 +29,8 @@ export type EndpointEntries<E> = E extends Endpoint<infer M, infer P, infer O> ?
  * offloaded router (or App) it must say `offload: true` or `false` itself, so that its handler's
  * `request` is typed as what it will get (a snapshot on a worker thread, or Node's request).
  */
-export type AddableEndpoint<Offload extends boolean> = Offload extends true ? Endpoint<HttpMethod, string, { offload: boolean }> : AnyEndpoint;
+// A WebSocket route is never offloaded (its handler runs where the socket is), so it need not say.
+export type AddableEndpoint<Offload extends boolean> = Offload extends true ? Endpoint<HttpMethod, string, { offload: boolean }> | Endpoint<'WS', string, unknown> : AnyEndpoint;
 
 /** `endpoint.get(path, handler)` or `endpoint.get(path, options, handler)`: typed as `app.get(...)`'s handler is. */
 export interface EndpointMethod<M extends HttpMethod> {
@@ -46,11 +48,19 @@ export interface EndpointFactory {
   options: EndpointMethod<'OPTIONS'>;
   /** One handler for several methods, as `app.route(methods, path, options, handler)`. */
   route<M extends HttpMethod, const P extends string, const O extends RouteOptions>(methods: M | M[], path: P, options: O, handler: Handler<P, O>): Endpoint<M, P, O>;
+  /** A WebSocket route, as `app.ws(path, options, handler)` (docs/websockets.md). */
+  ws: WebSocketEndpointMethod;
+}
+
+/** `endpoint.ws(path, handler)` or `endpoint.ws(path, options, handler)`: typed as `app.ws(...)`'s handler is. */
+export interface WebSocketEndpointMethod {
+  <const P extends string, const O extends WebSocketRouteOptions>(path: P, options: O, handler: WebSocketHandler<P, O>): Endpoint<'WS', P, O>;
+  <const P extends string>(path: P, handler: WebSocketHandler<P, {}>): Endpoint<'WS', P, {}>;
 }
 
 const ENDPOINTS = new WeakSet<object>();
 
-function make(methods: readonly HttpMethod[], path: unknown, optionsOrHandler: unknown, maybeHandler: unknown): AnyEndpoint {
+function make(methods: readonly (HttpMethod | 'WS')[], path: unknown, optionsOrHandler: unknown, maybeHandler: unknown): AnyEndpoint {
   const [options, handler] = typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler ?? {}, maybeHandler];
   // Checked when added (router.ts), where the route's full name is known; kept as given until then.
   const value = Object.freeze({ methods: Object.freeze([...methods]), path, options, handler }) as AnyEndpoint;
@@ -58,8 +68,8 @@ function make(methods: readonly HttpMethod[], path: unknown, optionsOrHandler: u
   return value;
 }
 
-function method<M extends HttpMethod>(name: M): EndpointMethod<M> {
-  return ((path: unknown, optionsOrHandler: unknown, maybeHandler?: unknown) => make([name], path, optionsOrHandler, maybeHandler)) as EndpointMethod<M>;
+function method<M extends HttpMethod | 'WS'>(name: M): never {
+  return ((path: unknown, optionsOrHandler: unknown, maybeHandler?: unknown) => make([name], path, optionsOrHandler, maybeHandler)) as never;
 }
 
 /**
@@ -76,6 +86,7 @@ export const endpoint: EndpointFactory = Object.freeze({
   options: method('OPTIONS'),
   route: ((methods: unknown, path: unknown, options: unknown, handler: unknown) =>
     make(Array.isArray(methods) ? methods : [methods as HttpMethod], path, options, handler)) as EndpointFactory['route'],
+  ws: method('WS'),
 });
 
 export function isEndpoint(value: unknown): value is AnyEndpoint {

@@ -59,4 +59,7 @@ export {
   type ClientResult,
   type HTTPValidationError,
   type UndeclaredStatus,
+  ClientWebSocket,
+  WebSocketHandshakeError,
+  type WebSocketCallOptions,
 } from './client/index.js';

@@ -221,19 +221,19 @@ export type Handler<P extends string, O extends RouteOptions> = (
 export type WithRouterOffload<Offload extends boolean, O> = O extends { offload: boolean } ? O : Offload extends true ? O & { offload: true } : O;
 
 /**
- * One route as the types know it: its method, its path (below its router's prefix until the router
+ * One route as the types know it: its method (`WS` for a WebSocket route), its path (below its router's prefix until the router
  * is included) and the options it declared; not its handler. A router's routes are a union of
  * these, carried as a type parameter so `typeof app` can type a client (src/client/,
  * docs/client.md); nothing of it exists at runtime.
  */
-export interface RouteEntry<M extends HttpMethod = HttpMethod, P extends string = string, O = RouteOptions> {
+export interface RouteEntry<M extends HttpMethod | 'WS' = HttpMethod, P extends string = string, O = RouteOptions> {
   method: M;
   path: P;
   options: O;
 }
 
 /** One entry per method, so `route(['GET', 'POST'], …)` adds two routes, not one with a union method. */
-export type RouteEntries<M extends HttpMethod, P extends string, O> = M extends HttpMethod ? RouteEntry<M, P, O> : never;
+export type RouteEntries<M extends HttpMethod | 'WS', P extends string, O> = M extends HttpMethod | 'WS' ? RouteEntry<M, P, O> : never;
 
 /** A route as stored until the app compiles it. */
 export interface RouteDefinition {

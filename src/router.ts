@@ -1,7 +1,7 @@
 import { LoopwiseError } from './errors.js';
 import { isDependency, type Dependency } from './deps/dependency.js';
 import type { Handler, HttpMethod, ParamsInPath, RouteDefinition, RouteEntries, RouteEntry, RouteOptions, WithRouterOffload } from './route.js';
-import { checkWebSocketOptions, type WebSocketMethod, type WebSocketRouteDefinition, type WebSocketRouteOptions } from './ws/ws-route.js';
+import { checkWebSocketOptions, type WebSocketHandler, type WebSocketRouteDefinition, type WebSocketRouteOptions } from './ws/ws-route.js';
 import { routeName } from './route-name.js';
 import { HTTP_METHODS } from './http-types.js';
 import { positiveNumber } from './option-checks.js';
@@ -55,6 +55,16 @@ export interface RouteMethod<M extends HttpMethod, Offload extends boolean, Next
     handler: Handler<P, WithRouterOffload<Offload, O>>,
   ): Chained<Next, RouteEntry<M, P, O>>;
   <const P extends string>(path: P, handler: Handler<P, WithRouterOffload<Offload, {}>>): Chained<Next, RouteEntry<M, P, {}>>;
+}
+
+/**
+ * `app.ws(path, handler)` or `app.ws(path, options, handler)`: like a RouteMethod, it returns the
+ * router (or app) typed with the WebSocket route added (method `WS`), for `api.ws(...)` of the
+ * typed client (docs/client.md); a statement that ignores the result works as before.
+ */
+export interface WebSocketRouteMethod<Next extends ChainTo> {
+  <const P extends string, const O extends WebSocketRouteOptions>(path: P, options: O, handler: WebSocketHandler<P, O>): Chained<Next, RouteEntry<'WS', P, O>>;
+  <const P extends string>(path: P, handler: WebSocketHandler<P, {}>): Chained<Next, RouteEntry<'WS', P, {}>>;
 }
 
 /**
@@ -139,8 +149,8 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
   readonly delete: RouteMethod<'DELETE', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('DELETE');
   readonly head: RouteMethod<'HEAD', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('HEAD');
   readonly options: RouteMethod<'OPTIONS', Offload, RouterChain<Offload, Routes, Prefix>> = this.method('OPTIONS');
-  /** A WebSocket endpoint: `ws(path, options?, handler)`, typed like a route, scoped like one (docs/websockets.md). */
-  readonly ws: WebSocketMethod = this.webSocketMethod();
+  /** A WebSocket endpoint: `ws(path, options?, handler)`, typed like a route, scoped like one (docs/websockets.md); chained, it is in the router's type. */
+  readonly ws: WebSocketRouteMethod<RouterChain<Offload, Routes, Prefix>> = this.webSocketMethod();
 
   // `offload` and `prefix` are type parameters too: handlers of an offloaded router are typed as
   // offloaded, and the routes a client sees carry the prefix.
@@ -228,7 +238,8 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
         const hint = typeof value === 'function' ? ': a handler goes in get(path, handler)' : typeof value === 'string' ? ': a path goes in get(path, options, handler)' : '';
         throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `add() takes route values made with endpoint.get(path, options, handler) (or post, put…), but argument ${index + 1} is ${value === null ? 'null' : typeof value}${hint}.`);
       }
-      for (const method of value.methods) this.addRoute(method, value.path, value.options as RouteOptions, value.handler);
+      if (value.methods[0] === 'WS') this.addWebSocket(value.path, value.options as WebSocketRouteOptions, value.handler);
+      else for (const method of value.methods as readonly HttpMethod[]) this.addRoute(method, value.path, value.options as RouteOptions, value.handler);
     }
   }
 
@@ -240,11 +251,13 @@ export class Router<Offload extends boolean = false, Routes = never, out Prefix 
     this.ownWebSockets.push({ method: 'WS', path, options, handler: handler as WebSocketRouteDefinition['handler'] });
   }
 
-  private webSocketMethod(): WebSocketMethod {
+  // Typed by the property it initializes (a Router's or, re-declared, an App's).
+  private webSocketMethod(): never {
     return ((path: string, optionsOrHandler: unknown, maybeHandler?: unknown) => {
       const [options, handler] = typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler ?? {}, maybeHandler];
       this.addWebSocket(path, options as WebSocketRouteOptions, handler);
-    }) as WebSocketMethod;
+      return this;
+    }) as never;
   }
 
   // Typed by the property it initializes (a Router's or, re-declared, an App's).

@@ -4,6 +4,7 @@ import type { Kind, OptionalKind, Static, TProperties, TSchema } from '@sinclair
 import type { HttpMethod, PathParams, RouteEntry } from '../route.js';
 import type { RoutesOf } from '../router.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
+import type { ClientWebSocket } from './websocket-session.js';
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type StaticOf<S> = S extends TSchema ? Static<S> : unknown;
@@ -223,7 +224,7 @@ export type ClientResponse<R> = R extends RouteEntry<HttpMethod, string, infer O
  * The routes of some methods by path, as they were declared ("/items/:id"): computed once per
  * client type and method, so a call looks its route up instead of searching the union.
  */
-export type RoutesByPath<Routes, M extends HttpMethod> = {
+export type RoutesByPath<Routes, M extends HttpMethod | 'WS'> = {
   [R in Routes as R extends { method: M; path: infer P extends string } ? P : never]: R;
 };
 
@@ -252,6 +253,47 @@ export type HeadCall<Paths, Missing extends string = NoRoutes> = <P extends Path
 ) => Promise<WithoutBody<ClientResponse<RouteAt<Paths, P>>>>;
 type WithoutBody<Result> = Result extends unknown ? Simplify<Omit<Result, 'data'> & { data: undefined }> : never;
 
+// ---------------------------------------------------------------------------------------------
+// WebSocket routes: `api.ws(path, options)` opens a session (websocket-session.ts).
+
+/** What `send()` takes: the route's `message` schema in input form; a `'binary'` route takes no JSON (`sendBytes`). */
+export type WebSocketSendOf<O> = O extends { message: infer M } ? (M extends 'binary' ? never : M extends 'text' ? unknown : Input<M>) : unknown;
+/** What arrives: the route's `send` schema's type (the server drops fields it does not name); `unknown` without one. */
+export type WebSocketReceiveOf<O> = O extends { send: infer S extends TSchema } ? Static<S> : unknown;
+
+interface WebSocketExtras {
+  /** Subprotocols to offer. */
+  protocols?: string | string[];
+  /** Milliseconds to wait for the handshake before giving up (the socket is then closed). Default 10 000. */
+  openTimeout?: number;
+  /** Aborts the handshake (and the wait for it). */
+  signal?: AbortSignal;
+}
+
+/** What one WebSocket route's `api.ws()` takes, besides its path: the handshake's parts, as an HTTP call's. */
+export type WebSocketCallOptions<R> =
+  R extends RouteEntry<'WS', infer P, infer O> ? Simplify<ParamsPart<P, O> & QueryPart<O> & HeadersPart<O> & CookiesPart<O> & WebSocketExtras> : never;
+
+type WebSocketCallArgs<P, R> = [R] extends [never]
+  ? [options?: never]
+  : true extends IsUnion<P>
+    ? [options?: WebSocketCallOptions<R>]
+    : {} extends WebSocketCallOptions<R>
+      ? [options?: WebSocketCallOptions<R>]
+      : [options: WebSocketCallOptions<R>];
+
+/** The session a route's `api.ws()` resolves to: `send()` typed by its `message` schema, messages by its `send` schema. */
+export type WebSocketSessionOf<R> = R extends RouteEntry<'WS', string, infer O> ? ClientWebSocket<WebSocketSendOf<O>, WebSocketReceiveOf<O>> : never;
+
+/** The WebSocket routes' paths, as declared, when the client has none to offer. */
+export type NoWebSocketRoutes = 'typeof app has no WebSocket route: chain app.ws(...), or declare it with endpoint.ws(...) and app.add(...) (docs/client.md)';
+
+/** `api.ws(path, options)`: the path of one of the app's WebSocket routes, then its handshake's parts. */
+export type WebSocketCall<Paths, Missing extends string = NoWebSocketRoutes> = <P extends PathArg<Paths, Missing>>(
+  path: P,
+  ...options: WebSocketCallArgs<P, RouteAt<Paths, P>>
+) => Promise<WebSocketSessionOf<RouteAt<Paths, P>>>;
+
 /** A client for the routes of `App` (`typeof app`), from `createClient<typeof app>(baseUrl)`. */
 export interface Client<Routes> {
   get: MethodCall<RoutesByPath<Routes, 'GET'>, Missing<Routes, 'GET'>>;
@@ -261,6 +303,8 @@ export interface Client<Routes> {
   delete: MethodCall<RoutesByPath<Routes, 'DELETE'>, Missing<Routes, 'DELETE'>>;
   head: HeadCall<RoutesByPath<Routes, 'GET' | 'HEAD'>, Missing<Routes, 'HEAD'>>;
   options: MethodCall<RoutesByPath<Routes, 'OPTIONS'>, Missing<Routes, 'OPTIONS'>>;
+  /** Opens a WebSocket to one of the app's `app.ws()` routes: resolves once the server accepted it. */
+  ws: WebSocketCall<RoutesByPath<Routes, 'WS'>, [Routes] extends [never] ? NoRoutes : NoWebSocketRoutes>;
 }
 type Missing<Routes, M extends HttpMethod> = [Routes] extends [never] ? NoRoutes : NoRoutesFor<M>;
 

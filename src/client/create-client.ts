@@ -4,6 +4,7 @@
 import { HTTP_METHODS, type HttpMethod } from '../http-types.js';
 import { toPathTemplate } from '../openapi/path-template.js';
 import type { ClientOf } from './client-types.js';
+import { defaultWebSocket, openWebSocket, type WebSocketConstructor } from './websocket-session.js';
 
 export type HeaderValues = Record<string, string>;
 
@@ -12,7 +13,25 @@ export interface ClientOptions {
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Headers for every call (a call's own win): a record, or a function called per request (e.g. a fresh token). */
   headers?: HeaderValues | (() => HeaderValues | Promise<HeaderValues>);
+  /**
+   * The WebSocket class `api.ws()` uses: the global one unless given (browsers, Node 22+), else
+   * the `ws` package's. Pass `ws`'s WebSocket on Node 22+ to read a refused handshake's status.
+   */
+  WebSocket?: WebSocketConstructor;
 }
+
+interface WebSocketInput {
+  params?: Record<string, unknown>;
+  query?: Record<string, unknown>;
+  headers?: Record<string, unknown>;
+  cookies?: Record<string, unknown>;
+  protocols?: string | string[];
+  openTimeout?: number;
+  signal?: AbortSignal;
+}
+
+/** How long `api.ws()` waits for the handshake unless told (`openTimeout`). */
+const DEFAULT_OPEN_TIMEOUT = 10_000;
 
 interface CallInput {
   params?: Record<string, unknown>;
@@ -84,7 +103,42 @@ export function createClient<App extends { readonly '~routes'?: unknown }>(baseU
 
   const client: Record<string, (path: string, input?: CallInput) => Promise<Result>> = {};
   for (const method of HTTP_METHODS) client[method.toLowerCase()] = (path, input) => call(method, path, input);
+
+  const webSocketBase = base.replace(/^http/i, 'ws'); // http → ws, https → wss
+  const ws = async (path: string, input: WebSocketInput = {}): Promise<unknown> => {
+    const route = `WS ${path}`;
+    let fill = paths.get(path);
+    if (fill === undefined) {
+      fill = compilePath(path);
+      paths.set(path, fill);
+    }
+    const url = webSocketBase + fill(input.params) + queryString(input.query);
+    const openTimeout = input.openTimeout ?? DEFAULT_OPEN_TIMEOUT;
+    if (typeof openTimeout !== 'number' || !(openTimeout > 0)) throw new TypeError(`openTimeout of ${route} must be a number of milliseconds above 0, not ${String(openTimeout)}.`);
+    const WebSocket = options.WebSocket ?? (await defaultWebSocket());
+    const headers = new Headers();
+    // A browser's WebSocket sends no headers of ours: the client's are left out, a call's own are an error.
+    const sendsHeaders = isNode() || typeof (WebSocket.prototype as { on?: unknown }).on === 'function';
+    if (sendsHeaders) {
+      const defaults = typeof options.headers === 'function' ? await options.headers() : options.headers;
+      for (const [name, value] of Object.entries(defaults ?? {})) headers.set(name, value);
+    } else if (Object.values(input.headers ?? {}).some((value) => value !== undefined) || Object.values(input.cookies ?? {}).some((value) => value !== undefined)) {
+      throw new TypeError(`${route}: a browser's WebSocket cannot send headers or cookies; pass a token in the query (or let the browser send its cookies).`);
+    }
+    setHeaders(headers, input.headers);
+    if (input.cookies !== undefined) {
+      const cookie = cookieHeader(input.cookies);
+      if (cookie !== '') headers.set('cookie', headers.has('cookie') ? `${headers.get('cookie')}; ${cookie}` : cookie);
+    }
+    return openWebSocket({ url, route, headers: Object.fromEntries(headers), protocols: input.protocols, openTimeout, signal: input.signal, WebSocket });
+  };
+  (client as Record<string, unknown>).ws = ws;
   return client as unknown as ClientOf<App>;
+}
+
+/** Node (and runtimes like it): its WebSockets take headers, unlike a browser's. */
+function isNode(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
 }
 
 /**
