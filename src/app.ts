@@ -178,6 +178,12 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     return this as never;
   }
 
+  // The class overload comes last: a mistake in its handler is the one TypeScript reports.
+  /**
+   * Answers every error answered with this status (`404` for unknown routes too): an HttpResponse,
+   * or a plain value sent as JSON with that status.
+   */
+  exceptionHandler<E = unknown>(status: number, handler: (error: E, context: ExceptionContext) => ExceptionAnswer | Promise<ExceptionAnswer>): void;
   /**
    * Answers errors of a class (and its subclasses) your way, FastAPI's `@app.exception_handler(Cls)`.
    * Return an HttpResponse with the status you choose: `json({ message }, { status: 418 })`. For
@@ -185,11 +191,6 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    * sent as JSON with the error's status. `context` is the request (docs/errors.md).
    */
   exceptionHandler<E>(errorClass: ErrorClass<E>, handler: ExceptionHandler<E>): void;
-  /**
-   * Answers every error answered with this status (`404` for unknown routes too): an HttpResponse,
-   * or a plain value sent as JSON with that status.
-   */
-  exceptionHandler<E = unknown>(status: number, handler: (error: E, context: ExceptionContext) => ExceptionAnswer | Promise<ExceptionAnswer>): void;
   exceptionHandler(key: ErrorClass | number, handler: (error: never, context: ExceptionContext) => unknown): void {
     this.assertNotFrozen('add an exception handler');
     this.responder.register(key, handler as (error: unknown, context: ExceptionContext) => unknown);

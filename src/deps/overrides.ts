@@ -3,7 +3,10 @@ import { createDependency, dependencyLabel, isDependency, type Dependency, type 
 import { findCycle } from './dependency-graph.js';
 
 /** A replacement: a dependency, or a plain function of the same context. */
-export type Replacement<T> = Dependency<T> | ((context: DependencyContext<never>) => unknown);
+/** What a replacement gives: the original's value, directly, awaited, or yielded (a dependency with cleanup). */
+type ReplacementResult<T> = T | Promise<T> | Generator<T, unknown, unknown> | AsyncGenerator<T, unknown, unknown>;
+/** A dependency or a function giving the original's type of value, so a fake that drifts from the real one stops compiling. */
+export type Replacement<T> = Dependency<T> | ((context: DependencyContext<never>) => ReplacementResult<T>);
 
 export interface OverrideOptions {
   /**

@@ -3,7 +3,7 @@
 // until deleted, and an override that would depend on what it replaces is refused.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, HTTPException, LoopwiseError, Router, dependency, t, type Dependency, type DependencyOptions } from '../../src/index.js';
+import { App, HTTPException, LoopwiseError, Router, dependency, t, type Dependency, type DependencyContext, type DependencyOptions } from '../../src/index.js';
 
 function startupError(app: App): LoopwiseError {
   try {
@@ -130,7 +130,8 @@ describe('dependencyOverrides', () => {
     });
     const app = new App({ logger: false });
     app.get('/limit', { deps: { limit } }, ({ deps }) => deps.limit);
-    app.dependencyOverrides.set(limit, ({ query, request }) => ({ doubled: (query as { limit: number }).limit * 2, url: request.url }));
+    // A value of another type than the original's, on purpose (the types refuse it: test/types/fixtures/dependencies.ts).
+    app.dependencyOverrides.set(limit, (({ query, request }: DependencyContext<never>) => ({ doubled: (query as { limit: number }).limit * 2, url: request.url })) as never);
     assert.deepEqual((await app.inject('/limit?limit=4')).json(), { doubled: 8, url: '/limit?limit=4' });
     assert.deepEqual((await app.inject('/limit')).json(), { doubled: 10, url: '/limit' });
     assert.equal((await app.inject('/limit?limit=x')).statusCode, 422, "the original's parts are still validated");

@@ -162,3 +162,20 @@ test('misuse does not compile', () => {
   app.dependencyOverrides.set(user, () => ({ id: 2, name: 'fake' }));
   assert.equal(app.dependencyOverrides.size, 1);
 });
+
+test("an override gives the original's type of value: returned, awaited or yielded; a fake that drifts does not compile", async () => {
+  const currentUser = dependency(async () => ({ id: 1, name: 'real' }));
+  const app = new App({ logger: false });
+  app.get('/me', { deps: { currentUser } }, ({ deps }) => deps.currentUser);
+  app.dependencyOverrides.set(currentUser, () => ({ id: 2, name: 'fake' }));
+  app.dependencyOverrides.set(currentUser, async () => ({ id: 3, name: 'async fake' }));
+  app.dependencyOverrides.set(currentUser, function* () {
+    yield { id: 4, name: 'yielded fake' };
+  });
+  // @ts-expect-error name must be a string, as the original's is
+  app.dependencyOverrides.set(currentUser, () => ({ id: 5, name: 42 }));
+  // @ts-expect-error a dependency of another value type
+  app.dependencyOverrides.set(currentUser, dependency(() => 'ada'));
+  app.dependencyOverrides.set(currentUser, dependency(() => ({ id: 6, name: 'dependency fake' })));
+  assert.deepEqual((await app.inject('/me')).json(), { id: 6, name: 'dependency fake' });
+});
