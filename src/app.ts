@@ -116,8 +116,6 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   readonly dependencyOverrides = new DependencyOverrides();
   private readonly lifespan: Lifespan;
   private readonly middlewares: Middleware[] = [];
-  /** The test clients not closed yet: the app closes with the last. */
-  private readonly testClients = new Set<TestClient>();
   private readonly mounts: { prefix: string; target: RequestListener; app?: App<boolean> }[] = [];
   /** Background tasks and dependency cleanups still running after their responses. */
   private readonly background: BackgroundRunner;
@@ -373,22 +371,16 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    * and WebSocket sessions on a real socket (docs/testing.md). `close()` it to close the app.
    */
   testClient(options?: TestClientOptions): TestClient {
-    const client: TestClient = new TestClient(
+    return new TestClient(
       {
         inject: (request) => this.inject(request),
         start: async () => void (await this.startInMemory()),
         server: () => this.server,
         listen: async () => (await this.listen({ port: 0, host: '127.0.0.1', handleSignals: false })).url,
-        // Several clients share one app (one per signed-in user): the last one closed ends its lifespan.
-        close: async () => {
-          this.testClients.delete(client);
-          if (this.testClients.size === 0) await this.close();
-        },
+        close: () => this.close(),
       },
       options,
     );
-    this.testClients.add(client);
-    return client;
   }
 
   /** Compiles the app and runs its lifespan without a socket, for inject() and the test client. */

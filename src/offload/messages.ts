@@ -85,6 +85,8 @@ export interface RecordedResponse {
   late?: number;
   /** The worker's phases, when timed. */
   timing?: { queue: number; dependencies: number; handler: number; serialize: number };
+  /** The unhandled error behind a 500, for a test client that raises it (src/pipeline/server-errors.ts). */
+  error?: SerializedError;
 }
 
 /** A task's outcome. Errors travel as data, so an HTTPException keeps its status across threads. */

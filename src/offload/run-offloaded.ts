@@ -12,6 +12,8 @@ import type { RecordedResponse, RouteCall } from './messages.js';
 import type { OffloadPool } from './pool.js';
 import { requestIdOf } from '../pipeline/request-id.js';
 import { compileFailurePlan } from '../deps/dependency-failures.js';
+import { recordServerError } from '../pipeline/server-errors.js';
+import { reviveError } from './thread-pool.js';
 
 export interface OffloadRunnerOptions {
   pool: OffloadPool;
@@ -37,6 +39,7 @@ export function compileOffloadRunner(route: RouteDefinition, { pool, responder, 
       responder.respond(context, res, new HTTPException(503, detail, { 'retry-after': '1' }), name);
       return;
     }
+    if (recorded.error !== undefined) recordServerError(context.request, reviveError(recorded.error));
     if (recorded.destroyed) {
       res.destroy();
       return;

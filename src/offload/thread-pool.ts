@@ -154,7 +154,7 @@ export class ThreadPool {
       const entry = thread.call;
       if (entry === null || entry.id !== message.id) return;
       thread.call = null;
-      if ('failure' in message) this.settle(entry, revive(message.failure), true);
+      if ('failure' in message) this.settle(entry, reviveError(message.failure), true);
       else this.settle(entry, message.result, false);
     }
     if (thread.call === null) this.idle(thread);
@@ -241,7 +241,7 @@ function abortError(reason: unknown): Error {
 }
 
 /** The failure as an Error here: its name, message, stack and code, as the worker saw them. */
-function revive(failure: SerializedError): Error {
+export function reviveError(failure: SerializedError): Error {
   const error = new Error(failure.message);
   error.name = failure.name;
   error.stack = failure.stack;

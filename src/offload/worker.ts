@@ -17,6 +17,7 @@ import { ResponseRecorder } from './response-recorder.js';
 import { applyOverrides } from './override-apply.js';
 import { recordCall } from './call-usage.js';
 import { threadClock } from '../thread-clock.js';
+import { takeServerError } from '../pipeline/server-errors.js';
 
 /** What a worker needs from the App it serves; App.forWorker() provides it. */
 export interface WorkerApp {
@@ -129,8 +130,12 @@ function runRoute(routes: WorkerRoutes, call: RouteCall): Promise<RecordedRespon
   else if (run.withIssues !== undefined) run.withIssues(context, recorder, call.issues);
   else throw new LoopwiseError('LW_ERR_OFFLOAD_MODULE', `the worker's copy of ${call.route} has no dependencies, but the main thread's has: register routes the same way on every import.`);
   const timing = context.timing;
-  if (timing === undefined) return recorder.done;
-  return recorder.done.then((recorded) => ({ ...recorded, timing: { queue: waited, dependencies: timing.dependencies, handler: timing.handler, serialize: timing.serialize } }));
+  return recorder.done.then((recorded) => {
+    const error = takeServerError(request);
+    if (error !== undefined) recorded = { ...recorded, error: toSerializedError(error) };
+    if (timing === undefined) return recorded;
+    return { ...recorded, timing: { queue: waited, dependencies: timing.dependencies, handler: timing.handler, serialize: timing.serialize } };
+  });
 }
 
 /**

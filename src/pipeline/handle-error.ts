@@ -8,6 +8,7 @@ import { exceptionContext, type ExceptionContext } from './exception-context.js'
 import { requestIdOf } from './request-id.js';
 import { ClientAbortedError } from './read-body.js';
 import { writeJson, writeResponse, type ResponseSink } from './send.js';
+import { recordServerError } from './server-errors.js';
 
 /**
  * What an exception handler may answer: an HttpResponse, sent as it is with its own status
@@ -177,6 +178,7 @@ export class ErrorResponder {
 
   /** The stack goes to the log, never to the client. Never throws. */
   private internalError(res: ResponseSink, error: unknown, context: RequestContext | null, route: string): void {
+    if (context !== null) recordServerError(context.request, error);
     try {
       this.log.error({ err: error, ...where(context, route) }, `Unhandled error in ${route}`);
     } catch {

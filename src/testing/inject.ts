@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type LightMyRequest from 'light-my-request';
 import type { HttpMethod } from '../http-types.js';
 import { encodeBody, type BodyOptions } from './request-body.js';
+import { takeServerError } from '../pipeline/server-errors.js';
 
 // Loaded on the first inject(), not at import: a served app never uses it.
 const require = createRequire(import.meta.url);
@@ -21,6 +22,8 @@ export interface InjectResponse {
   body: string;
   /** The body parsed as JSON; name its type, e.g. `res.json<{ id: number }>()`. */
   json<T = any>(): T;
+  /** The unhandled error behind a 500 (what the log got, stack included), when there was one. */
+  serverError?: unknown;
 }
 
 /**
@@ -43,12 +46,15 @@ export async function inject(listener: RequestListener, options: InjectOptions |
   });
   // A socket never carries a HEAD response's body (Node drops it); the simulation must not either.
   const body = method === 'HEAD' ? '' : response.body;
-  return {
+  const answer: InjectResponse = {
     statusCode: response.statusCode,
     headers: response.headers as IncomingHttpHeaders,
     body,
     json: () => JSON.parse(body),
   };
+  const serverError = takeServerError(response.raw.req);
+  if (serverError !== undefined) answer.serverError = serverError;
+  return answer;
 }
 
 /** The body's media type, unless the caller named one (say `application/merge-patch+json` for `json`). */

@@ -9,6 +9,8 @@ import { WebSocketSession, type WebSocketClose } from './websocket-session.js';
 export interface TestRequestOptions extends Omit<InjectOptions, 'method' | 'url'> {
   /** Follow 3xx answers with a Location in the app (default: the client's `followRedirects`). */
   followRedirects?: boolean;
+  /** Throw a handler's unhandled error in the test instead of returning its 500 (default: the client's). */
+  raiseServerExceptions?: boolean;
 }
 
 export interface TestClientOptions {
@@ -20,6 +22,11 @@ export interface TestClientOptions {
   followRedirects?: boolean;
   /** Milliseconds any WebSocket wait (handshake, receive, close) may take before it fails. Default 5000. */
   timeout?: number;
+  /**
+   * A handler's unhandled error (a 500) is thrown in the test, with its stack, as FastAPI's
+   * TestClient does (`raise_server_exceptions`). Default true; false returns the 500 as a client sees it.
+   */
+  raiseServerExceptions?: boolean;
 }
 
 export interface WebSocketConnectOptions {
@@ -61,6 +68,7 @@ export class TestClient {
   /** Cookies the app set (Set-Cookie) and the ones set by hand, sent back where their Path covers the request. */
   readonly cookies = new CookieJar();
   private readonly followRedirects: boolean;
+  private readonly raiseServerExceptions: boolean;
   private readonly timeout: number;
   private serving: Promise<string> | null = null;
   private readonly sessions = new Set<WebSocketSession>();
@@ -72,6 +80,7 @@ export class TestClient {
     this.headers = lowerCased(options.headers ?? {});
     for (const [name, value] of Object.entries(options.cookies ?? {})) this.cookies.set(name, value);
     this.followRedirects = options.followRedirects ?? true;
+    this.raiseServerExceptions = options.raiseServerExceptions ?? true;
     this.timeout = options.timeout ?? 5_000;
   }
 
@@ -110,11 +119,12 @@ export class TestClient {
 
   /** Any method; the verbs above call it. */
   async request(method: HttpMethod, url: string, options: TestRequestOptions = {}): Promise<InjectResponse> {
-    const { followRedirects = this.followRedirects, cookies, headers, ...rest } = options;
+    const { followRedirects = this.followRedirects, raiseServerExceptions = this.raiseServerExceptions, cookies, headers, ...rest } = options;
     let request: InjectOptions = { ...rest, method, url };
     for (let redirects = 0; ; redirects++) {
       const path = new URL(request.url, ORIGIN).pathname;
       const response = await this.target.inject({ ...request, headers: this.headersFor(path, headers, cookies) });
+      if (raiseServerExceptions && response.serverError !== undefined) throw response.serverError;
       this.cookies.store(response.headers['set-cookie'], path);
       const location = response.headers.location;
       if (!followRedirects || !REDIRECTS.has(response.statusCode) || typeof location !== 'string') return response;
@@ -153,9 +163,9 @@ export class TestClient {
   }
 
   /**
-   * Closes what the client opened and, when it is the app's last open client, the app with it, as
-   * leaving `with TestClient(app):` does: open WebSocket sessions are cut, then `app.close()` runs
-   * the lifespan's teardown and stops the server and worker threads.
+   * Closes what the client opened and the app with it, as leaving `with TestClient(app):` does:
+   * open WebSocket sessions are cut, then `app.close()` runs the lifespan's teardown and stops
+   * the server and worker threads. The app is shared: its other clients' next request starts it again.
    */
   async close(): Promise<WebSocketClose[]> {
     const closes = await Promise.all([...this.sessions].map((session) => session.terminate()));

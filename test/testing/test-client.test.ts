@@ -137,19 +137,20 @@ test('the first request runs the lifespan’s setup; close() runs its teardown, 
   assert.deepEqual(events, ['setup', 'teardown']);
 });
 
-test('several clients of one app share its lifespan: closing one leaves the others serving; the last close() ends it', async () => {
+test('clients of one app share it: closing one closes the app for all; the next request from another starts it again', async () => {
   const events: string[] = [];
   const app = lifespanApp(events);
   const alice = app.testClient();
   const bob = app.testClient();
   await alice.get('/state');
   await bob.get('/state');
+  assert.deepEqual(events, ['setup'], 'one lifespan for both');
   await alice.close();
-  assert.deepEqual(events, ['setup'], 'bob is still open: no teardown');
-  assert.deepEqual((await bob.get('/state')).json(), { greeting: 'hello', url: '/state' });
-  assert.deepEqual(events, ['setup'], 'and no second setup');
-  await bob.close();
   assert.deepEqual(events, ['setup', 'teardown']);
+  assert.deepEqual((await bob.get('/state')).json(), { greeting: 'hello', url: '/state' });
+  assert.deepEqual(events, ['setup', 'teardown', 'setup'], 'a fresh lifespan');
+  await bob.close();
+  assert.deepEqual(events, ['setup', 'teardown', 'setup', 'teardown']);
 });
 
 test('start() runs the setup before any request, and a failing setup rejects it with LW_ERR_STARTUP', async () => {
