@@ -26,6 +26,7 @@ export type { BodyOptions, FormFields, FormValue, FileFields, TestFile } from '.
 export type { TestClient, TestClientOptions, TestRequestOptions, WebSocketConnectOptions } from './testing/test-client.js';
 export type { CookieJar } from './testing/cookie-jar.js';
 export { WebSocketRefused, type WebSocketSession, type WebSocketClose } from './testing/websocket-session.js';
+export type { StreamResponse } from './testing/stream-response.js';
 export { dependency, type Dependency, type DependencyContext, type DependencyOptions, type AppState } from './deps/dependency.js';
 export { BackgroundTasks } from './deps/background-tasks.js';
 export type { DependencyOverrides } from './deps/overrides.js';

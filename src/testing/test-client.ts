@@ -4,6 +4,7 @@ import type { HttpMethod } from '../http-types.js';
 import { CookieJar } from './cookie-jar.js';
 import type { InjectOptions, InjectResponse } from './inject.js';
 import { WebSocketSession, type WebSocketClose } from './websocket-session.js';
+import { openStream, type StreamResponse } from './stream-response.js';
 
 /** What a request of the test client takes besides its method and url. */
 export interface TestRequestOptions extends Omit<InjectOptions, 'method' | 'url'> {
@@ -72,6 +73,7 @@ export class TestClient {
   private readonly timeout: number;
   private serving: Promise<string> | null = null;
   private readonly sessions = new Set<WebSocketSession>();
+  private readonly streams = new Set<StreamResponse>();
 
   constructor(
     private readonly target: ClientTarget,
@@ -163,6 +165,30 @@ export class TestClient {
   }
 
   /**
+   * Opens a streamed answer (SSE, `stream()`) and reads it as it arrives, FastAPI's
+   * `client.stream()`: over a real socket, as WebSocket sessions are; each read waits at most the
+   * client's `timeout`. `close()` the stream when the test has read enough; `close()` on the
+   * client closes the ones left open.
+   */
+  async stream(method: HttpMethod, path: string, options: Pick<TestRequestOptions, 'headers' | 'cookies' | 'query'> & { json?: unknown; timeout?: number } = {}): Promise<StreamResponse> {
+    const base = await (this.serving ??= this.serve().catch((error: unknown) => {
+      this.serving = null;
+      throw error;
+    }));
+    const url = new URL(path, base);
+    for (const [name, value] of Object.entries(options.query ?? {})) {
+      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, String(item));
+    }
+    const headers = { ...this.headersFor(url.pathname, options.headers, options.cookies) };
+    const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await openStream(url, method, headers, body, options.timeout ?? this.timeout);
+    this.cookies.store(response.headers['set-cookie'], url.pathname);
+    this.streams.add(response);
+    return response;
+  }
+
+  /**
    * Closes what the client opened and the app with it, as leaving `with TestClient(app):` does:
    * open WebSocket sessions are cut, then `app.close()` runs the lifespan's teardown and stops
    * the server and worker threads. The app is shared: its other clients' next request starts it again.
@@ -170,6 +196,8 @@ export class TestClient {
   async close(): Promise<WebSocketClose[]> {
     const closes = await Promise.all([...this.sessions].map((session) => session.terminate()));
     this.sessions.clear();
+    for (const stream of this.streams) stream.close();
+    this.streams.clear();
     this.serving = null;
     await this.target.close();
     return closes;

@@ -89,7 +89,7 @@ test('a message that does not match the schema closes the socket with 1007', asy
 
 test('every ts snippet of docs/testing.md runs in a test', () => {
   const page = readFileSync(new URL('../../docs/testing.md', import.meta.url), 'utf8');
-  const sources = [new URL(import.meta.url), new URL('../examples/todo-sqlite-client.test.ts', import.meta.url)].map((url) => readFileSync(url, 'utf8')).join('\n');
+  const sources = [new URL(import.meta.url), new URL('./stream.test.ts', import.meta.url), new URL('../examples/todo-sqlite-client.test.ts', import.meta.url)].map((url) => readFileSync(url, 'utf8')).join('\n');
   const snippets = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
   assert.ok(snippets.length >= 10, `only ${snippets.length} ts snippets in docs/testing.md`);
   for (const snippet of snippets) assert.ok(sources.includes(snippet), `docs/testing.md shows code no test runs:\n${snippet}`);
