@@ -106,6 +106,7 @@ const WORKER_STUBS = {
   'builtin-routes.ts': 'absent',
   'metrics/app-metrics.ts': 'absent',
   'testing/inject.ts': 'absent',
+  'testing/stream-response.ts': 'absent',
   'middleware/mount.ts': 'absent',
   'ws/upgrade.ts': 'inert',
   'guard/loop-monitor.ts': 'inert',

@@ -2,16 +2,17 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isOwnCode } from '../package-files.js';
 
-/** The program's first module: a test file under `node --test`. */
+/** The program's first module (under `node --test`, the test file). */
 export const ENTRY_MODULE = process.argv[1] === undefined ? null : pathToFileURL(resolve(process.argv[1])).href;
 const TEST_FILE_NAME = /[._-](test|spec)\.[cm]?[jt]sx?$/;
 
 /**
  * A module a worker thread must never import, since importing it would run its tests again in the
- * thread: named as a test file, or the program's entry while node:test runs it.
+ * thread: one named as a test file (`x.test.ts`, `x-spec.mjs`, `x_test.js`). By name only: an app
+ * module a test starts as a process of its own inherits node:test's environment, and is no test.
  */
 export function isTestModule(url: string): boolean {
-  return TEST_FILE_NAME.test(url) || (url === ENTRY_MODULE && process.env.NODE_TEST_CONTEXT !== undefined);
+  return TEST_FILE_NAME.test(url);
 }
 
 /**

@@ -16,7 +16,10 @@ export interface StreamResponse {
 /** Opens `url` and resolves once the status and headers are in (or rejects after `timeout` ms). */
 export function openStream(url: URL, method: string, headers: OutgoingHttpHeaders, body: Buffer | undefined, timeout: number): Promise<StreamResponse> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method, headers }, (response) => resolve(streamResponse(response, timeout, url.pathname)));
+    const request = httpRequest(url, { method, headers }, (response) => {
+      request.setTimeout(0); // from here each read has its own bound (nextChunk), with a clearer message
+      resolve(streamResponse(response, timeout, url.pathname));
+    });
     request.setTimeout(timeout, () => request.destroy(new Error(`stream(${method} ${url.pathname}): no answer within ${timeout} ms`)));
     request.on('error', reject);
     request.end(body);

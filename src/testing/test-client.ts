@@ -146,14 +146,7 @@ export class TestClient {
    * the app answers the handshake with an HTTP status.
    */
   async websocket(path: string, options: WebSocketConnectOptions = {}): Promise<WebSocketSession> {
-    const base = await (this.serving ??= this.serve().catch((error: unknown) => {
-      this.serving = null;
-      throw error;
-    }));
-    const url = new URL(path, base);
-    for (const [name, value] of Object.entries(options.query ?? {})) {
-      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, item);
-    }
+    const url = await this.servedUrl(path, options.query);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const session = await WebSocketSession.open(url.href, url.pathname, {
       headers: this.headersFor(url.pathname, options.headers, options.cookies) as Record<string, string>,
@@ -171,14 +164,7 @@ export class TestClient {
    * client closes the ones left open.
    */
   async stream(method: HttpMethod, path: string, options: Pick<TestRequestOptions, 'headers' | 'cookies' | 'query'> & { json?: unknown; timeout?: number } = {}): Promise<StreamResponse> {
-    const base = await (this.serving ??= this.serve().catch((error: unknown) => {
-      this.serving = null;
-      throw error;
-    }));
-    const url = new URL(path, base);
-    for (const [name, value] of Object.entries(options.query ?? {})) {
-      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, String(item));
-    }
+    const url = await this.servedUrl(path, options.query);
     const headers = { ...this.headersFor(url.pathname, options.headers, options.cookies) };
     const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
     if (body !== undefined) headers['content-type'] ??= 'application/json';
@@ -201,6 +187,19 @@ export class TestClient {
     this.serving = null;
     await this.target.close();
     return closes;
+  }
+
+  /** `path` with its query on the server WebSocket sessions and streams use, started on first need. */
+  private async servedUrl(path: string, query: Record<string, string | string[]> | undefined): Promise<URL> {
+    const base = await (this.serving ??= this.serve().catch((error: unknown) => {
+      this.serving = null;
+      throw error;
+    }));
+    const url = new URL(path, base);
+    for (const [name, value] of Object.entries(query ?? {})) {
+      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, item);
+    }
+    return url;
   }
 
   private async serve(): Promise<string> {

@@ -35,7 +35,7 @@ test('an offload thread of the built package loads the slim build and serves a r
   assert.notEqual(body.threadId, 0, 'the route ran on the main thread');
   assert.match(body.from.loopwise, /\/dist\/worker\/index\.js$/, 'the thread resolved loopwise to the full build');
   assert.match(body.from.worker, /\/dist\/worker\/offload\/worker\.js$/, "the thread's worker module is not the slim build's");
-  assert.match(body.from.inject, /runs on the main thread only/, "the thread's App is not the slim build's");
+  assert.match(body.from.compile, /runs on the main thread only/, "the thread's App is not the slim build's");
   assert.deepEqual([body.doubled, body.tripled], [14, 21]);
   assert.equal(body.secret, undefined, 'the response schema did not filter the answer');
 });
@@ -55,7 +55,7 @@ test('a main thread with Node options a worker refuses still offloads (the threa
   const [status, body] = result.slim;
   assert.equal(status, 200);
   assert.match(body.from.loopwise, /\/dist\/index\.js$/);
-  assert.equal(body.from.inject, 'works');
+  assert.equal(body.from.compile, 'works');
   assert.deepEqual([body.doubled, body.tripled], [14, 21]);
 });
 

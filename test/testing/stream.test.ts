@@ -17,7 +17,8 @@ app.get('/ticks', { responseClass: 'sse', query: t.Object({ from: t.Integer({ de
   })());
 });
 app.get('/silent', { responseClass: 'sse' }, () => sse((async function* () {
-  await new Promise(() => {}); // never yields
+  yield 'hello';
+  await new Promise(() => {}); // then never yields again
 })()));
 app.post('/login', {}, ({ reply }) => {
   reply.cookie('session', 'ada');
@@ -47,7 +48,10 @@ test('an endless SSE route is read line by line; close() ends it and the app see
 
 test('a stream that stays silent past the timeout fails the read, saying so, instead of hanging the test', async () => {
   const stream = await client.stream('GET', '/silent', { timeout: 200 });
-  await assert.rejects(stream.lines().next(), { message: 'stream(/silent): nothing arrived within 200 ms; close() the stream when the test has read what it needs' });
+  const lines = stream.lines();
+  assert.deepEqual(await lines.next(), { value: 'data: hello', done: false });
+  assert.deepEqual(await lines.next(), { value: '', done: false }); // the event's end
+  await assert.rejects(lines.next(), { message: 'stream(/silent): nothing arrived within 200 ms; close() the stream when the test has read what it needs' });
   stream.close();
 });
 
