@@ -155,7 +155,9 @@ test('requests that outlive closeTimeout are cut; the process still exits 0 on t
   assert.ok(exitMs < CLOSE_TIMEOUT + EXIT_MARGIN, `exited ${exitMs} ms after SIGTERM, closeTimeout ${CLOSE_TIMEOUT} ms`);
 
   const logs = logLines(app.lines);
-  const warnings = logs.filter((line) => line.level === 40).map((line) => line.msg);
+  // The shutdown's warnings: the loop guard's (`blockedMs`, `hostStarvedMs`) may come too, when 35
+  // answers of 64 KiB written at once or a busy host stall the loop, and are not this test's subject.
+  const warnings = logs.filter((line) => line.level === 40 && line.blockedMs === undefined && line.hostStarvedMs === undefined).map((line) => line.msg);
   assert.deepEqual(warnings, [`requests still running after ${CLOSE_TIMEOUT} ms; closing their connections`]);
   // Compared by pino's timestamps: under load pino's asynchronous writes can reach stdout out of order.
   const loggedAt = (msg: string) => logs.find((line) => line.msg === msg)?.time as number | undefined;
