@@ -2,6 +2,7 @@
 // r.iter_lines()`), for SSE and streaming routes whose body never ends in memory. It runs over a
 // real socket (the server the test client opens for WebSockets), since in memory the whole body
 // is awaited; every read is bounded, so an endless stream fails a test instead of hanging it.
+import { createInterface } from 'node:readline';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 
 export interface StreamResponse {
@@ -27,41 +28,24 @@ export function openStream(url: URL, method: string, headers: OutgoingHttpHeader
 }
 
 function streamResponse(response: IncomingMessage, timeout: number, path: string): StreamResponse {
-  response.setEncoding('utf8');
-  const chunks = response[Symbol.asyncIterator]();
-  let pending = '';
-  let ended = false;
+  // Node's readline splits the body into lines (CRLF or LF, the last one unterminated included).
+  const reader = createInterface({ input: response, crlfDelay: Infinity })[Symbol.asyncIterator]();
 
-  /** The next chunk, or null at the end; a silence longer than `timeout` rejects. */
-  async function nextChunk(): Promise<string | null> {
+  /** The next line; a silence longer than `timeout` rejects. */
+  async function nextLine(): Promise<IteratorResult<string>> {
     let timer: NodeJS.Timeout | undefined;
     const silence = new Promise<never>((_, fail) => {
       timer = setTimeout(() => fail(new Error(`stream(${path}): nothing arrived within ${timeout} ms; close() the stream when the test has read what it needs`)), timeout);
     });
     try {
-      const next = await Promise.race([chunks.next(), silence]);
-      return next.done === true ? null : (next.value as string);
+      return await Promise.race([reader.next(), silence]);
     } finally {
       clearTimeout(timer);
     }
   }
 
   async function* lines(): AsyncIterableIterator<string> {
-    while (true) {
-      const end = pending.indexOf('\n');
-      if (end !== -1) {
-        const line = pending.slice(0, end);
-        pending = pending.slice(end + 1);
-        yield line.endsWith('\r') ? line.slice(0, -1) : line;
-        continue;
-      }
-      if (ended) break;
-      const chunk = await nextChunk();
-      if (chunk === null) ended = true;
-      else pending += chunk;
-    }
-    if (pending !== '') yield pending;
-    pending = '';
+    for (let next = await nextLine(); next.done !== true; next = await nextLine()) yield next.value;
   }
 
   return {
