@@ -36,6 +36,8 @@ import { appModule, appSettings, type AppOptions, type AppSettings } from './app
 import { appDocument, builtInRoutes, type BuiltInRoute } from './builtin-routes.js';
 import { compileRunners, compileTable, type RunnerServices } from './route-table.js';
 import { HttpServer, type ListenOptions, type Listening } from './server/http-server.js';
+import { BunServer } from './server/bun-server.js';
+import { bunRuntime } from './server/bun-api.js';
 import { exitOnSignals } from './server/signals.js';
 
 /** @internal Every route an app serves, as `ready()` would compile it, for `loopwise routes`. */
@@ -84,6 +86,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   readonly version: string;
   readonly description: string | undefined;
   readonly log: Logger;
+  /** The `node:http` server listen() opened on Node (and on Bun for an app with WebSocket routes); null on Bun's native server. */
   server: Server | null = null;
   /** Whether each request logs an access line (option, else LOOPWISE_ACCESS_LOG, else dev mode). */
   readonly accessLog: boolean;
@@ -100,8 +103,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   private readonly contextClass: RequestContextClass;
   private closing: Promise<void> | null = null;
   private removeSignalHandlers: (() => void) | null = null;
-  /** The server listen() opened, with its connections and graceful close (src/server/http-server.ts). */
-  private http: HttpServer | null = null;
+  /** The server listen() opened, with its graceful close: node:http's (src/server/http-server.ts) or Bun's (bun-server.ts). */
+  private http: HttpServer | BunServer | null = null;
   /** Worker threads for offloaded routes and task()s (src/offload/app-pool.ts). */
   private readonly pool: AppPool;
   /** Measures the event loop, names the routes that block it, and says when to shed load. */
@@ -408,7 +411,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       this.log.debug({ url: cliServer.address.url }, 'the loopwise CLI serves this app: the module\'s own listen() opens no server');
       return { ...cliServer.address };
     }
-    if (this.server !== null) throw new LoopwiseError('LW_ERR_ALREADY_LISTENING', 'this app is already listening; call close() first.');
+    if (this.http !== null) throw new LoopwiseError('LW_ERR_ALREADY_LISTENING', 'this app is already listening; call close() first.');
     const handler = this.handler;
     // Before the port opens: no request arrives before the app is set up.
     try {
@@ -417,11 +420,14 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       await this.pool.close();
       throw error;
     }
-    const http = new HttpServer(handler, { limits: this.settings.limits, responder: this.responder, log: this.log, closeTimeout: this.settings.closeTimeout });
-    const server = http.server;
-    // WebSockets: upgrade requests go to the app.ws() routes (src/ws/upgrade.ts); no listener when there are none.
-    this.websockets.attach(server, { ...this.runnerServices(), guard: this.guard, maxParamLength: this.settings.maxParamLength, validation: this.settings.validation });
-    this.server = server;
+    let http: HttpServer | BunServer;
+    try {
+      http = this.openServer(handler);
+    } catch (error) {
+      await this.lifespan.stop();
+      await this.pool.close();
+      throw error;
+    }
     this.http = http;
     let listening: Listening;
     try {
@@ -444,6 +450,25 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     if (options.handleSignals !== false) this.removeSignalHandlers = exitOnSignals(this);
     this.log.info({ url: listening.url }, `${this.title} listening on ${listening.url}`);
     return listening;
+  }
+
+  /** @internal Whether listen() has a server open (either runtime's). */
+  get listening(): boolean {
+    return this.http !== null;
+  }
+
+  /**
+   * The server for this runtime: on Bun, Bun.serve in front of the same listener, unless the app
+   * has WebSocket routes (served through Bun's node:http layer, which the `ws` handshakes need).
+   */
+  private openServer(handler: RequestListener): HttpServer | BunServer {
+    const closeTimeout = this.settings.closeTimeout;
+    if (bunRuntime() !== null && this.websockets.routes.length === 0) return new BunServer(handler, { limits: this.settings.limits, log: this.log, closeTimeout });
+    const http = new HttpServer(handler, { limits: this.settings.limits, responder: this.responder, log: this.log, closeTimeout });
+    // WebSockets: upgrade requests go to the app.ws() routes (src/ws/upgrade.ts); no listener when there are none.
+    this.websockets.attach(http.server, { ...this.runnerServices(), guard: this.guard, maxParamLength: this.settings.maxParamLength, validation: this.settings.validation });
+    this.server = http.server;
+    return http;
   }
 
   /**

@@ -60,7 +60,9 @@ export type LoopwiseErrorCode =
   | 'LW_ERR_INVALID_DEPENDENCY'
   | 'LW_ERR_DEPENDENCY_CYCLE'
   | 'LW_ERR_STARTUP'
-  | 'LW_ERR_MISSING_PACKAGE';
+  | 'LW_ERR_MISSING_PACKAGE'
+  // Something the running runtime (Bun) cannot do: named, with what to do instead.
+  | 'LW_ERR_RUNTIME';
 
 export class LoopwiseError extends Error {
   readonly code: LoopwiseErrorCode;

@@ -20,7 +20,8 @@ const NO_DEPS: Record<string, unknown> = Object.freeze({});
 export class RequestContext {
   readonly request: IncomingMessage;
   params: Record<string, unknown>;
-  headers: Record<string, unknown>;
+  /** Set when the route declares headers: the validated ones replace the request's for the handler. */
+  private declaredHeaders: Record<string, unknown> | undefined = undefined;
   body: unknown = undefined;
   rawQuery: string;
   parsedQuery: unknown = undefined;
@@ -39,8 +40,16 @@ export class RequestContext {
   constructor(request: IncomingMessage, params: Record<string, unknown>, rawQuery: string) {
     this.request = request;
     this.params = params;
-    this.headers = request.headers;
     this.rawQuery = rawQuery;
+  }
+
+  // Read through, not copied at construction: on Bun the request's headers are built only when read.
+  get headers(): Record<string, unknown> {
+    return this.declaredHeaders ?? this.request.headers;
+  }
+
+  set headers(headers: Record<string, unknown>) {
+    this.declaredHeaders = headers;
   }
 
   get query(): unknown {

@@ -85,6 +85,11 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
     source.destroy();
     throw error;
   }
+  // Bun's server pulls the body itself (src/server/bun-response.ts); Node's is piped below.
+  if (isPulledSink(res)) {
+    res.streamBody(source);
+    return;
+  }
   // Headers go out now, so a slow first chunk (an SSE stream's) does not keep the client waiting.
   res.flushHeaders();
   // An object-mode stream (a database cursor, Readable.from([...])) can yield what a socket cannot
@@ -119,6 +124,11 @@ function bytesOnly(): Transform {
       else done(new TypeError(`a streamed body yielded ${chunk === null ? 'null' : typeof chunk}, not a string or bytes`));
     },
   });
+}
+
+/** A sink that takes a whole streamed body at once and reads it as the client does (Bun's server). */
+function isPulledSink(res: ResponseSink): res is ResponseSink & { streamBody(source: Readable): void } {
+  return typeof (res as { streamBody?: unknown }).streamBody === 'function';
 }
 
 function isServerResponse(res: ResponseSink): res is ResponseSink & ServerResponse {

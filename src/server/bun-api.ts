@@ -1,0 +1,40 @@
+/**
+ * The few parts of Bun's own server API the native front door uses, typed here so loopwise's
+ * published declarations do not depend on `bun-types` (a Node project has none). Only what
+ * src/server/bun-*.ts call; see https://bun.sh/docs/api/http.
+ */
+export interface BunServeOptions {
+  port: number;
+  hostname: string;
+  fetch(request: Request, server: BunServerHandle): Response | Promise<Response>;
+  /** A throw from `fetch` (loopwise catches its own: this is the last resort) becomes this answer. */
+  error?(error: Error): Response | Promise<Response>;
+  /** Largest request body Bun reads, in bytes (routes' own `bodyLimit`s are checked as the body arrives). */
+  maxRequestBodySize?: number;
+  /** Seconds an idle connection stays open (Bun: 0–255). */
+  idleTimeout?: number;
+  /** Bun answers a request whose HTTP it refuses itself; loopwise's detail is not reachable there. */
+  development?: boolean;
+}
+
+export interface BunServerHandle {
+  readonly port: number;
+  readonly hostname: string;
+  /** Stops accepting connections; with `true`, also cuts the open ones. Resolves once they are closed. */
+  stop(closeActiveConnections?: boolean): Promise<void> | void;
+  requestIP(request: Request): { address: string; family: string; port: number } | null;
+  /** Sets one request's idle timeout in seconds; 0 turns it off. */
+  timeout?(request: Request, seconds: number): void;
+  /** Requests in flight. */
+  readonly pendingRequests: number;
+}
+
+interface BunGlobal {
+  serve(options: BunServeOptions): BunServerHandle;
+  readonly version: string;
+}
+
+/** The running Bun, or null on Node. */
+export function bunRuntime(): BunGlobal | null {
+  return (globalThis as { Bun?: BunGlobal }).Bun ?? null;
+}

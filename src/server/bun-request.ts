@@ -1,0 +1,130 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { LazyEvents } from './lazy-events.js';
+import type { BunServerHandle } from './bun-api.js';
+
+/** What the pipeline reads of a request's socket on Bun (Bun.serve has none to give). */
+export interface BunSocketInfo {
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly remoteFamily: string | undefined;
+  readonly encrypted: false;
+  destroy(): void;
+}
+
+/**
+ * A Bun `Request` seen as the pipeline sees Node's IncomingMessage: `method`, `url` (path and
+ * query), lowercased `headers` (repeated ones joined with ", ", `set-cookie` a list, as Node
+ * gives them), and the body as 'data' / 'end' / 'error' events with pause() and resume(). The body
+ * is read only once something listens for it, so a route without one never touches it.
+ */
+export class BunIncomingMessage extends LazyEvents {
+  readonly method: string;
+  readonly url: string;
+  private headerObject: IncomingHttpHeaders | null = null;
+  readonly httpVersion = '1.1';
+  readonly httpVersionMajor = 1;
+  readonly httpVersionMinor = 1;
+  complete = false;
+  aborted = false;
+  /** The web Request, for what only Bun's server can do with it (timeouts, the client's address). */
+  readonly request: Request;
+  private readonly server: BunServerHandle;
+  private reading = false;
+  private paused = false;
+  private wake: (() => void) | null = null;
+  private socketInfo: BunSocketInfo | null = null;
+
+  constructor(request: Request, server: BunServerHandle) {
+    super();
+    this.request = request;
+    this.server = server;
+    this.method = request.method;
+    const full = request.url;
+    // "http://host:port/path?query": the path starts at the first '/' after the scheme's "//".
+    this.url = full.slice(full.indexOf('/', full.indexOf('//') + 2));
+  }
+
+  /** Node's lowercased header object, made from the web Headers the first time something reads it. */
+  get headers(): IncomingHttpHeaders {
+    return (this.headerObject ??= (this.request.headers as Headers & { toJSON(): IncomingHttpHeaders }).toJSON());
+  }
+
+  /** The client's address, asked of Bun's server only when something reads it. */
+  get socket(): BunSocketInfo {
+    if (this.socketInfo !== null) return this.socketInfo;
+    const ip = this.server.requestIP(this.request);
+    return (this.socketInfo = { remoteAddress: ip?.address, remotePort: ip?.port, remoteFamily: ip?.family, encrypted: false, destroy() {} });
+  }
+
+  override on(event: string | symbol, listener: (...args: never[]) => void): this {
+    super.on(event, listener);
+    if (event === 'data') this.startReading();
+    return this;
+  }
+
+  /** A streamed response may be quiet for long (an event stream): Bun's idle timeout must not cut it. */
+  keepOpen(): void {
+    this.server.timeout?.(this.request, 0);
+  }
+
+  pause(): this {
+    this.paused = true;
+    return this;
+  }
+
+  /** As Node's: flowing again; with no 'data' listener, what is read is thrown away. */
+  resume(): this {
+    this.paused = false;
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+    this.startReading();
+    return this;
+  }
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** The body is not wanted (refused, or the client is gone): stop reading it. */
+  destroy(): this {
+    this.aborted = true;
+    void this.request.body?.cancel().catch(() => {});
+    return this;
+  }
+
+  private startReading(): void {
+    if (this.reading) return;
+    this.reading = true;
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    const body = this.request.body;
+    if (body === null) {
+      await Promise.resolve(); // after the caller's 'end' listener is on
+      this.finish();
+      return;
+    }
+    const reader = body.getReader();
+    try {
+      for (;;) {
+        if (this.paused) await new Promise<void>((resolve) => (this.wake = resolve));
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (value.length > 0) this.emit('data', Buffer.from(value.buffer, value.byteOffset, value.length));
+      }
+    } catch (error) {
+      // The client left mid-body (or the body was cancelled): as Node's aborted request.
+      this.aborted = true;
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+      return;
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    this.complete = true;
+    this.emit('end');
+  }
+}

@@ -1,0 +1,402 @@
+import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { headerProblem } from '../header-check.js';
+import { LazyEvents } from './lazy-events.js';
+import type { BunIncomingMessage } from './bun-request.js';
+
+type HeaderValue = OutgoingHttpHeader | undefined;
+
+/**
+ * Node's ServerResponse as the pipeline uses it, writing a web `Response` for Bun.serve. The
+ * common answer (writeHead, then end with the whole body) becomes one `new Response(body,
+ * { status, headers })`, handed back at once when the handler answered synchronously. write() or
+ * flushHeaders() switch to a streamed body: the head goes out and each write is a chunk of a
+ * ReadableStream, with Node's backpressure (write() returns false, 'drain' follows) and 'close'
+ * when the client leaves. 'finish' and 'close' are emitted as Node emits them, for metrics, the
+ * access log and what runs after a response.
+ */
+export class BunServerResponse extends LazyEvents {
+  statusCode = 200;
+  statusMessage = '';
+  headersSent = false;
+  writableEnded = false;
+  writableFinished = false;
+  destroyed = false;
+  /** Bun decides keep-alive itself; false adds `Connection: close`, which it honours. */
+  shouldKeepAlive = true;
+  sendDate = true;
+  readonly req: BunIncomingMessage;
+  /** Set by setHeader(); writeHead's headers are merged over them. */
+  private headerMap: Record<string, HeaderValue> | null = null;
+  /** writeHead's own object, passed to Response as it is when nothing else was set. */
+  private headObject: OutgoingHttpHeaders | null = null;
+  private response: Response | null = null;
+  private deliver: ((response: Response) => void) | null = null;
+  private stream: ReadableStreamDefaultController<Uint8Array> | null = null;
+  private waitingForDrain = false;
+  /** An event stream's head has gone out (see firstOrOpening). */
+  private opened = false;
+
+  constructor(req: BunIncomingMessage) {
+    super();
+    this.req = req;
+  }
+
+  /** What fetch() returns: the Response if the pipeline answered already, else its promise. */
+  answer(): Response | Promise<Response> {
+    if (this.response !== null) return this.response;
+    return new Promise<Response>((resolve) => (this.deliver = resolve));
+  }
+
+  get socket(): BunIncomingMessage['socket'] {
+    return this.req.socket;
+  }
+
+  get finished(): boolean {
+    return this.writableEnded;
+  }
+
+  setHeader(name: string, value: OutgoingHttpHeader): this {
+    refuseHeader(headerProblem(name, value));
+    (this.headerMap ??= {})[name.toLowerCase()] = value;
+    return this;
+  }
+
+  getHeader(name: string): HeaderValue {
+    const key = name.toLowerCase();
+    const head = this.headObject;
+    if (head !== null) {
+      for (const own in head) if (own.toLowerCase() === key) return head[own];
+    }
+    return this.headerMap?.[key];
+  }
+
+  getHeaders(): Record<string, HeaderValue> {
+    const all: Record<string, HeaderValue> = { ...this.headerMap };
+    if (this.headObject !== null) for (const name in this.headObject) all[name.toLowerCase()] = this.headObject[name];
+    return all;
+  }
+
+  getHeaderNames(): string[] {
+    return Object.keys(this.getHeaders());
+  }
+
+  hasHeader(name: string): boolean {
+    return this.getHeader(name) !== undefined;
+  }
+
+  removeHeader(name: string): void {
+    if (this.headerMap !== null) delete this.headerMap[name.toLowerCase()];
+  }
+
+  writeHead(status: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this {
+    if (this.headersSent) throw Object.assign(new Error('Cannot write headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' });
+    if (!Number.isInteger(status) || status < 100 || status > 999) throw Object.assign(new RangeError(`Invalid status code: ${status}`), { code: 'ERR_HTTP_INVALID_STATUS_CODE' });
+    if (typeof reason === 'string') this.statusMessage = reason;
+    else headers = reason;
+    this.statusCode = status;
+    if (Array.isArray(headers)) {
+      // Node's flat [name, value, name, value] form.
+      for (let i = 0; i + 1 < headers.length; i += 2) this.setHeader(String(headers[i]), headers[i + 1] as OutgoingHttpHeader);
+    } else if (headers !== undefined) {
+      // Checked here, as Node's writeHead does: a header Response would refuse fails now, where the pipeline answers 500.
+      refuseBadHeaders(headers);
+      if (this.headerMap === null) this.headObject = headers;
+      else for (const name in headers) this.setHeader(name, headers[name] as OutgoingHttpHeader);
+    }
+    this.headersSent = true;
+    return this;
+  }
+
+  /** Node's writeHead(statusCode) before a body written without one (wrappers such as compression call it). */
+  _implicitHeader(): void {
+    this.writeHead(this.statusCode);
+  }
+
+  writeContinue(): void {
+    // Bun answers `Expect: 100-continue` itself.
+  }
+
+  flushHeaders(): void {
+    if (!this.headersSent) this._implicitHeader();
+    this.startStream();
+  }
+
+  write(chunk: string | Uint8Array, encoding?: BufferEncoding | ((error?: Error | null) => void), callback?: (error?: Error | null) => void): boolean {
+    if (typeof encoding === 'function') callback = encoding;
+    return this.writeChunk(chunk, typeof encoding === 'string' ? encoding : undefined, callback);
+  }
+
+  /** write() itself, which end() calls: a wrapper put on `write` (the compression package's) must not see end's chunk twice. */
+  private writeChunk(chunk: string | Uint8Array, encoding: BufferEncoding | undefined, callback?: (error?: Error | null) => void): boolean {
+    if (this.writableEnded || this.destroyed) return false;
+    if (!this.headersSent) this._implicitHeader();
+    const controller = this.startStream();
+    if (controller === null) return false;
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : chunk;
+    if (bytes.length > 0) controller.enqueue(bytes);
+    if (callback !== undefined) queueMicrotask(() => callback!(null));
+    const room = (controller.desiredSize ?? 0) > 0;
+    if (!room) this.waitingForDrain = true;
+    return room;
+  }
+
+  end(chunk?: string | Uint8Array | (() => void), encoding?: BufferEncoding | (() => void), callback?: () => void): this {
+    if (typeof chunk === 'function') {
+      callback = chunk;
+      chunk = undefined;
+    } else if (typeof encoding === 'function') callback = encoding;
+    if (this.writableEnded) return this;
+    if (this.stream !== null) {
+      if (chunk !== undefined && chunk.length > 0) this.writeChunk(chunk, typeof encoding === 'string' ? encoding : undefined);
+      this.writableEnded = true;
+      if (!this.destroyed) this.stream.close();
+    } else {
+      if (!this.headersSent) this._implicitHeader();
+      this.writableEnded = true;
+      const body = chunk === undefined || this.req.method === 'HEAD' ? null : typeof chunk === 'string' && typeof encoding === 'string' ? Buffer.from(chunk, encoding) : chunk;
+      this.send(new Response(body, this.init(body !== null)));
+    }
+    this.finish(callback);
+    return this;
+  }
+
+  /**
+   * A whole streamed body (stream(), sse(), file()): pulled from the source only as Bun sends it,
+   * so a slow client holds the producer back; a client that leaves destroys the source. What is
+   * not a string or bytes fails the stream, cutting the connection as on Node.
+   */
+  streamBody(source: Readable): void {
+    // A middleware wrapped write/end (compression): the body must pass through its wrappers.
+    if (this.write !== BunServerResponse.prototype.write || this.end !== BunServerResponse.prototype.end) {
+      void this.writeEach(source);
+      return;
+    }
+    if (!this.headersSent) this._implicitHeader();
+    this.writableEnded = true;
+    this.req.keepOpen();
+    // Errors arrive through the iterator below; an 'error' event nobody heard would be thrown at the loop.
+    source.on('error', () => {});
+    const iterator = source[Symbol.asyncIterator]() as AsyncIterator<unknown>;
+    const opensEventStream = String(this.getHeader('content-type') ?? '').startsWith('text/event-stream');
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          let next: IteratorResult<unknown>;
+          try {
+            if (opensEventStream && !this.opened) {
+              this.opened = true;
+              next = await firstOrOpening(iterator, controller);
+            } else next = await iterator.next();
+          } catch (error) {
+            this.cut(controller, error);
+            return;
+          }
+          if (next.done === true) {
+            controller.close();
+            this.finish();
+          } else if (typeof next.value === 'string') {
+            controller.enqueue(Buffer.from(next.value));
+          } else if (next.value instanceof Uint8Array) {
+            controller.enqueue(next.value);
+          } else {
+            source.destroy();
+            this.cut(controller, new TypeError(`a streamed body yielded ${next.value === null ? 'null' : typeof next.value}, not a string or bytes`));
+          }
+        },
+        cancel: () => {
+          source.destroy();
+          this.destroyed = true;
+          this.closed();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    this.send(new Response(body, this.init()));
+  }
+
+  /** Node's piping, by hand: each chunk through write(), waiting for 'drain' when it says so. */
+  private async writeEach(source: Readable): Promise<void> {
+    const leave = (): void => void source.destroy();
+    this.once('close', leave);
+    try {
+      for await (const chunk of source) {
+        if (this.destroyed) return;
+        if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) throw new TypeError(`a streamed body yielded ${chunk === null ? 'null' : typeof chunk}, not a string or bytes`);
+        if (!this.write(chunk)) await new Promise((resolve) => this.once('drain', resolve).once('close', resolve));
+      }
+      this.end();
+    } catch (error) {
+      this.destroy(error as Error);
+    } finally {
+      this.off('close', leave);
+    }
+  }
+
+  private cut(controller: ReadableStreamDefaultController<Uint8Array>, error: unknown): void {
+    this.destroyed = true;
+    // A turn later: what was enqueued before the failure reaches the socket before it is cut.
+    setImmediate(() => {
+      controller.error(error);
+      this.closed();
+    });
+  }
+
+  /** Cuts the response: a streamed body stops mid-way, so the client sees it is incomplete. */
+  destroy(error?: Error): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    const cut = error ?? new Error('the response was cut');
+    if (this.stream !== null) {
+      try {
+        this.stream.error(cut);
+      } catch {
+        // already closed or errored
+      }
+    } else if (this.response === null) {
+      // Nothing went out yet: a body that fails at once makes Bun drop the connection.
+      this.send(new Response(new ReadableStream({ start: (controller) => controller.error(cut) }), { status: this.statusCode }));
+    }
+    this.closed();
+    return this;
+  }
+
+  private finish(callback?: () => void): void {
+    this.writableFinished = true;
+    // Most answers have no listener (metrics and the access log off): no event, no microtask.
+    if (callback === undefined && this.listenerCount('finish') === 0 && this.listenerCount('close') === 0) return;
+    // Emitted later, as Node does: listeners added right after end() still hear them.
+    queueMicrotask(() => {
+      callback?.();
+      this.emit('finish');
+      this.closed();
+    });
+  }
+
+  private closed(): void {
+    if (this.listenerCount('close') > 0) queueMicrotask(() => this.emit('close'));
+  }
+
+  private send(response: Response): void {
+    this.response = response;
+    const deliver = this.deliver;
+    if (deliver !== null) {
+      this.deliver = null;
+      deliver(response);
+    }
+  }
+
+  /** The streamed body's controller, made (and the head sent) by the first write. Null once the client has gone. */
+  private startStream(): ReadableStreamDefaultController<Uint8Array> | null {
+    if (this.stream !== null) return this.destroyed ? null : this.stream;
+    this.req.keepOpen();
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.stream = controller;
+        },
+        pull: () => {
+          if (!this.waitingForDrain) return;
+          this.waitingForDrain = false;
+          this.emit('drain');
+        },
+        cancel: () => {
+          // The client went away: as Node's 'close' without 'finish'.
+          if (this.destroyed) return;
+          this.destroyed = true;
+          this.emit('close');
+        },
+      },
+      { highWaterMark: 16 * 1024, size: (chunk) => chunk.byteLength },
+    );
+    this.send(new Response(this.req.method === 'HEAD' ? null : body, this.init()));
+    return this.stream;
+  }
+
+  /**
+   * Status and headers for the Response. With a whole body, Content-Length is left to Bun, which
+   * sets it from the body anyway (each header given costs a few hundred ns there); a HEAD answer
+   * or an empty one keeps the pipeline's.
+   */
+  private init(bodyFramed = false): ResponseInit {
+    const head = this.headObject;
+    let headers: OutgoingHttpHeaders;
+    if (head !== null && this.headerMap === null && bodyFramed && this.shouldKeepAlive) {
+      headers = {};
+      for (const name in head) if (name !== 'content-length') headers[name] = head[name];
+    } else {
+      headers = head !== null && this.headerMap !== null ? { ...this.headerMap, ...head } : (head ?? this.headerMap ?? {});
+      if (bodyFramed && headers['content-length'] !== undefined) {
+        headers = { ...headers };
+        delete headers['content-length'];
+      }
+      if (!this.shouldKeepAlive) headers = { ...headers, connection: 'close' };
+    }
+    const init = { status: this.statusCode, headers: webHeaders(headers) };
+    return this.statusMessage === '' ? init : { ...init, statusText: this.statusMessage };
+  }
+}
+
+/** How long an event stream's first event may take before its head goes out without it. */
+const OPENING_WAIT_MS = 20;
+
+/**
+ * Bun sends a response's head with its first bytes, not before. An event stream whose first event
+ * is not ready at once starts with an SSE comment instead, so the client's EventSource opens
+ * however long the first event takes; one that is ready goes out as on Node, byte for byte.
+ */
+async function firstOrOpening(iterator: AsyncIterator<unknown>, controller: ReadableStreamDefaultController<Uint8Array>): Promise<IteratorResult<unknown>> {
+  const first = iterator.next();
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'waited'>((resolve) => (timer = setTimeout(resolve, OPENING_WAIT_MS, 'waited')));
+  const outcome = await Promise.race([first, waited]);
+  clearTimeout(timer);
+  if (outcome !== 'waited') return outcome;
+  controller.enqueue(EVENT_STREAM_OPENING);
+  return first;
+}
+
+/** An SSE comment line: clients ignore it. */
+const EVENT_STREAM_OPENING = new TextEncoder().encode(':\n\n');
+
+/** Header names already found to be valid tokens: the pipeline's few names are then checked once. Bounded. */
+const validNames = new Set<string>();
+const MAX_REMEMBERED_NAMES = 256;
+/** Node's own test for a header value: Latin-1 only, no CR, LF or NUL. */
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+function refuseBadHeaders(headers: OutgoingHttpHeaders): void {
+  for (const name in headers) {
+    const value = headers[name];
+    if (!validNames.has(name)) {
+      refuseHeader(headerProblem(name, value));
+      if (validNames.size < MAX_REMEMBERED_NAMES) validNames.add(name);
+    } else if (typeof value === 'string' ? INVALID_VALUE.test(value) : typeof value !== 'number' || !Number.isFinite(value)) {
+      refuseHeader(headerProblem(name, value));
+    }
+  }
+}
+
+function refuseHeader(problem: string | undefined): void {
+  if (problem !== undefined) throw Object.assign(new TypeError(problem), { code: 'ERR_INVALID_CHAR' });
+}
+
+/** Node's header object as a web HeadersInit: lists become one entry per value (Set-Cookie), numbers strings. */
+function webHeaders(headers: OutgoingHttpHeaders): Record<string, string> | [string, string][] {
+  for (const name in headers) {
+    const value = headers[name];
+    if (Array.isArray(value) || value === undefined) return headerPairs(headers);
+  }
+  return headers as Record<string, string>;
+}
+
+function headerPairs(headers: OutgoingHttpHeaders): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const one of value) pairs.push([name, one]);
+    else pairs.push([name, String(value)]);
+  }
+  return pairs;
+}

@@ -1,0 +1,110 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { LoopwiseError } from '../errors.js';
+import { bunRuntime, type BunServerHandle } from './bun-api.js';
+import { BunIncomingMessage } from './bun-request.js';
+import { BunServerResponse } from './bun-response.js';
+import { serverUrl, type Listening } from './http-server.js';
+import { DEFAULT_HEADERS_TIMEOUT, DEFAULT_MAX_HEADER_SIZE, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SEND_TIMEOUT, type ServerLimits } from './server-options.js';
+
+export interface BunServerOptions {
+  limits: ServerLimits;
+  log: Logger;
+  /** How long close() waits for in-flight requests before cutting their connections, in ms. */
+  closeTimeout: number;
+}
+
+/** Bun's idle timeout is whole seconds, at most 255. */
+const BUN_MAX_IDLE_SECONDS = 255;
+
+/** The 500 for a throw that escaped the pipeline (it catches its own): FastAPI's text, no stack. */
+const LAST_RESORT = '{"detail":"Internal Server Error"}';
+
+/**
+ * The server listen() opens on Bun: Bun.serve, with each web Request handed to the App's compiled
+ * listener as the pipeline's request and response (src/server/bun-request.ts, bun-response.ts),
+ * so routing, validation, dependencies, handlers, errors and the guard are the ones Node runs.
+ * Bun parses HTTP itself: malformed requests are answered by Bun before they reach loopwise.
+ */
+export class BunServer {
+  private server: BunServerHandle | null = null;
+  private readonly listener: RequestListener;
+  private readonly options: BunServerOptions;
+
+  constructor(listener: RequestListener, options: BunServerOptions) {
+    refuseUnsupportedLimits(options.limits);
+    this.listener = listener;
+    this.options = options;
+  }
+
+  /** Opens the port; rejects (EADDRINUSE…) with nothing left listening. */
+  async listen(port: number, host: string): Promise<Listening> {
+    const bun = bunRuntime();
+    if (bun === null) throw new LoopwiseError('LW_ERR_RUNTIME', 'the Bun server was asked for outside Bun');
+    const listener = this.listener;
+    const log = this.options.log;
+    const { keepAliveTimeout, headersTimeout } = this.options.limits;
+    this.server = bun.serve({
+      port,
+      hostname: host,
+      // One connection idle timeout in Bun covers both the wait for a request and keep-alive.
+      idleTimeout: Math.min(BUN_MAX_IDLE_SECONDS, Math.max(1, Math.ceil(Math.max(keepAliveTimeout, headersTimeout) / 1000))),
+      fetch(request, server) {
+        const req = new BunIncomingMessage(request, server);
+        const res = new BunServerResponse(req);
+        listener(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+        return res.answer();
+      },
+      error(error) {
+        log.error({ err: error }, 'a request failed outside the pipeline');
+        return new Response(LAST_RESORT, { status: 500, headers: { 'content-type': 'application/json' } });
+      },
+    });
+    const open = this.server.port;
+    return { url: serverUrl(host, open), host, port: open };
+  }
+
+  /** Closes at once, cutting every connection: for a server that never got to serve. */
+  async destroy(): Promise<void> {
+    await this.server?.stop(true);
+    this.server = null;
+  }
+
+  /** Stops accepting connections, lets in-flight requests finish (up to closeTimeout), then cuts what is left. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (server === null) return;
+    const log = this.options.log;
+    log.info('stopped accepting connections; waiting for in-flight requests');
+    const stopped = Promise.resolve(server.stop(false));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeout, 'timeout')));
+    const outcome = await Promise.race([stopped.then(() => 'closed' as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      log.warn(`requests still running after ${this.options.closeTimeout} ms; closing their connections`);
+      await server.stop(true);
+    }
+    this.server = null;
+    log.info('server closed');
+  }
+}
+
+/**
+ * Limits Bun.serve has no setting for: a value the user chose (not loopwise's default) stops
+ * listen() rather than being silently ignored. Bun's own: headers up to 16 KiB, no separate
+ * request or send timeout (one idle timeout, set from keepAliveTimeout and headersTimeout).
+ */
+function refuseUnsupportedLimits(limits: ServerLimits): void {
+  const unsupported: string[] = [];
+  if (limits.requestTimeout !== DEFAULT_REQUEST_TIMEOUT) unsupported.push(`requestTimeout (${limits.requestTimeout} ms)`);
+  if (limits.sendTimeout !== DEFAULT_SEND_TIMEOUT) unsupported.push(`sendTimeout (${limits.sendTimeout} ms)`);
+  if (limits.maxHeaderSize !== DEFAULT_MAX_HEADER_SIZE) unsupported.push(`maxHeaderSize (${limits.maxHeaderSize} bytes)`);
+  if (limits.headersTimeout > BUN_MAX_IDLE_SECONDS * 1000 && limits.headersTimeout !== DEFAULT_HEADERS_TIMEOUT) unsupported.push(`headersTimeout over 255 s`);
+  if (unsupported.length === 0) return;
+  throw new LoopwiseError(
+    'LW_ERR_RUNTIME',
+    `Bun's server cannot enforce ${unsupported.join(', ')}: it has one idle timeout (set from keepAliveTimeout and headersTimeout, at most 255 s) and a fixed 16 KiB header limit. ` +
+      'Leave these at their defaults on Bun, or run the app on Node (docs/bun.md).',
+  );
+}
