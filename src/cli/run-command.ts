@@ -1,5 +1,7 @@
 import cluster from 'node:cluster';
+import { LoopwiseError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { isBun } from '../runtime-env.js';
 import { runtimeLabel } from '../runtime-label.js';
 import { runPrimary } from './cluster-primary.js';
 import { currentRuntime } from './find-runtime.js';
@@ -51,6 +53,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Set by `loopwise dev` for the child it supervises; not passed further down.
   const devChild = process.env.LOOPWISE_DEV_CHILD === '1';
   delete process.env.LOOPWISE_DEV_CHILD;
+  if (options.workers > 1 && isBun() && process.platform !== 'linux') {
+    // Bun's node:cluster passes no server handles to its workers: they share a port through
+    // SO_REUSEPORT, which only Linux balances. Elsewhere every worker but one would sit idle.
+    throw new LoopwiseError('LW_ERR_INVALID_OPTION', `--workers ${options.workers} on Bun needs Linux (Bun's workers share the port through SO_REUSEPORT; ${process.platform} has no such balancing): serve one process, or use --runtime node for workers.`);
+  }
   if (cluster.isPrimary && !devChild) {
     // Which runtime serves, said once: the app's own lines cannot tell Bun from Node.
     const log = createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'loopwise' }).log;
