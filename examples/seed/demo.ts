@@ -2,13 +2,17 @@
 // process, measures the light /json alone, then loads /async, /sync (offloaded) and /blocking
 // (inline) in turn, each with /json loaded beside it, and prints what the clients saw, what the
 // server's loop guard measured, and the guard's own warning from the server's log. Writes the
-// same as a self-contained HTML report.
-import { spawn } from 'node:child_process';
+// same as a self-contained HTML report. `npm run demo -- --runtime bun` serves the app on Bun
+// (the demo itself, the load and the report, stays on Node); the default is the demo's own runtime.
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { cpus, availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { currentRuntime, requireRuntime, RUNTIMES, type Runtime } from '../../src/cli/find-runtime.js';
+import { runtimeLabel } from '../../src/runtime-label.js';
 import { formatMs, formatRate } from '../../src/evidence/format-figures.js';
 import { renderHtml } from '../../src/evidence/html-report.js';
 import { runLoad, type LoadResult } from '../../src/evidence/run-load.js';
@@ -30,8 +34,16 @@ const ROUTES: { path: string; pattern: RoutePattern }[] = [
   { path: '/blocking', pattern: 'blocking-inline' },
 ];
 
+const { values: flags } = parseArgs({ options: { runtime: { type: 'string' } } });
+const runtime = (flags.runtime ?? currentRuntime()) as Runtime;
+if (!RUNTIMES.includes(runtime)) {
+  console.error(`--runtime takes ${RUNTIMES.join(' or ')}, not ${JSON.stringify(flags.runtime)}: e.g. npm run demo -- --runtime bun`);
+  process.exit(2);
+}
+const { command, label } = serverCommand(runtime);
+
 // LOG_LEVEL warn: the server's log holds the loop guard's warnings and nothing of the access log.
-const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./serve.ts', import.meta.url))], {
+const server = spawn(command[0]!, [...command.slice(1), fileURLToPath(new URL('./serve.ts', import.meta.url))], {
   env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', SEED_DELAY_MS: String(delayMs) },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
@@ -54,7 +66,8 @@ const loopDelay: EvidenceReport['loopDelay'] = [];
 
 try {
   const base = await readyUrl();
-  console.log(`\nSeed evidence: ${concurrent} clients per route for ${duration} s, each request waiting ${delayMs} ms, with /json loaded beside it\n`);
+  console.log(`\nSeed evidence: ${concurrent} clients per route for ${duration} s, each request waiting ${delayMs} ms, with /json loaded beside it`);
+  console.log(`The server: examples/seed/serve.ts on ${label} (npm run demo -- --runtime bun|node)\n`);
   // Start the worker threads /sync uses, as a server that has been up a while would have them:
   // the first waits teach the pool that /sync waits rather than computes, the next ones find it grown.
   await runLoad({ url: `${base}/sync`, route: 'GET /sync', pattern: 'offloaded' }, { concurrency: concurrent, amount: 2 * concurrent });
@@ -76,7 +89,7 @@ try {
   print(alone, rows);
   const report: EvidenceReport = {
     startedAt: new Date().toISOString(),
-    machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), platform: `${process.platform} ${process.arch}` },
+    machine: { node: process.version, runtime: label, cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), platform: `${process.platform} ${process.arch}` },
     target: 'examples/seed/app.ts',
     runs: [alone, ...rows.flatMap((row) => [row.route, row.beside])],
     loopDelay,
@@ -92,6 +105,16 @@ try {
 } finally {
   server.kill('SIGTERM');
   if (server.exitCode === null) await once(server, 'exit');
+}
+
+/**
+ * How to start serve.ts on `runtime`, and the runtime's name and version. Bun runs the TypeScript
+ * itself; Node through tsx. The other runtime is the project's (node_modules/.bin) or PATH's.
+ */
+function serverCommand(runtime: Runtime): { command: string[]; label: string } {
+  const executable = runtime === currentRuntime() ? process.execPath : requireRuntime(runtime);
+  const version = runtime === currentRuntime() ? runtimeLabel() : `${runtime === 'bun' ? 'Bun' : 'Node'} ${execFileSync(executable, ['--version'], { encoding: 'utf8' }).trim().replace(/^v/, '')}`;
+  return { command: runtime === 'bun' ? [executable] : [executable, '--import', 'tsx'], label: version };
 }
 
 /** Resolves with the server's URL once it says "ready"; every later line is a log line, kept if it is a warning. */

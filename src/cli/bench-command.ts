@@ -8,7 +8,9 @@ import type { EvidenceReport } from '../evidence/types.js';
 import { renderHtml } from '../evidence/html-report.js';
 import { bearerHeader, parseHeaderFlag } from '../evidence/request-headers.js';
 import { formatTable } from '../evidence/table.js';
+import { currentRuntime, RUNTIMES, type Runtime } from './find-runtime.js';
 import { loadApp } from './load-app.js';
+import { runUnder } from './run-under.js';
 
 export const BENCH_HELP = `Usage: loopwise bench <app module | URL> [options]
 
@@ -32,6 +34,8 @@ gives the loop figures) and --route naming what to load.
   --body 'POST /x=file'   the JSON body file for a route (repeat)
   --json                  print the results as JSON instead of tables
   --html report.html      also write a self-contained HTML report with charts
+  --runtime bun|node      run the bench (and an app module) on this runtime; default: the one
+                          running this command
   --help                  this text`;
 
 /** `loopwise bench …`: returns the process exit code. */
@@ -49,6 +53,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       'auth-token': { type: 'string' },
       json: { type: 'boolean', default: false },
       html: { type: 'string' },
+      runtime: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -56,6 +61,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     (values.help ? console.log : console.error)(BENCH_HELP);
     return values.help ? 0 : 2;
   }
+  const runtime = values.runtime;
+  if (runtime !== undefined && !RUNTIMES.includes(runtime as Runtime)) return usage(`--runtime takes ${RUNTIMES.join(' or ')}, not ${JSON.stringify(runtime)}`);
   const concurrency = values.concurrency.split(',').map(Number);
   if (concurrency.some((c) => !Number.isInteger(c) || c < 1)) return usage(`--concurrency takes whole numbers ≥ 1, not ${values.concurrency}`);
   const duration = Number(values.duration);
@@ -89,6 +96,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     if (!existsSync(folder)) return usage(`--html ${values.html}: the folder ${folder} does not exist`);
   }
 
+  // Everything checked: the other runtime runs this same command line.
+  if (runtime !== undefined && runtime !== currentRuntime()) return runUnder(runtime as Runtime);
   const target = positionals[0]!;
   const progress = process.stderr.isTTY && !values.json;
   const onProgress = progress

@@ -1,7 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { DEFAULT_CLOSE_TIMEOUT } from '../app-options.js';
-import { createLogger } from '../logger.js';
 import { exitAfterFlush } from '../logger.js';
 import { RestartBackoff } from './restart-backoff.js';
 import type { ListeningReport } from './serve-app.js';
@@ -21,8 +20,8 @@ const LAST_MESSAGES_WAIT_MS = 1000;
  * then died may have been killed by a request (a handler calling process.exit, an error thrown
  * from a timer): it is always replaced, after a backoff, so that no client can stop the service.
  */
-export function runPrimary(workers: number): Promise<never> {
-  const primary = new Primary(workers, createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'loopwise' }).log);
+export function runPrimary(workers: number, log: Logger): Promise<never> {
+  const primary = new Primary(workers, log);
   primary.start();
   return new Promise<never>(() => undefined); // ends by process.exit
 }

@@ -4,8 +4,10 @@ import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { entryPoint } from '../package-files.js';
 import type { StandbyCommand, StandbyReport } from './dev-standby.js';
+import { currentRuntime } from './find-runtime.js';
 import { ignoreMatcher } from './ignore-patterns.js';
 import { parseAppSpec } from './load-app.js';
+import { runUnder } from './run-under.js';
 import type { ListeningReport } from './serve-app.js';
 import { parseServeOptions, UsageError, type ServeOptions } from './serve-options.js';
 import { watchSources, type SourceWatcher } from './watch-sources.js';
@@ -26,6 +28,7 @@ error and is started again at the next change of any source file.
                      from the current directory (src/gen/**), or a name glob (*.test.ts)
   --log-level LEVEL  fatal, error, warn, info (default), debug, trace or silent  env LOG_LEVEL
   --no-access-log    no log line per request
+  --runtime RUNTIME  bun or node (default: the one running this command)
   --help             this text`;
 
 /** How long a restart waits for the old app to finish its requests before killing it. */
@@ -54,6 +57,8 @@ export async function devCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { file } = parseAppSpec(options.spec);
+  // The supervisor, its app and its standby all run on the runtime asked for.
+  if (options.runtime !== undefined && options.runtime !== currentRuntime()) return runUnder(options.runtime);
   return new Supervisor(options, realpathSync(dirname(file)), options.watch.map((dir) => realpathSync(dir))).start();
 }
 

@@ -46,7 +46,8 @@ process.on('message', (message: StandbyCommand) => {
     serveAsked = true;
     if (warm) void serve();
   } else if (message?.loopwise === 'list-required') {
-    // CommonJS files required from CommonJS pass no ESM loader hook on Node 20.
+    // CommonJS files required from CommonJS pass no ESM loader hook on Node 20; on Bun, which runs
+    // no loader hooks, this cache is the whole graph (ES modules included).
     const required = Object.keys(createRequire(import.meta.url).cache).filter((file) => !/[/\\]node_modules[/\\]/.test(file));
     report({ loopwise: 'loaded', files: required });
   }

@@ -1,6 +1,7 @@
 import { register } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
+import { isBun } from '../runtime-env.js';
 
 /**
  * A module loader hook that names every `file:` module it loads, outside node_modules. Plain
@@ -20,8 +21,11 @@ export async function load(url, context, nextLoad) {
  * Calls `onFile` with the path of each ES module this process loads from now on (the app module
  * and every file it imports, also later dynamic imports): what `loopwise dev` restarts on.
  * Tells nothing about files read with fs or CommonJS ones required from CommonJS (see requiredFiles).
+ * Bun runs no loader hooks (its module.register() does nothing); its require.cache, which
+ * dev-standby reads once the app listens, lists the ES modules too.
  */
 export function recordImports(onFile: (file: string) => void): void {
+  if (isBun()) return;
   const { port1, port2 } = new MessageChannel();
   port1.on('message', (url: string) => {
     const bare = url.replace(/[?#].*$/, ''); // tsx tags some URLs with a query

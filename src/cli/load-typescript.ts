@@ -1,5 +1,6 @@
 import { LoopwiseError } from '../errors.js';
 import { importOptional } from '../optional-package.js';
+import { isBun } from '../runtime-env.js';
 import { noteTsxRegisteredInCode, tsxFromCommandLine } from '../tsx-hooks.js';
 
 /** A `dev` standby registers tsx ahead of time, then loads the app: once is enough. */
@@ -9,10 +10,12 @@ let tsxRegistered = false;
  * Makes a TypeScript app module importable in this process: Node's own type stripping where this
  * Node has it (22.18+, 23.6+, or --experimental-strip-types), tsx where it does not, for `.tsx`
  * files, or when LOOPWISE_TSX=1 asks for it (enums, namespaces and other syntax Node cannot strip).
- * Cluster workers and `dev` children run the same CLI code, so they choose the same way.
+ * Cluster workers and `dev` children run the same CLI code, so they choose the same way. Bun
+ * compiles all of TypeScript itself (enums and .tsx included) in every thread: nothing to do, and
+ * tsx's hooks must not load there (its CommonJS hook fails on files that start with `#!`).
  */
 export async function prepareTypeScript(file: string): Promise<void> {
-  if (!/\.[cm]?tsx?$/.test(file) || tsxFromCommandLine() || tsxRegistered) return;
+  if (isBun() || !/\.[cm]?tsx?$/.test(file) || tsxFromCommandLine() || tsxRegistered) return;
   if (process.env.LOOPWISE_TSX !== '1' && nativeTypeStripping() && !file.endsWith('.tsx')) return;
   const why = nativeTypeStripping() ? 'Node cannot strip this file\'s types (a .tsx file, or LOOPWISE_TSX=1)' : `Node ${process.versions.node} does not run TypeScript itself (22.18+ and 24 do)`;
   const { register } = await importOptional<typeof import('tsx/esm/api')>('tsx/esm/api', 'tsx', `Loading ${file}: ${why}, so it`, true);

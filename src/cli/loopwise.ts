@@ -8,6 +8,9 @@ import module from 'node:module';
 // stale) and the next start skips compiling them. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
+// Started by another loopwise command's `--runtime` (src/cli/run-under.ts): stop with it.
+if (process.env.LOOPWISE_STARTED_AS !== undefined) (await import('./run-under.js')).followStartingProcess();
+
 type Command = (argv: string[]) => Promise<number>;
 
 // Each command loads only what it uses: a `run` worker does not load the bench's load generator.
@@ -28,7 +31,7 @@ if (load === undefined) {
       'Usage: loopwise <command> [options]',
       '',
       'Commands:',
-      '  run       serve an app (production: 0.0.0.0:8000, --workers N)',
+      '  run       serve an app (production: 0.0.0.0:8000, --workers N, --runtime bun|node)',
       '  dev       serve an app for development, restarting it when files change',
       "  routes    print the app's route table",
       "  openapi   write the app's OpenAPI document",

@@ -1,5 +1,6 @@
 import { cliServer, type App } from '../app.js';
 import { LoopwiseError } from '../errors.js';
+import { runtimeLabel } from '../runtime-label.js';
 import { serverUrl, type Listening } from '../server/http-server.js';
 import { closeAndExit } from '../server/signals.js';
 import { devBanner } from './dev-banner.js';
@@ -73,7 +74,7 @@ export async function serveApp(options: ServeOptions, role: ServeRole): Promise<
   const info = app.serveInfo();
   if (role.supervised) process.send?.({ loopwise: 'listening', url: listening.url, closeTimeout: info.closeTimeout } satisfies ListeningReport);
   // After the app's own "listening" line (pino writes asynchronously), not before it.
-  if (role.banner) app.log.flush(() => process.stdout.write(devBanner(app.title, listening.url, info)));
+  if (role.banner) app.log.flush(() => process.stdout.write(devBanner(app.title, listening.url, info, runtimeLabel())));
   return new Promise<never>(() => undefined); // serving until a signal
 }
 

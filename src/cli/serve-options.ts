@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { RUNTIMES, type Runtime } from './find-runtime.js';
 
 /** What `loopwise run` and `loopwise dev` were asked for, flags over environment over defaults. */
 export interface ServeOptions {
@@ -8,6 +9,8 @@ export interface ServeOptions {
   workers: number;
   logLevel: string | undefined;
   accessLog: boolean;
+  /** `--runtime`: serve on this runtime, else on the one the CLI runs on. */
+  runtime: Runtime | undefined;
   /** `dev` only: directories watched besides the module's own. */
   watch: string[];
   /** `dev` only: directories and globs whose changes never restart the app. */
@@ -36,6 +39,7 @@ export function parseServeOptions(command: 'run' | 'dev', argv: string[], env: N
         watch: { type: 'string', multiple: true },
         ignore: { type: 'string', multiple: true },
         'log-level': { type: 'string' },
+        runtime: { type: 'string' },
         'no-access-log': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -62,6 +66,8 @@ export function parseServeOptions(command: 'run' | 'dev', argv: string[], env: N
   const workers = command === 'dev' ? 1 : wholeNumber(pick(values.workers, 'workers', 'LOOPWISE_WORKERS', 'WEB_CONCURRENCY'), 1, 1, 1024, 'a number of processes, 1 or more');
   const level = pick(values['log-level'], 'log-level', 'LOG_LEVEL');
   if (level !== undefined && !LOG_LEVELS.includes(level[0])) throw new UsageError(`${level[1]} takes one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(level[0])}`);
+  const runtime = values.runtime;
+  if (runtime !== undefined && !RUNTIMES.includes(runtime as Runtime)) throw new UsageError(`--runtime takes ${RUNTIMES.join(' or ')}, not ${JSON.stringify(runtime)}`);
   return {
     spec: positionals[0]!,
     host,
@@ -69,6 +75,7 @@ export function parseServeOptions(command: 'run' | 'dev', argv: string[], env: N
     workers,
     logLevel: level?.[0],
     accessLog: !values['no-access-log'],
+    runtime: runtime as Runtime | undefined,
     watch: values.watch ?? [],
     ignore: values.ignore ?? [],
   };

@@ -17,6 +17,7 @@ import { runLoad, type LoadProgress, type LoadTarget } from './run-load.js';
 import { selectRoutes, type SelectedRoute } from './select-routes.js';
 import type { EvidenceReport, LoopDelayPoint, RunResult, SkippedRoute } from './types.js';
 import { judgeRun } from './verdict.js';
+import { runtimeLabel } from '../runtime-label.js';
 
 export interface BenchAppOptions {
   /**
@@ -145,7 +146,7 @@ export async function benchApp(app: App<boolean>, options: BenchAppOptions): Pro
   }
   return {
     startedAt: startedAt.toISOString(),
-    machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), platform: `${process.platform} ${process.arch}` },
+    machine: { node: process.version, runtime: runtimeLabel(), cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), platform: `${process.platform} ${process.arch}` },
     target: options.target ?? app.title,
     runs,
     loopDelay,

@@ -10,6 +10,7 @@ import { runLoad, type LoadProgress } from './run-load.js';
 import { scrapeGuard, type GuardReading } from './scrape-metrics.js';
 import type { EvidenceReport, LoopDelayPoint, RunResult } from './types.js';
 import { judgeRun } from './verdict.js';
+import { runtimeLabel } from '../runtime-label.js';
 
 export interface BenchUrlOptions {
   /** "GET /json", "POST /items": paths as sent. At least one: a URL does not list its routes. */
@@ -100,7 +101,7 @@ export async function benchUrl(url: string, options: BenchUrlOptions): Promise<E
   }
   return {
     startedAt: startedAt.toISOString(),
-    machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), platform: `${process.platform} ${process.arch}` },
+    machine: { node: process.version, runtime: runtimeLabel(), cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), platform: `${process.platform} ${process.arch}` },
     target: base,
     runs,
     loopDelay,

@@ -62,7 +62,7 @@ tr.blocking td { background: #fef2f2; } tr.inconclusive td { background: #fffbeb
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="meta">${escapeHtml(`Started ${report.startedAt} · Node ${machine.node} · ${machine.cores} × ${machine.cpu} · ${machine.platform}`)}</p>
+<p class="meta">${escapeHtml(`Started ${report.startedAt} · ${machine.runtime ?? `Node ${machine.node}`} · ${machine.cores} × ${machine.cpu} · ${machine.platform}`)}</p>
 ${introduction(report)}
 ${sections.filter((section) => section !== '').join('\n')}
 </body>

@@ -30,7 +30,7 @@ const HEADER = ['route', 'pattern', 'req/s', 'p50 / p95 / p99 ms', 'answers', 'l
 const NUMERIC = new Set([2, 3, 5, 6]);
 
 export function formatTable(report: EvidenceReport): string {
-  const out: string[] = [`Evidence: ${report.target} (Node ${report.machine.node}, ${report.machine.cores} × ${report.machine.cpu})`];
+  const out: string[] = [`Evidence: ${report.target} (${report.machine.runtime ?? `Node ${report.machine.node}`}, ${report.machine.cores} × ${report.machine.cpu})`];
   const busy = hostBusyLine(report);
   if (busy !== null) out.push(...wrap(busy, '  ', ''));
   const levels = [...new Set(report.runs.map((run) => run.concurrency))];

@@ -64,7 +64,12 @@ export interface SkippedRoute {
 
 export interface EvidenceReport {
   startedAt: string;
-  machine: { node: string; cpu: string; cores: number; platform: string };
+  /**
+   * Where the bench ran (with an app module, the app too). `node` is process.version, which Bun
+   * also sets (to the Node release it matches); `runtime` tells them apart: "Bun 1.4.5",
+   * "Node 20.19.0" (absent in reports made before it was added: Node).
+   */
+  machine: { node: string; runtime?: string; cpu: string; cores: number; platform: string };
   /** The app module or URL that was loaded. */
   target: string;
   runs: RunResult[];

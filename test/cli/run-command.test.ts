@@ -204,9 +204,11 @@ test('--workers 2: a module that throws at import makes the primary give up at o
   assert.doesNotMatch(cli.stdout(), /starting a new one/);
 });
 
-const native = typeof (process.features as { typescript?: unknown }).typescript === 'string';
+const onBun = process.versions.bun !== undefined;
+const native = !onBun && typeof (process.features as { typescript?: unknown }).typescript === 'string';
+const how = onBun ? `bun ${process.versions.bun} (Bun compiles it)` : `node ${process.version} (${native ? "Node's type stripping" : 'through tsx'})`;
 
-test(`the built CLI serves a TypeScript module under plain node ${process.version} (${native ? "Node's type stripping" : 'through tsx'}), offloaded routes included; LOOPWISE_TSX=1 runs an enum`, async () => {
+test(`the built CLI serves a TypeScript module under plain ${how}, offloaded routes included; LOOPWISE_TSX=1 runs an enum`, async () => {
   // The package as installed: dist/ built from src/, importable as 'loopwise' (a package
   // importing itself by name), its dependencies beside it. Built here, not in the shared dist/.
   const dir = mkdtempSync(join(tmpdir(), 'loopwise-run-built-'));
@@ -236,7 +238,14 @@ test(`the built CLI serves a TypeScript module under plain node ${process.versio
     assert.deepEqual(await json(enumPort, '/json'), { color: 'red' });
     await Promise.all([stopCli(cli), stopCli(forced)]);
 
-    if (native) {
+    if (onBun) {
+      // Bun compiles all of TypeScript itself: the enum needs no LOOPWISE_TSX there.
+      const bunPort = await freePort();
+      const bun = built(enums, bunPort);
+      await waitUntilServing(bunPort, bun);
+      assert.deepEqual(await json(bunPort, '/json'), { color: 'red' });
+      await stopCli(bun);
+    } else if (native) {
       const stripped = built(enums, await freePort());
       assert.equal(await stripped.exited(), 1);
       assert.match(stripped.stderr(), /enum-app\.ts uses TypeScript that Node's type stripping cannot run \(.*enum.*\)\. Run it through tsx instead: set LOOPWISE_TSX=1/);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { parseServeOptions, UsageError } from '../../src/cli/serve-options.js';
 
 test('defaults: run on 0.0.0.0:8000 with one worker and access logs; dev on 127.0.0.1', () => {
-  assert.deepEqual(parseServeOptions('run', ['app.ts'], {}), { spec: 'app.ts', host: '0.0.0.0', port: 8000, workers: 1, logLevel: undefined, accessLog: true, watch: [], ignore: [] });
+  assert.deepEqual(parseServeOptions('run', ['app.ts'], {}), { spec: 'app.ts', host: '0.0.0.0', port: 8000, workers: 1, logLevel: undefined, accessLog: true, runtime: undefined, watch: [], ignore: [] });
   assert.deepEqual(parseServeOptions('dev', ['app.ts:api', '--watch', 'lib', '--watch', 'shared', '--ignore', 'src/gen/**', '--ignore', 'tmp'], {}), {
     spec: 'app.ts:api',
     host: '127.0.0.1',
@@ -13,6 +13,7 @@ test('defaults: run on 0.0.0.0:8000 with one worker and access logs; dev on 127.
     workers: 1,
     logLevel: undefined,
     accessLog: true,
+    runtime: undefined,
     watch: ['lib', 'shared'],
     ignore: ['src/gen/**', 'tmp'],
   });
@@ -21,8 +22,8 @@ test('defaults: run on 0.0.0.0:8000 with one worker and access logs; dev on 127.
 
 test('flags win over LOOPWISE_* variables, which win over PORT and WEB_CONCURRENCY', () => {
   const env = { LOOPWISE_HOST: '::1', LOOPWISE_PORT: '9000', PORT: '7000', LOOPWISE_WORKERS: '3', WEB_CONCURRENCY: '5', LOG_LEVEL: 'debug' };
-  assert.deepEqual(parseServeOptions('run', ['app.ts'], env), { spec: 'app.ts', host: '::1', port: 9000, workers: 3, logLevel: 'debug', accessLog: true, watch: [], ignore: [] });
-  assert.deepEqual(parseServeOptions('run', ['app.ts'], { PORT: '7000', WEB_CONCURRENCY: '5' }), { spec: 'app.ts', host: '0.0.0.0', port: 7000, workers: 5, logLevel: undefined, accessLog: true, watch: [], ignore: [] });
+  assert.deepEqual(parseServeOptions('run', ['app.ts'], env), { spec: 'app.ts', host: '::1', port: 9000, workers: 3, logLevel: 'debug', accessLog: true, runtime: undefined, watch: [], ignore: [] });
+  assert.deepEqual(parseServeOptions('run', ['app.ts'], { PORT: '7000', WEB_CONCURRENCY: '5' }), { spec: 'app.ts', host: '0.0.0.0', port: 7000, workers: 5, logLevel: undefined, accessLog: true, runtime: undefined, watch: [], ignore: [] });
   assert.deepEqual(parseServeOptions('run', ['app.ts', '--host', '127.0.0.1', '--port', '0', '--workers', '2', '--log-level', 'warn', '--no-access-log'], env), {
     spec: 'app.ts',
     host: '127.0.0.1',
@@ -30,9 +31,13 @@ test('flags win over LOOPWISE_* variables, which win over PORT and WEB_CONCURREN
     workers: 2,
     logLevel: 'warn',
     accessLog: false,
+    runtime: undefined,
     watch: [],
     ignore: [],
   });
+  // --runtime has no variable: which runtime serves is the command line's choice alone.
+  assert.equal(parseServeOptions('run', ['app.ts', '--runtime', 'bun'], env)!.runtime, 'bun');
+  assert.equal(parseServeOptions('dev', ['app.ts', '--runtime=node'], env)!.runtime, 'node');
   // dev is one process whatever the platform says.
   assert.equal(parseServeOptions('dev', ['app.ts'], env)!.workers, 1);
 });
@@ -56,4 +61,6 @@ test('bad values and flags are refused with the flag or variable named', () => {
   refused('run', ['app.ts', '--watch', 'src'], {}, /--watch is for `loopwise dev`/);
   refused('run', ['app.ts', '--ignore', 'tmp'], {}, /--ignore is for `loopwise dev`/);
   refused('dev', ['app.ts', '--workers', '2'], {}, /--workers is for `loopwise run`/);
+  refused('run', ['app.ts', '--runtime', 'deno'], {}, /^--runtime takes bun or node, not "deno"$/);
+  refused('dev', ['app.ts', '--runtime', 'Bun'], {}, /^--runtime takes bun or node, not "Bun"$/);
 });
