@@ -1,15 +1,19 @@
-// Side-by-side throughput of loopwise, Fastify, Hono, Express and bare node:http on the same three routes.
-// Each run: start one server pinned to one core, check its answers, warm it up, load it with wrk
-// pinned to the other core, stop it. Runs interleave and rotate so machine drift hits all alike.
+// Side-by-side throughput of loopwise, Fastify, Hono, Express and bare node:http on Node, and of
+// Bun.serve, Elysia and loopwise on Bun, on the same three routes. Each run: start one server pinned
+// to one core, check its answers, warm it up, load it with wrk pinned to the other core, stop it.
+// Runs interleave and rotate, Node and Bun servers alike, so machine drift hits all alike.
 // Usage and how to read the output: bench/README.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readBaseline } from './lib/baseline.js';
 import { waitForQuiet, watchRun, type Disturbance } from './lib/cpu-noise.js';
 import { describeMachine, hasCommand, pinSelf } from './lib/machine.js';
+import { renderWriteUp } from './lib/markdown.js';
 import { parseOptions, type BenchOptions, type Route, type ServerName } from './lib/options.js';
 import { DISTURBED_LOAD_PERCENT, DISTURBED_PERCENT, disturbedBy, formatRoute, formatSpread, formatTargets, isDisturbed, judge, roundSpread, summarize, type RunResult } from './lib/report.js';
 import { running, startServer, stopServer } from './lib/server-process.js';
+import { runtimeOf, SERVER_SPECS } from './lib/servers.js';
 import { echoBodyOf, verifyServer } from './lib/verify.js';
 import { runWrk } from './lib/wrk.js';
 
@@ -37,6 +41,17 @@ if (machine.wrk === 'missing') {
   fail('wrk is not installed. Install it with:\n\n  sudo apt-get install -y wrk      (Debian/Ubuntu)\n  brew install wrk                 (macOS)\n');
 }
 
+// The Bun rows need the pinned bun devDependency. Asked for by name, its absence is an error;
+// in the default list, the Node rows still run and the header says why the Bun ones did not.
+const onBun = options.servers.filter((name) => runtimeOf(name) === 'bun');
+let bunNote: string | null = null;
+if (onBun.length > 0 && machine.bun === 'missing') {
+  const why = `${onBun.join(', ')} run${onBun.length === 1 ? 's' : ''} on Bun, and node_modules/.bin/bun is missing or does not start`;
+  if (options.serversChosen) fail(`${why}. Run \`npm install\` (bun is a pinned devDependency), or leave them out of --servers.`);
+  options.servers = options.servers.filter((name) => runtimeOf(name) !== 'bun');
+  bunNote = `${why}: left out of this run (\`npm install\` brings bun)`;
+}
+
 if (options.serverCpu === options.loadCpu) fail('--server-cpu and --load-cpu must differ: the point is that they do not compete.');
 // Pinning needs taskset and two cores; without them the runs still compare, but share cores.
 const canPin = hasCommand('taskset') && machine.cores >= 2 && Math.max(options.serverCpu, options.loadCpu) < machine.cores;
@@ -47,14 +62,19 @@ const orchestratorPinned = canPin && pinSelf(options.loadCpu);
 const echoScript = join(benchDir, 'echo.lua');
 const echoBody = echoBodyOf(echoScript);
 const schemaNote = options.responseSchemas
-  ? 'fastify and loopwise both declare 200 response schemas on all three routes (fast-json-stringify); raw-http, hono and express use JSON.stringify'
-  : 'no response schemas: fastify, loopwise, raw-http, hono and express all serialize with JSON.stringify';
+  ? 'fastify, loopwise (on Node and Bun) and elysia declare 200 response schemas on all three routes; raw-http, bun-serve, hono and express serialize by hand'
+  : 'no response schemas: every server serializes with JSON.stringify (or Response.json)';
 const pinning = canPin
   ? `server on core ${options.serverCpu} (taskset -c ${options.serverCpu}), wrk${orchestratorPinned ? ' and this script' : ''} on core ${options.loadCpu}`
   : 'OFF (needs taskset and 2+ cores): server and wrk share cores, absolute numbers are lower';
 
 console.log(`loopwise bench — ${new Date().toISOString()}`);
-console.log(`node ${machine.node} · ${machine.cpu} (${machine.cores} cores) · linux ${machine.kernel} · wrk ${machine.wrk} · loopwise ${machine.commit}`);
+console.log(`node ${machine.node} · bun ${machine.bun} · ${machine.cpu} (${machine.cores} cores) · linux ${machine.kernel} · wrk ${machine.wrk} · loopwise ${machine.commit}`);
+const ran = (name: string): boolean => options.servers.some((server) => server === name);
+const frameworks = Object.entries(machine.frameworks).filter(([name]) => ran(name) || (name === '@hono/node-server' && ran('hono')));
+if (frameworks.length > 0) console.log(`frameworks: ${frameworks.map(([name, version]) => `${name} ${version}`).join(' · ')}`);
+if (ran('loopwise-bun')) console.log(`loopwise-bun: bench/apps/loopwise.ts run by bun; this tree serves it through the ${machine.loopwiseOnBun}`);
+if (bunNote !== null) console.log(`bun: ${bunNote}`);
 console.log(`pinning: ${pinning}`);
 console.log(
   `load: wrk -t1 -c${options.connections} -d${options.duration}s --latency after ${options.warmup} s warm-up; ` +
@@ -92,7 +112,7 @@ async function benchOne(round: number, route: Route, name: ServerName, position:
     fail(`could not start ${name}: ${(error as Error).message}`),
   );
   try {
-    await verifyServer(server.port, echoBody).catch((error: unknown) => {
+    await verifyServer(server.port, echoBody, SERVER_SPECS[name].rejects).catch((error: unknown) => {
       throw new Error(`${name} answers wrongly, so measuring it would be meaningless: ${(error as Error).message}`);
     });
     const url = `http://127.0.0.1:${server.port}${route.path}`;
@@ -150,26 +170,31 @@ for (let round = 1; round <= options.rounds; round++) {
 }
 
 const summaries = summarize(results, options.routes, options.servers);
-const targets = judge(summaries);
+const resultsMarkdown = join(benchDir, 'RESULTS.md');
+const targets = judge(summaries, readBaseline(resultsMarkdown));
 
 console.log('');
 console.log(summaries.map(formatRoute).join('\n\n'));
 const disturbed = results.filter(isDisturbed).length;
+const disturbance =
+  disturbed === 0
+    ? `No run was disturbed by other work (0 of ${results.length}, after up to ${options.retries} retries each).`
+    : `* ${disturbed} of ${results.length} runs lost more than ${DISTURBED_PERCENT}% of the server core ` +
+      `(or ${DISTURBED_LOAD_PERCENT}% of wrk's) to other tasks or hypervisor steal ` +
+      `even after ${options.retries} retr${options.retries === 1 ? 'y' : 'ies'}: those numbers are low by about that share; rerun on a quieter machine if they decide a verdict.`;
 if (disturbed > 0) {
   console.log('');
-  console.log(
-    `* ${disturbed} of ${results.length} runs lost more than ${DISTURBED_PERCENT}% of the server core ` +
-      `(or ${DISTURBED_LOAD_PERCENT}% of wrk's) to other tasks or hypervisor steal ` +
-      `even after ${options.retries} retr${options.retries === 1 ? 'y' : 'ies'}: those numbers are low by about that share; rerun on a quieter machine if they decide a verdict.`,
-  );
+  console.log(disturbance);
 }
-const spread = formatSpread(roundSpread(summaries));
+const noise = roundSpread(summaries);
+const spread = formatSpread(noise);
 if (spread !== null) {
   console.log('');
   console.log(spread);
 }
+const targetLines = formatTargets(targets, noise?.median ?? null);
 console.log('');
-console.log(formatTargets(targets));
+console.log(targetLines);
 
 const resultsDir = join(benchDir, 'results');
 mkdirSync(resultsDir, { recursive: true });
@@ -186,7 +211,28 @@ const report = {
   runs: results,
 };
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+const writeUp = file.replace(/\.json$/, '.md');
+const args = process.argv.slice(2);
+writeFileSync(
+  writeUp,
+  renderWriteUp({
+    startedAt: new Date(started),
+    command: `npm run bench${args.length === 0 ? '' : ` -- ${args.join(' ')}`}`,
+    shape:
+      `${options.rounds} round${options.rounds === 1 ? '' : 's'} × ${options.routes.length} routes × ${options.servers.length} servers, ` +
+      `wrk \`-t1 -c${options.connections} -d${options.duration}s\` after a ${options.warmup} s warm-up`,
+    machine,
+    pinning,
+    responseSchemas: schemaNote,
+    resultsFile: relative(root, file),
+    summaries,
+    disturbance,
+    noise: spread,
+    targets: targetLines,
+  }),
+);
 console.log('');
 console.log(`results: ${relative(process.cwd(), file)} (${report.seconds} s)`);
+console.log(`write-up for bench/RESULTS.md: ${relative(process.cwd(), writeUp)}`);
 
 if (options.check && targets.some((t) => t.pass === false)) process.exit(1);

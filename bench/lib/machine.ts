@@ -1,5 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
+import { join } from 'node:path';
+import { bunBinary } from './server-process.js';
+
+/** The compared frameworks, whose versions go with every result. */
+const FRAMEWORKS = ['fastify', 'elysia', 'hono', '@hono/node-server', 'express', '@sinclair/typebox'] as const;
 
 export interface Machine {
   node: string;
@@ -9,6 +15,15 @@ export interface Machine {
   wrk: string;
   /** The loopwise commit measured, with a note when src/ has uncommitted changes. */
   commit: string;
+  /** `bun --version` of node_modules/.bin/bun, or 'missing'. */
+  bun: string;
+  /** Installed version of each compared framework, or 'missing'. */
+  frameworks: Record<string, string>;
+  /**
+   * How loopwise-bun meets HTTP in this tree: the native front door when src/server/bun-server.ts
+   * exists (listen() picks it on Bun), else Bun's node:http compatibility. Said, never acted on.
+   */
+  loopwiseOnBun: 'native Bun.serve front door' | 'node:http compatibility';
 }
 
 /** What the numbers depend on, printed at the top and stored with the results. */
@@ -21,7 +36,25 @@ export function describeMachine(root: string): Machine {
     kernel: release(),
     wrk: wrkVersion() ?? 'missing',
     commit: commitOf(root),
+    bun: bunVersion(root) ?? 'missing',
+    frameworks: Object.fromEntries(FRAMEWORKS.map((name) => [name, packageVersion(root, name) ?? 'missing'])),
+    loopwiseOnBun: existsSync(join(root, 'src', 'server', 'bun-server.ts')) ? 'native Bun.serve front door' : 'node:http compatibility',
   };
+}
+
+function bunVersion(root: string): string | null {
+  const bun = bunBinary(root);
+  if (bun === null) return null;
+  const result = spawnSync(bun, ['--version'], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+function packageVersion(root: string, name: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return null;
+  }
 }
 
 /** `wrk -v` prints its version and exits 1; null when wrk is not installed. */

@@ -1,11 +1,7 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_SERVERS, SERVERS, type ServerName } from './servers.js';
 
-// hono and express: the anchors users would pick instead. loopwise-noguard: loopwise with its loop
-// guard off, to measure what the guard costs; opt-in, never in the default list.
-export const SERVERS = ['raw-http', 'fastify', 'loopwise', 'hono', 'express', 'loopwise-noguard'] as const;
-export type ServerName = (typeof SERVERS)[number];
-/** What `--servers` defaults to: every server but loopwise-noguard. */
-export const DEFAULT_SERVERS: readonly ServerName[] = ['raw-http', 'fastify', 'loopwise', 'hono', 'express'];
+export type { ServerName } from './servers.js';
 
 export interface Route {
   /** As printed: "GET /json". */
@@ -30,6 +26,8 @@ export interface BenchOptions {
   warmup: number;
   connections: number;
   servers: ServerName[];
+  /** True when --servers named them: a missing bun is then an error, not a note. */
+  serversChosen: boolean;
   routes: Route[];
   responseSchemas: boolean;
   serverCpu: number;
@@ -49,7 +47,8 @@ const HELP = `Usage: npm run bench -- [options]
   --warmup S            unmeasured warm-up seconds per run (default 1)
   --connections N       concurrent connections wrk keeps open (default 50)
   --quick               1 round of 2 s (explicit --rounds/--duration still win)
-  --servers a,b         of ${SERVERS.join(',')} (default: ${DEFAULT_SERVERS.join(',')})
+  --servers a,b         of ${SERVERS.join(',')}, or all
+                        (default: ${DEFAULT_SERVERS.join(',')})
   --routes a,b          subset of json,users,echo
   --no-response-schemas fastify and loopwise without response schemas (JSON.stringify)
   --server-cpu N        core the server is pinned to (default 0)
@@ -90,7 +89,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     duration: positive('duration', values.duration, quick ? 2 : 5),
     warmup: nonNegative('warmup', values.warmup, 1),
     connections: positive('connections', values.connections, 50),
-    servers: pick('servers', values.servers, [...DEFAULT_SERVERS], (name) => SERVERS.find((s) => s === name)),
+    servers: values.servers === 'all' ? [...SERVERS] : pick('servers', values.servers, [...DEFAULT_SERVERS], (name) => SERVERS.find((s) => s === name)),
+    serversChosen: values.servers !== undefined,
     routes: pick('routes', values.routes, [...ROUTES], (name) => ROUTES.find((r) => r.path.split('/')[1] === name)),
     responseSchemas: !values['no-response-schemas'],
     serverCpu: nonNegative('server-cpu', values['server-cpu'], 0),

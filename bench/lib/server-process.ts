@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { ServerName } from './options.js';
+import { SERVER_SPECS, type Runtime, type ServerName } from './servers.js';
 
 export interface RunningApp {
   port: number;
@@ -24,6 +24,10 @@ export interface StartOptions {
 
 export interface StartAppOptions {
   cwd?: string;
+  /** node (the default): `node --import tsx <file>`; bun: `<root>/node_modules/.bin/bun <file>`. */
+  runtime?: Runtime;
+  /** Where node_modules/.bin/bun is looked for; default `cwd`, else this process's working directory. */
+  root?: string;
   /** The core to pin the app to, or null (the default) to leave it unpinned. */
   cpu?: number | null;
   env?: Record<string, string>;
@@ -35,28 +39,46 @@ const READY_TIMEOUT_MS = 20_000;
 export const running = new Set<ChildProcess>();
 
 /** Where a bench server lives in `root`: bench/apps/, or bench/servers/ in checkouts older than that move (cpu-ab's tree A). */
-function serverFile(root: string, name: ServerName): string {
-  const file = join(root, 'bench', 'apps', `${name}.ts`);
-  return existsSync(file) ? file : join(root, 'bench', 'servers', `${name}.ts`);
+function serverFile(root: string, app: string): string {
+  const file = join(root, 'bench', 'apps', `${app}.ts`);
+  return existsSync(file) ? file : join(root, 'bench', 'servers', `${app}.ts`);
 }
 
-/** Starts one of the compared servers (bench/apps/<name>.ts) in production mode. */
+/** The pinned bun devDependency's binary under `root`, or null when it is not installed there. */
+export function bunBinary(root: string): string | null {
+  const file = join(root, 'node_modules', '.bin', 'bun');
+  return existsSync(file) ? file : null;
+}
+
+/** Starts one of the compared servers (bench/apps/<app>.ts, by node or bun) in production mode. */
 export async function startServer(name: ServerName, options: StartOptions): Promise<RunningServer> {
+  const { app, runtime } = SERVER_SPECS[name];
   const env = { NODE_ENV: 'production', BENCH_RESPONSE_SCHEMAS: options.responseSchemas ? '1' : '0' };
-  const started = await startApp(serverFile(options.root, name), { cwd: options.root, cpu: options.cpu, env });
+  const started = await startApp(serverFile(options.root, app), { cwd: options.root, root: options.root, runtime, cpu: options.cpu, env });
   return { name, ...started };
 }
 
+function commandFor(file: string, runtime: Runtime, root: string): string[] {
+  if (runtime === 'node') return [process.execPath, '--import', 'tsx', file];
+  const bun = bunBinary(root);
+  if (bun === null) {
+    throw new Error(`${basename(file)} runs on Bun, but ${join(root, 'node_modules', '.bin', 'bun')} is missing: run \`npm install\` (bun is a pinned devDependency)`);
+  }
+  // Bun runs the TypeScript itself: no loader, as a Bun user starts an app.
+  return [bun, file];
+}
+
 /**
- * Starts `node --import tsx <file>`, pinned with `taskset -c` when given a core: taskset execs
- * node, so every thread node creates (libuv pool, GC helpers, tsx's loader) inherits the pin.
- * PORT=0 lets the OS pick a free port; the app reports it in its `ready <port>` line.
+ * Starts `node --import tsx <file>` (or `bun <file>`), pinned with `taskset -c` when given a core:
+ * taskset execs the runtime, so every thread it creates (libuv pool or Bun's, GC helpers, tsx's
+ * loader) inherits the pin. PORT=0 lets the OS pick a free port; the app reports it in its
+ * `ready <port>` line.
  */
 export async function startApp(file: string, options: StartAppOptions = {}): Promise<RunningApp> {
   const name = basename(file);
-  const node = [process.execPath, '--import', 'tsx', file];
+  const runtime = commandFor(file, options.runtime ?? 'node', options.root ?? options.cwd ?? process.cwd());
   const cpu = options.cpu ?? null;
-  const [command, ...args] = cpu === null ? node : ['taskset', '-c', String(cpu), ...node];
+  const [command, ...args] = cpu === null ? runtime : ['taskset', '-c', String(cpu), ...runtime];
   const child = spawn(command!, args, {
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
