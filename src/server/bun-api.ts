@@ -11,6 +11,8 @@ export interface BunServeOptions {
   error?(error: Error): Response | Promise<Response>;
   /** Largest request body Bun reads, in bytes (routes' own `bodyLimit`s are checked as the body arrives). */
   maxRequestBodySize?: number;
+  /** Several processes may bind the port (SO_REUSEPORT), as cluster workers do. */
+  reusePort?: boolean;
   /** Seconds an idle connection stays open (Bun: 0–255). */
   idleTimeout?: number;
   /** Bun answers a request whose HTTP it refuses itself; loopwise's detail is not reachable there. */

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { LoopwiseError } from '../errors.js';
@@ -48,6 +49,8 @@ export class BunServer {
       port,
       hostname: host,
       // One connection idle timeout in Bun covers both the wait for a request and keep-alive.
+      // `loopwise run --workers N`: each process binds the same port, which Bun shares through SO_REUSEPORT.
+      reusePort: cluster.isWorker,
       idleTimeout: Math.min(BUN_MAX_IDLE_SECONDS, Math.max(1, Math.ceil(Math.max(keepAliveTimeout, headersTimeout) / 1000))),
       fetch(request, server) {
         const req = new BunIncomingMessage(request, server);
