@@ -272,8 +272,12 @@ export class LoopGuard {
   private stalledPastMax(): boolean {
     const { maxLoopDelay } = this.settings;
     if (maxLoopDelay === 0 || !this.running) return false;
-    const late = this.clock.lateBy(performance.now());
+    const now = performance.now();
+    const late = this.clock.lateBy(now);
     if (late <= maxLoopDelay) return false;
+    // The heartbeat judges the stall first (as a handler's first slice would), so it is seen once:
+    // reads from here on, onSample's included, find the clock on time.
+    this.clock.check(now);
     this.monitor.sampleNow(late);
     return this.monitor.last.delayMaxMs > maxLoopDelay;
   }

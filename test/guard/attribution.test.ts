@@ -19,7 +19,8 @@ let guarded: LogServer;
 before(async () => {
   [seed, guarded] = await Promise.all([
     startLogServer(seedServe, { PORT: '0', LOG_LEVEL: 'info', SEED_DELAY_MS: String(DELAY) }),
-    startLogServer(guardApp, { GUARD_SAMPLE_INTERVAL: '100' }),
+    // Never sheds: on a loaded host a stall's wall time can pass maxLoopDelay, and the next request here must be served.
+    startLogServer(guardApp, { GUARD_SAMPLE_INTERVAL: '100', GUARD_MAX_LOOP_DELAY: '0' }),
   ]);
 });
 after(() => Promise.all([seed?.stop(), guarded?.stop()]));
@@ -100,7 +101,7 @@ test('a route that blocks after an await: its first stall names it as the only r
 
 test('with two routes in flight, the first stall after an await names both as suspects', async () => {
   // A server of its own: tracing is off at its start (the test above left it on in the shared one).
-  const server = await startLogServer(guardApp, {});
+  const server = await startLogServer(guardApp, { GUARD_MAX_LOOP_DELAY: '0' });
   try {
     // GET /slow waits (never blocks) across the stall, so it is a suspect too.
     const slow = fetch(`${server.base}/slow?ms=${DELAY * 3}`);
