@@ -4,18 +4,33 @@ import { performance } from 'node:perf_hooks';
 const ROUTE = Symbol('loopwise.route');
 type Tagged = { [ROUTE]?: string };
 
+/** What the guard asks of a tracer: the real one on Node, {@link untraced} where async_hooks cannot see callbacks (Bun). */
+export interface SliceTracer {
+  readonly active: boolean;
+  tag(route: string): void;
+  enableFor(ms: number): void;
+  disable(): void;
+}
+
+/**
+ * Bun's createHook sees no promise or timer callbacks, and executionAsyncResource() inside its
+ * init recursed into a stack overflow (measured on Bun 1.4.5): there the guard never traces.
+ */
+export const untraced: SliceTracer = { active: false, tag() {}, enableFor() {}, disable() {} };
+
 /**
  * Times the slices of a request that run after an `await` (promise reactions, timers, I/O
  * callbacks) and names the route they belong to. async_hooks cost on every promise, so this is
  * switched on only for a while after a stall the cheap per-handler timing could not attribute.
  */
-export class AsyncSliceTracer {
+export class AsyncSliceTracer implements SliceTracer {
   active = false;
   private readonly hook: AsyncHook;
   private readonly starts: number[] = [];
   private offTimer: NodeJS.Timeout | null = null;
 
-  constructor(threshold: number, onSlow: (route: string, ms: number) => void) {
+  /** `beforeSlice(now)` runs as each callback starts (the guard's clock beats if it is due, so a slice is judged against a reading at most a beat old). */
+  constructor(threshold: number, onSlow: (route: string, ms: number) => void, beforeSlice: (now: number) => void = () => {}) {
     const starts = this.starts;
     this.hook = createHook({
       // A callback scheduled by a request's code belongs to that request's route.
@@ -24,6 +39,7 @@ export class AsyncSliceTracer {
         if (route !== undefined) (resource as Tagged)[ROUTE] = route;
       },
       before() {
+        beforeSlice(performance.now());
         starts.push(performance.now());
       },
       after() {

@@ -87,6 +87,11 @@ export class LoopClock {
     if (now > this.dueAt) this.beat();
   }
 
+  /** How long past its due time the next beat is at `now` (ms): the loop has stood still this long if no beat ran since; 0 before the first reading. */
+  lateBy(now: number): number {
+    return this.last === null ? 0 : now - this.last.at - this.period;
+  }
+
   /** A slice of code that ran from `start` to `end` (now): how much of it the code held, and how much the host took. */
   split(start: number, end: number): { heldMs: number; starvedMs: number } {
     const wall = end - start;

@@ -2,7 +2,8 @@ import { isAbsolute, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { nonNegativeNumber, positiveNumber } from '../option-checks.js';
-import { AsyncSliceTracer } from './async-slices.js';
+import { isBun } from '../runtime-env.js';
+import { AsyncSliceTracer, untraced, type SliceTracer } from './async-slices.js';
 import { LoopClock, STARVING_MS, type LoopStall } from './loop-clock.js';
 import { LoopMonitor, type LoopSample } from './loop-monitor.js';
 import { RouteActivity } from './route-activity.js';
@@ -49,6 +50,8 @@ const TRACE_MS = 60_000;
 const QUIET_MS = 60_000;
 /** Stalls outside any request this soon after start are start-up work (compiling, loading), not worth a warning. */
 const STARTUP_MS = 1_000;
+/** Read once: what Bun lacks (async_hooks callbacks, the inspector's Debugger domain) is decided at startup, never per request. */
+const ON_BUN = isBun();
 
 /** `development` (from src/runtime-env.ts) turns Server-Timing and stack capture on unless the options say otherwise. */
 export function guardSettings(options: LoopGuardOptions = {}, development = false): GuardSettings {
@@ -86,7 +89,7 @@ export class LoopGuard {
   readonly clock: LoopClock;
   private readonly log: Logger;
   private readonly monitor: LoopMonitor;
-  private readonly tracer: AsyncSliceTracer;
+  private readonly tracer: SliceTracer;
   private readonly activities = new Map<string, RouteActivity>();
   /** When (performance.now()) the last stall named by a handler's timing ended. */
   private lastNamedEnd = -Infinity;
@@ -97,8 +100,8 @@ export class LoopGuard {
   private pending: { route: string; ms: number; where: string; fields: Record<string, unknown>; timer: NodeJS.Timeout } | null = null;
   /** The last stall the heartbeat judged: when it ended, and whether it was the host's alone. */
   private lastStall = { end: -Infinity, hostOnly: false };
-  /** Host starvation and stalls outside requests since their last log line. */
-  private readonly quiet = { starved: new QuietLog(), outside: new QuietLog() };
+  /** Host starvation, stalls outside requests, and (on Bun, which cannot trace) suspected routes since their last log line. */
+  private readonly quiet = { starved: new QuietLog(), outside: new QuietLog(), suspected: new QuietLog() };
 
   constructor(settings: GuardSettings, log: Logger) {
     this.settings = settings;
@@ -109,13 +112,21 @@ export class LoopGuard {
       onStall: (stall) => this.onStall(stall),
       onFailure: (error) => this.log.warn({ err: error }, 'the loop guard stopped telling the host’s stalls from the code’s: stalls are timed on the wall clock from now on'),
     });
-    this.tracer = new AsyncSliceTracer(settings.blockThreshold, (route, ms) => {
-      // The traced callback that ran a handler also holds its first slice, already named: a slice
-      // that began before the last named stall ended is that same stall.
-      const end = performance.now();
-      if (end - ms < this.lastNamedEnd) return;
-      this.slowSlice(route, end - ms, end, 'after an await', { evidence: 'traced' });
-    });
+    this.tracer = ON_BUN
+      ? untraced
+      : new AsyncSliceTracer(
+          settings.blockThreshold,
+          (route, ms) => {
+            // The traced callback that ran a handler also holds its first slice, already named: a slice
+            // that began before the last named stall ended is that same stall.
+            const end = performance.now();
+            if (end - ms < this.lastNamedEnd) return;
+            this.slowSlice(route, end - ms, end, 'after an await', { evidence: 'traced' });
+          },
+          // As a handler's first slice does: the host's share of a slice is read from a beat at most a period before it.
+          (now) => this.clock.check(now),
+        );
+    if (ON_BUN) shedOnRead(this, () => this.stalledPastMax());
   }
 
   get loop(): LoopSample {
@@ -128,7 +139,11 @@ export class LoopGuard {
     this.startedAt = performance.now();
     this.monitor.start();
     this.clock.start();
-    if (this.settings.captureStacks) {
+    if (this.settings.captureStacks && ON_BUN) {
+      this.log.info(
+        'guard.captureStacks: on Bun the blocking code’s file:line cannot be taken (Bun’s inspector has no Debugger domain to pause the thread); stalls are still timed and named by their route',
+      );
+    } else if (this.settings.captureStacks) {
       this.watchdog = startStallWatchdog({ threshold: this.settings.blockThreshold, onStall: (stall) => this.onStack(stall) }).catch((error: unknown) => {
         this.log.warn({ err: error }, 'the stall watchdog could not start: stalls are named without their stack');
         return null;
@@ -204,6 +219,10 @@ export class LoopGuard {
     this.lastStall = { end: stall.end, hostOnly: starvedAll || stall.heldMs < blockThreshold };
     if (stall.heldMs < blockThreshold || named || starvedAll) return;
     const ms = Math.round(stall.heldMs);
+    if (suspects.length > 0 && ON_BUN) {
+      this.suspectedUntraced(ms, suspects.map((activity) => activity.route));
+      return;
+    }
     if (suspects.length > 0 && !this.tracer.active) {
       // Code after an await, where no timer surrounds it: the routes with a request in flight
       // across the stall are the suspects, named now. Only tracing (which costs on every promise)
@@ -226,10 +245,41 @@ export class LoopGuard {
     if (summary !== null) {
       this.log.warn(
         { blockedMs: ms, where: 'outside any request', cpuMs: Math.round(stall.cpuMs), hostStarvedMs: Math.round(stall.starvedMs), ...summary.fields },
-        `the event loop was blocked for ${ms} ms by code outside any request (a timer, start-up work or garbage collection)${summary.text}; ` +
-          'run with guard: { captureStacks: true } (on in dev mode) to see the line',
+        `the event loop was blocked for ${ms} ms by code outside any request (a timer, start-up work or garbage collection)${summary.text}` +
+          (ON_BUN ? '' : '; run with guard: { captureStacks: true } (on in dev mode) to see the line'),
       );
     }
+  }
+
+  /**
+   * Bun cannot trace async callbacks, so a stall after an await is never confirmed: the routes in
+   * flight across it are named as suspects each time, logged at most once a minute (not charged).
+   */
+  private suspectedUntraced(ms: number, names: string[]): void {
+    const summary = this.quiet.suspected.add(ms);
+    if (summary === null) return;
+    this.log.warn(
+      { blockedMs: ms, where: 'after an await', suspects: names, ...summary.fields },
+      `the event loop was blocked for ${ms} ms after an await, while ${names.length === 1 ? `only ${names[0]} had a request in flight: most likely its code` : `requests to ${listOf(names)} were in flight`}${summary.text}; ` +
+        'on Bun the guard cannot time async callbacks (async_hooks does not see promises or timers there) to confirm which route it was',
+    );
+  }
+
+  /**
+   * Bun only (see shedOnRead): the loop has just stood still past maxLoopDelay and the window's
+   * sample has not run yet. Samples now, so this request and those queued with it are shed.
+   */
+  private stalledPastMax(): boolean {
+    const { maxLoopDelay } = this.settings;
+    if (maxLoopDelay === 0 || !this.running) return false;
+    const now = performance.now();
+    const late = this.clock.lateBy(now);
+    if (late <= maxLoopDelay) return false;
+    // The heartbeat judges the stall first (as a handler's first slice would), so it is seen once:
+    // reads from here on, onSample's included, find the clock on time.
+    this.clock.check(now);
+    this.monitor.sampleNow(late);
+    return this.monitor.last.delayMaxMs > maxLoopDelay;
   }
 
   /** The host kept the process off the CPU: counted, and logged at most once a minute. */
@@ -294,6 +344,25 @@ export class LoopGuard {
       this.log.info({ delayMaxMs: Math.round(sample.delayMaxMs) }, 'event-loop delay recovered: serving again');
     }
   }
+}
+
+/**
+ * Bun reads a request that waited behind a stall before its timers run (Node runs the timers
+ * first: measured on Bun 1.4.5 with node:http), so the window's sample that starts shedding
+ * would come after that request. There `shedding` becomes an accessor that, while false, first
+ * asks `check()` whether the loop just stood still: a clock read and a comparison per request,
+ * on Bun only. Node keeps the plain field the dispatcher reads.
+ */
+function shedOnRead(guard: LoopGuard, check: () => boolean): void {
+  let shedding = false;
+  Object.defineProperty(guard, 'shedding', {
+    get: () => shedding || check(),
+    set: (value: boolean) => {
+      shedding = value;
+    },
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /**

@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import type { Aggregator, Counter, Gauge, Registry } from 'prom-client';
 import { LoopwiseError } from '../errors.js';
+import { isBun } from '../runtime-env.js';
 import { createLatencyHistogram } from './latency-histogram.js';
 import { createReadGauge } from './read-gauge.js';
 import { LATENCY_BUCKETS, RequestSeries } from './request-series.js';
@@ -34,7 +35,11 @@ export interface PoolGauge {
   cpuDemand: number | null;
 }
 
-/** The loop monitor at scrape time: delay percentiles in ms, utilization 0–1 (`performance.eventLoopUtilization()`). */
+/**
+ * The loop monitor at scrape time: delay percentiles in ms (the 10 ms sampling resolution
+ * included, as Node reports them, on Bun too), utilization 0–1 (`performance.eventLoopUtilization()`;
+ * on Bun, whose one always reads 0, the main thread's CPU time over wall time: src/guard/loop-monitor.ts).
+ */
 export interface LoopGauge {
   delayP50Ms: number;
   delayP99Ms: number;
@@ -59,6 +64,24 @@ export interface AppMetricsOptions {
 export const DEFAULT_METRICS_PREFIX = 'loopwise_';
 
 const SHED_REASONS: readonly ShedReason[] = ['loop', 'queue', 'deadline'];
+
+/**
+ * prom-client default series that Bun 1.4.5 fills from stubs (measured): no 'gc' entries for a
+ * PerformanceObserver, empty active handle/request/resource lists, V8's heap spaces (JavaScriptCore
+ * has none: all 0). Left out there rather than exposed as zeros that look measured (docs/metrics.md).
+ */
+const UNMEASURED_ON_BUN = [
+  'nodejs_gc_duration_seconds',
+  'nodejs_active_handles',
+  'nodejs_active_handles_total',
+  'nodejs_active_requests',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources',
+  'nodejs_active_resources_total',
+  'nodejs_heap_space_size_total_bytes',
+  'nodejs_heap_space_size_used_bytes',
+  'nodejs_heap_space_size_available_bytes',
+];
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 // prom-client loads with the first AppMetrics, not at import: an app without metrics never needs it.
@@ -186,7 +209,10 @@ export class AppMetrics {
       },
     });
 
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix });
+    if (options.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix });
+      if (isBun()) for (const name of UNMEASURED_ON_BUN) this.registry.removeSingleMetric(`${prefix}${name}`);
+    }
   }
 
   /** One finished request. `route` is the pattern ("GET /items/:id") or "unmatched"; `seconds` from dispatch to response written. */

@@ -12,6 +12,7 @@ import { workersNeedTsx } from '../tsx-hooks.js';
 import { createUsageCounters, readUsage, type UsageTotals } from './call-usage.js';
 import { defaultMemoryBudget, THREAD_COST_GUESS, THREAD_COST_RANGE } from './memory-budget.js';
 import { PoolSizer } from './pool-sizer.js';
+import { isBun } from '../runtime-env.js';
 import { threadClock } from '../thread-clock.js';
 import { ThreadPool } from './thread-pool.js';
 import { workerThreadOptions } from './worker-thread-options.js';
@@ -35,7 +36,7 @@ export interface OffloadOptions {
   maxQueue?: number;
   /** A thread above minThreads idle this long (ms) is stopped. Default 30 s. */
   idleTimeout?: number;
-  /** V8 heap limits for each worker (Node's `resourceLimits`). */
+  /** V8 heap limits for each worker (Node's `resourceLimits`). Refused on Bun, whose workers ignore them. */
   resourceLimits?: ResourceLimits;
 }
 
@@ -364,6 +365,16 @@ export function poolSettings(options: OffloadOptions): PoolSettings {
     memory: positiveInteger(options.memory ?? defaultMemoryBudget(), 'pool.memory', { unit: 'bytes' }),
     maxQueue: nonNegativeInteger(options.maxQueue ?? DEFAULT_MAX_QUEUE, 'pool.maxQueue'),
     idleTimeout: nonNegativeInteger(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'pool.idleTimeout', { unit: 'milliseconds' }),
-    resourceLimits: options.resourceLimits,
+    resourceLimits: heapLimits(options.resourceLimits),
   };
+}
+
+/** The user's heap limits, refused on Bun: its worker threads accept them and ignore them, so a limit would not hold. */
+function heapLimits(limits: ResourceLimits | undefined): ResourceLimits | undefined {
+  if (limits === undefined || !isBun()) return limits;
+  throw new LoopwiseError(
+    'LW_ERR_INVALID_OPTION',
+    'pool.resourceLimits cannot be enforced on Bun: its worker threads accept resourceLimits and ignore them (a thread limited to 32 MB grew without bound), ' +
+      'so an offloaded call could still exhaust the process’s memory. Remove pool.resourceLimits when running on Bun (pool.memory still caps the number of threads), or run on Node.',
+  );
 }

@@ -1,5 +1,6 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { FROM_SOURCE } from '../package-files.js';
+import { isBun } from '../runtime-env.js';
 
 /**
  * The export condition an offload thread resolves `loopwise` with: the package's exports map it to
@@ -16,15 +17,22 @@ export const OFFLOAD_THREAD_CONDITION = 'loopwise-offload-thread';
  */
 export const DEFAULT_MAX_YOUNG_GENERATION_MB = 2;
 
-/** What each offload thread is started with (src/offload/thread-pool.ts): its heap limits and Node options. */
+/**
+ * Bun's worker threads accept `resourceLimits` and ignore them (measured on Bun 1.4.5: a thread
+ * limited to 32 MB kept growing): there none are passed, the default young generation included,
+ * and poolSettings() refuses the user's (src/offload/pool.ts).
+ */
+const LIMITS_HONOURED = !isBun();
+
+/** What each offload thread is started with (src/offload/thread-pool.ts): its heap limits (none on Bun) and Node options. */
 export interface WorkerThreadOptions {
-  resourceLimits: ResourceLimits;
+  resourceLimits: ResourceLimits | undefined;
   execArgv?: string[];
 }
 
 /** The options for each offload thread; the user's `pool.resourceLimits` win over loopwise's defaults. */
 export function workerThreadOptions(userLimits: ResourceLimits | undefined): WorkerThreadOptions {
-  const resourceLimits = { maxYoungGenerationSizeMb: DEFAULT_MAX_YOUNG_GENERATION_MB, ...userLimits };
+  const resourceLimits = LIMITS_HONOURED ? { maxYoungGenerationSizeMb: DEFAULT_MAX_YOUNG_GENERATION_MB, ...userLimits } : undefined;
   const execArgv = slimExecArgv();
   return execArgv === null ? { resourceLimits } : { resourceLimits, execArgv };
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startStallWatchdog, type CapturedStall, type StallWatchdog } from '../../src/guard/stall-watchdog.js';
+import { onBun } from '../support/runtime.js';
 import { withTimeout } from '../support/with-timeout.js';
 import { sleepFor, spinFor } from './fixtures/blockers.js';
 
@@ -42,6 +43,10 @@ async function firstStall(stalls: CapturedStall[]): Promise<void> {
  * can really hold the loop up elsewhere), but a second report of the same stall is not.
  */
 function assertCaught(stalls: CapturedStall[], functionName: string, marker: string): void {
+  if (onBun) {
+    assertTimedWithoutStack(stalls, 1);
+    return;
+  }
   const named = stalls.filter((s) => s.frames.some((f) => f.functionName === functionName));
   assert.equal(named.length, 1, `one report per stall, got ${JSON.stringify(stalls, null, 1)}`);
   const [stall] = named;
@@ -52,6 +57,20 @@ function assertCaught(stalls: CapturedStall[], functionName: string, marker: str
   assert.equal(stall!.frames[0], frame, 'the blocking function is the innermost frame');
   assert.ok(stall!.blockedMs >= 50 && stall!.blockedMs < BLOCK, `blockedMs ${stall!.blockedMs}`);
   assert.ok(stall!.totalMs >= BLOCK - 50 && stall!.totalMs < 5000, `totalMs ${stall!.totalMs}`);
+}
+
+/**
+ * Bun's inspector has no Debugger domain (no pause, no stack): the watchdog still sees each stall
+ * and times it, with no frames. (The loop guard does not start it on Bun; this checks that it fails soft.)
+ */
+function assertTimedWithoutStack(stalls: CapturedStall[], count: number): void {
+  const blocks = stalls.filter((s) => s.totalMs >= BLOCK - 50);
+  assert.equal(blocks.length, count, `one report per stall, got ${JSON.stringify(stalls, null, 1)}`);
+  for (const stall of blocks) {
+    assert.deepEqual([stall.frames, stall.userFrame], [[], undefined]);
+    assert.ok(stall.blockedMs >= 50 && stall.blockedMs < BLOCK, `blockedMs ${stall.blockedMs}`);
+    assert.ok(stall.totalMs < 5000, `totalMs ${stall.totalMs}`);
+  }
 }
 
 test('a busy loop is caught while it blocks, at its .ts line', async () => {
@@ -80,9 +99,11 @@ test('two stalls in a row are two reports', async () => {
     await sleep(100);
     sleepFor(BLOCK);
     const named = (): (string | undefined)[] => stalls.map((s) => s.userFrame?.functionName).filter((name) => name === 'spinFor' || name === 'sleepFor');
-    for (let waited = 0; named().length < 2 && waited < 5000; waited += 20) await sleep(20);
+    const caught = (): number => (onBun ? stalls.filter((s) => s.totalMs >= BLOCK - 50).length : named().length);
+    for (let waited = 0; caught() < 2 && waited < 5000; waited += 20) await sleep(20);
     await sleep(100);
-    assert.deepEqual(named(), ['spinFor', 'sleepFor'], JSON.stringify(stalls, null, 1));
+    if (onBun) assertTimedWithoutStack(stalls, 2);
+    else assert.deepEqual(named(), ['spinFor', 'sleepFor'], JSON.stringify(stalls, null, 1));
   });
 });
 

@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { socketGet, type SocketResponse } from '../support/socket-get.js';
+import { onBun, skipOnBun } from '../support/runtime.js';
 import { withTimeout } from '../support/with-timeout.js';
 
 const TIMEOUT = 30_000;
@@ -149,7 +150,8 @@ describe('an inline fault, with healthy requests in flight', () => {
 });
 
 describe('an offloaded fault that takes its worker down, with healthy requests in flight', () => {
-  test('a handler that exhausts its worker heap (pool resourceLimits): 500, the worker is replaced', async () => {
+  // Never unskipped on Bun: there the hoard grows without bound (4.4 GB in 22 s when it was tried).
+  test('a handler that exhausts its worker heap (pool resourceLimits): 500, the worker is replaced', skipOnBun('worker resourceLimits are accepted and ignored, so nothing stops the heap'), async () => {
     const before = await poolAtFullSize();
     await alongside('/offloaded/oom', 500, INTERNAL);
     const logged = logLines().filter((line) => line.route === 'GET /offloaded/oom' && line.level === 50);
@@ -175,7 +177,8 @@ describe('every fault at once', () => {
       ['/inline/rejects', 500, INTERNAL],
       ['/inline/hangs', 504, GATEWAY_TIMEOUT],
       ['/inline/unwritable-error', 500, INTERNAL],
-      ['/offloaded/oom', 500, INTERNAL],
+      // Not on Bun: no heap limit stops it there (see the skipped test above).
+      ...(onBun ? [] : [['/offloaded/oom', 500, INTERNAL] as [string, number, string]]),
       ['/offloaded/spins', 504, GATEWAY_TIMEOUT],
       ['/offloaded/exit', 500, INTERNAL],
       ['/inline/blocks', 200, JSON.stringify({ blocked: BLOCK_MS })],
