@@ -11,6 +11,11 @@ export interface BunSocketInfo {
   destroy(): void;
 }
 
+/** What the request tells its response when the client leaves mid-body. */
+export interface ClientGoneListener {
+  clientGone(): void;
+}
+
 /**
  * A Bun `Request` seen as the pipeline sees Node's IncomingMessage: `method`, `url` (path and
  * query), lowercased `headers` (repeated ones joined with ", ", `set-cookie` a list, as Node
@@ -33,6 +38,8 @@ export class BunIncomingMessage extends LazyEvents {
   private paused = false;
   private wake: (() => void) | null = null;
   private socketInfo: BunSocketInfo | null = null;
+  /** The response, told when the client leaves before the body is read (set by the server). */
+  response: ClientGoneListener | null = null;
 
   constructor(request: Request, server: BunServerHandle) {
     super();
@@ -118,6 +125,8 @@ export class BunIncomingMessage extends LazyEvents {
       // The client left mid-body (or the body was cancelled): as Node's aborted request.
       this.aborted = true;
       if (this.listenerCount('error') > 0) this.emit('error', error);
+      // As Node's response 'close' when the socket goes: what waits for it (an upload's temporary files) is released.
+      this.response?.clientGone();
       return;
     }
     this.finish();

@@ -6,6 +6,12 @@ import type { BunIncomingMessage } from './bun-request.js';
 
 type HeaderValue = OutgoingHttpHeader | undefined;
 
+/** What every response of one Bun server reads of it. */
+export interface BunServerState {
+  /** close() has begun: answers from now on close their connection after them. */
+  closing: boolean;
+}
+
 /**
  * Node's ServerResponse as the pipeline uses it, writing a web `Response` for Bun.serve. The
  * common answer (writeHead, then end with the whole body) becomes one `new Response(body,
@@ -26,6 +32,8 @@ export class BunServerResponse extends LazyEvents {
   shouldKeepAlive = true;
   sendDate = true;
   readonly req: BunIncomingMessage;
+  /** The server's state: while it closes, answers say `Connection: close`. */
+  private readonly server: BunServerState;
   /** Set by setHeader(); writeHead's headers are merged over them. */
   private headerMap: Record<string, HeaderValue> | null = null;
   /** writeHead's own object, passed to Response as it is when nothing else was set. */
@@ -37,9 +45,17 @@ export class BunServerResponse extends LazyEvents {
   /** An event stream's head has gone out (see firstOrOpening). */
   private opened = false;
 
-  constructor(req: BunIncomingMessage) {
+  constructor(req: BunIncomingMessage, server: BunServerState) {
     super();
     this.req = req;
+    this.server = server;
+  }
+
+  /** The client left before its request was read: no answer can reach it. */
+  clientGone(): void {
+    if (this.destroyed || this.writableFinished) return;
+    this.destroyed = true;
+    this.closed();
   }
 
   /** What fetch() returns: the Response if the pipeline answered already, else its promise. */
@@ -321,7 +337,8 @@ export class BunServerResponse extends LazyEvents {
   private init(bodyFramed = false): ResponseInit {
     const head = this.headObject;
     let headers: OutgoingHttpHeaders;
-    if (head !== null && this.headerMap === null && bodyFramed && this.shouldKeepAlive) {
+    const keepAlive = this.shouldKeepAlive && !this.server.closing;
+    if (head !== null && this.headerMap === null && bodyFramed && keepAlive) {
       headers = {};
       for (const name in head) if (name !== 'content-length') headers[name] = head[name];
     } else {
@@ -330,7 +347,7 @@ export class BunServerResponse extends LazyEvents {
         headers = { ...headers };
         delete headers['content-length'];
       }
-      if (!this.shouldKeepAlive) headers = { ...headers, connection: 'close' };
+      if (!keepAlive) headers = { ...headers, connection: 'close' };
     }
     const init = { status: this.statusCode, headers: webHeaders(headers) };
     return this.statusMessage === '' ? init : { ...init, statusText: this.statusMessage };

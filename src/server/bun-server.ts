@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { LoopwiseError } from '../errors.js';
 import { bunRuntime, type BunServerHandle } from './bun-api.js';
 import { BunIncomingMessage } from './bun-request.js';
-import { BunServerResponse } from './bun-response.js';
+import { BunServerResponse, type BunServerState } from './bun-response.js';
 import { serverUrl, type Listening } from './http-server.js';
 import { DEFAULT_HEADERS_TIMEOUT, DEFAULT_MAX_HEADER_SIZE, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SEND_TIMEOUT, type ServerLimits } from './server-options.js';
 
@@ -31,6 +31,7 @@ export class BunServer {
   private server: BunServerHandle | null = null;
   private readonly listener: RequestListener;
   private readonly options: BunServerOptions;
+  private readonly state: BunServerState = { closing: false };
 
   constructor(listener: RequestListener, options: BunServerOptions) {
     refuseUnsupportedLimits(options.limits);
@@ -43,6 +44,7 @@ export class BunServer {
     const bun = bunRuntime();
     if (bun === null) throw new LoopwiseError('LW_ERR_RUNTIME', 'the Bun server was asked for outside Bun');
     const listener = this.listener;
+    const state = this.state;
     const log = this.options.log;
     const { keepAliveTimeout, headersTimeout } = this.options.limits;
     this.server = bun.serve({
@@ -54,7 +56,8 @@ export class BunServer {
       idleTimeout: Math.min(BUN_MAX_IDLE_SECONDS, Math.max(1, Math.ceil(Math.max(keepAliveTimeout, headersTimeout) / 1000))),
       fetch(request, server) {
         const req = new BunIncomingMessage(request, server);
-        const res = new BunServerResponse(req);
+        const res = new BunServerResponse(req, state);
+        req.response = res;
         listener(req as unknown as IncomingMessage, res as unknown as ServerResponse);
         return res.answer();
       },
@@ -79,6 +82,8 @@ export class BunServer {
     if (server === null) return;
     const log = this.options.log;
     log.info('stopped accepting connections; waiting for in-flight requests');
+    // Answers from now on say `Connection: close`: a keep-alive client opens a new connection (refused) for its next request.
+    this.state.closing = true;
     const stopped = Promise.resolve(server.stop(false));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeout, 'timeout')));

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEdgeCasesApp, type EdgeCasesApp } from '../support/edge-cases.js';
 import { RawConnection } from '../support/raw-http.js';
+import { skipOnBun } from '../support/runtime.js';
 
 let app: EdgeCasesApp;
 let pid: number;
@@ -62,7 +63,7 @@ const tooLarge: { route: string; contentType: string; length: number; detail: st
 ];
 
 for (const { route, contentType, length, detail } of tooLarge) {
-  test(`POST ${route} declaring ${length} bytes, over its limit: 413 at once, no 100 Continue`, async () => {
+  test(`POST ${route} declaring ${length} bytes, over its limit: 413 at once, no 100 Continue`, skipOnBun("Bun's server answers Expect: 100-continue itself, before the route's body limit is known"), async () => {
     const connection = await RawConnection.open(app.port);
     try {
       connection.write(head(route, length, contentType));
@@ -78,7 +79,7 @@ for (const { route, contentType, length, detail } of tooLarge) {
   });
 }
 
-test('a route that never reads the body answers without asking for it, and closes the connection (the body may still come)', async () => {
+test('a route that never reads the body answers without asking for it, and closes the connection (the body may still come)', skipOnBun("Bun's server keeps the connection of an unread body open and reads the body itself"), async () => {
   const connection = await RawConnection.open(app.port);
   try {
     connection.write(`POST /pid HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n`);

@@ -1,0 +1,100 @@
+// Bun's native front door (src/server/bun-server.ts): what listen() opens under Bun, checked on a
+// real port. These run under `npm run test:bun`; on Node, listen() opens node:http's server and
+// the rest of test/server checks it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { App, LoopwiseError, json, t } from '../../src/index.js';
+import { request } from '../support/http.js';
+import { freePort } from '../support/cli-process.js';
+import { tryConnect } from '../support/try-connect.js';
+import { onBun } from '../support/runtime.js';
+
+const ON_BUN_ONLY = onBun ? {} : { skip: 'runs under Bun (npm run test:bun): on Node, listen() opens node:http' };
+
+test('on Bun, listen() serves through Bun.serve: app.server stays null, answers are the pipeline’s', ON_BUN_ONLY, async () => {
+  const app = new App({ logger: false });
+  app.get('/users/:id', { params: t.Object({ id: t.Integer() }) }, ({ params }) => ({ id: params.id }));
+  app.post('/echo', { body: t.Object({ name: t.String() }), bodyLimit: 64 }, ({ body }) => body);
+  const { port } = await app.listen({ port: 0, handleSignals: false });
+  try {
+    assert.equal(app.server, null);
+    assert.equal(app.listening, true);
+    const ok = await request(port, '/users/42');
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(ok.headers['content-length'], '9');
+    assert.deepEqual(ok.json(), { id: 42 });
+
+    const head = await request(port, '/users/42', { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers['content-length'], '9', 'HEAD keeps the length of the GET');
+    assert.equal(head.text, '');
+
+    const invalid = await request(port, '/users/abc');
+    assert.equal(invalid.status, 422);
+    assert.equal(invalid.json().detail[0].type, 'int_parsing');
+
+    const echoed = await request(port, '/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Ada"}' });
+    assert.deepEqual(echoed.json(), { name: 'Ada' });
+
+    // Over the route's bodyLimit: declared (refused before reading), and chunked (refused as it grows).
+    const big = JSON.stringify({ name: 'x'.repeat(100) });
+    const declared = await request(port, '/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    assert.equal(declared.status, 413);
+    assert.deepEqual(declared.json(), { detail: 'Request body is larger than the limit of 64 bytes' });
+    const chunked = await request(port, '/echo', { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, body: big });
+    assert.equal(chunked.status, 413);
+  } finally {
+    await app.close();
+  }
+  assert.equal(app.listening, false);
+});
+
+test('on Bun, a header the handler sets that HTTP cannot carry is a logged 500, and the server serves on', ON_BUN_ONLY, async () => {
+  const app = new App({ logger: false });
+  app.get('/bad-header', () => json({ ok: true }, { headers: { 'x-note': 'caf\u20ac' } }));
+  app.get('/ping', () => ({ pong: true }));
+  const { port } = await app.listen({ port: 0, handleSignals: false });
+  try {
+    const bad = await request(port, '/bad-header');
+    assert.equal(bad.status, 500);
+    assert.deepEqual(bad.json(), { detail: 'Internal Server Error' });
+    assert.deepEqual((await request(port, '/ping')).json(), { pong: true });
+  } finally {
+    await app.close();
+  }
+});
+
+test('on Bun, limits Bun.serve cannot enforce stop listen(), naming each; nothing listens', ON_BUN_ONLY, async () => {
+  const app = new App({ logger: false, requestTimeout: 5_000, sendTimeout: 1_000, maxHeaderSize: 8_192 });
+  app.get('/', () => ({}));
+  const port = await freePort();
+  await assert.rejects(app.listen({ port, handleSignals: false }), (error: unknown) => {
+    assert.ok(error instanceof LoopwiseError);
+    assert.equal(error.code, 'LW_ERR_RUNTIME');
+    assert.equal(
+      error.message,
+      "LW_ERR_RUNTIME: Bun's server cannot enforce requestTimeout (5000 ms), sendTimeout (1000 ms), maxHeaderSize (8192 bytes): it has one idle timeout (set from keepAliveTimeout and headersTimeout, at most 255 s) and a fixed 16 KiB header limit. " +
+        'Leave these at their defaults on Bun, or run the app on Node (docs/bun.md).',
+    );
+    return true;
+  });
+  assert.equal(app.listening, false);
+  assert.equal(await tryConnect(port), 'ECONNREFUSED');
+  await app.close();
+});
+
+test('on Bun, an app with WebSocket routes is served through Bun’s node:http layer, which the handshakes need', ON_BUN_ONLY, async () => {
+  const app = new App({ logger: false });
+  app.get('/ping', () => ({ pong: true }));
+  app.ws('/echo', {}, async (socket) => {
+    for await (const message of socket) await socket.send(message);
+  });
+  const { port } = await app.listen({ port: 0, handleSignals: false });
+  try {
+    assert.notEqual(app.server, null);
+    assert.deepEqual((await request(port, '/ping')).json(), { pong: true });
+  } finally {
+    await app.close();
+  }
+});
