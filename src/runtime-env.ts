@@ -35,6 +35,9 @@ export interface RuntimeEnv {
   color: boolean;
 }
 
+/** Running on Bun rather than Node (read once at startup by whoever needs it, never per request). */
+export function isBun(): boolean { return process.versions.bun !== undefined; }
+
 export function runtimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
   const dev = flag(env, 'LOOPWISE_DEV') ?? false;
   return {
