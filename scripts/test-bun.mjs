@@ -106,11 +106,19 @@ function readSkipLog(path) {
     .map((entry) => ({ ...entry, file: entry.file === null ? '' : relative(root, isAbsolute(entry.file) ? entry.file : join(root, entry.file)) }));
 }
 
-/** The reason declared nearest to the skipped test's line in its file (bun's junit line is the test's name, skipOnBun may sit a line or two off). */
+/**
+ * The reason declared nearest to the skipped test's line in its file (bun's junit line is the
+ * test's name, skipOnBun may sit a line or two off); else, when skipOnBun is called from a helper
+ * of the file (one reason for all its tests), that file's one reason.
+ */
 function reasonFor(testCase, reasons) {
-  const candidates = reasons.filter((entry) => entry.file === testCase.file && Math.abs(entry.line - testCase.line) <= 3);
-  candidates.sort((a, b) => Math.abs(a.line - testCase.line) - Math.abs(b.line - testCase.line));
-  return candidates[0]?.reason ?? 'no reason recorded (skipped without skipOnBun)';
+  const inFile = reasons.filter((entry) => entry.file === testCase.file);
+  const near = inFile.filter((entry) => Math.abs(entry.line - testCase.line) <= 3);
+  near.sort((a, b) => Math.abs(a.line - testCase.line) - Math.abs(b.line - testCase.line));
+  if (near.length > 0) return near[0].reason;
+  const fileReasons = new Set(inFile.map((entry) => entry.reason));
+  if (fileReasons.size === 1) return [...fileReasons][0];
+  return 'no reason recorded (skipped without skipOnBun)';
 }
 
 function report(batches, reasons) {
