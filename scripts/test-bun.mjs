@@ -22,6 +22,10 @@ if (!existsSync(bun)) {
   process.exit(1);
 }
 
+// Per-test limits in ms, above the 60 s default: bun test applies --timeout to hooks too and ignores
+// a hook's own { timeout } (Bun 1.4.5); test/package's before() packs the package (a full build).
+const TIMEOUTS = { 'test/package': 240_000 };
+
 const started = Date.now();
 const batches = testBatches(process.argv.slice(2));
 const work = mkdtempSync(join(tmpdir(), 'loopwise-test-bun-'));
@@ -62,7 +66,7 @@ function runBatch(folder, files) {
   const batchStart = Date.now();
   console.log(`\n=== bun test ${folder} (${files.length} files) ===`);
   // --timeout: bun test's default per-test limit is 5 s; node:test (which the suite is written for) has none.
-  const run = spawnSync(bun, ['test', '--timeout', '60000', '--reporter=junit', `--reporter-outfile=${junit}`, ...files.map((file) => `./${file}`)], {
+  const run = spawnSync(bun, ['test', '--timeout', String(TIMEOUTS[folder] ?? 60_000), '--reporter=junit', `--reporter-outfile=${junit}`, ...files.map((file) => `./${file}`)], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, LOOPWISE_TEST_SKIP_LOG: skipLog },
