@@ -1,6 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isOwnCode } from '../package-files.js';
+import { isBun } from '../runtime-env.js';
 
 /** The program's first module (under `node --test`, the test file). */
 export const ENTRY_MODULE = process.argv[1] === undefined ? null : pathToFileURL(resolve(process.argv[1])).href;
@@ -52,6 +53,13 @@ export function toFileUrl(name: string | null | undefined): string | null {
 }
 
 /**
+ * JavaScriptCore (Bun) formats a captured stack at capture, with the prepareStackTrace set then; a
+ * later read gets that string, not the call sites. So on Bun the call sites are asked for at
+ * capture (the cost V8 defers to the first read is paid up front there).
+ */
+const FORMATS_STACK_AT_CAPTURE = isBun();
+
+/**
  * The modules on the stack now, outside loopwise, innermost first; read later. Capturing the
  * frames costs about 16 µs, turning them into file names about five times that (measured under
  * tsx), so that waits for the first read: V8 formats a captured stack when it is first read, with
@@ -59,12 +67,15 @@ export function toFileUrl(name: string | null | undefined): string | null {
  */
 export function captureModuleTrail(below: Function): () => string[] {
   const limit = Error.stackTraceLimit;
+  const saved = Error.prepareStackTrace;
   let holder: { stack?: unknown } | null = {};
   try {
     Error.stackTraceLimit = 12;
+    if (FORMATS_STACK_AT_CAPTURE) Error.prepareStackTrace = (_error, callSites) => callSites;
     Error.captureStackTrace(holder, below);
   } finally {
     Error.stackTraceLimit = limit;
+    if (FORMATS_STACK_AT_CAPTURE) Error.prepareStackTrace = saved;
   }
   let trail: string[] | null = null;
   return () => {

@@ -47,7 +47,10 @@ let checked: string[] | null | undefined;
  * are tried once, on a thread stopped at once, rather than refused by the pool later.
  */
 function slimExecArgv(): string[] | null {
-  if (FROM_SOURCE) return null;
+  // Bun resolves every thread with the process's conditions: a Worker's execArgv --conditions is
+  // ignored (Bun 1.4.5), and the process's own would give the main thread the slim build too.
+  // So on Bun the threads load the full build, as when run from src/.
+  if (FROM_SOURCE || isBun()) return null;
   if (checked !== undefined) return checked;
   const execArgv = [...process.execArgv, `--conditions=${OFFLOAD_THREAD_CONDITION}`];
   if (process.execArgv.length === 0) return (checked = execArgv);

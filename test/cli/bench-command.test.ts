@@ -9,15 +9,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { EvidenceReport } from '../../src/evidence/types.js';
+import { tsImport } from '../support/runtime.js';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../src/cli/loopwise.ts', import.meta.url));
-// Node runs the CLI's TypeScript through tsx; Bun runs it itself (and tsx's CommonJS hook fails
-// there on autocannon's `#!` line).
-const loader = process.versions.bun === undefined ? ['--import', 'tsx'] : [];
 const fixture = fileURLToPath(new URL('../evidence/fixtures/bench-app.ts', import.meta.url));
 const realApp = fileURLToPath(new URL('../evidence/fixtures/real-app.ts', import.meta.url));
-const bench = (args: string[]) => run(process.execPath, [...loader, cli, 'bench', ...args], { timeout: 60_000 });
+const bench = (args: string[]) => run(process.execPath, [...tsImport, cli, 'bench', ...args], { timeout: 60_000 });
 
 test('a real app, as the table shows it: the protected route INCONCLUSIVE (401), the shedding one INCONCLUSIVE (shed), the skipped routes listed, within 120 columns', async () => {
   const { stdout } = await bench([realApp, '--amount', '40', '--concurrency', '2']);
@@ -57,7 +55,7 @@ test('--json prints a valid report for the chosen routes, and --html writes the 
     const html = join(dir, 'report.html');
     const { stdout } = await run(
       process.execPath,
-      [...loader, cli, 'bench', fixture, '--route', 'GET /async', '--route', 'GET /blocking', '--duration', '1', '--concurrency', '2', '--json', '--html', html],
+      [...tsImport, cli, 'bench', fixture, '--route', 'GET /async', '--route', 'GET /blocking', '--duration', '1', '--concurrency', '2', '--json', '--html', html],
       { timeout: 60_000 },
     );
     const report = JSON.parse(stdout) as EvidenceReport;
@@ -78,12 +76,12 @@ test('a module without an App, or bad options, fail with a clear message and exi
   try {
     const empty = join(dir, 'empty.mjs');
     writeFileSync(empty, 'export const x = 1;\n');
-    await assert.rejects(run(process.execPath, [...loader, cli, 'bench', empty], { timeout: 30_000 }), (error: any) => {
+    await assert.rejects(run(process.execPath, [...tsImport, cli, 'bench', empty], { timeout: 30_000 }), (error: any) => {
       assert.equal(error.code, 1);
       assert.match(error.stderr, /exports no App: export it/);
       return true;
     });
-    await assert.rejects(run(process.execPath, [...loader, cli, 'bench', fixture, '--concurrency', 'zero'], { timeout: 30_000 }), (error: any) => {
+    await assert.rejects(run(process.execPath, [...tsImport, cli, 'bench', fixture, '--concurrency', 'zero'], { timeout: 30_000 }), (error: any) => {
       assert.equal(error.code, 2);
       assert.match(error.stderr, /--concurrency takes whole numbers/);
       return true;
@@ -99,7 +97,7 @@ test('a URL: a loopwise server in another process, loop figures from its /metric
   try {
     const { stdout } = await run(
       process.execPath,
-      [...loader, cli, 'bench', seed.base, '--route', 'GET /async', '--route', 'GET /blocking', '--duration', '1', '--concurrency', '2', '--json'],
+      [...tsImport, cli, 'bench', seed.base, '--route', 'GET /async', '--route', 'GET /blocking', '--duration', '1', '--concurrency', '2', '--json'],
       { timeout: 60_000 },
     );
     const report = JSON.parse(stdout) as EvidenceReport;
@@ -114,7 +112,7 @@ test('a URL: a loopwise server in another process, loop figures from its /metric
   } finally {
     await seed.stop();
   }
-  await assert.rejects(run(process.execPath, [...loader, cli, 'bench', 'http://127.0.0.1:9', '--route', 'GET /'], { timeout: 30_000 }), (error: any) => {
+  await assert.rejects(run(process.execPath, [...tsImport, cli, 'bench', 'http://127.0.0.1:9', '--route', 'GET /'], { timeout: 30_000 }), (error: any) => {
     assert.equal(error.code, 1);
     assert.match(error.stderr, /does not show loopwise's loop guard/);
     return true;
@@ -125,7 +123,7 @@ test("an app that logs (the seed's default logger): its lines go to stderr, and 
   const seedApp = fileURLToPath(new URL('../../examples/seed/app.ts', import.meta.url));
   const { stdout, stderr } = await run(
     process.execPath,
-    [...loader, cli, 'bench', seedApp, '--route', 'GET /blocking', '--amount', '4', '--concurrency', '1', '--json'],
+    [...tsImport, cli, 'bench', seedApp, '--route', 'GET /blocking', '--amount', '4', '--concurrency', '1', '--json'],
     { timeout: 60_000, env: { ...process.env, SEED_DELAY_MS: '100', LOG_LEVEL: 'info', LOOPWISE_LOG_STREAM: '' } },
   );
   const report = JSON.parse(stdout) as EvidenceReport;

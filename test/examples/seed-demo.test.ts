@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { closePage, launchChromium, layoutProblems, newPage } from '../support/browser.js';
+import { tsImport } from '../support/runtime.js';
 
 const run = promisify(execFile);
 const demo = fileURLToPath(new URL('../../examples/seed/demo.ts', import.meta.url));
@@ -19,7 +20,7 @@ test('the demo flags /blocking and only it, judges /json beside each route, prin
   const dir = mkdtempSync(join(tmpdir(), 'loopwise-demo-'));
   try {
     const report = join(dir, 'report.html');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', demo], {
+    const { stdout } = await run(process.execPath, [...tsImport, demo], {
       env: { ...process.env, SEED_DELAY_MS: '300', SEED_DURATION: '2', SEED_REPORT: report },
       timeout: 90_000,
     });

@@ -40,3 +40,10 @@ function callerFrame(): { file: string; line: number } | { file: null; line: 0 }
   }
   return { file: null, line: 0 };
 }
+
+/**
+ * The options a child process needs to run a TypeScript file: tsx's loader on Node; nothing on Bun,
+ * which runs TypeScript itself, and where tsx's require hook (Bun 1.4.5) fails on a CommonJS file
+ * that starts with `#!` (autocannon: "Invalid character: '#'").
+ */
+export const tsImport: string[] = onBun ? [] : ['--import', 'tsx'];

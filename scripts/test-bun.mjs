@@ -1,0 +1,153 @@
+// `npm run test:bun`: the whole suite (every test/*/*.test.ts) under Bun, the pinned devDependency
+// (node_modules/.bin/bun, installed by npm ci from the npm registry). One `bun test` per test
+// folder, one folder at a time: each process starts clean, and its memory is bounded by one
+// folder's leftovers (Bun ignores worker_threads' resourceLimits, so a runaway worker is only
+// stopped by its process ending). Prints per-folder and total counts, every skipped test with
+// its reason, every failure; exits non-zero when anything failed.
+//
+// bun test counts node:test's `{ skip: 'reason' }` but never prints the reason: skipOnBun
+// (test/support/runtime.ts) appends each reason, with the file and line it was declared at, to
+// the file named by LOOPWISE_TEST_SKIP_LOG, and this script joins it to the junit report's
+// skipped tests. Usage: node scripts/test-bun.mjs [test/folder | test/folder/file.test.ts …]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bun = join(root, 'node_modules', '.bin', 'bun');
+if (!existsSync(bun)) {
+  console.error(`test:bun: ${relative(root, bun)} is missing: run npm ci (bun is a pinned devDependency, its postinstall fetches the binary from the npm registry).`);
+  process.exit(1);
+}
+
+// Per-test limits in ms, above the 60 s default: bun test applies --timeout to hooks too and ignores
+// a hook's own { timeout } (Bun 1.4.5); test/package's before() packs the package (a full build).
+const TIMEOUTS = { 'test/package': 240_000 };
+
+const started = Date.now();
+const batches = testBatches(process.argv.slice(2));
+const work = mkdtempSync(join(tmpdir(), 'loopwise-test-bun-'));
+const skipLog = join(work, 'skips.jsonl');
+const results = [];
+try {
+  for (const [folder, files] of batches) results.push(runBatch(folder, files));
+  const skipReasons = readSkipLog(skipLog);
+  report(results, skipReasons);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+process.exitCode = results.some((batch) => batch.failed) ? 1 : 0;
+
+/** Folder → its test files, sorted; arguments narrow it to folders or single files. */
+function testBatches(args) {
+  const all = readdirSync(join(root, 'test'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((dir) => [
+      `test/${dir.name}`,
+      readdirSync(join(root, 'test', dir.name))
+        .filter((name) => name.endsWith('.test.ts'))
+        .sort()
+        .map((name) => `test/${dir.name}/${name}`),
+    ])
+    .filter(([, files]) => files.length > 0)
+    .sort(([a], [b]) => a.localeCompare(b));
+  if (args.length === 0) return all;
+  const wanted = args.map((arg) => relative(root, join(root, arg)));
+  for (const arg of wanted) if (!existsSync(join(root, arg))) throw new Error(`test:bun: ${arg} does not exist`);
+  return all
+    .map(([folder, files]) => [folder, files.filter((file) => wanted.some((want) => file === want || (statSync(join(root, want)).isDirectory() && file.startsWith(`${want}/`))))])
+    .filter(([, files]) => files.length > 0);
+}
+
+function runBatch(folder, files) {
+  const junit = join(work, `${folder.replaceAll('/', '_')}.xml`);
+  const batchStart = Date.now();
+  console.log(`\n=== bun test ${folder} (${files.length} files) ===`);
+  // --timeout: bun test's default per-test limit is 5 s; node:test (which the suite is written for) has none.
+  const run = spawnSync(bun, ['test', '--timeout', String(TIMEOUTS[folder] ?? 60_000), '--reporter=junit', `--reporter-outfile=${junit}`, ...files.map((file) => `./${file}`)], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, LOOPWISE_TEST_SKIP_LOG: skipLog },
+  });
+  const seconds = (Date.now() - batchStart) / 1000;
+  const cases = existsSync(junit) ? parseJunit(readFileSync(junit, 'utf8')) : [];
+  const count = (status) => cases.filter((testCase) => testCase.status === status).length;
+  const exit = run.signal !== null ? `killed by ${run.signal}` : run.status;
+  // A file that fails to load, or a process that dies, may leave no failed test behind: the exit status decides too.
+  const failed = run.status !== 0 || count('fail') > 0;
+  return { folder, files: files.length, cases, pass: count('pass'), fail: count('fail'), skip: count('skip'), todo: count('todo'), exit, failed, seconds };
+}
+
+/** The <testcase> elements of bun's junit report: name, suite path, file, line and outcome. */
+function parseJunit(xml) {
+  const cases = [];
+  const testCase = /<testcase\s([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
+  for (const match of xml.matchAll(testCase)) {
+    const attributes = Object.fromEntries([...match[1].matchAll(/(\w+)="([^"]*)"/g)].map(([, key, value]) => [key, unescapeXml(value)]));
+    const body = match[3] ?? '';
+    const status = /<(failure|error)\b/.test(body) ? 'fail' : /<skipped message="TODO"/.test(body) ? 'todo' : /<skipped\b/.test(body) ? 'skip' : 'pass';
+    const title = [attributes.classname, attributes.name].filter((part) => part !== undefined && part !== '').join(' > ');
+    cases.push({ title, file: attributes.file ?? '', line: Number(attributes.line ?? 0), status });
+  }
+  return cases;
+}
+
+function unescapeXml(text) {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|quot|apos|lt|gt|amp);/gi, (_, entity) => {
+    if (entity[0] === '#') return String.fromCodePoint(entity[1] === 'x' || entity[1] === 'X' ? parseInt(entity.slice(2), 16) : Number(entity.slice(1)));
+    return { quot: '"', apos: "'", lt: '<', gt: '>', amp: '&' }[entity.toLowerCase()];
+  });
+}
+
+function readSkipLog(path) {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line))
+    .map((entry) => ({ ...entry, file: entry.file === null ? '' : relative(root, isAbsolute(entry.file) ? entry.file : join(root, entry.file)) }));
+}
+
+/**
+ * The reason declared nearest to the skipped test's line in its file (bun's junit line is the
+ * test's name, skipOnBun may sit a line or two off); else, when skipOnBun is called from a helper
+ * of the file (one reason for all its tests), that file's one reason.
+ */
+function reasonFor(testCase, reasons) {
+  const inFile = reasons.filter((entry) => entry.file === testCase.file);
+  const near = inFile.filter((entry) => Math.abs(entry.line - testCase.line) <= 3);
+  near.sort((a, b) => Math.abs(a.line - testCase.line) - Math.abs(b.line - testCase.line));
+  if (near.length > 0) return near[0].reason;
+  const fileReasons = new Set(inFile.map((entry) => entry.reason));
+  if (fileReasons.size === 1) return [...fileReasons][0];
+  return 'no reason recorded (skipped without skipOnBun)';
+}
+
+function report(batches, reasons) {
+  const total = { files: 0, pass: 0, fail: 0, skip: 0, todo: 0 };
+  console.log('\n=== Bun: results per folder ===');
+  console.log(`${'folder'.padEnd(20)} ${'files'.padStart(5)} ${'pass'.padStart(5)} ${'fail'.padStart(5)} ${'skip'.padStart(5)} ${'todo'.padStart(5)}  time   exit`);
+  for (const batch of batches) {
+    for (const key of Object.keys(total)) total[key] += batch[key];
+    console.log(
+      `${batch.folder.padEnd(20)} ${String(batch.files).padStart(5)} ${String(batch.pass).padStart(5)} ${String(batch.fail).padStart(5)} ${String(batch.skip).padStart(5)} ${String(batch.todo).padStart(5)}  ${`${batch.seconds.toFixed(0)}s`.padStart(5)}  ${batch.exit}`,
+    );
+  }
+  const skipped = batches.flatMap((batch) => batch.cases.filter((testCase) => testCase.status === 'skip'));
+  console.log(`\n=== Bun: ${skipped.length} skipped ===`);
+  for (const testCase of skipped) console.log(`- ${testCase.file}:${testCase.line} ${testCase.title}\n    ${reasonFor(testCase, reasons)}`);
+  const failures = batches.flatMap((batch) => batch.cases.filter((testCase) => testCase.status === 'fail'));
+  if (failures.length > 0) {
+    console.log(`\n=== Bun: ${failures.length} failed ===`);
+    for (const testCase of failures) console.log(`- ${testCase.file}:${testCase.line} ${testCase.title}`);
+  }
+  for (const batch of batches) if (batch.failed && batch.fail === 0) console.log(`- ${batch.folder}: bun test exited ${batch.exit} with no failed test reported (a file failed to load or the process died: see its output above)`);
+  const minutes = ((Date.now() - started) / 60000).toFixed(1);
+  console.log(`\nBun ${bunVersion()}: ${total.files} files, ${total.pass} pass, ${total.fail} fail, ${total.skip} skip, ${total.todo} todo, ${minutes} min`);
+}
+
+function bunVersion() {
+  return spawnSync(bun, ['--version'], { encoding: 'utf8' }).stdout.trim();
+}
