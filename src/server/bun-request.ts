@@ -11,6 +11,9 @@ export interface BunSocketInfo {
   destroy(): void;
 }
 
+/** Bodies up to this size with a Content-Length are read whole; larger ones (uploads) stream, with backpressure. */
+const WHOLE_BODY_BYTES = 64 * 1024;
+
 /** What the request tells its response when the client leaves mid-body. */
 export interface ClientGoneListener {
   clientGone(): void;
@@ -108,6 +111,21 @@ export class BunIncomingMessage extends LazyEvents {
 
   private async pump(): Promise<void> {
     const body = this.request.body;
+    const declared = Number(this.headers['content-length']);
+    // A small body of known length is read by Bun in one call: no stream reader, one 'data'.
+    if (body !== null && declared > 0 && declared <= WHOLE_BODY_BYTES && !this.paused) {
+      let bytes: Uint8Array;
+      try {
+        // bytes(), not arrayBuffer(): the same bytes, read at twice the speed on Bun 1.4.5 (measured: bench POST /echo).
+        bytes = await (this.request as Request & { bytes(): Promise<Uint8Array> }).bytes();
+      } catch (error) {
+        this.failed(error);
+        return;
+      }
+      if (bytes.length > 0) this.emit('data', Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+      this.finish();
+      return;
+    }
     if (body === null) {
       await Promise.resolve(); // after the caller's 'end' listener is on
       this.finish();
@@ -122,14 +140,18 @@ export class BunIncomingMessage extends LazyEvents {
         if (value.length > 0) this.emit('data', Buffer.from(value.buffer, value.byteOffset, value.length));
       }
     } catch (error) {
-      // The client left mid-body (or the body was cancelled): as Node's aborted request.
-      this.aborted = true;
-      if (this.listenerCount('error') > 0) this.emit('error', error);
-      // As Node's response 'close' when the socket goes: what waits for it (an upload's temporary files) is released.
-      this.response?.clientGone();
+      this.failed(error);
       return;
     }
     this.finish();
+  }
+
+  /** The client left mid-body (or the body was cancelled): as Node's aborted request. */
+  private failed(error: unknown): void {
+    this.aborted = true;
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    // As Node's response 'close' when the socket goes: what waits for it (an upload's temporary files) is released.
+    this.response?.clientGone();
   }
 
   private finish(): void {

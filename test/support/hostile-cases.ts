@@ -46,6 +46,8 @@ export type IssueShape = { type: string; loc: (string | number)[] };
 export interface HostileCase {
   /** Valid HTTP with a hostile request inside (query, path, body): loopwise's own answer on every runtime, not the HTTP parser's. */
   reachesApp?: true;
+  /** Why the case cannot be checked on Bun (its server answers it, or not, itself). */
+  bunSkip?: string;
   /** What is sent, for the table (markdown). */
   input: string;
   /** Bytes written at once; then, with `trickle`, one more byte every 100 ms until the server answers. */
@@ -92,6 +94,8 @@ function chunked(body: string): string {
 function issues(...list: [string, ...(string | number)[]][]): IssueShape[] {
   return list.map(([type, ...loc]) => ({ type, loc }));
 }
+
+const BUN_NO_HEADERS_TIMEOUT = "Bun's server has no headers timeout: a client that sends nothing, or trickles its head, is cut by its idle timeout, which uWebSockets checks every few seconds (measured 7 to 13 s with idleTimeout 1 s), with no 408";
 
 export const HOSTILE_CASES: HostileCase[] = [
   // The request line and version
@@ -169,9 +173,9 @@ export const HOSTILE_CASES: HostileCase[] = [
   { reachesApp: true, input: 'form body `a=%ZZ`', bytes: rawPost('/form', 'a=%ZZ', 'application/x-www-form-urlencoded'), expect: { status: 400, detail: 'Bad Request: the form body is not valid percent-encoding', connection: 'keep-alive' } },
   { reachesApp: true, input: 'empty body, `Content-Type: application/json`, body required', bytes: rawPost('/items', ''), expect: { status: 422, detail: issues(['missing', 'body']), connection: 'keep-alive' } },
   // Slow clients (the suite's app has headersTimeout 500 ms, requestTimeout 1500 ms)
-  { input: 'slowloris: headers trickled one byte per 100 ms', bytes: 'GET /ping HTTP/1.1\r\nHost: localhost\r\nX-Slow: ', trickle: 'a', expect: { status: 408, detail: 'Request Timeout: the request headers did not arrive within 500 ms', connection: 'close', notBefore: 450 } },
+  { bunSkip: BUN_NO_HEADERS_TIMEOUT, input: 'slowloris: headers trickled one byte per 100 ms', bytes: 'GET /ping HTTP/1.1\r\nHost: localhost\r\nX-Slow: ', trickle: 'a', expect: { status: 408, detail: 'Request Timeout: the request headers did not arrive within 500 ms', connection: 'close', notBefore: 450 } },
   { input: 'slow body: 1000 bytes declared, trickled one per 100 ms', bytes: `POST /items HTTP/1.1\r\nHost: localhost\r\n${CL}: 1000\r\n\r\n{"name":"`, trickle: 'a', expect: { status: 408, detail: 'Request Timeout: the request body did not arrive within 1500 ms', connection: 'close', notBefore: 1450 } },
-  { input: 'a connection that sends nothing', bytes: '', expect: { status: 408, detail: 'Request Timeout: the request headers did not arrive within 500 ms', connection: 'close', notBefore: 450 } },
+  { bunSkip: BUN_NO_HEADERS_TIMEOUT, input: 'a connection that sends nothing', bytes: '', expect: { status: 408, detail: 'Request Timeout: the request headers did not arrive within 500 ms', connection: 'close', notBefore: 450 } },
 ];
 
 const WAIT = 8_000;
