@@ -2,13 +2,45 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { LazyEvents } from './lazy-events.js';
 import type { BunServerHandle } from './bun-api.js';
 
-/** What the pipeline reads of a request's socket on Bun (Bun.serve has none to give). */
-export interface BunSocketInfo {
-  readonly remoteAddress: string | undefined;
-  readonly remotePort: number | undefined;
-  readonly remoteFamily: string | undefined;
-  readonly encrypted: false;
-  destroy(): void;
+/**
+ * What a request's `socket` is on Bun (Bun.serve has none to give): the client's address, and a
+ * 'close' event when the client disconnects (Bun aborts the request's signal then), watched only
+ * once something listens for it.
+ */
+export class BunSocketInfo extends LazyEvents {
+  readonly encrypted = false;
+  private watching = false;
+
+  constructor(
+    readonly remoteAddress: string | undefined,
+    readonly remotePort: number | undefined,
+    readonly remoteFamily: string | undefined,
+    private readonly signal: AbortSignal,
+  ) {
+    super();
+  }
+
+  override on(event: string | symbol, listener: (...args: never[]) => void): this {
+    super.on(event, listener);
+    if (event === 'close') this.watch();
+    return this;
+  }
+
+  override once(event: string | symbol, listener: (...args: never[]) => void): this {
+    super.once(event, listener);
+    if (event === 'close') this.watch();
+    return this;
+  }
+
+  destroy(): void {
+    // Bun owns the connection: there is nothing here to cut.
+  }
+
+  private watch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.signal.addEventListener('abort', () => this.emit('close', false), { once: true });
+  }
 }
 
 /** Bodies up to this size with a Content-Length are read whole; larger ones (uploads) stream, with backpressure. */
@@ -63,7 +95,7 @@ export class BunIncomingMessage extends LazyEvents {
   get socket(): BunSocketInfo {
     if (this.socketInfo !== null) return this.socketInfo;
     const ip = this.server.requestIP(this.request);
-    return (this.socketInfo = { remoteAddress: ip?.address, remotePort: ip?.port, remoteFamily: ip?.family, encrypted: false, destroy() {} });
+    return (this.socketInfo = new BunSocketInfo(ip?.address, ip?.port, ip?.family, this.request.signal));
   }
 
   override on(event: string | symbol, listener: (...args: never[]) => void): this {
@@ -101,6 +133,28 @@ export class BunIncomingMessage extends LazyEvents {
     this.aborted = true;
     void this.request.body?.cancel().catch(() => {});
     return this;
+  }
+
+  /**
+   * The body in one call, for a reader that wants it whole (read-body.ts), when its length is
+   * declared and small: no events. False when it is not (chunked, or large): read by events then.
+   */
+  readWhole(done: (error: Error | null, body: Buffer | null) => void): boolean {
+    const declared = Number(this.headers['content-length']);
+    if (this.reading || this.request.body === null || !(declared > 0 && declared <= WHOLE_BODY_BYTES)) return false;
+    this.reading = true;
+    (this.request as Request & { bytes(): Promise<Uint8Array> }).bytes().then(
+      (bytes) => {
+        this.complete = true;
+        done(null, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+      },
+      (error: unknown) => {
+        this.aborted = true;
+        this.response?.clientGone();
+        done(error instanceof Error ? error : new Error(String(error)), null);
+      },
+    );
+    return true;
   }
 
   private startReading(): void {

@@ -42,6 +42,9 @@ export class BunServerResponse extends LazyEvents {
   private deliver: ((response: Response) => void) | null = null;
   private stream: ReadableStreamDefaultController<Uint8Array> | null = null;
   private waitingForDrain = false;
+  private closeSent = false;
+  /** Listening to the request's abort signal (watchClient). */
+  private watching = false;
   /** An event stream's head has gone out (see firstOrOpening). */
   private opened = false;
 
@@ -49,6 +52,26 @@ export class BunServerResponse extends LazyEvents {
     super();
     this.req = req;
     this.server = server;
+  }
+
+  /** A 'close' listener (the access log's, a handler's cleanup) also hears a client that leaves before the answer. */
+  override on(event: string | symbol, listener: (...args: never[]) => void): this {
+    super.on(event, listener);
+    if (event === 'close') this.watchClient();
+    return this;
+  }
+
+  override once(event: string | symbol, listener: (...args: never[]) => void): this {
+    super.once(event, listener);
+    if (event === 'close') this.watchClient();
+    return this;
+  }
+
+  /** Bun aborts the request's signal when its client disconnects: watched only once someone listens for 'close'. */
+  private watchClient(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.req.request.signal.addEventListener('abort', () => this.clientGone(), { once: true });
   }
 
   /** The client left before its request was read: no answer can reach it. */
@@ -163,6 +186,11 @@ export class BunServerResponse extends LazyEvents {
       chunk = undefined;
     } else if (typeof encoding === 'function') callback = encoding;
     if (this.writableEnded) return this;
+    if (this.destroyed) {
+      // The client is gone (or the response was cut): as on Node, nothing is sent and no 'finish' comes.
+      this.writableEnded = true;
+      return this;
+    }
     if (this.stream !== null) {
       if (chunk !== undefined && chunk.length > 0) this.writeChunk(chunk, typeof encoding === 'string' ? encoding : undefined);
       this.writableEnded = true;
@@ -289,7 +317,10 @@ export class BunServerResponse extends LazyEvents {
     });
   }
 
+  /** 'close', once: the stream's cancel, the request's abort signal and a cut may each report the same end. */
   private closed(): void {
+    if (this.closeSent) return;
+    this.closeSent = true;
     if (this.listenerCount('close') > 0) queueMicrotask(() => this.emit('close'));
   }
 
