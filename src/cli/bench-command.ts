@@ -131,7 +131,7 @@ async function runBench(target: string, options: RunOptions): Promise<EvidenceRe
   if (!process.env.LOOPWISE_LOG_STREAM) process.env.LOOPWISE_LOG_STREAM = 'stderr';
   const app = await loadApp(target);
   // The module may have started its own server at import: the bench serves it on a port of its own.
-  if (app.server !== null) await app.close();
+  if (app.listening) await app.close();
   return benchApp(app, { routes, ...rest, target });
 }
 

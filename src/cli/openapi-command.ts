@@ -29,7 +29,7 @@ export async function openapiCommand(argv: string[]): Promise<number> {
   const app = await loadApp(positionals[0]!);
   const text = `${JSON.stringify(app.openapi(), null, values.compact ? undefined : 2)}\n`;
   // A module that starts its own server at import would keep this process alive.
-  if (app.server !== null) await app.close();
+  if (app.listening) await app.close();
   if (values.out === undefined) process.stdout.write(text);
   else writeFileSync(values.out, text);
   return 0;

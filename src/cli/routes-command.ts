@@ -64,7 +64,7 @@ export async function routesCommand(argv: string[]): Promise<number> {
   const rows = routeRows(app, { all: values.all });
   process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatRoutes(rows));
   // A module that starts its own server at import would keep this process alive.
-  if (app.server !== null) await app.close();
+  if (app.listening) await app.close();
   return 0;
 }
 

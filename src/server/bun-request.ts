@@ -73,6 +73,7 @@ export class BunIncomingMessage extends LazyEvents {
   private paused = false;
   private wake: (() => void) | null = null;
   private socketInfo: BunSocketInfo | null = null;
+  private watchingClient = false;
   /** The response, told when the client leaves before the body is read (set by the server). */
   response: ClientGoneListener | null = null;
 
@@ -101,7 +102,21 @@ export class BunIncomingMessage extends LazyEvents {
   override on(event: string | symbol, listener: (...args: never[]) => void): this {
     super.on(event, listener);
     if (event === 'data') this.startReading();
+    else if (event === 'close') this.watchClient();
     return this;
+  }
+
+  override once(event: string | symbol, listener: (...args: never[]) => void): this {
+    super.once(event, listener);
+    if (event === 'close') this.watchClient();
+    return this;
+  }
+
+  /** 'close' when the client disconnects, as Node's request emits it then: Bun aborts the request's signal. */
+  private watchClient(): void {
+    if (this.watchingClient) return;
+    this.watchingClient = true;
+    this.request.signal.addEventListener('abort', () => this.emit('close'), { once: true });
   }
 
   /** A streamed response may be quiet for long (an event stream): Bun's idle timeout must not cut it. */

@@ -4,6 +4,7 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { App, t } from '../../src/index.js';
 import { request, serveApp, type Listening } from '../support/http.js';
+import { skipOnBun } from '../support/runtime.js';
 
 describe('12a: a header sent twice to a list header (docs_src/header_params/tutorial003.py)', () => {
   // x_token: list[str] | None = Header(default=None) → {"X-Token values": x_token}
@@ -20,7 +21,7 @@ describe('12a: a header sent twice to a list header (docs_src/header_params/tuto
 
   // tests/test_tutorial/test_header_params/test_tutorial003.py: headers [("x-token", "foo"),
   // ("x-token", "bar")] → 200 {"X-Token values": ["foo", "bar"]}; none → {"X-Token values": None}.
-  test('two x-token lines over a socket: ["foo", "bar"], not ["foo, bar"]', async () => {
+  test('two x-token lines over a socket: ["foo", "bar"], not ["foo, bar"]', skipOnBun('Bun\'s Headers join a header sent twice into one value (set-cookie aside), so a list header gets ["foo, bar"]; the lines are not kept apart'), async () => {
     server = await serveApp(headerApp());
     const res = await request(server.port, '/items/', { headers: { 'x-token': ['foo', 'bar'] } as unknown as Record<string, string> });
     assert.equal(res.status, 200);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { App, dependency, t } from '../../src/index.js';
 import { RawConnection, rawGet, rawPost } from '../support/raw-http.js';
 import { startAppProcess } from '../support/app-process.js';
+import { onBun } from '../support/runtime.js';
 
 const INT_PARSING = 'Input should be a valid integer, unable to parse string as an integer';
 
@@ -94,7 +95,9 @@ describe('trailing-slash redirect (src/pipeline/trailing-slash.ts): never to ano
   test('paths that a browser would read as another host get no Location', async () => {
     for (const path of ['//evil.example/', '/\\evil.example/', '/m//evil.example/', '/m/\\evil.example/', '///evil.example/', 'http://evil.example/items']) {
       const res = await get(path);
-      assert.equal(res.headers.location, undefined, path);
+      // Bun's parser reads an absolute-form target as its path ("/items"): its redirect stays on this host.
+      if (onBun && path.startsWith('http://')) assert.equal(res.headers.location, '/items/', path);
+      else assert.equal(res.headers.location, undefined, path);
       assert.notEqual(res.status, 500, path);
     }
   });
@@ -104,7 +107,14 @@ describe('trailing-slash redirect (src/pipeline/trailing-slash.ts): never to ano
     assert.equal(res.status, 307);
     assert.equal(res.headers.location, '/items/?a=%0d%0aSet-Cookie:%20x=1');
     assert.equal(res.headers['set-cookie'], undefined);
-    for (const path of ['/items?a\tb', '/items?\xff', '/items\x7f']) assert.equal((await get(path)).status, 400, JSON.stringify(path));
+    // Bun's parser refuses some of these itself, and passes others on percent-encoded: never a 500, never the raw byte in a header.
+    for (const path of ['/items?a\tb', '/items?\xff', '/items\x7f']) {
+      const res = await get(path);
+      if (onBun) {
+        assert.notEqual(res.status, 500, JSON.stringify(path));
+        assert.match(res.headers.location ?? '', /^[\x21-\x7e]*$/, JSON.stringify(path));
+      } else assert.equal(res.status, 400, JSON.stringify(path));
+    }
   });
 
   test('inject() with characters no request line holds: encoded, never a 500', async () => {

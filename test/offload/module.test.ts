@@ -126,10 +126,10 @@ describe('an app module that calls listen() at top level', () => {
       t.skip('counts OS threads through /proc (Linux)');
       return;
     }
-    const { app } = await import('./fixtures/listening-app.js');
+    const { app, listening } = await import('./fixtures/listening-app.js');
     const osThreads = (): number => Number(/^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
     await stat('.'); // libuv's thread pool starts on first use: have it running before counting
-    const { port } = app.server!.address() as { port: number };
+    const { port } = listening; // app.server is node:http's, null on Bun's native server
     const res = await socketGet(port, '/where', false, TIMEOUT);
     assert.notEqual(JSON.parse(res.body).threadId, 0, 'the worker (threads: 1) is up');
     const serving = osThreads();
