@@ -199,7 +199,8 @@ export class BunServerResponse extends LazyEvents {
       if (!this.headersSent) this._implicitHeader();
       this.writableEnded = true;
       const body = chunk === undefined || this.req.method === 'HEAD' ? null : typeof chunk === 'string' && typeof encoding === 'string' ? Buffer.from(chunk, encoding) : chunk;
-      this.send(new Response(body, this.init(body !== null)));
+      // Bytes are a valid body for Bun's Response; TypeScript's DOM lib types BodyInit narrower than Node's Buffer.
+      this.send(new Response(body as ConstructorParameters<typeof Response>[0], this.init(body !== null)));
     }
     this.finish(callback);
     return this;
