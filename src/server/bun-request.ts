@@ -9,6 +9,14 @@ import type { BunServerHandle } from './bun-api.js';
  */
 export class BunSocketInfo extends LazyEvents {
   readonly encrypted = false;
+  /**
+   * True until the client disconnects: code that asks whether a response can still be written
+   * (the on-finished package, which `send` and Express middleware use) reads it, and took a
+   * missing one for a closed connection.
+   */
+  writable = true;
+  readable = true;
+  destroyed = false;
   private watching = false;
 
   constructor(
@@ -39,7 +47,15 @@ export class BunSocketInfo extends LazyEvents {
   private watch(): void {
     if (this.watching) return;
     this.watching = true;
-    this.signal.addEventListener('abort', () => this.emit('close', false), { once: true });
+    this.signal.addEventListener(
+      'abort',
+      () => {
+        this.writable = this.readable = false;
+        this.destroyed = true;
+        this.emit('close', false);
+      },
+      { once: true },
+    );
   }
 }
 

@@ -6,7 +6,7 @@ import { bunRuntime, type BunServerHandle } from './bun-api.js';
 import { BunIncomingMessage } from './bun-request.js';
 import { BunServerResponse, type BunServerState } from './bun-response.js';
 import { serverUrl, type Listening } from './http-server.js';
-import { DEFAULT_HEADERS_TIMEOUT, DEFAULT_MAX_HEADER_SIZE, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SEND_TIMEOUT, type ServerLimits } from './server-options.js';
+import { DEFAULT_HEADERS_TIMEOUT, DEFAULT_MAX_HEADER_SIZE, DEFAULT_SEND_TIMEOUT, type ServerLimits } from './server-options.js';
 
 export interface BunServerOptions {
   limits: ServerLimits;
@@ -46,15 +46,19 @@ export class BunServer {
     const listener = this.listener;
     const state = this.state;
     const log = this.options.log;
-    const { keepAliveTimeout, headersTimeout } = this.options.limits;
+    const { keepAliveTimeout, headersTimeout, requestTimeout } = this.options.limits;
+    // Once a request's head is in, its body and its handler get requestTimeout (Bun counts idle
+    // time, not the handler's own): without this a handler slower than the connection idle timeout was cut.
+    const requestIdle = Math.min(BUN_MAX_IDLE_SECONDS, Math.ceil(requestTimeout / 1000));
     this.server = bun.serve({
       port,
       hostname: host,
-      // One connection idle timeout in Bun covers both the wait for a request and keep-alive.
+      // Bun's connection idle timeout: the wait for a request's head, and keep-alive between requests.
       // `loopwise run --workers N`: each process binds the same port, which Bun shares through SO_REUSEPORT.
       reusePort: cluster.isWorker,
       idleTimeout: Math.min(BUN_MAX_IDLE_SECONDS, Math.max(1, Math.ceil(Math.max(keepAliveTimeout, headersTimeout) / 1000))),
       fetch(request, server) {
+        server.timeout?.(request, requestIdle);
         const req = new BunIncomingMessage(request, server);
         const res = new BunServerResponse(req, state);
         req.response = res;
@@ -100,19 +104,19 @@ export class BunServer {
 
 /**
  * Limits Bun.serve has no setting for: a value the user chose (not loopwise's default) stops
- * listen() rather than being silently ignored. Bun's own: headers up to 16 KiB, no separate
- * request or send timeout (one idle timeout, set from keepAliveTimeout and headersTimeout).
+ * listen() rather than being silently ignored. Bun's own: headers up to 16 KiB, no send timeout,
+ * idle timeouts in whole seconds up to 255.
  */
 function refuseUnsupportedLimits(limits: ServerLimits): void {
   const unsupported: string[] = [];
-  if (limits.requestTimeout !== DEFAULT_REQUEST_TIMEOUT) unsupported.push(`requestTimeout (${limits.requestTimeout} ms)`);
+  if (limits.requestTimeout > BUN_MAX_IDLE_SECONDS * 1000) unsupported.push(`requestTimeout over 255 s (${limits.requestTimeout} ms)`);
   if (limits.sendTimeout !== DEFAULT_SEND_TIMEOUT) unsupported.push(`sendTimeout (${limits.sendTimeout} ms)`);
   if (limits.maxHeaderSize !== DEFAULT_MAX_HEADER_SIZE) unsupported.push(`maxHeaderSize (${limits.maxHeaderSize} bytes)`);
   if (limits.headersTimeout > BUN_MAX_IDLE_SECONDS * 1000 && limits.headersTimeout !== DEFAULT_HEADERS_TIMEOUT) unsupported.push(`headersTimeout over 255 s`);
   if (unsupported.length === 0) return;
   throw new LoopwiseError(
     'LW_ERR_RUNTIME',
-    `Bun's server cannot enforce ${unsupported.join(', ')}: it has one idle timeout (set from keepAliveTimeout and headersTimeout, at most 255 s) and a fixed 16 KiB header limit. ` +
+    `Bun's server cannot enforce ${unsupported.join(', ')}: it has idle timeouts of at most 255 s (a connection's, from keepAliveTimeout and headersTimeout; a request's, from requestTimeout), no send timeout and a fixed 16 KiB header limit. ` +
       'Leave these at their defaults on Bun, or run the app on Node (docs/bun.md).',
   );
 }

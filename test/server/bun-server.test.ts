@@ -66,7 +66,7 @@ test('on Bun, a header the handler sets that HTTP cannot carry is a logged 500, 
 });
 
 test('on Bun, limits Bun.serve cannot enforce stop listen(), naming each; nothing listens', ON_BUN_ONLY, async () => {
-  const app = new App({ logger: false, requestTimeout: 5_000, sendTimeout: 1_000, maxHeaderSize: 8_192 });
+  const app = new App({ logger: false, requestTimeout: 300_000, sendTimeout: 1_000, maxHeaderSize: 8_192 });
   app.get('/', () => ({}));
   const port = await freePort();
   await assert.rejects(app.listen({ port, handleSignals: false }), (error: unknown) => {
@@ -74,7 +74,7 @@ test('on Bun, limits Bun.serve cannot enforce stop listen(), naming each; nothin
     assert.equal(error.code, 'LW_ERR_RUNTIME');
     assert.equal(
       error.message,
-      "LW_ERR_RUNTIME: Bun's server cannot enforce requestTimeout (5000 ms), sendTimeout (1000 ms), maxHeaderSize (8192 bytes): it has one idle timeout (set from keepAliveTimeout and headersTimeout, at most 255 s) and a fixed 16 KiB header limit. " +
+      "LW_ERR_RUNTIME: Bun's server cannot enforce requestTimeout over 255 s (300000 ms), sendTimeout (1000 ms), maxHeaderSize (8192 bytes): it has idle timeouts of at most 255 s (a connection's, from keepAliveTimeout and headersTimeout; a request's, from requestTimeout), no send timeout and a fixed 16 KiB header limit. " +
         'Leave these at their defaults on Bun, or run the app on Node (docs/bun.md).',
     );
     return true;
@@ -94,6 +94,22 @@ test('on Bun, an app with WebSocket routes is served through Bun’s node:http l
   try {
     assert.notEqual(app.server, null);
     assert.deepEqual((await request(port, '/ping')).json(), { pong: true });
+  } finally {
+    await app.close();
+  }
+});
+
+test('on Bun, a handler slower than the connection idle timeout is answered: a request gets requestTimeout', ON_BUN_ONLY, async () => {
+  // Bun's connection idle timeout is 10 s by default (headersTimeout); it cut a 15 s handler at about 11.5 s.
+  const app = new App({ logger: false });
+  app.get('/slow', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 13_000));
+    return { slow: true };
+  });
+  const { port } = await app.listen({ port: 0, handleSignals: false });
+  try {
+    const res = await request(port, '/slow', { timeout: 20_000 });
+    assert.deepEqual(res.json(), { slow: true });
   } finally {
     await app.close();
   }
