@@ -28,16 +28,8 @@ export class BunSocketInfo extends LazyEvents {
     super();
   }
 
-  override on(event: string | symbol, listener: (...args: never[]) => void): this {
-    super.on(event, listener);
+  protected override listened(event: string | symbol): void {
     if (event === 'close') this.watch();
-    return this;
-  }
-
-  override once(event: string | symbol, listener: (...args: never[]) => void): this {
-    super.once(event, listener);
-    if (event === 'close') this.watch();
-    return this;
   }
 
   destroy(): void {
@@ -115,17 +107,9 @@ export class BunIncomingMessage extends LazyEvents {
     return (this.socketInfo = new BunSocketInfo(ip?.address, ip?.port, ip?.family, this.request.signal));
   }
 
-  override on(event: string | symbol, listener: (...args: never[]) => void): this {
-    super.on(event, listener);
+  protected override listened(event: string | symbol): void {
     if (event === 'data') this.startReading();
     else if (event === 'close') this.watchClient();
-    return this;
-  }
-
-  override once(event: string | symbol, listener: (...args: never[]) => void): this {
-    super.once(event, listener);
-    if (event === 'close') this.watchClient();
-    return this;
   }
 
   /** 'close' when the client disconnects, as Node's request emits it then: Bun aborts the request's signal. */

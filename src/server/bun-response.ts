@@ -55,16 +55,8 @@ export class BunServerResponse extends LazyEvents {
   }
 
   /** A 'close' listener (the access log's, a handler's cleanup) also hears a client that leaves before the answer. */
-  override on(event: string | symbol, listener: (...args: never[]) => void): this {
-    super.on(event, listener);
+  protected override listened(event: string | symbol): void {
     if (event === 'close') this.watchClient();
-    return this;
-  }
-
-  override once(event: string | symbol, listener: (...args: never[]) => void): this {
-    super.once(event, listener);
-    if (event === 'close') this.watchClient();
-    return this;
   }
 
   /** Bun aborts the request's signal when its client disconnects: watched only once someone listens for 'close'. */

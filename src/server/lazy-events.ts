@@ -16,6 +16,7 @@ export class LazyEvents {
 
   on(event: string | symbol, listener: Listener): this {
     this.emitter.on(event, listener as (...args: unknown[]) => void);
+    this.listened(event);
     return this;
   }
 
@@ -25,18 +26,24 @@ export class LazyEvents {
 
   once(event: string | symbol, listener: Listener): this {
     this.emitter.once(event, listener as (...args: unknown[]) => void);
+    this.listened(event);
     return this;
   }
 
   prependListener(event: string | symbol, listener: Listener): this {
     this.emitter.prependListener(event, listener as (...args: unknown[]) => void);
+    this.listened(event);
     return this;
   }
 
   prependOnceListener(event: string | symbol, listener: Listener): this {
     this.emitter.prependOnceListener(event, listener as (...args: unknown[]) => void);
+    this.listened(event);
     return this;
   }
+
+  /** Something now listens for `event`: a subclass starts what produces it (reading a body, watching the client). */
+  protected listened(_event: string | symbol): void {}
 
   off(event: string | symbol, listener: Listener): this {
     this.events?.off(event, listener as (...args: unknown[]) => void);
