@@ -5,7 +5,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, t } from '../../src/index.js';
 import { RawConnection, rawGet, rawPost, type RawResponse } from './raw-http.js';
-import { onBun } from './runtime.js';
 
 /** Small timeouts so the slow-client cases end in about a second (the defaults are 10 s and 60 s). */
 export const HOSTILE_LIMITS = { headersTimeout: 500, requestTimeout: 1500, keepAliveTimeout: 1000 } as const;
@@ -19,9 +18,7 @@ export interface HostileApp {
 /** The app every case runs against. */
 export function hostileApp(): HostileApp {
   let smuggled = 0;
-  // Bun's server has no request timeout (listen() refuses one there): the idle timeout cuts slow clients.
-  const limits = onBun ? { headersTimeout: HOSTILE_LIMITS.headersTimeout, keepAliveTimeout: HOSTILE_LIMITS.keepAliveTimeout } : HOSTILE_LIMITS;
-  const app = new App({ logger: false, ...limits });
+  const app = new App({ logger: false, ...HOSTILE_LIMITS });
   app.get('/ping', () => ({ pong: true }));
   app.get('/slow', async () => {
     await sleep(100);
