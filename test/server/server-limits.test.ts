@@ -19,7 +19,7 @@ async function listening(app: App): Promise<number> {
   return (await app.listen({ port: 0, handleSignals: false })).port;
 }
 
-test('listen() opens a server with the default timeouts, header size and check interval', skipOnBun("these are options of node:http's Server; Bun's has one idle timeout (test/server/bun-server.test.ts checks what it takes and refuses)"), async (t) => {
+test('listen() opens a server with the default timeouts, header size and check interval', skipOnBun("these are options of node:http's Server; Bun's has idle timeouts only (test/server/bun-server.test.ts checks what it takes and refuses)"), async (t) => {
   const app = new App({ logger: false });
   t.after(() => app.close());
   await listening(app);
@@ -40,7 +40,7 @@ test('listen() opens a server with the default timeouts, header size and check i
   assert.equal(server.listenerCount('connect'), 1);
 });
 
-test('the timeouts and header size are App options, applied as given', skipOnBun("these are options of node:http's Server; Bun's has one idle timeout (test/server/bun-server.test.ts checks what it takes and refuses)"), async (t) => {
+test('the timeouts and header size are App options, applied as given', skipOnBun("these are options of node:http's Server; Bun's has idle timeouts only (test/server/bun-server.test.ts checks what it takes and refuses)"), async (t) => {
   const app = new App({ logger: false, headersTimeout: 2_000, requestTimeout: 30_000, keepAliveTimeout: 65_000, maxHeaderSize: 1024 });
   t.after(() => app.close());
   const port = await listening(app);
@@ -65,7 +65,7 @@ test('the timeouts and header size are App options, applied as given', skipOnBun
   }
 });
 
-test('a requestTimeout shorter than 10 s lowers the headers’ default with it; short timeouts are checked more often', skipOnBun("these are options of node:http's Server; Bun's has one idle timeout (test/server/bun-server.test.ts checks what it takes and refuses)"), async (t) => {
+test('a requestTimeout shorter than 10 s lowers the headers’ default with it; short timeouts are checked more often', skipOnBun("these are options of node:http's Server; Bun's has idle timeouts only (test/server/bun-server.test.ts checks what it takes and refuses)"), async (t) => {
   const app = new App({ logger: false, requestTimeout: 600 });
   t.after(() => app.close());
   await listening(app);
@@ -73,7 +73,7 @@ test('a requestTimeout shorter than 10 s lowers the headers’ default with it; 
   assert.equal(fields(app).connectionsCheckingInterval, 300);
 });
 
-test('0 turns the request, headers and send timeouts off, as in Node', skipOnBun("these are options of node:http's Server; Bun's has one idle timeout (test/server/bun-server.test.ts checks what it takes and refuses)"), async (t) => {
+test('0 turns the request, headers and send timeouts off, as in Node', skipOnBun("these are options of node:http's Server; Bun's has idle timeouts only (test/server/bun-server.test.ts checks what it takes and refuses)"), async (t) => {
   const app = new App({ logger: false, requestTimeout: 0, headersTimeout: 0, sendTimeout: 0 });
   t.after(() => app.close());
   const port = await listening(app);
