@@ -452,7 +452,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     return listening;
   }
 
-  /** @internal Whether listen() has a server open (either runtime's). */
+  /** Whether listen() has a server open, on either runtime (app.server is node:http's only, null on Bun's native server). */
   get listening(): boolean {
     return this.http !== null;
   }
