@@ -35,7 +35,10 @@ test("the seed's GET /blocking is named in exactly one warning, with about the t
   await sleep(1_200);
   const warnings = stallWarnings(seed, 'GET /blocking');
   assert.equal(warnings.length, 1, JSON.stringify(warnings));
-  assert.ok(warnings[0]!.blockedMs >= DELAY - 5 && warnings[0]!.blockedMs < DELAY + 100, `blockedMs ${warnings[0]!.blockedMs}`);
+  // The wait is the code's; time the thread then spent waiting for a core (a loaded host) is the host's,
+  // reported beside it: together they are the wait, and the host's part is at most a few scheduler slices.
+  const { blockedMs, hostStarvedMs = 0 } = warnings[0]!;
+  assert.ok(blockedMs >= DELAY - 50 && blockedMs + hostStarvedMs >= DELAY - 5 && blockedMs < DELAY + 100, JSON.stringify(warnings[0]));
   assert.match(warnings[0]!.msg, /^GET \/blocking blocked the event loop for \d+ ms .*offload: true/);
   // Nothing else was reported as a stall, by attribution or by the window's own reading.
   assert.deepEqual(seed.lines.filter((line) => line.level >= 40 && line.route !== 'GET /blocking'), []);
