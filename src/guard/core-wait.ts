@@ -2,9 +2,9 @@
 // is the host's doing (other processes had the core), not the code's. A stall the thread spent
 // running (a hashing loop) or asleep in a synchronous call (Atomics.wait, readFileSync, a sync
 // driver) is the code's: the thread was not runnable-and-waiting, so neither adds to this.
-import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { threadClock, type ThreadClock } from '../thread-clock.js';
+import { SiblingRunQueues } from './sibling-run-queues.js';
 
 export interface CoreWaitReading {
   /** performance.now() when taken. */
@@ -41,15 +41,22 @@ export interface CoreWaitGauge {
  */
 export function coreWaitGauge(clock: ThreadClock | null = threadClock()): CoreWaitGauge {
   if (clock !== null && clock.seesRunQueue) {
+    // The main thread sometimes waits for the process's own helper threads (the garbage collector
+    // joins its helpers). On a starving host those wait for a core too, and the main thread's wait
+    // looks like a synchronous call of the code's. Their run queues tell the two apart.
+    const siblingQueues = new SiblingRunQueues();
     return {
       exact: true,
       read(siblings = false) {
         const { cpu, runQueue } = clock.read();
-        return { at: performance.now(), runQueueNs: runQueue, cpuNs: cpu, voluntary: 0, involuntary: 0, siblings: siblings ? siblingRunQueues() : null };
+        return { at: performance.now(), runQueueNs: runQueue, cpuNs: cpu, voluntary: 0, involuntary: 0, siblings: siblings ? siblingQueues.read() : null };
       },
       waitedMs: (from, to) => clamp((to.runQueueNs! - from.runQueueNs!) / 1e6, to.at - from.at),
       siblingsWaitedMs,
-      close: () => clock.close(),
+      close: () => {
+        siblingQueues.close();
+        clock.close();
+      },
     };
   }
   return estimatingGauge(clock);
@@ -75,31 +82,6 @@ export function estimatingGauge(clock: ThreadClock | null): CoreWaitGauge {
     },
     close: () => clock?.close(),
   };
-}
-
-/**
- * The main thread sometimes waits for the process's own helper threads (V8's garbage collector
- * joins its helpers). On a starving host those wait for a core too, and the main thread's wait
- * looks like a synchronous call of the code's. Their run queues tell the two apart.
- */
-function siblingRunQueues(): Map<number, number> | null {
-  try {
-    const self = process.pid;
-    const queues = new Map<number, number>();
-    for (const entry of readdirSync('/proc/self/task')) {
-      const tid = Number(entry);
-      if (tid === self) continue;
-      try {
-        const runQueue = Number(readFileSync(`/proc/self/task/${entry}/schedstat`, 'latin1').split(' ', 2)[1]);
-        if (Number.isFinite(runQueue)) queues.set(tid, runQueue);
-      } catch {
-        // The thread ended between the listing and the read.
-      }
-    }
-    return queues;
-  } catch {
-    return null;
-  }
 }
 
 /**
