@@ -64,3 +64,4 @@ export {
   WebSocketHandshakeError,
   type WebSocketCallOptions,
 } from './client/index.js';
+export { redis, type RedisConfig } from './redis/redis-config.js';
