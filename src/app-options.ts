@@ -10,6 +10,7 @@ import type { Dependency } from './deps/dependency.js';
 import type { LifespanFunction } from './lifespan.js';
 import { validationLimits, type ValidationLimitOptions, type ValidationLimits } from './schema/validation-limits.js';
 import { serverLimits, type ServerLimitOptions, type ServerLimits } from './server/server-options.js';
+import type { TrustProxy } from './proxy/proxy-options.js';
 
 export interface AppOptions extends ServerLimitOptions {
   /** Shown in the OpenAPI document and docs pages. */
@@ -97,6 +98,16 @@ export interface AppOptions extends ServerLimitOptions {
    * Runs before the first request; its failure makes `listen()` fail.
    */
   lifespan?: LifespanFunction;
+  /**
+   * Behind a proxy (docs/behind-a-proxy.md). `rootPath`: the path prefix the proxy strips before
+   * forwarding (FastAPI's `root_path`): the OpenAPI document lists it in `servers`, the docs pages
+   * load `<rootPath>/openapi.json`, and trailing-slash redirects carry it. `trustProxy`: which
+   * peers' X-Forwarded-For/-Proto/-Host/-Prefix to believe (uvicorn's `--forwarded-allow-ips`):
+   * `true`, a hop count, or addresses/CIDRs (`['loopback', '10.0.0.0/8']`). Default: none, and
+   * forwarded headers are ignored, so a client cannot claim another IP.
+   */
+  rootPath?: string;
+  trustProxy?: TrustProxy;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;

@@ -34,6 +34,8 @@ import { WebSocketRoutes } from './ws/upgrade.js';
 import type { WebSocketRouteDefinition } from './ws/ws-route.js';
 import { appModule, appSettings, type AppOptions, type AppSettings } from './app-options.js';
 import { appDocument, builtInRoutes, type BuiltInRoute } from './builtin-routes.js';
+import { proxySettings, type ProxySettings } from './proxy/proxy-options.js';
+import { withProxy } from './proxy/with-proxy.js';
 import { compileRunners, compileTable, type RunnerServices } from './route-table.js';
 import { HttpServer, type ListenOptions, type Listening } from './server/http-server.js';
 import { BunServer } from './server/bun-server.js';
@@ -113,6 +115,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   /** The app's Prometheus registry and series, when `metrics` is on. */
   readonly metrics: AppMetrics | null;
   private readonly openApi: OpenApiSettings;
+  /** rootPath and trustProxy, checked; null without them, and requests are not touched (src/proxy/). */
+  private readonly proxy: ProxySettings | null;
   /** What lifespan and startup hooks set up, for dependencies (`state`) and handlers. */
   readonly state: AppState = {};
   /** Replacements for dependencies, e.g. in tests: `app.dependencyOverrides.set(getDb, testDb)`. */
@@ -150,6 +154,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     const metrics = offloadRegistry().inWorker ? false : (options.metrics ?? env.dev);
     this.metrics = metrics === false ? null : this.createMetrics(metrics === true ? {} : metrics);
     this.openApi = openApiSettings(options.openapi);
+    this.proxy = proxySettings(options);
     const pool = poolSettings(options.pool ?? {});
     const module = appModule(options.module);
     const ordinal = module === null ? 0 : registerApp(module, this);
@@ -274,6 +279,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       const dispatch = createDispatcher(table, { maxParamLength: this.settings.maxParamLength, redirectSlashes: this.settings.redirectSlashes, responder: this.responder, guard, observe, recordRoute: accessLog });
       // No middleware and no access log: the dispatcher is the listener, and the hot path is as it was.
       this.unlogged = withMiddleware(this.middlewares, dispatch, this.responder);
+      if (this.proxy !== null) this.unlogged = withProxy(this.unlogged, this.proxy);
       this.listener = accessLog ? withAccessLog(this.unlogged, this.log, { pretty: this.prettyLog, waited: runtime.waited }) : this.unlogged;
     } catch (error) {
       throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the router rejected a route: ${(error as Error).message}`, { cause: error });

@@ -6,6 +6,8 @@ import type { OpenApiSettings } from './openapi/openapi-options.js';
 import type { OpenApiDocument } from './openapi/types.js';
 import { HttpResponse, text } from './responses/http-response.js';
 import type { RouteDefinition } from './route.js';
+import { rootPathOf } from './proxy/forwarded.js';
+import { withRootPathServer } from './proxy/root-path-servers.js';
 
 /** @internal A route the app adds itself, and what for; `docs-asset` is a file a docs page loads. */
 export interface BuiltInRoute {
@@ -32,14 +34,22 @@ export function builtInRoutes(sources: BuiltInSources): BuiltInRoute[] {
   if (sources.metrics !== null) builtIn.push({ kind: 'metrics', route: metricsRoute(sources.metrics) });
   const { path, docs, redoc, swaggerUi } = sources.openApi;
   if (path === false) return builtIn;
-  // Serialized on first request, after users had their chance to change the object.
-  let body: string | null = null;
-  const serve = () => {
-    body ??= JSON.stringify(sources.document());
+  // Serialized on first request, after users had their chance to change the object; once per
+  // root path (a proxy's or a mount's prefix), which FastAPI puts first in `servers`.
+  const bodies = new Map<string, string>();
+  const serve = ({ request }: { request: Parameters<typeof rootPathOf>[0] }) => {
+    const root = rootPathOf(request);
+    let body = bodies.get(root);
+    if (body === undefined) {
+      const document = sources.document();
+      body = JSON.stringify(root === '' || document === null ? document : withRootPathServer(document, root, sources.openApi.servers !== undefined));
+      // A trusted proxy's header can name many prefixes: keep a few, make the others per request.
+      if (bodies.size < 16) bodies.set(root, body);
+    }
     return new HttpResponse(body, { headers: { 'content-type': 'application/json; charset=utf-8' } });
   };
   builtIn.push({ kind: 'openapi', route: { method: 'GET', path, options: { hidden: true }, handler: serve } });
-  for (const route of docsPageRoutes({ title: sources.title, openapiUrl: path, docs, redoc, swaggerUi })) {
+  for (const route of docsPageRoutes({ title: sources.title, openapiUrl: path, docs, redoc, swaggerUi, rootPath: rootPathOf })) {
     // The pages, and the scripts, styles and icon they load.
     const asset = route.path !== docs && route.path !== redoc && /\.[a-z0-9]+$/i.test(route.path);
     builtIn.push({ kind: asset ? 'docs-asset' : 'docs', route });

@@ -191,6 +191,15 @@ export interface Context<P extends string = string, O extends RouteOptions = Rou
   /** Work to run after the response is sent (FastAPI's BackgroundTasks). */
   background: BackgroundTasks;
   /**
+   * The client's IP address (FastAPI's `request.client.host`): the socket's peer or, with the
+   * App's `trustProxy`, the one a trusted proxy forwarded in X-Forwarded-For. Read when used.
+   */
+  readonly ip: string;
+  /** 'http' or 'https' as the client used it: a trusted proxy's X-Forwarded-Proto, else the socket's. */
+  readonly protocol: string;
+  /** The host the client asked for: a trusted proxy's X-Forwarded-Host, else the Host header. */
+  readonly host: string;
+  /**
    * The App's logger for this request: a child with `reqId` bound when the request has an id
    * (the requestId() middleware's, or the access log's), so its lines match the access line and
    * the error lines. Made on first read; a handler that never reads it pays nothing.

@@ -3,6 +3,7 @@ import { HTTP_METHODS } from '../http-types.js';
 import type { RouteTableEntry } from '../pipeline/dispatch.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
 import { contextWithoutRoute } from '../pipeline/context.js';
+import { MOUNT_PREFIX, type ProxiedRequest } from '../proxy/forwarded.js';
 
 const NOT_FOUND = '{"detail":"Not Found"}';
 
@@ -29,6 +30,8 @@ export function mountRoutes(prefix: string, target: RequestListener, responder: 
       return;
     }
     (req as { originalUrl?: string }).originalUrl ??= url;
+    // The mounted App's docs pages and OpenAPI `servers` are under the prefix (Starlette's root_path).
+    (req as ProxiedRequest)[MOUNT_PREFIX] = ((req as ProxiedRequest)[MOUNT_PREFIX] ?? '') + prefix;
     req.url = rest.startsWith('/') ? rest : `/${rest}`;
     let result: unknown;
     try {

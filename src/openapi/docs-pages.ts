@@ -21,6 +21,11 @@ export interface DocsPagesSettings {
   redoc: string | false;
   /** Extra SwaggerUIBundle parameters merged over the defaults (FastAPI's swagger_ui_parameters). */
   swaggerUi: Record<string, unknown>;
+  /**
+   * The path the app is served under for this request (a proxy's prefix, a mount's): the pages'
+   * links and the document's URL start with it, as FastAPI's do with root_path. '' for none.
+   */
+  rootPath?: (request: IncomingMessage) => string;
 }
 
 // The docs pages are not operations of the API: they stay out of the OpenAPI document.
@@ -46,11 +51,13 @@ export function docsPageRoutes(settings: DocsPagesSettings): RouteDefinition[] {
     routes.push({ method: 'GET', path, options: HIDDEN, handler });
   };
 
+  const rootPath = settings.rootPath ?? (() => '');
   if (settings.docs !== false) {
     const base = withoutTrailingSlash(settings.docs);
-    const page = swaggerUiHtml(settings.title, base);
-    get(settings.docs, () => (isInstalled('swagger-ui-dist') ? html(page) : html(missingPage(settings, 'Swagger UI', 'swagger-ui-dist'))));
-    get(`${base}/swagger-initializer.js`, generated(swaggerInitializer(settings, base), JS));
+    const page = perRootPath((root) => swaggerUiHtml(settings.title, root + base));
+    const initializer = perRootPath((root) => generatedAsset(swaggerInitializer(settings, root, base), JS));
+    get(settings.docs, ({ request }) => (isInstalled('swagger-ui-dist') ? html(page(rootPath(request))) : html(missingPage(settings, rootPath(request), 'Swagger UI', 'swagger-ui-dist'))));
+    get(`${base}/swagger-initializer.js`, ({ request }) => answer(initializer(rootPath(request)), request));
     get(`${base}/swagger-ui-bundle.js`, packaged('swagger-ui-dist', 'swagger-ui-bundle.js', JS));
     get(`${base}/swagger-ui.css`, packaged('swagger-ui-dist', 'swagger-ui.css', CSS));
     get(`${base}/favicon-32x32.png`, packaged('swagger-ui-dist', 'favicon-32x32.png', PNG));
@@ -61,15 +68,16 @@ export function docsPageRoutes(settings: DocsPagesSettings): RouteDefinition[] {
 
   if (settings.redoc !== false) {
     const base = withoutTrailingSlash(settings.redoc);
-    const page = redocHtml(settings.title, settings.openapiUrl, base);
-    get(settings.redoc, () => (isInstalled('redoc') ? html(page) : html(missingPage(settings, 'ReDoc', 'redoc'))));
+    const page = perRootPath((root) => redocHtml(settings.title, root + settings.openapiUrl, root + base));
+    get(settings.redoc, ({ request }) => (isInstalled('redoc') ? html(page(rootPath(request))) : html(missingPage(settings, rootPath(request), 'ReDoc', 'redoc'))));
     get(`${base}/redoc.standalone.js`, packaged('redoc', 'bundles/redoc.standalone.js', JS, withoutRedocLogo));
   }
   return routes;
 }
 
 /** What /docs or /redoc shows while its optional package is not installed: what to install, and where the document is. */
-function missingPage({ title, openapiUrl }: DocsPagesSettings, ui: string, pkg: string): string {
+function missingPage({ title, openapiUrl: path }: DocsPagesSettings, root: string, ui: string, pkg: string): string {
+  const openapiUrl = root + path;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -108,9 +116,9 @@ function swaggerUiHtml(title: string, base: string): string {
 }
 
 /** The script that starts Swagger UI: a file of its own, so the page needs no inline script. */
-function swaggerInitializer(settings: DocsPagesSettings, base: string): string {
+function swaggerInitializer(settings: DocsPagesSettings, root: string, base: string): string {
   const defaults = {
-    url: settings.openapiUrl,
+    url: root + settings.openapiUrl,
     dom_id: '#swagger-ui',
     layout: 'BaseLayout',
     deepLinking: true,
@@ -125,7 +133,7 @@ function swaggerInitializer(settings: DocsPagesSettings, base: string): string {
 window.ui = SwaggerUIBundle(Object.assign(
   ${JSON.stringify(defaults)},
   {
-    oauth2RedirectUrl: window.location.origin + ${JSON.stringify(`${base}/oauth2-redirect`)},
+    oauth2RedirectUrl: window.location.origin + ${JSON.stringify(`${root}${base}/oauth2-redirect`)},
     presets: [SwaggerUIBundle.presets.apis],
   },
   ${JSON.stringify(settings.swaggerUi)}
@@ -158,11 +166,27 @@ function withoutRedocLogo(bundle: Buffer): Buffer {
   return text.includes(REDOC_LOGO) ? Buffer.from(text.replaceAll(REDOC_LOGO, '"data:,"')) : bundle;
 }
 
-/** A file made here once: hashed at startup, tiny. */
-function generated(text: string, type: string): AssetHandler {
+/** A file made here: hashed once, tiny. */
+function generatedAsset(text: string, type: string): Asset {
   const body = Buffer.from(text);
-  const asset: Asset = { body, etag: etagOf(body), type };
-  return ({ request }) => answer(asset, request);
+  return { body, etag: etagOf(body), type };
+}
+
+/**
+ * What a page is for each root path, made once per root path: one for an app with none; a few
+ * behind proxies. The root can come from a trusted proxy's header, so the kept ones are bounded
+ * and past that each request makes its own.
+ */
+function perRootPath<T>(make: (root: string) => T): (root: string) => T {
+  const kept = new Map<string, T>();
+  return (root) => {
+    let made = kept.get(root);
+    if (made === undefined) {
+      made = make(root);
+      if (kept.size < 16) kept.set(root, made);
+    }
+    return made;
+  };
 }
 
 // Shared by every App in the process: the bytes are the same. Only successes are kept, so a

@@ -3,6 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { REQUEST_ID } from './request-id.js';
+import { clientIp } from '../proxy/forwarded.js';
 
 /**
  * Where the dispatcher leaves the matched route's name ("GET /items/:id") when the access log is
@@ -16,6 +17,8 @@ type LoggedRequest = IncomingMessage & { [REQUEST_ID]?: string; [ROUTE_NAME]?: s
 export interface AccessLine {
   reqId: string;
   method: string;
+  /** The client's address: the socket's peer, or with trustProxy the client a trusted proxy forwarded for (docs/behind-a-proxy.md). */
+  ip: string;
   /** The URL path as the client sent it, without the query string (which may carry secrets). */
   path: string;
   /**
@@ -68,7 +71,7 @@ export function withAccessLog(listener: RequestListener, log: Logger, options: {
       return;
     }
     // One shape for every line (pino leaves undefined fields out of the JSON).
-    const line: AccessLine = { reqId: req[REQUEST_ID] ?? randomUUID(), method, path, route: req[ROUTE_NAME], status, durationMs, waitedMs, aborted: aborted ? true : undefined };
+    const line: AccessLine = { reqId: req[REQUEST_ID] ?? randomUUID(), method, ip: clientIp(req), path, route: req[ROUTE_NAME], status, durationMs, waitedMs, aborted: aborted ? true : undefined };
     log.info(line, message);
   }
 

@@ -10,6 +10,7 @@ import { refuseProtoKey } from './forbidden-keys.js';
 import type { DependencyScope } from '../deps/request-scope.js';
 import type { AppState } from '../deps/dependency.js';
 import { requestIdOf } from './request-id.js';
+import { clientHost, clientIp, clientProtocol } from '../proxy/forwarded.js';
 
 const NO_DEPS: Record<string, unknown> = Object.freeze({});
 
@@ -66,6 +67,19 @@ export class RequestContext {
 
   get background(): BackgroundTasks {
     return (this.backgroundState ??= new BackgroundTasks());
+  }
+
+  // Worked out when read, from the socket or a trusted proxy's X-Forwarded-* (docs/behind-a-proxy.md).
+  get ip(): string {
+    return clientIp(this.request);
+  }
+
+  get protocol(): string {
+    return clientProtocol(this.request);
+  }
+
+  get host(): string {
+    return clientHost(this.request);
   }
 }
 

@@ -11,6 +11,7 @@ import { ROUTE_NAME } from './access-log.js';
 import { createRouteTree } from './route-tree.js';
 import { routePattern, type ParamsAdapter } from './route-path.js';
 import { slashRedirect } from './trailing-slash.js';
+import { proxyPrefix } from '../proxy/forwarded.js';
 
 export interface RouteTableEntry {
   method: HttpMethod;
@@ -81,7 +82,7 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
     }
     // As Starlette's RedirectResponse: 307, the Location, an empty body.
     const sentUrl = (req as { originalUrl?: string }).originalUrl ?? url;
-    const location = redirectSlashes ? slashRedirect(url, sentUrl, (path) => [...methods].some((method) => takes(method, path))) : null;
+    const location = redirectSlashes ? slashRedirect(url, sentUrl, (path) => [...methods].some((method) => takes(method, path)), proxyPrefix(req)) : null;
     if (location !== null) res.writeHead(307, { location, 'content-length': 0 }).end();
     else responder.respond(contextWithoutRoute(req), res, new HTTPException(404, 'Not Found'), 'router');
   }

@@ -5,15 +5,17 @@
  *
  * `url` is the request's URL as this App routes it; `sentUrl` the one the client sent (under a
  * mount, with the mount's prefix: the `Location` must carry it). `routed` says whether a path
- * matches a route, for any method. Returns the `Location`, or null for no redirect.
+ * matches a route, for any method. `prefix` is what a proxy stripped (rootPath or a trusted
+ * X-Forwarded-Prefix, already checked to be a plain path), put back as Starlette's redirect keeps
+ * root_path. Returns the `Location`, or null for no redirect.
  */
-export function slashRedirect(url: string, sentUrl: string, routed: (path: string) => boolean): string | null {
+export function slashRedirect(url: string, sentUrl: string, routed: (path: string) => boolean, prefix = ''): string | null {
   const path = pathOf(url);
   if (path === '/' || !path.startsWith('/')) return null; // "/" has no other form; an absolute-form target is not a path
   const toggled = toggledSlash(path);
   if (toggled === '' || !routed(toggled)) return null;
   const sentPath = pathOf(sentUrl);
-  const location = escapeForHeader(toggledSlash(sentPath)) + sentUrl.slice(sentPath.length);
+  const location = prefix + escapeForHeader(toggledSlash(sentPath)) + sentUrl.slice(sentPath.length);
   return isSameOrigin(location) ? location : null;
 }
 

@@ -14,7 +14,7 @@ import { withTimeout } from '../support/with-timeout.js';
 import { app, lines } from './fixtures/access-log-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const ACCESS_KEYS = ['level', 'time', 'pid', 'hostname', 'reqId', 'method', 'path', 'route', 'status', 'durationMs', 'msg'];
+const ACCESS_KEYS = ['level', 'time', 'pid', 'hostname', 'reqId', 'method', 'ip', 'path', 'route', 'status', 'durationMs', 'msg'];
 
 type Line = Record<string, any>;
 

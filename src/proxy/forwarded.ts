@@ -1,0 +1,88 @@
+// What a request says about its client and its public URL, from the socket or, when the peer is a
+// trusted proxy, from its X-Forwarded-* headers. Asked only when something reads it: a handler's
+// `ip`, `protocol` or `host`, the access log, a redirect, the docs pages.
+import type { IncomingMessage } from 'node:http';
+import proxyAddr from 'proxy-addr';
+import { pathPrefix, type ProxySettings } from './proxy-options.js';
+
+/** Where the outermost App with proxy options leaves them on the request (src/proxy/with-proxy.ts). */
+export const PROXY: unique symbol = Symbol('loopwise.proxy');
+/** The prefixes mounts took off `req.url`, outermost first ('/v2', then '/v2/admin'…). */
+export const MOUNT_PREFIX: unique symbol = Symbol('loopwise.mountPrefix');
+const CLIENT_IP: unique symbol = Symbol('loopwise.clientIp');
+
+export type ProxiedRequest = IncomingMessage & { [PROXY]?: ProxySettings; [MOUNT_PREFIX]?: string; [CLIENT_IP]?: string };
+
+function peerAddress(req: IncomingMessage): string {
+  // A worker thread's copy of the request has no socket (docs/behind-a-proxy.md).
+  return (req.socket as IncomingMessage['socket'] | undefined)?.remoteAddress ?? '';
+}
+
+/** Whether the peer is a proxy this App trusts, so its X-Forwarded-* headers speak for the client. */
+function trustedPeer(req: ProxiedRequest): boolean {
+  const trust = req[PROXY]?.trust;
+  return trust != null && trust(peerAddress(req), 0);
+}
+
+/** The first value of a header that proxies may repeat or list ("https, http"). */
+function firstValue(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return undefined;
+  const comma = value.indexOf(',');
+  return (comma === -1 ? value : value.slice(0, comma)).trim();
+}
+
+/**
+ * The client's address: the socket's peer, or with trustProxy the address proxy-addr finds in
+ * X-Forwarded-For (the nearest one not trusted). Worked out once per request.
+ */
+export function clientIp(req: ProxiedRequest): string {
+  const known = req[CLIENT_IP];
+  if (known !== undefined) return known;
+  const trust = req[PROXY]?.trust;
+  const ip = trust == null || req.socket == null ? peerAddress(req) : proxyAddr(req, trust);
+  req[CLIENT_IP] = ip;
+  return ip;
+}
+
+/** 'https' or 'http': the socket's, or a trusted proxy's X-Forwarded-Proto (Express's `req.protocol`). */
+export function clientProtocol(req: ProxiedRequest): string {
+  if (trustedPeer(req)) {
+    const forwarded = firstValue(req.headers['x-forwarded-proto'])?.toLowerCase();
+    if (forwarded === 'http' || forwarded === 'https') return forwarded;
+  }
+  return (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http';
+}
+
+/** The host the client asked for: a trusted proxy's X-Forwarded-Host, else the Host header ('' without one). */
+export function clientHost(req: ProxiedRequest): string {
+  if (trustedPeer(req)) {
+    const forwarded = firstValue(req.headers['x-forwarded-host']);
+    if (forwarded !== undefined && forwarded !== '') return forwarded;
+  }
+  return req.headers.host ?? '';
+}
+
+/**
+ * The prefix the proxy stripped: a trusted proxy's X-Forwarded-Prefix (a per-request rootPath),
+ * else the rootPath option; '' for none. A prefix that is not a plain path is ignored, so a
+ * header cannot turn a Location or a docs page's links toward another host.
+ */
+export function proxyPrefix(req: ProxiedRequest): string {
+  const settings = req[PROXY];
+  if (settings === undefined) return '';
+  if (settings.trust !== null && trustedPeer(req)) {
+    const forwarded = firstValue(req.headers['x-forwarded-prefix']);
+    const prefix = forwarded === undefined ? null : pathPrefix(forwarded);
+    if (prefix !== null) return prefix;
+  }
+  return settings.rootPath;
+}
+
+/**
+ * The path this App is served under, as the client sees it (Starlette's `root_path`): the proxy's
+ * prefix, then the mounts' ('/api' + '/v2'). The docs pages and the OpenAPI `servers` use it.
+ */
+export function rootPathOf(req: ProxiedRequest): string {
+  return proxyPrefix(req) + (req[MOUNT_PREFIX] ?? '');
+}
