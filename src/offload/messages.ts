@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { ValidationIssue } from '../schema/validation-issue.js';
+import type { ClientInfo } from '../proxy/forwarded.js';
 
 /** What each worker thread is started with (its workerData). */
 export interface WorkerSetup {
@@ -22,6 +23,8 @@ export interface RouteCall {
   url: string;
   httpVersion: string;
   headers: IncomingHttpHeaders;
+  /** The client's address, scheme and host, worked out on the main thread (socket, trustProxy). */
+  client: ClientInfo;
   params: Record<string, unknown>;
   rawQuery: string;
   /** Parsed and coerced by the main thread when the route declares them; the worker reuses them. */

@@ -8,6 +8,7 @@ import { ServerTiming } from '../guard/server-timing.js';
 import { reviveUploads } from '../forms/offload-uploads.js';
 import type { RequestContextClass } from '../pipeline/context.js';
 import { setRequestId } from '../pipeline/request-id.js';
+import { presetClient } from '../proxy/forwarded.js';
 import type { Runner } from '../pipeline/run-handler.js';
 import type { DependentRoute } from '../deps/dependency-graph.js';
 import type { DependencyOverrides } from '../deps/overrides.js';
@@ -118,6 +119,7 @@ function runRoute(routes: WorkerRoutes, call: RouteCall): Promise<RecordedRespon
   const request = { method: call.method, url: call.url, headers: call.headers, httpVersion: call.httpVersion };
   // The id the main thread gave the request, so the handler's `log` lines carry the same reqId.
   if (call.reqId !== undefined) setRequestId(request, call.reqId);
+  presetClient(request, call.client);
   const context = new routes.contextClass!(request as never, call.params, call.rawQuery);
   if (call.timed) context.timing = new ServerTiming();
   if (call.declaredHeaders !== undefined) context.headers = call.declaredHeaders;

@@ -10,8 +10,23 @@ export const PROXY: unique symbol = Symbol('loopwise.proxy');
 /** The prefixes mounts took off `req.url`, outermost first ('/v2', then '/v2/admin'…). */
 export const MOUNT_PREFIX: unique symbol = Symbol('loopwise.mountPrefix');
 const CLIENT_IP: unique symbol = Symbol('loopwise.clientIp');
+/** Set on a worker thread's copy of a request: what the main thread found, since the socket and proxy settings stay there. */
+const CLIENT: unique symbol = Symbol('loopwise.client');
 
-export type ProxiedRequest = IncomingMessage & { [PROXY]?: ProxySettings; [MOUNT_PREFIX]?: string; [CLIENT_IP]?: string };
+/** The client as the main thread saw it, handed to an offloaded handler with its request. */
+export interface ClientInfo {
+  ip: string;
+  protocol: string;
+  host: string;
+}
+
+export type ProxiedRequest = IncomingMessage & { [PROXY]?: ProxySettings; [MOUNT_PREFIX]?: string; [CLIENT_IP]?: string; [CLIENT]?: ClientInfo };
+
+/** Gives a request copied to a worker thread the client its original had (src/offload/worker.ts). */
+export function presetClient(req: object, client: ClientInfo): void {
+  (req as ProxiedRequest)[CLIENT] = client;
+  (req as ProxiedRequest)[CLIENT_IP] = client.ip;
+}
 
 function peerAddress(req: IncomingMessage): string {
   // A worker thread's copy of the request has no socket (docs/behind-a-proxy.md).
@@ -47,6 +62,8 @@ export function clientIp(req: ProxiedRequest): string {
 
 /** 'https' or 'http': the socket's, or a trusted proxy's X-Forwarded-Proto (Express's `req.protocol`). */
 export function clientProtocol(req: ProxiedRequest): string {
+  const preset = req[CLIENT];
+  if (preset !== undefined) return preset.protocol;
   if (trustedPeer(req)) {
     const forwarded = firstValue(req.headers['x-forwarded-proto'])?.toLowerCase();
     if (forwarded === 'http' || forwarded === 'https') return forwarded;
@@ -56,6 +73,8 @@ export function clientProtocol(req: ProxiedRequest): string {
 
 /** The host the client asked for: a trusted proxy's X-Forwarded-Host, else the Host header ('' without one). */
 export function clientHost(req: ProxiedRequest): string {
+  const preset = req[CLIENT];
+  if (preset !== undefined) return preset.host;
   if (trustedPeer(req)) {
     const forwarded = firstValue(req.headers['x-forwarded-host']);
     if (forwarded !== undefined && forwarded !== '') return forwarded;
