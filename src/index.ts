@@ -65,3 +65,4 @@ export {
   type WebSocketCallOptions,
 } from './client/index.js';
 export { redis, type RedisConfig } from './redis/redis-config.js';
+export { rateLimit, closeRateLimit, type RateLimitInfo, type RateLimitOptions, clientKey } from './ratelimit/index.js';
