@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createDependency, type Dependency, type DependencyContext } from '../deps/dependency.js';
 import { HTTPException, LoopwiseError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { installHint, isInstalled } from '../optional-package.js';
+import { requireOptional } from '../optional-package.js';
 import { clientKey } from './client-key.js';
 import { MemoryStore } from './memory-store.js';
 import { checkRateLimitOptions, type RateLimitOptions } from './rate-limit-options.js';
@@ -47,8 +47,9 @@ export function rateLimit<const D extends Record<string, Dependency<unknown>> = 
   let store: RateLimitStore;
   if (checked.store === 'memory') store = new MemoryStore(windowMs, checked.maxKeys);
   else {
-    // Checked now, not at the first request: a missing package is a startup error.
-    if (!isInstalled('ioredis')) throw new LoopwiseError('LW_ERR_MISSING_PACKAGE', installHint('ioredis', 'rateLimit() with a Redis store'));
+    // Loaded now, not at the first request: a missing package is a startup error, and loading
+    // ioredis (~100 ms) does not stall the loop under the first limited request.
+    requireOptional('ioredis', 'rateLimit() with a Redis store');
     store = new RedisStore(checked.store, { windowMs, name: checked.name, timeoutMs: checked.timeoutMs, log });
   }
   const keyOf = options.key as ((context: DependencyContext<never>) => unknown) | undefined;

@@ -65,7 +65,11 @@ export class RedisStore implements RateLimitStore {
     const client = this.client ?? this.open();
     if (client.status === 'ready') return this.send(key);
     // Down after having worked: answer now rather than queue (ioredis reconnects meanwhile).
-    if (this.everReady) return Promise.reject(new LoopwiseError('LW_ERR_RUNTIME', `Redis is not connected (${client.status})`));
+    if (this.everReady) {
+      const error = new LoopwiseError('LW_ERR_RUNTIME', `the connection is down (ioredis status: ${client.status})`);
+      this.markDown(error);
+      return Promise.reject(error);
+    }
     this.firstReady ??= waitUntilReady(client, this.settings.timeoutMs).finally(() => {
       this.firstReady = undefined;
     });

@@ -18,8 +18,9 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/shared-limit-app.ts', import.m
 describe('rateLimit() on Redis', { skip }, () => {
   let server: RedisServer;
   const limiters: Dependency<RateLimitInfo>[] = [];
+  // Outages are logged to the test's own logger, never to stdout.
   const limiter = (options: Parameters<typeof rateLimit>[0]) => {
-    const made = rateLimit(options);
+    const made = rateLimit({ log: capturedLogger().logger, ...options });
     limiters.push(made);
     return made;
   };
