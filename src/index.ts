@@ -66,3 +66,4 @@ export {
 } from './client/index.js';
 export { redis, type RedisConfig } from './redis/redis-config.js';
 export type { TrustProxy } from './proxy/proxy-options.js';
+export { rateLimit, closeRateLimit, type RateLimitInfo, type RateLimitOptions, clientKey } from './ratelimit/index.js';
