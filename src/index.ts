@@ -65,3 +65,4 @@ export {
   type WebSocketCallOptions,
 } from './client/index.js';
 export { redis, type RedisConfig } from './redis/redis-config.js';
+export { bullmq, type BullmqConfig, type BullmqOptions, type QueueOffload } from './queue/bullmq-config.js';
