@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -39,8 +40,10 @@ export class QueueClient {
   private readonly queue: Queue;
   private readonly events: QueueEvents;
   private readonly pending = new Map<string, Pending>();
-  /** Jobs waiting in Redis at the last read, plus those this process added since. */
-  private waiting = 0;
+  /** Jobs this process added that no worker took yet (QueueEvents' 'active' says when one does). */
+  private readonly queuedHere = new Set<string>();
+  /** When the depth was last read (performance.now()): an old read does not count against the bound. */
+  private depthReadAt = -Infinity;
   private depthTimer: NodeJS.Timeout | null = null;
   private closed = false;
   /** The last depth read, for /metrics. */
@@ -71,6 +74,7 @@ export class QueueClient {
     this.events = new QueueEvents(config.name, { connection: this.eventsConnection });
     this.queue.on('error', onError);
     this.events.on('error', onError);
+    this.events.on('active', ({ jobId }) => this.queuedHere.delete(jobId));
     this.events.on('completed', ({ jobId, returnvalue }) => this.settle(jobId, returnvalue as unknown));
     this.events.on('failed', ({ jobId, failedReason }) => this.fail(jobId, failedReason));
     this.eventsReady = this.start();
@@ -93,13 +97,15 @@ export class QueueClient {
     if (!this.available) {
       return Promise.reject(new HTTPException(503, `Service Unavailable: the job queue (${this.config.name}) is unreachable, retry shortly`, { 'retry-after': '1' }));
     }
-    if (this.waiting >= this.config.maxWaiting) {
-      this.log.warn({ route: what, queue: this.config.name, waiting: this.waiting }, `${what}: the queue ${this.config.name} holds ${this.waiting} waiting jobs (maxWaiting ${this.config.maxWaiting}): answered 503`);
+    // Every API process's waiting jobs, as last read (fresh while jobs are in flight), or at least this one's.
+    const waiting = Math.max(this.queuedHere.size, performance.now() - this.depthReadAt < 1000 ? this.depth.waiting : 0);
+    if (waiting >= this.config.maxWaiting) {
+      this.log.warn({ route: what, queue: this.config.name, waiting }, `${what}: the queue ${this.config.name} holds ${waiting} waiting jobs (maxWaiting ${this.config.maxWaiting}): answered 503`);
       return Promise.reject(new HTTPException(503, 'Service Unavailable: the server is at capacity, retry shortly', { 'retry-after': '1' }));
     }
     const limit = timeout ?? 30_000;
     const jobId = randomUUID();
-    this.waiting++;
+    this.queuedHere.add(jobId);
     this.watchDepth();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.expire(jobId, what, limit), limit);
@@ -154,6 +160,7 @@ export class QueueClient {
     const entry = this.pending.get(jobId);
     if (entry === undefined) return undefined;
     this.pending.delete(jobId);
+    this.queuedHere.delete(jobId);
     clearTimeout(entry.timer);
     return entry;
   }
@@ -175,7 +182,7 @@ export class QueueClient {
     try {
       const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed');
       this.depth = { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0 };
-      this.waiting = this.depth.waiting;
+      this.depthReadAt = performance.now();
     } catch {
       // Redis went away between the check and the read: the next request gets its 503.
     }
