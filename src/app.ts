@@ -10,6 +10,9 @@ import { poolSettings } from './offload/pool.js';
 import { AppPool } from './offload/app-pool.js';
 import { offloadRegistry, registerApp } from './offload/registry.js';
 import type { WorkerRoutes } from './offload/worker.js';
+import { AppQueues } from './queue/app-queues.js';
+import { isQueueOffload, queueKey, type BullmqConfig } from './queue/bullmq-config.js';
+import type { OffloadPool } from './offload/pool.js';
 import { openApiSettings, type OpenApiSettings } from './openapi/openapi-options.js';
 import type { OpenApiDocument } from './openapi/types.js';
 import { createDispatcher } from './pipeline/dispatch.js';
@@ -109,6 +112,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   private http: HttpServer | BunServer | null = null;
   /** Worker threads for offloaded routes and task()s (src/offload/app-pool.ts). */
   private readonly pool: AppPool;
+  /** The queues its routes offload through (src/queue/app-queues.ts): empty, and free, unless a route names one. */
+  private readonly queues: AppQueues;
   /** Measures the event loop, names the routes that block it, and says when to shed load. */
   readonly guard: LoopGuard;
   private readonly health: boolean;
@@ -158,6 +163,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     const pool = poolSettings(options.pool ?? {});
     const module = appModule(options.module);
     const ordinal = module === null ? 0 : registerApp(module, this);
+    this.queues = new AppQueues(this.log);
     this.pool = new AppPool(pool, { module, ordinal }, this.log, () => this.guard.noteShed('queue'), this.dependencyOverrides);
   }
 
@@ -267,7 +273,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     // Built-in routes answer even while the server sheds load: health checks and scrapes must get through.
     const builtIn = this.builtInRoutes().map(({ route }) => route);
     definitions.push(...builtIn);
-    const runners = compileRunners(definitions, this.runnerServices(), { thread: 'main', pool, guard: this.guard });
+    const queues = offloadRegistry().inWorker ? null : this.queues.forRoutes(definitions);
+    const runners = compileRunners(definitions, this.runnerServices(), { thread: 'main', pool, guard: this.guard, queues });
     const table = compileTable(definitions, { runtime, runners, alwaysServe: new Set(builtIn) });
     try {
       const guard = this.guard.settings.enabled ? this.guard : null;
@@ -318,7 +325,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       health: this.health,
       metrics: this.metrics,
       openApi: this.openApi,
-      notReadyReason: () => (this.closing !== null ? 'shutting down' : this.guard.shedding ? 'shedding load' : null),
+      notReadyReason: () => (this.closing !== null ? 'shutting down' : this.guard.shedding ? 'shedding load' : this.queues.notReadyReason()),
       document: () => this.document,
     });
   }
@@ -353,6 +360,20 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     await this.lifespan.start();
     const offloaded = this.routes().filter((route) => route.options.offload === true);
     return { runners, contextClass: this.contextClass, overrides: this.dependencyOverrides, offloaded };
+  }
+
+  /**
+   * @internal For `loopwise worker`: the queues this App's routes offload through, and a thread
+   * pool whose threads run those routes as this App's worker threads do (src/queue/queue-worker.ts).
+   */
+  forQueueWorker(): { queues: BullmqConfig[]; pool: OffloadPool; guard: LoopGuard; log: Logger; closeTimeout: number } {
+    const queues = new Map<string, BullmqConfig>();
+    for (const route of this.routes()) {
+      const offload = route.options.offload;
+      if (isQueueOffload(offload)) queues.set(queueKey(offload.queue), offload.queue);
+    }
+    this.freeze();
+    return { queues: [...queues.values()], pool: this.pool.forQueueWorker(), guard: this.guard, log: this.log, closeTimeout: this.settings.closeTimeout };
   }
 
   /** @internal For the loopwise CLI: how long close() may take, and the pages a dev banner names. */
@@ -501,6 +522,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     } finally {
       await this.guard.stop();
       await this.pool.close();
+      await this.queues.close();
       this.closing = null; // the next listen() gets a close() of its own
     }
   }

@@ -67,3 +67,4 @@ export {
 export { redis, type RedisConfig } from './redis/redis-config.js';
 export type { TrustProxy } from './proxy/proxy-options.js';
 export { rateLimit, closeRateLimit, type RateLimitInfo, type RateLimitOptions, clientKey } from './ratelimit/index.js';
+export { bullmq, type BullmqConfig, type BullmqOptions, type QueueOffload } from './queue/bullmq-config.js';

@@ -12,6 +12,8 @@ import type { RouteDefinition } from './route.js';
 import { routeName } from './route-name.js';
 import { assertUniqueRoutes, routeKey } from './router.js';
 import { DEFAULT_OFFLOAD_TIMEOUT } from './app-options.js';
+import { isOffloaded, isQueueOffload } from './queue/bullmq-config.js';
+import type { AppQueues } from './queue/app-queues.js';
 
 /** What every route's handler runs with: the App's error handlers, logger, dependency state and background tasks. */
 export interface RunnerServices {
@@ -26,20 +28,23 @@ export interface RunnerServices {
  * pool; a worker thread runs only the offloaded ones, inline, without a timeout or the loop
  * guard's timing (the main thread already validated the request and enforces both).
  */
-export type RunnerPlace = { thread: 'main'; pool: OffloadPool | null; guard: LoopGuard } | { thread: 'worker' };
+export type RunnerPlace = { thread: 'main'; pool: OffloadPool | null; guard: LoopGuard; queues?: AppQueues | null } | { thread: 'worker' };
 
 /** Each route's runner (what runs once its request is valid), keyed by routeName(), the same on both threads. */
 export function compileRunners(routes: readonly RouteDefinition[], services: RunnerServices, place: RunnerPlace): Map<string, Runner> {
   const runners = new Map<string, Runner>();
   for (const route of routes) {
-    const offloaded = route.options.offload === true;
+    const offloaded = isOffloaded(route.options.offload);
     if (place.thread === 'worker') {
       if (offloaded) runners.set(routeName(route.method, route.path), compileRunner(route, { ...services, timeout: undefined }));
       continue;
     }
     const { pool, guard } = place;
-    const runner = offloaded && pool !== null
-      ? compileOffloadRunner(route, { pool, responder: services.responder, guard, timeout: route.options.timeout ?? DEFAULT_OFFLOAD_TIMEOUT })
+    const queue = route.options.offload;
+    // Through a queue: the same runner, with the queue's client standing where the pool stands.
+    const target = isQueueOffload(queue) && place.queues != null ? place.queues.client(queue.queue) : offloaded ? pool : null;
+    const runner = target !== null
+      ? compileOffloadRunner(route, { pool: target, responder: services.responder, guard, timeout: route.options.timeout ?? DEFAULT_OFFLOAD_TIMEOUT })
       : compileRunner(route, { ...services, timeout: route.options.timeout, guard });
     runners.set(routeName(route.method, route.path), runner);
   }

@@ -8,6 +8,7 @@ import type { AppState, Dependency, ResolvedDeps } from './deps/dependency.js';
 import type { MultipartOptions } from './forms/multipart-options.js';
 import type { BodyMediaType, HttpMethod, RequestSnapshot } from './http-types.js';
 import type { BodyParts } from './schema/body-parts.js';
+import type { QueueOffload } from './queue/bullmq-config.js';
 
 // Re-exported: users (and src/index.ts) have always found them here.
 export type { BodyMediaType, HttpMethod, RequestSnapshot };
@@ -98,8 +99,9 @@ export interface RouteOptions {
   /**
    * Run the handler on a worker thread (the App's offload pool), so blocking code never stalls
    * the event loop. The main thread still parses and validates; see docs/offload.md.
+   * `{ queue: bullmq(redis(url)) }` runs it on a `loopwise worker` fleet instead (docs/scaling-out.md).
    */
-  offload?: boolean;
+  offload?: boolean | QueueOffload;
   /**
    * Pydantic's strict mode for the JSON body: its types are taken exactly as sent, so `"50.5"` for
    * a number is a 422 (`float_type`). Default false: a body that fails validation is converted as
@@ -183,7 +185,7 @@ export interface Context<P extends string = string, O extends RouteOptions = Rou
    * Node's request, for what the declared parts do not cover (raw streams, the socket). On a
    * worker thread it is a copy of the request line and headers: the socket stays on the main thread.
    */
-  request: O extends { offload: true } ? RequestSnapshot : IncomingMessage;
+  request: O extends { offload: true | QueueOffload } ? RequestSnapshot : IncomingMessage;
   /** Status, headers and cookies to send with the returned value. */
   reply: Reply;
   /** The values of the route's `deps`, each resolved once for this request. */

@@ -21,6 +21,7 @@ const commands: Record<string, () => Promise<Command>> = {
   openapi: async () => (await import('./openapi-command.js')).openapiCommand,
   bench: async () => (await import('./bench-command.js')).benchCommand,
   new: async () => (await import('./new-command.js')).newCommand,
+  worker: async () => (await import('./worker-command.js')).workerCommand,
 };
 
 const [command, ...rest] = process.argv.slice(2);
@@ -36,6 +37,7 @@ if (load === undefined) {
       "  routes    print the app's route table",
       "  openapi   write the app's OpenAPI document",
       "  bench     load an app's routes and print the evidence",
+      "  worker    run the jobs of the app's queues (offload: { queue }) on this machine",
       '  new       create a new project: an app, its test, package.json, tsconfig.json',
       '',
       '`loopwise <command> --help` tells more.',

@@ -55,6 +55,21 @@ export class AppPool {
     return pool;
   }
 
+  /**
+   * For `loopwise worker`: a pool whose threads run the routes this App offloads through a queue
+   * (a worker thread compiles every offloaded route), and the overrides stay the worker's own.
+   */
+  forQueueWorker(): OffloadPool {
+    const { module, ordinal } = this.location;
+    if (module === null) {
+      throw new LoopwiseError('LW_ERR_OFFLOAD_MODULE', 'loopwise worker cannot tell which module defines this App. Pass module: import.meta.url to new App().');
+    }
+    const pool = (this.current = new OffloadPool(this.settings, workerSetup(module, ordinal), this.log));
+    pool.onFull = this.onFull;
+    offloadRegistry().taskPool = pool;
+    return pool;
+  }
+
   /** Starts the threads (they load the app module); task()s run on this pool while the app serves. */
   async serve(): Promise<void> {
     if (this.current === null) return;

@@ -15,8 +15,11 @@ import { compileFailurePlan } from '../deps/dependency-failures.js';
 import { recordServerError } from '../pipeline/server-errors.js';
 import { reviveError } from './thread-pool.js';
 
+/** Where an offloaded call runs: the App's thread pool, or a queue's client (src/queue/queue-client.ts). */
+export type OffloadTarget = Pick<OffloadPool, 'run' | 'overrides'>;
+
 export interface OffloadRunnerOptions {
-  pool: OffloadPool;
+  pool: OffloadTarget;
   responder: ErrorResponder;
   guard: LoopGuard;
   timeout: number | undefined;

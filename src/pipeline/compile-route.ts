@@ -1,3 +1,4 @@
+import { isOffloaded, isQueueOffload } from '../queue/bullmq-config.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import { LoopwiseError, RequestValidationError } from '../errors.js';
@@ -67,7 +68,10 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   // Taken before the uploads wrapper below: a request that failed validation hands no body over.
   const runWithIssues = run.withIssues ?? null;
   // An UploadFile cannot cross to a worker thread: its description does, and the worker rebuilds it.
-  if (multipart !== null && options.offload === true) run = withUploadsDescribed(run);
+  if (multipart !== null && isQueueOffload(options.offload)) {
+    throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `${name} takes multipart uploads and is offloaded through a queue: its uploads are files on this machine, which a worker on another cannot read. Offload it with offload: true, or store the upload and queue its location.`);
+  }
+  if (multipart !== null && isOffloaded(options.offload)) run = withUploadsDescribed(run);
   // A constant per compiled route: with timing off, each check below is a never-taken branch.
   const timed = runtime.serverTiming;
   const waited = runtime.waited;

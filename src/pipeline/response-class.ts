@@ -1,4 +1,5 @@
 import { LoopwiseError } from '../errors.js';
+import { isOffloaded } from '../queue/bullmq-config.js';
 import type { ResponseClass, RouteDefinition } from '../route.js';
 
 const CLASSES: readonly ResponseClass[] = ['sse', 'stream', 'file'];
@@ -38,7 +39,7 @@ export function checkResponseClass(route: RouteDefinition, name: string): void {
       `${name} answers status ${own} with ${WHAT[responseClass]} (responseClass: '${responseClass}'), which no JSON schema describes: remove response[${own}].`,
     );
   }
-  if (offload === true) {
+  if (isOffloaded(offload)) {
     throw new LoopwiseError(
       'LW_ERR_INVALID_ROUTE',
       `${name} is offloaded but answers with ${WHAT[responseClass]} (responseClass: '${responseClass}'), which cannot come back from a worker thread. ` +

@@ -1,0 +1,100 @@
+import { performance } from 'node:perf_hooks';
+import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { LoopGuard } from '../guard/loop-guard.js';
+import type { RecordedResponse, RouteCall } from '../offload/messages.js';
+import type { OffloadPool } from '../offload/pool.js';
+import { openRedis } from '../redis/redis-config.js';
+import type { BullmqConfig } from './bullmq-config.js';
+import { decode, encode, serializeJobError, type RouteJobData, type RouteJobResult } from './job-wire.js';
+import { loadBullmq, ROUTE_JOB } from './queue-client.js';
+
+/** What `loopwise worker` runs jobs with: the App's queues, a thread pool of its own, its guard and logger (App.forQueueWorker()). */
+export interface QueueWorkerParts {
+  queues: BullmqConfig[];
+  pool: OffloadPool;
+  guard: LoopGuard;
+  log: Logger;
+  closeTimeout: number;
+}
+
+export interface QueueWorkerOptions {
+  /** Jobs run at once by this process, each on a thread of its pool. Default 4. */
+  concurrency?: number;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+
+/**
+ * Takes jobs from the App's queues and runs each on a thread of a local offload pool, exactly as
+ * the App's own worker threads run an offloaded request: a blocking job holds a thread, never
+ * this process's loop (whose lock renewals must keep going), and the pool's timeout stops a run.
+ */
+export class QueueWorker {
+  private readonly workers: Worker[] = [];
+  private readonly connections: Redis[] = [];
+
+  constructor(
+    private readonly parts: QueueWorkerParts,
+    private readonly options: QueueWorkerOptions = {},
+  ) {}
+
+  async start(): Promise<void> {
+    const { Worker } = loadBullmq('loopwise worker');
+    const { queues, pool, log, guard } = this.parts;
+    await pool.warmUp(); // the threads import the app module now: a module that cannot load fails here, not on a job
+    guard.start();
+    for (const config of queues) {
+      // Workers block on Redis: their connection must retry forever (BullMQ requires maxRetriesPerRequest: null).
+      const connection = openRedis(config.connection, 'loopwise worker', { maxRetriesPerRequest: null });
+      connection.on('error', () => undefined); // the Worker's own 'error' listener below reports it
+      this.connections.push(connection);
+      const worker = new Worker(config.name, (job: Job) => this.process(job), {
+        connection,
+        concurrency: this.options.concurrency ?? DEFAULT_CONCURRENCY,
+        lockDuration: config.lockDuration,
+        stalledInterval: config.stalledInterval,
+      });
+      let warned = false;
+      worker.on('error', (error) => {
+        if (!warned) log.warn({ err: error, queue: config.name }, `queue ${config.name}: ${error.message}; retrying`);
+        warned = true;
+      });
+      worker.on('ready', () => (warned = false));
+      this.workers.push(worker);
+    }
+  }
+
+  /** One job: an offloaded request, run on a pool thread; its answer (or the pool's refusal) goes back as the job's result. */
+  private async process(job: Job): Promise<string> {
+    if (job.name !== ROUTE_JOB) throw new Error(`loopwise worker does not know the job ${JSON.stringify(job.name)}`);
+    const data = job.data as RouteJobData;
+    const call = decode<RouteCall>(data.call);
+    // The wait in the queue is not the wait for a thread: maxQueueWait counts from here.
+    call.queuedAt = performance.timeOrigin + performance.now();
+    let result: RouteJobResult;
+    try {
+      result = { ok: true, recorded: (await this.parts.pool.run(call, call.route, data.timeout)) as RecordedResponse };
+    } catch (error) {
+      result = { ok: false, error: serializeJobError(error) };
+    }
+    return encode(result);
+  }
+
+  /** Stops taking jobs, lets the running ones finish (up to the App's closeTimeout), then stops the threads. */
+  async close(): Promise<void> {
+    const { log, pool, guard, closeTimeout } = this.parts;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, closeTimeout, 'late')));
+    const closing = Promise.all(this.workers.map((worker) => worker.close()));
+    if ((await Promise.race([closing, late])) === 'late') {
+      log.warn({ closeTimeout }, `jobs still running after ${closeTimeout} ms; stopping without them (BullMQ gives them to another worker once their lock expires)`);
+      await Promise.all(this.workers.map((worker) => worker.close(true))).catch(() => undefined);
+    }
+    clearTimeout(timer);
+    for (const connection of this.connections) connection.disconnect();
+    await guard.stop();
+    await pool.destroy();
+  }
+}
