@@ -61,6 +61,12 @@ export interface DependencyContext<O extends DependencyOptions = {}> {
   background: BackgroundTasks;
   /** What the app's lifespan and startup hooks set. */
   state: AppState;
+  /** The client's address: the socket's peer, or with `trustProxy` the one the proxy forwarded (docs/behind-a-proxy.md). */
+  readonly ip: string;
+  /** 'http' or 'https', from a trusted proxy's X-Forwarded-Proto when there is one. */
+  readonly protocol: string;
+  /** The host the client asked for, from a trusted proxy's X-Forwarded-Host when there is one. */
+  readonly host: string;
 }
 
 /** What a dependency function returns: a value, a promise of one, or a generator that yields one and cleans up after. */

@@ -25,6 +25,9 @@ export interface DependencyRequest {
   readonly validHeaders: Record<string, unknown> | undefined;
   readonly reply: Reply;
   readonly background: BackgroundTasks;
+  readonly ip: string;
+  readonly protocol: string;
+  readonly host: string;
 }
 
 type Cleanup = Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>;
@@ -135,6 +138,16 @@ export class DependencyScope {
       reply: context.reply,
       background: context.background,
       state: this.runtime.state,
+      // Worked out only when read (proxy-addr with trustProxy), as on the handler's context.
+      get ip() {
+        return context.ip;
+      },
+      get protocol() {
+        return context.protocol;
+      },
+      get host() {
+        return context.host;
+      },
     };
     const result = dependency.resolve(argument as never);
     if (!isGenerator(result)) return result;

@@ -170,3 +170,21 @@ describe('option checks', () => {
     });
   }
 });
+
+describe('behind a proxy', () => {
+  test("with trustProxy the default key is the client the proxy forwarded, not the proxy's address", async () => {
+    const limited = new App({ logger: false, trustProxy: 'loopback' });
+    limited.get('/x', { dependencies: [rateLimit({ windowMs: 60_000, max: 1 })] }, ({ ip }) => ({ ip }));
+    const proxied = await serveApp(limited);
+    try {
+      const from = (ip: string) => request(proxied.port, '/x', { headers: { 'x-forwarded-for': ip } });
+      const first = await from('203.0.113.1');
+      assert.equal(first.status, 200);
+      assert.deepEqual(first.json(), { ip: '203.0.113.1' });
+      assert.equal((await from('203.0.113.2')).status, 200, 'another client has a budget of its own');
+      assert.equal((await from('203.0.113.1')).status, 429);
+    } finally {
+      await proxied.close();
+    }
+  });
+});
