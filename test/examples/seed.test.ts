@@ -69,17 +69,22 @@ test('GET /async answers {"message":"done"} and three calls overlap in about one
   assert.ok(wall < 3 * DELAY, `took ${wall} ms: the async waits did not overlap`);
 });
 
-test(`${BURST} concurrent GET /sync (offloaded) leave the loop free: every /json meanwhile is answered far below ${DELAY} ms`, async (t) => {
+test(`${BURST} concurrent GET /sync (offloaded) leave the loop free: /json is answered meanwhile, and the server's guard saw no stall of /sync`, async (t) => {
   // Start the pool's threads first, as a server up for a while has them: this test is about the loop, not thread start-up.
   await Promise.all(Array.from({ length: 8 }, () => get('/sync')));
   const { answers, probes, wall } = await burstWithProbes('/sync');
   t.diagnostic(`/sync burst done in ${wall.toFixed(0)} ms; ${probes.length} /json calls meanwhile, slowest ${Math.max(...probes).toFixed(1)} ms`);
   assert.deepEqual(answers.map((a) => [a.status, a.body]), Array(BURST).fill([200, { message: 'done' }]));
   assert.ok(probes.length >= 20, `only ${probes.length} /json calls fit in the burst: the loop was not free`);
-  // A loop held by a wait would keep a probe waiting a whole DELAY (the /blocking case below: seconds);
-  // half of it leaves room for a busy CI machine and the pool's threads starting meanwhile.
-  const worst = Math.max(...probes);
-  assert.ok(worst < DELAY / 2, `the slowest of ${probes.length} /json calls took ${worst.toFixed(1)} ms`);
+  // A loop held by the waits would keep most probes waiting (the /blocking case below). The typical
+  // probe is read from the median: one slow probe is a loaded host's doing (CI saw 185 ms on Node 24
+  // with a free loop), which the client's clock cannot tell from a stall; the server's guard can.
+  const median = [...probes].sort((a, b) => a - b)[Math.floor(probes.length / 2)]!;
+  assert.ok(median < DELAY / 4, `the median of ${probes.length} /json calls took ${median.toFixed(1)} ms`);
+  // The server's own account: its loop guard charged no stall to GET /sync (it would name an inline wait).
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const stalls = metrics.split('\n').filter((line) => line.includes('event_loop_stalls_total{') && line.includes('route="GET /sync"'));
+  assert.deepEqual(stalls.filter((line) => !line.endsWith(' 0')), [], metrics);
 });
 
 test(`the same burst against GET /blocking (inline) stalls /json behind the blocking waits`, async (t) => {
@@ -98,4 +103,8 @@ test(`the same burst against GET /blocking (inline) stalls /json behind the bloc
   assert.ok(served.length >= 1 && wall >= served.length * DELAY - 20, `${served.length} served in ${wall} ms`);
   const worst = Math.max(...probes);
   assert.ok(worst >= DELAY, `the slowest /json call took only ${worst.toFixed(1)} ms: nothing stalled`);
+  // And the server's guard charged the stalls to GET /blocking (the /sync test above reads the same series).
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const stalls = metrics.split('\n').find((line) => line.includes('event_loop_stalls_total{') && line.includes('route="GET /blocking"'));
+  assert.ok(stalls !== undefined && Number(stalls.split(' ').pop()) >= 1, metrics);
 });
