@@ -130,4 +130,75 @@ describe('durable jobs (background.enqueue)', { skip, timeout: 180_000 }, () => 
     workers[1]!.child.kill('SIGTERM');
     assert.equal(await workers[1]!.exited(), 0);
   });
+
+  describe('faults', () => {
+    let worker: CliProcess;
+    before(async () => {
+      worker = startWorker();
+      await worker.waitForOutput(/worker taking jobs from queue durable-test/);
+    });
+
+    async function enqueue(path: string): Promise<string> {
+      const answer = await fetch(base() + path, { method: 'POST' });
+      assert.equal(answer.status, 202, await answer.clone().text());
+      return ((await answer.json()) as { id: string }).id;
+    }
+
+    it('retries a task that throws with exponential backoff, then marks it failed with its error', async () => {
+      const id = await enqueue('/flaky');
+      const job = await waitForJob(id, (job) => job.state === 'failed');
+      assert.equal(job.attemptsMade, 3);
+      assert.equal(job.failedReason, 'flaky f1 always fails');
+      // Backoff 200 ms, doubling: the second run ≥ 200 ms after the first, the third ≥ 400 ms after the second.
+      const times = (await ledger.lrange('flaky-runs', 0, -1)).map((entry) => Number(entry.split('@')[1]));
+      assert.equal(times.length, 3);
+      assert.ok(times[1]! - times[0]! >= 190 && times[2]! - times[1]! >= 390, `gaps ${times[1]! - times[0]!} and ${times[2]! - times[1]!} ms`);
+      assert.match(worker.stdout() + worker.stderr(), /durable task flaky \(job \S+, attempt 3\) threw: flaky f1 always fails/);
+    });
+
+    it('fails a run past its timeout (the thread is terminated) and the worker keeps taking jobs', async () => {
+      const id = await enqueue('/overstay');
+      const job = await waitForJob(id, (job) => job.state === 'failed');
+      assert.match(String(job.failedReason), /did not finish within 500 ms.*\(timeout 500 ms\)/);
+      assert.match(worker.stdout() + worker.stderr(), /did not finish within its 500 ms timeout: its worker thread was terminated and replaced/);
+      assert.equal((await fetch(`${base()}/jobs?start=5000&n=1`, { method: 'POST' })).status, 202);
+      assert.deepEqual((await waitForJob('job-5000', (job) => job.state === 'completed')).result, { id: 'job-5000', doubled: 10_000 });
+    });
+
+    it('a task that blocks its thread past lockDuration runs once: the worker loop keeps the lock, the guard has nothing to name', async () => {
+      const id = await enqueue('/long'); // blocks 3.5 s; lockDuration 2 s, stalledInterval 1 s
+      const job = await waitForJob(id, (job) => job.state === 'completed');
+      assert.equal(job.result, 'done');
+      assert.equal(job.attemptsMade, 1);
+      assert.equal(await ledger.llen('long-runs'), 1);
+      assert.doesNotMatch(worker.stdout() + worker.stderr(), /blocked the event loop/);
+    });
+
+    it('fails a job whose task the worker does not declare, at once, naming it', async () => {
+      const id = await enqueue('/missing');
+      const job = await waitForJob(id, (job) => job.state === 'failed');
+      assert.ok(Number(job.attemptsMade) <= 1, `retrying cannot help, yet it ran ${String(job.attemptsMade)} times`);
+      assert.match(String(job.failedReason), /no durable task named 'not-on-worker-api' in this worker's app: declare durableTask\('not-on-worker-api', fn\)/);
+    });
+
+    it('enqueue while Redis is down answers 503 + Retry-After within a second or so, and works again once it is back', async () => {
+      await server.stop();
+      const started = Date.now();
+      const down = await fetch(`${base()}/jobs?start=6000&n=1`, { method: 'POST' });
+      const ms = Date.now() - started;
+      assert.equal(down.status, 503);
+      assert.equal(down.headers.get('retry-after'), '1');
+      assert.deepEqual(await down.json(), { detail: 'Service Unavailable: the job queue (durable-test) is unreachable, retry shortly' });
+      assert.ok(ms < 3000, `503 took ${ms} ms (redisTimeout 500; loose for a busy machine)`);
+      await server.start();
+      const deadline = Date.now() + 20_000;
+      let status = 0;
+      while (status !== 202 && Date.now() < deadline) {
+        status = (await fetch(`${base()}/jobs?start=6000&n=1`, { method: 'POST' })).status;
+        if (status !== 202) await sleep(200);
+      }
+      assert.equal(status, 202);
+      assert.equal(api.child.exitCode, null, 'the API process lives on');
+    });
+  });
 });
