@@ -11,6 +11,7 @@ import type { LifespanFunction } from './lifespan.js';
 import { validationLimits, type ValidationLimitOptions, type ValidationLimits } from './schema/validation-limits.js';
 import { serverLimits, type ServerLimitOptions, type ServerLimits } from './server/server-options.js';
 import type { TrustProxy } from './proxy/proxy-options.js';
+import type { BullmqConfig } from './queue/bullmq-config.js';
 
 export interface AppOptions extends ServerLimitOptions {
   /** Shown in the OpenAPI document and docs pages. */
@@ -52,6 +53,11 @@ export interface AppOptions extends ServerLimitOptions {
   redirectSlashes?: boolean;
   /** How long `close()` waits for in-flight requests before cutting connections, in ms. Default 10 s. */
   closeTimeout?: number;
+  /**
+   * The queue of durable jobs (`background.enqueue(task, ...args)`, durableTask()): `jobs:
+   * bullmq(redis(url))`. Stored in Redis, run by `loopwise worker` (docs/scaling-out.md). Default none.
+   */
+  jobs?: BullmqConfig;
   /** Offload every route (that does not say otherwise) to the worker pool, as a Router's `offload`. */
   offload?: boolean;
   /**

@@ -11,6 +11,8 @@ import { AppPool } from './offload/app-pool.js';
 import { offloadRegistry, registerApp } from './offload/registry.js';
 import type { WorkerRoutes } from './offload/worker.js';
 import { AppQueues } from './queue/app-queues.js';
+import { durableQueues, useJobsQueue } from './queue/durable-task.js';
+import { closeJobProducers } from './queue/job-producer.js';
 import { isQueueOffload, queueKey, type BullmqConfig } from './queue/bullmq-config.js';
 import type { OffloadPool } from './offload/pool.js';
 import { openApiSettings, type OpenApiSettings } from './openapi/openapi-options.js';
@@ -148,6 +150,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     this.accessLog = options.accessLog ?? env.accessLog ?? env.dev;
     this.contextClass = withRequestLog(this.log, this.state);
     this.settings = appSettings(options);
+    useJobsQueue(options.jobs);
     this.responder = new ErrorResponder(this.log, this.state);
     this.background = new BackgroundRunner(this.log);
     this.lifespan = new Lifespan(this, options.lifespan, this.log);
@@ -372,6 +375,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       const offload = route.options.offload;
       if (isQueueOffload(offload)) queues.set(queueKey(offload.queue), offload.queue);
     }
+    for (const queue of durableQueues()) queues.set(queueKey(queue), queue); // durable jobs (background.enqueue)
     this.freeze();
     return { queues: [...queues.values()], pool: this.pool.forQueueWorker(), guard: this.guard, log: this.log, closeTimeout: this.settings.closeTimeout };
   }
@@ -523,6 +527,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       await this.guard.stop();
       await this.pool.close();
       await this.queues.close();
+      await closeJobProducers();
       this.closing = null; // the next listen() gets a close() of its own
     }
   }

@@ -68,3 +68,5 @@ export { redis, type RedisConfig } from './redis/redis-config.js';
 export type { TrustProxy } from './proxy/proxy-options.js';
 export { rateLimit, closeRateLimit, type RateLimitInfo, type RateLimitOptions, clientKey } from './ratelimit/index.js';
 export { bullmq, type BullmqConfig, type BullmqOptions, type QueueOffload } from './queue/bullmq-config.js';
+export { durableTask, type DurableTask, type DurableTaskOptions, type EnqueueOptions } from './queue/durable-task.js';
+export type { JobInfo } from './queue/job-producer.js';

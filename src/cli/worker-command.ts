@@ -8,10 +8,11 @@ import { loadApp, parseAppSpec } from './load-app.js';
 
 export const WORKER_HELP = `Usage: loopwise worker <app module>[:export] [options]
 
-Runs the jobs of the app's queues (routes declared with offload: { queue: bullmq(redis(url)) }),
-as Celery's \`celery worker\`, on this machine or any other: it imports the same module and
-runs each job on a worker thread of its own, with the route's handler, dependencies,
-serialization and exception handlers, exactly as the API process's worker threads would.
+Runs the jobs of the app's queues, as Celery's \`celery worker\`, on this machine or any other:
+routes declared with offload: { queue: bullmq(redis(url)) }, and durable jobs (durableTask()s
+enqueued with background.enqueue, found by name). It imports the same module and runs each job
+on a worker thread of its own: a route with its handler, dependencies, serialization and
+exception handlers, exactly as the API process's worker threads would.
 
   --concurrency N    jobs run at once, each on a thread (default ${DEFAULT_CONCURRENCY})  env LOOPWISE_CONCURRENCY
   --log-level LEVEL  fatal, error, warn, info (default), debug, trace or silent  env LOG_LEVEL
@@ -69,7 +70,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const app = await loadApp(spec);
   const parts = app.forQueueWorker();
   if (parts.queues.length === 0) {
-    throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${spec}: no route is offloaded through a queue, so this worker would have nothing to run. Declare one with offload: { queue: bullmq(redis(url)) } (docs/scaling-out.md).`);
+    throw new LoopwiseError('LW_ERR_INVALID_OPTION', `${spec}: no route is offloaded through a queue and no durable job has a queue, so this worker would have nothing to run. Declare offload: { queue: bullmq(redis(url)) } on a route, or the App option jobs: bullmq(redis(url)) for durableTask()s (docs/scaling-out.md).`);
   }
   const starting = new QueueWorker(parts, { concurrency });
   await starting.start();

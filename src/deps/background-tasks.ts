@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { messageOf } from '../errors.js';
+import type { DurableTask } from '../queue/durable-task.js';
 
 /**
  * Resolves on the next turn of the event loop: the response written this turn reaches the socket
@@ -22,6 +23,19 @@ export class BackgroundTasks {
   add<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
     if (typeof fn !== 'function') throw new TypeError('background.add() needs a function');
     this.tasks.push({ fn: fn as Task['fn'], args });
+  }
+
+  /**
+   * A durable job (docs/scaling-out.md): stored in Redis now, run by a `loopwise worker`, retried
+   * with backoff, kept across restarts. Resolves with the job's id once Redis stored it (so a 202
+   * means persisted); rejects with a 503 HTTPException while Redis is unreachable.
+   * `background.enqueue(sendWelcome.with({ jobId: `welcome-${id}` }), id)` makes it idempotent.
+   */
+  enqueue<A extends unknown[], R>(task: DurableTask<A, R>, ...args: A): Promise<string> {
+    if (typeof task !== 'object' || task === null || typeof task.enqueue !== 'function') {
+      return Promise.reject(new TypeError('background.enqueue() needs a durableTask(name, fn): a plain function cannot be found by name on another machine (use background.add for in-process work)'));
+    }
+    return task.enqueue(...args);
   }
 }
 

@@ -75,7 +75,14 @@ export interface PingCall {
   kind: 'ping';
 }
 
-export type WorkerCall = RouteCall | TaskCall | PingCall;
+/** A durable job's run (`loopwise worker`): the task is found by its name, its arguments are JSON. */
+export interface DurableCall {
+  kind: 'durable';
+  name: string;
+  args: unknown[];
+}
+
+export type WorkerCall = RouteCall | TaskCall | DurableCall | PingCall;
 
 /** A route's response, recorded on the worker and replayed on the real socket by the main thread. */
 export interface RecordedResponse {

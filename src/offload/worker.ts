@@ -12,7 +12,8 @@ import { presetClient } from '../proxy/forwarded.js';
 import type { Runner } from '../pipeline/run-handler.js';
 import type { DependentRoute } from '../deps/dependency-graph.js';
 import type { DependencyOverrides } from '../deps/overrides.js';
-import type { RecordedResponse, RouteCall, SerializedError, TaskCall, TaskOutcome, WorkerCall, WorkerSetup } from './messages.js';
+import type { DurableCall, RecordedResponse, RouteCall, SerializedError, TaskCall, TaskOutcome, WorkerCall, WorkerSetup } from './messages.js';
+import { durableRegistry } from '../queue/durable-registry.js';
 import { offloadRegistry } from './registry.js';
 import { ResponseRecorder } from './response-recorder.js';
 import { applyOverrides } from './override-apply.js';
@@ -97,7 +98,7 @@ export async function handleCall(call: WorkerCall): Promise<RecordedResponse | U
       await applyOverrides(routes.overrides!, routes.offloaded, call.overrides);
       overridesVersion = call.overrides.version;
     }
-    return await (call.kind === 'route' ? runRoute(routes, call) : runTask(call));
+    return await (call.kind === 'route' ? runRoute(routes, call) : call.kind === 'durable' ? runDurable(call) : runTask(call));
   } finally {
     const after = clock?.read() ?? null;
     const times = before === null || after === null ? null : { cpu: after.cpu - before.cpu, runQueue: after.runQueue - before.runQueue };
@@ -161,6 +162,19 @@ async function runTask(call: TaskCall): Promise<Uint8Array> {
         'Return plain data: objects, arrays, strings, numbers, Dates, Maps, Sets, typed arrays.',
     );
     return serialize({ ok: false, error: toSerializedError(failure) } satisfies TaskOutcome);
+  }
+}
+
+/** Runs a durable task found by its name (registered when this thread imported the app module); the outcome goes back as for a task(). */
+async function runDurable(call: DurableCall): Promise<Uint8Array> {
+  try {
+    const entry = durableRegistry().tasks.get(call.name);
+    if (entry === undefined) {
+      throw new LoopwiseError('LW_ERR_OFFLOAD_MODULE', `the worker thread's copy of ${setup.module} declares no durable task named '${call.name}'. Declare durableTask() at module level, in a module the app module imports.`);
+    }
+    return serialize({ ok: true, value: await entry.fn(...(call.args as never[])) } satisfies TaskOutcome);
+  } catch (error) {
+    return serialize({ ok: false, error: toSerializedError(error) } satisfies TaskOutcome);
   }
 }
 

@@ -1,12 +1,14 @@
 import { performance } from 'node:perf_hooks';
+import { deserialize } from 'node:v8';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LoopGuard } from '../guard/loop-guard.js';
-import type { RecordedResponse, RouteCall } from '../offload/messages.js';
+import type { RecordedResponse, RouteCall, TaskOutcome } from '../offload/messages.js';
 import type { OffloadPool } from '../offload/pool.js';
 import { openRedis } from '../redis/redis-config.js';
 import type { BullmqConfig } from './bullmq-config.js';
+import { durableRegistry } from './durable-registry.js';
 import { decode, encode, serializeJobError, type RouteJobData, type RouteJobResult } from './job-wire.js';
 import { loadBullmq, ROUTE_JOB } from './queue-client.js';
 
@@ -67,8 +69,8 @@ export class QueueWorker {
   }
 
   /** One job: an offloaded request, run on a pool thread; its answer (or the pool's refusal) goes back as the job's result. */
-  private async process(job: Job): Promise<string> {
-    if (job.name !== ROUTE_JOB) throw new Error(`loopwise worker does not know the job ${JSON.stringify(job.name)}`);
+  private async process(job: Job): Promise<unknown> {
+    if (job.name !== ROUTE_JOB) return this.runDurable(job);
     const data = job.data as RouteJobData;
     const call = decode<RouteCall>(data.call);
     // The wait in the queue is not the wait for a thread: maxQueueWait counts from here.
@@ -80,6 +82,32 @@ export class QueueWorker {
       result = { ok: false, error: serializeJobError(error) };
     }
     return encode(result);
+  }
+
+  /**
+   * One durable job: its task, found by name, runs on a pool thread (the pool's timeout terminates
+   * a run that overstays); a throw fails the attempt, and BullMQ retries it with backoff.
+   */
+  private async runDurable(job: Job): Promise<unknown> {
+    const { UnrecoverableError } = loadBullmq('loopwise worker');
+    const entry = durableRegistry().tasks.get(job.name);
+    if (entry === undefined) {
+      // Retrying cannot help: this worker's code does not have it (an older deploy, a typo, a module the app does not import).
+      throw new UnrecoverableError(`no durable task named '${job.name}' in this worker's app: declare durableTask('${job.name}', fn) at module level in a module the app module imports, and deploy the same code to API and workers`);
+    }
+    const args = Array.isArray((job.data as { args?: unknown })?.args) ? (job.data as { args: unknown[] }).args : [];
+    const what = `durable task ${job.name} (job ${job.id}, attempt ${job.attemptsMade + 1})`;
+    let outcome: TaskOutcome;
+    try {
+      outcome = deserialize((await this.parts.pool.run({ kind: 'durable', name: job.name, args }, what, entry.timeout)) as Uint8Array) as TaskOutcome;
+    } catch (error) {
+      // The pool's refusal: its timeout (the thread was terminated) or a full queue. Both are a failed attempt.
+      this.parts.log.warn({ err: error, job: job.id, task: job.name }, `${what} failed: ${(error as Error).message}`);
+      throw new Error(`${(error as Error).message} (timeout ${entry.timeout} ms)`);
+    }
+    if (outcome.ok) return outcome.value;
+    this.parts.log.warn({ job: job.id, task: job.name, error: outcome.error.message }, `${what} threw: ${outcome.error.message}`);
+    throw Object.assign(new Error(outcome.error.message), { name: outcome.error.name, stack: outcome.error.stack ?? `${outcome.error.name}: ${outcome.error.message}` });
   }
 
   /** Stops taking jobs, lets the running ones finish (up to the App's closeTimeout), then stops the threads. */
