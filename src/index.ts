@@ -65,3 +65,5 @@ export {
   type WebSocketCallOptions,
 } from './client/index.js';
 export { redis, type RedisConfig } from './redis/redis-config.js';
+export { Channel, type ChannelOptions, type ChannelMessage } from './channels/channel.js';
+export type { Subscription, SubscribeOptions } from './channels/subscription.js';
