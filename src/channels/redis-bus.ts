@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LoopwiseError } from '../errors.js';
+import { requireOptional } from '../optional-package.js';
 import { openRedis, type RedisConfig } from '../redis/redis-config.js';
 import { CHANNEL_PREFIX } from './local-bus.js';
 import type { Deliver, MessageBus } from './message-bus.js';
@@ -29,7 +30,11 @@ export class RedisBus implements MessageBus {
   constructor(
     private readonly config: RedisConfig,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // Loaded now (the App is being built), not in the first request that subscribes: loading
+    // ioredis takes a synchronous while, and a missing install is named at startup.
+    requireOptional('ioredis', FEATURE);
+  }
 
   async publish(name: string, message: unknown): Promise<void> {
     const text = JSON.stringify(message);
