@@ -159,7 +159,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     const module = appModule(options.module);
     const ordinal = module === null ? 0 : registerApp(module, this);
     this.pool = new AppPool(pool, { module, ordinal }, this.log, () => this.guard.noteShed('queue'), this.dependencyOverrides);
-    this.channels = new AppChannels(options.pubsub, this.log, (hook) => this.onShutdown(hook));
+    this.channels = new AppChannels(options.pubsub, this.log);
   }
 
   /**
@@ -510,6 +510,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     } finally {
       await this.guard.stop();
       await this.pool.close();
+      await this.channels.close();
       this.closing = null; // the next listen() gets a close() of its own
     }
   }

@@ -23,8 +23,6 @@ export class AppChannels {
   constructor(
     private readonly pubsub: RedisConfig | undefined,
     private readonly log: Logger,
-    /** Registers the App's shutdown hook that lets this App's Redis connections go. */
-    private readonly onShutdown: (hook: () => Promise<void>) => void,
   ) {
     if (pubsub !== undefined && !isRedisConfig(pubsub)) {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', 'the pubsub option takes redis(url) (import { redis } from "loopwise"), e.g. pubsub: redis("redis://127.0.0.1:6379").');
@@ -44,8 +42,14 @@ export class AppChannels {
     const config = this.pubsub;
     const bus: RedisBus = redisBus(config, this.log);
     bus.users++;
-    this.onShutdown(() => releaseRedisBus(config, bus));
     return (this.bus = bus);
+  }
+
+  /** At the App's close(), started or not: its share of the Redis connections goes (the last App's close quits them). */
+  async close(): Promise<void> {
+    const bus = this.bus;
+    this.bus = null; // a channel used after close() opens its transport again
+    if (bus !== null && this.pubsub !== undefined) await releaseRedisBus(this.pubsub, bus as RedisBus);
   }
 
   // A cluster worker is one of several processes behind one port: an in-process broadcast there
