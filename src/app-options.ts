@@ -8,6 +8,7 @@ import type { OpenApiOptions } from './openapi/openapi-options.js';
 import type { MultipartOptions } from './forms/multipart-options.js';
 import type { Dependency } from './deps/dependency.js';
 import type { LifespanFunction } from './lifespan.js';
+import type { RedisConfig } from './redis/redis-config.js';
 import { validationLimits, type ValidationLimitOptions, type ValidationLimits } from './schema/validation-limits.js';
 import { serverLimits, type ServerLimitOptions, type ServerLimits } from './server/server-options.js';
 import type { TrustProxy } from './proxy/proxy-options.js';
@@ -114,6 +115,12 @@ export interface AppOptions extends ServerLimitOptions {
    */
   rootPath?: string;
   trustProxy?: TrustProxy;
+  /**
+   * Where `app.channel()` messages travel (docs/channels.md). Default: within this process (the main
+   * thread and its offload threads, through BroadcastChannel). `redis(url)`: through Redis pub/sub,
+   * so they reach every `--workers` process and machine that uses the same Redis.
+   */
+  pubsub?: RedisConfig;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;

@@ -46,6 +46,9 @@ import { HttpServer, type ListenOptions, type Listening } from './server/http-se
 import { BunServer } from './server/bun-server.js';
 import { bunRuntime } from './server/bun-api.js';
 import { exitOnSignals } from './server/signals.js';
+import { AppChannels } from './channels/app-channels.js';
+import type { Channel, ChannelMessage, ChannelOptions } from './channels/channel.js';
+import type { TSchema } from '@sinclair/typebox';
 
 /** @internal Every route an app serves, as `ready()` would compile it, for `loopwise routes`. */
 export interface ServedRoutes {
@@ -136,6 +139,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   private document: OpenApiDocument | null = null;
   /** WebSocket routes (`app.ws()`, and its routers') and their open sockets (src/ws/). */
   private readonly websockets = new WebSocketRoutes(() => this.webSocketRoutes());
+  /** `app.channel()`'s transport (the `pubsub` option), opened on first use (src/channels/). */
+  private readonly channels: AppChannels;
 
   constructor(options: AppOptions & { offload?: Offload } = {}) {
     super({ offload: options.offload, timeout: options.timeout, strict: options.strict, dependencies: options.dependencies });
@@ -168,6 +173,16 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     const ordinal = module === null ? 0 : registerApp(module, this);
     this.queues = new AppQueues(this.log);
     this.pool = new AppPool(pool, { module, ordinal }, this.log, () => this.guard.noteShed('queue'), this.dependencyOverrides);
+    this.channels = new AppChannels(options.pubsub, this.log);
+  }
+
+  /**
+   * A named broadcast (docs/channels.md): `publish(message)` reaches every `subscribe()` in this
+   * process's threads, and with the `pubsub: redis(url)` option in every process and machine.
+   * `schema` types and validates the messages; `buffer` bounds each subscriber's backlog.
+   */
+  channel<S extends TSchema | undefined = undefined>(name: string, options: ChannelOptions<S> = {}): Channel<ChannelMessage<S>> {
+    return this.channels.channel(name, options);
   }
 
   override route<M extends HttpMethod, const P extends string, const O extends RouteOptions>(
@@ -528,6 +543,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
       await this.pool.close();
       await this.queues.close();
       await closeJobProducers();
+      await this.channels.close();
       this.closing = null; // the next listen() gets a close() of its own
     }
   }

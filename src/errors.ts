@@ -61,6 +61,9 @@ export type LoopwiseErrorCode =
   | 'LW_ERR_DEPENDENCY_CYCLE'
   | 'LW_ERR_STARTUP'
   | 'LW_ERR_MISSING_PACKAGE'
+  // app.channel(): a message its schema refused (or that cannot be sent), and Redis away on publish.
+  | 'LW_ERR_CHANNEL_MESSAGE'
+  | 'LW_ERR_PUBSUB_UNAVAILABLE'
   // Something the running runtime (Bun) cannot do: named, with what to do instead.
   | 'LW_ERR_RUNTIME';
 

@@ -70,3 +70,5 @@ export { rateLimit, closeRateLimit, type RateLimitInfo, type RateLimitOptions, c
 export { bullmq, type BullmqConfig, type BullmqOptions, type QueueOffload } from './queue/bullmq-config.js';
 export { durableTask, type DurableTask, type DurableTaskOptions, type EnqueueOptions } from './queue/durable-task.js';
 export type { JobInfo } from './queue/job-producer.js';
+export { Channel, type ChannelOptions, type ChannelMessage } from './channels/channel.js';
+export type { Subscription, SubscribeOptions } from './channels/subscription.js';
