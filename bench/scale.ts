@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { accountCpu, type CpuAccount } from './lib/cpu-account.js';
 import { waitForQuiet } from './lib/cpu-noise.js';
-import { startApi, startWorker, started, type LoopwiseProcess } from './lib/loopwise-process.js';
+import { killStarted, startApi, startWorker, type LoopwiseProcess } from './lib/loopwise-process.js';
 import { describeMachine, hasCommand, pinSelf } from './lib/machine.js';
 import { freePort, redisServerMissing, startRedisProcess, type RedisProcess } from './lib/redis-process.js';
 import { HOPS, noiseOf, scaleTables, type HopRun, type ScaleRun } from './lib/scale-report.js';
@@ -82,7 +82,7 @@ process.once('SIGINT', () => {
 });
 // Whatever ends the driver, nothing it started outlives it.
 process.once('exit', () => {
-  for (const child of started) child.kill('SIGKILL');
+  killStarted();
   redis?.child.kill('SIGKILL');
 });
 

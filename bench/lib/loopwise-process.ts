@@ -28,6 +28,20 @@ export interface SpawnOptions {
 /** Every process started here, so a driver's exit handler can SIGKILL what is left. */
 export const started = new Set<ChildProcess>();
 
+/**
+ * For a driver's 'exit' handler: SIGKILL the process group of each CLI process still running (a
+ * `loopwise run --workers N` primary's cluster workers are in its group), synchronously.
+ */
+export function killStarted(): void {
+  for (const child of started) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function startCli(args: string[], options: SpawnOptions): LoopwiseProcess {
   const node = [process.execPath, '--import', 'tsx', CLI, ...args];
   const cpu = options.cpu ?? null;
