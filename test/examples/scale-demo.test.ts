@@ -63,8 +63,10 @@ test('the scale demo kills a worker mid-load, the other takes every job, and it 
   const row = (label: string): [string, string] => {
     const line = out.split('\n').find((l) => l.startsWith(label));
     assert.ok(line !== undefined, `no "${label}" row:\n${out}`);
-    const cells = line.slice(label.length).trim().split(/\s{3,}/);
-    return [cells[0]!, cells[1]!];
+    // label, before, after: columns padded apart by 3 spaces or more (a label holds single spaces).
+    const cells = line.trim().split(/\s{3,}/);
+    assert.equal(cells.length, 3, `"${label}" row: ${line}`);
+    return [cells[1]!, cells[2]!];
   };
   const [byABefore, byAAfter] = row('  run by worker A');
   const [byBBefore, byBAfter] = row('  run by worker B');
