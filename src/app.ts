@@ -13,6 +13,7 @@ import type { WorkerRoutes } from './offload/worker.js';
 import { AppQueues } from './queue/app-queues.js';
 import { durableQueues, useJobsQueue } from './queue/durable-task.js';
 import { closeJobProducers } from './queue/job-producer.js';
+import { watchQueueDepth } from './queue/queue-depth.js';
 import { isQueueOffload, queueKey, type BullmqConfig } from './queue/bullmq-config.js';
 import type { OffloadPool } from './offload/pool.js';
 import { openApiSettings, type OpenApiSettings } from './openapi/openapi-options.js';
@@ -277,6 +278,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     const builtIn = this.builtInRoutes().map(({ route }) => route);
     definitions.push(...builtIn);
     const queues = offloadRegistry().inWorker ? null : this.queues.forRoutes(definitions);
+    // Queue depth is read from Redis when /metrics is scraped: nothing is added for an app without queues.
+    if (queues !== null && this.metrics !== null) watchQueueDepth(this.metrics, [...queues.all.map((client) => client.config), ...durableQueues()]);
     const runners = compileRunners(definitions, this.runnerServices(), { thread: 'main', pool, guard: this.guard, queues });
     const table = compileTable(definitions, { runtime, runners, alwaysServe: new Set(builtIn) });
     try {
@@ -369,7 +372,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    * @internal For `loopwise worker`: the queues this App's routes offload through, and a thread
    * pool whose threads run those routes as this App's worker threads do (src/queue/queue-worker.ts).
    */
-  forQueueWorker(): { queues: BullmqConfig[]; pool: OffloadPool; guard: LoopGuard; log: Logger; closeTimeout: number } {
+  forQueueWorker(): { queues: BullmqConfig[]; pool: OffloadPool; guard: LoopGuard; log: Logger; closeTimeout: number; metrics: AppMetrics | null } {
     const queues = new Map<string, BullmqConfig>();
     for (const route of this.routes()) {
       const offload = route.options.offload;
@@ -377,7 +380,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     }
     for (const queue of durableQueues()) queues.set(queueKey(queue), queue); // durable jobs (background.enqueue)
     this.freeze();
-    return { queues: [...queues.values()], pool: this.pool.forQueueWorker(), guard: this.guard, log: this.log, closeTimeout: this.settings.closeTimeout };
+    return { queues: [...queues.values()], pool: this.pool.forQueueWorker(), guard: this.guard, log: this.log, closeTimeout: this.settings.closeTimeout, metrics: this.metrics };
   }
 
   /** @internal For the loopwise CLI: how long close() may take, and the pages a dev banner names. */
