@@ -23,7 +23,7 @@ import { ErrorResponder, type ErrorClass, type ExceptionAnswer, type ExceptionHa
 import type { ExceptionContext } from './pipeline/exception-context.js';
 import { withRequestLog, type RequestContextClass } from './pipeline/context.js';
 import { assertParamsInPath } from './pipeline/path-params-check.js';
-import type { Handler, HttpMethod, ParamsInPath, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
+import type { Handler, HttpMethod, OffloadSetting, ParamsInPath, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
 import { routeName } from './route-name.js';
 import { BackgroundRunner } from './deps/background-tasks.js';
 import type { AppState } from './deps/dependency.js';
@@ -55,7 +55,7 @@ export interface ServedRoutes {
   builtIn: BuiltInRoute[];
   websockets: readonly WebSocketRouteDefinition[];
   /** Mounted handlers under their prefixes; `app` when the handler is a loopwise App. */
-  mounts: { prefix: string; app: App<boolean> | null }[];
+  mounts: { prefix: string; app: App<OffloadSetting> | null }[];
 }
 
 /**
@@ -66,19 +66,19 @@ export interface ServedRoutes {
 export const cliServer: { address: Listening | null } = { address: null };
 
 /** An App's route methods return the App, typed with the route added (see RouteMethod in router.ts). */
-export interface AppChain<Offload extends boolean, Routes> extends ChainTo {
+export interface AppChain<Offload extends OffloadSetting, Routes> extends ChainTo {
   chained: App<Offload, Routes | this['added']>;
   fullPaths: true;
 }
 
 /** What a mounted App or Router serves under its prefix: a mounted App's WebSocket routes are not (a Router's, included, are). */
-type MountedRoutes<R> = R extends App<boolean, any> ? Exclude<RoutesOf<R>, { method: 'WS' }> : RoutesOf<R>;
+type MountedRoutes<R> = R extends App<OffloadSetting, any> ? Exclude<RoutesOf<R>, { method: 'WS' }> : RoutesOf<R>;
 
 /**
  * The application: its routes (it is the root Router), its error handlers, its server. `Routes`
  * is the routes added by chained calls, for `createClient<typeof app>` (docs/client.md).
  */
-export class App<Offload extends boolean = false, Routes = never> extends Router<Offload, Routes, ''> {
+export class App<Offload extends OffloadSetting = false, Routes = never> extends Router<Offload, Routes, ''> {
   // The route methods return the App (not a Router) typed with the new route: the same functions
   // as the Router's, typed again here since a subclass cannot re-parameterize `this`.
   declare readonly get: RouteMethod<'GET', Offload, AppChain<Offload, Routes>>;
@@ -131,7 +131,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   readonly dependencyOverrides = new DependencyOverrides();
   private readonly lifespan: Lifespan;
   private readonly middlewares: Middleware[] = [];
-  private readonly mounts: { prefix: string; target: RequestListener; app?: App<boolean> }[] = [];
+  private readonly mounts: { prefix: string; target: RequestListener; app?: App<OffloadSetting> }[] = [];
   /** Background tasks and dependency cleanups still running after their responses. */
   private readonly background: BackgroundRunner;
   private document: OpenApiDocument | null = null;
@@ -228,9 +228,9 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    * under a path prefix; it sees the URL without the prefix. A Router is included instead.
    */
   // A mounted App or Router answers under the prefix, so its routes are typed there too (a Node handler's are not known).
-  mount<const MountPrefix extends string, R extends App<boolean, any> | AnyRouter>(prefix: MountPrefix, target: R): App<Offload, Routes | Prefixed<MountedRoutes<R>, NormalizePrefix<MountPrefix>>>;
-  mount(prefix: string, target: App<boolean, any> | AnyRouter | RequestListener): this;
-  mount(prefix: string, target: App<boolean, any> | AnyRouter | RequestListener): this {
+  mount<const MountPrefix extends string, R extends App<OffloadSetting, any> | AnyRouter>(prefix: MountPrefix, target: R): App<Offload, Routes | Prefixed<MountedRoutes<R>, NormalizePrefix<MountPrefix>>>;
+  mount(prefix: string, target: App<OffloadSetting, any> | AnyRouter | RequestListener): this;
+  mount(prefix: string, target: App<OffloadSetting, any> | AnyRouter | RequestListener): this {
     this.assertNotFrozen(`mount ${prefix}`);
     if (typeof prefix !== 'string' || !prefix.startsWith('/') || prefix === '/' || prefix.endsWith('/') || /[:*]/.test(prefix)) {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', `mount() takes a prefix such as "/legacy" (starting with "/", no trailing "/", no parameters), not ${JSON.stringify(prefix)}.`);
