@@ -12,7 +12,7 @@ import type { RedisConfig } from './redis/redis-config.js';
 import { validationLimits, type ValidationLimitOptions, type ValidationLimits } from './schema/validation-limits.js';
 import { serverLimits, type ServerLimitOptions, type ServerLimits } from './server/server-options.js';
 import type { TrustProxy } from './proxy/proxy-options.js';
-import type { BullmqConfig } from './queue/bullmq-config.js';
+import type { BullmqConfig, QueueOffload } from './queue/bullmq-config.js';
 
 export interface AppOptions extends ServerLimitOptions {
   /** Shown in the OpenAPI document and docs pages. */
@@ -59,8 +59,8 @@ export interface AppOptions extends ServerLimitOptions {
    * bullmq(redis(url))`. Stored in Redis, run by `loopwise worker` (docs/scaling-out.md). Default none.
    */
   jobs?: BullmqConfig;
-  /** Offload every route (that does not say otherwise) to the worker pool, as a Router's `offload`. */
-  offload?: boolean;
+  /** Offload every route (that does not say otherwise), as a Router's `offload`: `true` (worker threads) or `{ queue }` (`loopwise worker`). */
+  offload?: boolean | QueueOffload;
   /**
    * Default per-route timeout in ms (504 past it). Without one, inline routes have none and
    * offloaded routes get 30 s, since a stuck worker holds a pool slot (see docs/offload.md).

@@ -13,6 +13,7 @@ import type { WorkerRoutes } from './offload/worker.js';
 import { AppQueues } from './queue/app-queues.js';
 import { durableQueues, useJobsQueue } from './queue/durable-task.js';
 import { closeJobProducers } from './queue/job-producer.js';
+import { watchQueueDepth } from './queue/queue-depth.js';
 import { isQueueOffload, queueKey, type BullmqConfig } from './queue/bullmq-config.js';
 import type { OffloadPool } from './offload/pool.js';
 import { openApiSettings, type OpenApiSettings } from './openapi/openapi-options.js';
@@ -22,7 +23,7 @@ import { ErrorResponder, type ErrorClass, type ExceptionAnswer, type ExceptionHa
 import type { ExceptionContext } from './pipeline/exception-context.js';
 import { withRequestLog, type RequestContextClass } from './pipeline/context.js';
 import { assertParamsInPath } from './pipeline/path-params-check.js';
-import type { Handler, HttpMethod, ParamsInPath, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
+import type { Handler, HttpMethod, OffloadSetting, ParamsInPath, RouteDefinition, RouteEntries, RouteOptions, WithRouterOffload } from './route.js';
 import { routeName } from './route-name.js';
 import { BackgroundRunner } from './deps/background-tasks.js';
 import type { AppState } from './deps/dependency.js';
@@ -57,7 +58,7 @@ export interface ServedRoutes {
   builtIn: BuiltInRoute[];
   websockets: readonly WebSocketRouteDefinition[];
   /** Mounted handlers under their prefixes; `app` when the handler is a loopwise App. */
-  mounts: { prefix: string; app: App<boolean> | null }[];
+  mounts: { prefix: string; app: App<OffloadSetting> | null }[];
 }
 
 /**
@@ -68,19 +69,19 @@ export interface ServedRoutes {
 export const cliServer: { address: Listening | null } = { address: null };
 
 /** An App's route methods return the App, typed with the route added (see RouteMethod in router.ts). */
-export interface AppChain<Offload extends boolean, Routes> extends ChainTo {
+export interface AppChain<Offload extends OffloadSetting, Routes> extends ChainTo {
   chained: App<Offload, Routes | this['added']>;
   fullPaths: true;
 }
 
 /** What a mounted App or Router serves under its prefix: a mounted App's WebSocket routes are not (a Router's, included, are). */
-type MountedRoutes<R> = R extends App<boolean, any> ? Exclude<RoutesOf<R>, { method: 'WS' }> : RoutesOf<R>;
+type MountedRoutes<R> = R extends App<OffloadSetting, any> ? Exclude<RoutesOf<R>, { method: 'WS' }> : RoutesOf<R>;
 
 /**
  * The application: its routes (it is the root Router), its error handlers, its server. `Routes`
  * is the routes added by chained calls, for `createClient<typeof app>` (docs/client.md).
  */
-export class App<Offload extends boolean = false, Routes = never> extends Router<Offload, Routes, ''> {
+export class App<Offload extends OffloadSetting = false, Routes = never> extends Router<Offload, Routes, ''> {
   // The route methods return the App (not a Router) typed with the new route: the same functions
   // as the Router's, typed again here since a subclass cannot re-parameterize `this`.
   declare readonly get: RouteMethod<'GET', Offload, AppChain<Offload, Routes>>;
@@ -133,7 +134,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
   readonly dependencyOverrides = new DependencyOverrides();
   private readonly lifespan: Lifespan;
   private readonly middlewares: Middleware[] = [];
-  private readonly mounts: { prefix: string; target: RequestListener; app?: App<boolean> }[] = [];
+  private readonly mounts: { prefix: string; target: RequestListener; app?: App<OffloadSetting> }[] = [];
   /** Background tasks and dependency cleanups still running after their responses. */
   private readonly background: BackgroundRunner;
   private document: OpenApiDocument | null = null;
@@ -242,9 +243,9 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    * under a path prefix; it sees the URL without the prefix. A Router is included instead.
    */
   // A mounted App or Router answers under the prefix, so its routes are typed there too (a Node handler's are not known).
-  mount<const MountPrefix extends string, R extends App<boolean, any> | AnyRouter>(prefix: MountPrefix, target: R): App<Offload, Routes | Prefixed<MountedRoutes<R>, NormalizePrefix<MountPrefix>>>;
-  mount(prefix: string, target: App<boolean, any> | AnyRouter | RequestListener): this;
-  mount(prefix: string, target: App<boolean, any> | AnyRouter | RequestListener): this {
+  mount<const MountPrefix extends string, R extends App<OffloadSetting, any> | AnyRouter>(prefix: MountPrefix, target: R): App<Offload, Routes | Prefixed<MountedRoutes<R>, NormalizePrefix<MountPrefix>>>;
+  mount(prefix: string, target: App<OffloadSetting, any> | AnyRouter | RequestListener): this;
+  mount(prefix: string, target: App<OffloadSetting, any> | AnyRouter | RequestListener): this {
     this.assertNotFrozen(`mount ${prefix}`);
     if (typeof prefix !== 'string' || !prefix.startsWith('/') || prefix === '/' || prefix.endsWith('/') || /[:*]/.test(prefix)) {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', `mount() takes a prefix such as "/legacy" (starting with "/", no trailing "/", no parameters), not ${JSON.stringify(prefix)}.`);
@@ -292,6 +293,8 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     const builtIn = this.builtInRoutes().map(({ route }) => route);
     definitions.push(...builtIn);
     const queues = offloadRegistry().inWorker ? null : this.queues.forRoutes(definitions);
+    // Queue depth is read from Redis when /metrics is scraped: nothing is added for an app without queues.
+    if (queues !== null && this.metrics !== null) watchQueueDepth(this.metrics, [...queues.all.map((client) => client.config), ...durableQueues()]);
     const runners = compileRunners(definitions, this.runnerServices(), { thread: 'main', pool, guard: this.guard, queues });
     const table = compileTable(definitions, { runtime, runners, alwaysServe: new Set(builtIn) });
     try {
@@ -384,7 +387,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
    * @internal For `loopwise worker`: the queues this App's routes offload through, and a thread
    * pool whose threads run those routes as this App's worker threads do (src/queue/queue-worker.ts).
    */
-  forQueueWorker(): { queues: BullmqConfig[]; pool: OffloadPool; guard: LoopGuard; log: Logger; closeTimeout: number } {
+  forQueueWorker(): { queues: BullmqConfig[]; pool: OffloadPool; guard: LoopGuard; log: Logger; closeTimeout: number; metrics: AppMetrics | null } {
     const queues = new Map<string, BullmqConfig>();
     for (const route of this.routes()) {
       const offload = route.options.offload;
@@ -392,7 +395,7 @@ export class App<Offload extends boolean = false, Routes = never> extends Router
     }
     for (const queue of durableQueues()) queues.set(queueKey(queue), queue); // durable jobs (background.enqueue)
     this.freeze();
-    return { queues: [...queues.values()], pool: this.pool.forQueueWorker(), guard: this.guard, log: this.log, closeTimeout: this.settings.closeTimeout };
+    return { queues: [...queues.values()], pool: this.pool.forQueueWorker(), guard: this.guard, log: this.log, closeTimeout: this.settings.closeTimeout, metrics: this.metrics };
   }
 
   /** @internal For the loopwise CLI: how long close() may take, and the pages a dev banner names. */

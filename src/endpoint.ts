@@ -3,7 +3,8 @@
 // carries every route. That is how an app written statement by statement gets typed for
 // `createClient<typeof app>` (docs/client.md): TypeScript cannot widen a variable's type through
 // statements whose result is ignored, but it can through one call.
-import type { Handler, HttpMethod, RouteEntries, RouteOptions } from './route.js';
+import type { QueueOffload } from './queue/bullmq-config.js';
+import type { Handler, HttpMethod, OffloadSetting, RouteEntries, RouteOptions } from './route.js';
 import type { WebSocketHandler, WebSocketRouteOptions } from './ws/ws-route.js';
 
 /**
@@ -30,7 +31,7 @@ export type EndpointEntries<E> = E extends Endpoint<infer M, infer P, infer O> ?
  * `request` is typed as what it will get (a snapshot on a worker thread, or Node's request).
  */
 // A WebSocket route is never offloaded (its handler runs where the socket is), so it need not say.
-export type AddableEndpoint<Offload extends boolean> = Offload extends true ? Endpoint<HttpMethod, string, { offload: boolean }> | Endpoint<'WS', string, unknown> : AnyEndpoint;
+export type AddableEndpoint<Offload extends OffloadSetting> = Offload extends true | QueueOffload ? Endpoint<HttpMethod, string, { offload: OffloadSetting }> | Endpoint<'WS', string, unknown> : AnyEndpoint;
 
 /** `endpoint.get(path, handler)` or `endpoint.get(path, options, handler)`: typed as `app.get(...)`'s handler is. */
 export interface EndpointMethod<M extends HttpMethod> {

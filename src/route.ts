@@ -228,8 +228,17 @@ export type Handler<P extends string, O extends RouteOptions> = (
   context: Context<P, O>,
 ) => HandlerResult<O> | Promise<HandlerResult<O>>;
 
-/** A route's own options as its handler sees them: its Router's (or App's) `offload: true` applies unless it says otherwise. */
-export type WithRouterOffload<Offload extends boolean, O> = O extends { offload: boolean } ? O : Offload extends true ? O & { offload: true } : O;
+/** What a Router's or App's `offload` may be: a worker thread (`true`), inline (`false`), or a queue. */
+export type OffloadSetting = boolean | QueueOffload;
+
+/** A route's own options as its handler sees them: its Router's (or App's) `offload` (true or a queue) applies unless it says otherwise. */
+export type WithRouterOffload<Offload extends OffloadSetting, O> = O extends { offload: OffloadSetting }
+  ? O
+  : Offload extends true
+    ? O & { offload: true }
+    : Offload extends QueueOffload
+      ? O & { offload: Offload }
+      : O;
 
 /**
  * One route as the types know it: its method (`WS` for a WebSocket route), its path (below its router's prefix until the router

@@ -1,6 +1,7 @@
 import { LoopwiseError } from './errors.js';
 import { isDependency, type Dependency } from './deps/dependency.js';
-import type { Handler, HttpMethod, ParamsInPath, RouteDefinition, RouteEntries, RouteEntry, RouteOptions, WithRouterOffload } from './route.js';
+import type { Handler, HttpMethod, OffloadSetting, ParamsInPath, RouteDefinition, RouteEntries, RouteEntry, RouteOptions, WithRouterOffload } from './route.js';
+import type { QueueOffload } from './queue/bullmq-config.js';
 import { checkWebSocketOptions, type WebSocketHandler, type WebSocketRouteDefinition, type WebSocketRouteOptions } from './ws/ws-route.js';
 import { routeName } from './route-name.js';
 import { HTTP_METHODS } from './http-types.js';
@@ -13,8 +14,11 @@ export interface RouterOptions {
   prefix?: string;
   /** Added to every route's tags (they group operations in the docs). */
   tags?: string[];
-  /** Offload every route (that does not say otherwise) to the worker pool. */
-  offload?: boolean;
+  /**
+   * Offload every route (that does not say otherwise): `true` to the worker pool, or
+   * `{ queue: bullmq(redis(url)) }` to a `loopwise worker` fleet (docs/scaling-out.md).
+   */
+  offload?: boolean | QueueOffload;
   /** Default `timeout` in ms for every route that does not set its own. */
   timeout?: number;
   /** Leave every route out of the OpenAPI document and docs pages (a route's own `hidden` wins). */
@@ -26,7 +30,7 @@ export interface RouterOptions {
 }
 
 /** Any router, whatever its routes: what `include` and `mount` take. */
-export type AnyRouter = Router<boolean, any, any>;
+export type AnyRouter = Router<OffloadSetting, any, any>;
 
 /**
  * What a route method returns, for the routes it adds: `(Next & { added: X })['chained']`. Each
@@ -38,7 +42,7 @@ export interface ChainTo {
   /** True where a route's path is its full path (an App's own routes): `params` is then checked against it in the types. */
   fullPaths?: boolean;
 }
-export interface RouterChain<Offload extends boolean, Routes, Prefix extends string> extends ChainTo {
+export interface RouterChain<Offload extends OffloadSetting, Routes, Prefix extends string> extends ChainTo {
   chained: Router<Offload, Routes | this['added'], Prefix>;
 }
 type Chained<Next extends ChainTo, Added> = (Next & { added: Added })['chained'];
@@ -48,7 +52,7 @@ type Chained<Next extends ChainTo, Added> = (Next & { added: Added })['chained']
  * it was called on, typed with the new route added, so a chain of calls carries every route in
  * its type (docs/client.md); a statement that ignores the result works as before.
  */
-export interface RouteMethod<M extends HttpMethod, Offload extends boolean, Next extends ChainTo> {
+export interface RouteMethod<M extends HttpMethod, Offload extends OffloadSetting, Next extends ChainTo> {
   <const P extends string, const O extends RouteOptions>(
     path: P,
     options: O & (Next extends { fullPaths: true } ? ParamsInPath<P, O> : unknown),
@@ -120,10 +124,10 @@ interface ScopedRoute {
  * (`Prefix`; the default `string` reads as none, so that a plain `Router` annotation takes a
  * router of any prefix: hence `out`, declared covariant), for `createClient` (docs/client.md).
  */
-export class Router<Offload extends boolean = false, Routes = never, out Prefix extends string = string> {
+export class Router<Offload extends OffloadSetting = false, Routes = never, out Prefix extends string = string> {
   readonly prefix: string;
   readonly tags: readonly string[];
-  readonly offload: boolean | undefined;
+  readonly offload: boolean | QueueOffload | undefined;
   readonly timeout: number | undefined;
   readonly hidden: boolean | undefined;
   readonly strict: boolean | undefined;

@@ -73,8 +73,9 @@ export class JobProducer {
     };
   }
 
-  /** Counts per state, for /metrics. */
-  counts(): Promise<Record<string, number>> {
+  /** Counts per state, for /metrics (the first scrape may open the connection: waited for, bounded). */
+  async counts(): Promise<Record<string, number>> {
+    if (this.connection.status !== 'ready') await this.waitReady();
     return this.bounded(this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'), 'count the jobs');
   }
 

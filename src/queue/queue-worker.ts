@@ -4,13 +4,17 @@ import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LoopGuard } from '../guard/loop-guard.js';
+import type { AppMetrics } from '../metrics/app-metrics.js';
 import type { RecordedResponse, RouteCall, TaskOutcome } from '../offload/messages.js';
 import type { OffloadPool } from '../offload/pool.js';
 import { openRedis } from '../redis/redis-config.js';
 import type { BullmqConfig } from './bullmq-config.js';
 import { durableRegistry } from './durable-registry.js';
+import { closeJobProducers } from './job-producer.js';
 import { decode, encode, serializeJobError, type RouteJobData, type RouteJobResult } from './job-wire.js';
 import { loadBullmq, ROUTE_JOB } from './queue-client.js';
+import { watchQueueDepth } from './queue-depth.js';
+import { JobSeries } from './queue-metrics.js';
 
 /** What `loopwise worker` runs jobs with: the App's queues, a thread pool of its own, its guard and logger (App.forQueueWorker()). */
 export interface QueueWorkerParts {
@@ -24,6 +28,8 @@ export interface QueueWorkerParts {
 export interface QueueWorkerOptions {
   /** Jobs run at once by this process, each on a thread of its pool. Default 4. */
   concurrency?: number;
+  /** Where to count jobs (wait, run, retries, failures, stalls) and queue depth; none by default. */
+  metrics?: AppMetrics | null;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -36,11 +42,16 @@ export const DEFAULT_CONCURRENCY = 4;
 export class QueueWorker {
   private readonly workers: Worker[] = [];
   private readonly connections: Redis[] = [];
+  private readonly series: JobSeries | null;
 
   constructor(
     private readonly parts: QueueWorkerParts,
     private readonly options: QueueWorkerOptions = {},
-  ) {}
+  ) {
+    const metrics = options.metrics ?? null;
+    this.series = metrics === null ? null : new JobSeries(metrics.registry, metrics.prefix, parts.queues.map((queue) => queue.name));
+    if (metrics !== null) watchQueueDepth(metrics, parts.queues);
+  }
 
   async start(): Promise<void> {
     const { Worker } = loadBullmq('loopwise worker');
@@ -52,7 +63,9 @@ export class QueueWorker {
       const connection = openRedis(config.connection, 'loopwise worker', { maxRetriesPerRequest: null });
       connection.on('error', () => undefined); // the Worker's own 'error' listener below reports it
       this.connections.push(connection);
-      const worker = new Worker(config.name, (job: Job) => this.process(job), {
+      const series = this.series;
+      const run = series === null ? (job: Job) => this.process(job) : (job: Job) => this.measured(config.name, job, series);
+      const worker = new Worker(config.name, run, {
         connection,
         concurrency: this.options.concurrency ?? DEFAULT_CONCURRENCY,
         lockDuration: config.lockDuration,
@@ -64,7 +77,22 @@ export class QueueWorker {
         warned = true;
       });
       worker.on('ready', () => (warned = false));
+      if (series !== null) {
+        worker.on('failed', (job, error) => series.failed(config.name, job, error));
+        worker.on('stalled', () => series.stalled(config.name));
+      }
       this.workers.push(worker);
+    }
+  }
+
+  /** A job, timed: its wait when it starts, its run when it ends (thrown or not). */
+  private async measured(queue: string, job: Job, series: JobSeries): Promise<unknown> {
+    series.started(queue, job);
+    const start = performance.now();
+    try {
+      return await this.process(job);
+    } finally {
+      series.finished(queue, (performance.now() - start) / 1000);
     }
   }
 
@@ -122,6 +150,7 @@ export class QueueWorker {
     }
     clearTimeout(timer);
     for (const connection of this.connections) connection.disconnect();
+    await closeJobProducers(); // the depth reads' connections, if /metrics was scraped
     await guard.stop();
     await pool.destroy();
   }

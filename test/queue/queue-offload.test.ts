@@ -93,6 +93,15 @@ describe('offload: { queue }', { skip, timeout: 120_000 }, () => {
     }
   });
 
+  it("runs a Router's offload: { queue } routes on loopwise worker; its route that says offload: false stays here", async () => {
+    assert.ok(worker !== null, 'the worker of the test before');
+    const routed = await call('/routed/where');
+    assert.equal(routed.status, 200, routed.body);
+    assert.deepEqual(JSON.parse(routed.body), { pid: worker.child.pid, mainThread: false, method: 'GET' });
+    const here = await call('/routed/here');
+    assert.deepEqual(JSON.parse(here.body), { pid: process.pid, mainThread: true });
+  });
+
   it('stops a running job past its timeout (504) and the worker keeps serving', async () => {
     const late = await call('/queue/slow?ms=5000');
     assert.equal(late.status, 504);
