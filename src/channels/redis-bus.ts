@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LoopwiseError } from '../errors.js';
 import { requireOptional } from '../optional-package.js';
-import { openRedis, type RedisConfig } from '../redis/redis-config.js';
+import type { RedisConfig } from '../redis/redis-config.js';
+import { openRedis } from '../redis/open-redis.js';
 import { CHANNEL_PREFIX } from './local-bus.js';
 import type { Deliver, MessageBus } from './message-bus.js';
 

@@ -1,7 +1,7 @@
 import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { HTTPException } from '../errors.js';
-import { openRedis } from '../redis/redis-config.js';
+import { openRedis } from '../redis/open-redis.js';
 import { queueKey, type BullmqConfig } from './bullmq-config.js';
 import { loadBullmq } from './queue-client.js';
 
@@ -48,10 +48,13 @@ export class JobProducer {
     this.queue.on('error', onError);
   }
 
-  /** Resolves with the job's id once Redis stored it; an existing id is not added again (BullMQ's dedupe). */
-  async add(name: string, data: unknown, options: JobsOptions): Promise<string> {
+  /**
+   * Resolves with the job's id once Redis stored it; an existing id is not added again (BullMQ's dedupe).
+   * `options` are BullMQ's JobsOptions, typed loosely so loopwise's declarations never need bullmq's.
+   */
+  async add(name: string, data: unknown, options: Record<string, unknown>): Promise<string> {
     if (this.connection.status !== 'ready') await this.waitReady();
-    const job = await this.bounded(this.queue.add(name, data, options), 'take the job');
+    const job = await this.bounded(this.queue.add(name, data, options as JobsOptions), 'take the job');
     return job.id!;
   }
 

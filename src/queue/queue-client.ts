@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { HTTPException, LoopwiseError, timeoutError } from '../errors.js';
 import type { RouteCall, WorkerCall } from '../offload/messages.js';
 import { requireOptional } from '../optional-package.js';
-import { openRedis } from '../redis/redis-config.js';
+import { openRedis } from '../redis/open-redis.js';
 import type { BullmqConfig } from './bullmq-config.js';
 import { decode, reviveJobError, routeJobData, type RouteJobResult } from './job-wire.js';
 

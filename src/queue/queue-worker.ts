@@ -7,7 +7,7 @@ import type { LoopGuard } from '../guard/loop-guard.js';
 import type { AppMetrics } from '../metrics/app-metrics.js';
 import type { RecordedResponse, RouteCall, TaskOutcome } from '../offload/messages.js';
 import type { OffloadPool } from '../offload/pool.js';
-import { openRedis } from '../redis/redis-config.js';
+import { openRedis } from '../redis/open-redis.js';
 import type { BullmqConfig } from './bullmq-config.js';
 import { durableRegistry } from './durable-registry.js';
 import { closeJobProducers } from './job-producer.js';

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LoopwiseError, messageOf } from '../errors.js';
-import { openRedis, type RedisConfig } from '../redis/redis-config.js';
+import type { RedisConfig } from '../redis/redis-config.js';
+import { openRedis } from '../redis/open-redis.js';
 import type { RateLimitStore, WindowCount } from './store.js';
 
 // One round trip, atomic on the server, so any number of processes share one count: the first hit

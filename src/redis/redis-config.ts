@@ -1,7 +1,18 @@
-import { createRequire } from 'node:module';
-import type { Redis, RedisOptions } from 'ioredis';
 import { LoopwiseError } from '../errors.js';
-import { installHint } from '../optional-package.js';
+
+/**
+ * ioredis's connection options (`password`, `username`, `db`, `tls`, `connectTimeout`, …), passed
+ * as given. Typed loosely here so loopwise's declarations never need ioredis's, which an app
+ * without Redis does not install.
+ */
+export interface RedisConnectionOptions {
+  username?: string;
+  password?: string;
+  db?: number;
+  tls?: Record<string, unknown>;
+  connectTimeout?: number;
+  [option: string]: unknown;
+}
 
 /**
  * Where a Redis server is, as plain data: it crosses to worker threads, `--workers` processes and
@@ -13,11 +24,11 @@ export interface RedisConfig {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
   readonly url: string;
   /** ioredis options for every connection made from this config (loopwise sets its own per use on top). */
-  readonly options: Readonly<RedisOptions>;
+  readonly options: Readonly<RedisConnectionOptions>;
 }
 
 /** `redis('redis://127.0.0.1:6379')`: a Redis server for pub/sub, queues and shared limits. */
-export function redis(url: string, options: RedisOptions = {}): RedisConfig {
+export function redis(url: string, options: RedisConnectionOptions = {}): RedisConfig {
   if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
     throw new LoopwiseError('LW_ERR_INVALID_OPTION', `redis() takes a redis:// or rediss:// URL, not ${JSON.stringify(url)}.`);
   }
@@ -26,21 +37,4 @@ export function redis(url: string, options: RedisOptions = {}): RedisConfig {
 
 export function isRedisConfig(value: unknown): value is RedisConfig {
   return typeof value === 'object' && value !== null && (value as RedisConfig).kind === 'redis' && typeof (value as RedisConfig).url === 'string';
-}
-
-const require = createRequire(import.meta.url);
-
-/**
- * A new ioredis connection from `config`, with `overrides` for its use (a subscriber, a queue's
- * blocking connection, a fail-fast command connection). ioredis is an optional peer dependency:
- * without it this names the install, for `feature`.
- */
-export function openRedis(config: RedisConfig, feature: string, overrides: RedisOptions = {}): Redis {
-  let RedisClass: new (url: string, options: RedisOptions) => Redis;
-  try {
-    RedisClass = (require('ioredis') as { Redis: typeof RedisClass }).Redis;
-  } catch (error) {
-    throw new LoopwiseError('LW_ERR_MISSING_PACKAGE', installHint('ioredis', feature), { cause: error });
-  }
-  return new RedisClass(config.url, { ...config.options, ...overrides });
 }
