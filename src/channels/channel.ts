@@ -69,8 +69,37 @@ export class Channel<T = unknown> {
    */
   subscribe(options: SubscribeOptions = {}): Subscription<T> {
     const buffer = options.buffer === undefined ? this.buffer : checkBuffer(options.buffer, `channel "${this.name}" subscribe()`);
-    return new Subscription<T>(buffer, (deliver) => this.bus.listen(this.name, deliver as (message: unknown) => void), options, () =>
+    return new Subscription<T>(buffer, (deliver) => this.bus.listen(this.name, this.checked(deliver as (message: unknown) => void)), options, () =>
       this.log.warn({ channel: this.name, buffer }, `channel "${this.name}": a subscriber is too slow; its buffer of ${buffer} messages is full, so the oldest are dropped (subscribe({ buffer }) to keep more)`),
+    );
+  }
+
+  /**
+   * What reaches a subscriber is checked against the schema too: a message put on the Redis
+   * channel by something other than loopwise's publish() (or another version of the app) would
+   * otherwise reach code typed by the schema. One that fails is dropped, with a warning at most
+   * once a minute (a flood of them must not flood the log).
+   */
+  private checked(deliver: (message: unknown) => void): (message: unknown) => void {
+    const validate = this.validate;
+    if (validate === null) return deliver;
+    return (message) => {
+      if (validate(message) === null) deliver(message);
+      else this.refused();
+    };
+  }
+
+  private refusedCount = 0;
+  private refusedWarnedAt = -Infinity;
+
+  private refused(): void {
+    this.refusedCount++;
+    const now = Date.now();
+    if (now - this.refusedWarnedAt < 60_000) return;
+    this.refusedWarnedAt = now;
+    this.log.warn(
+      { channel: this.name, dropped: this.refusedCount },
+      `channel "${this.name}": a message that does not match the channel's schema arrived (not from this app's publish(): something else wrote to its Redis channel); dropped, ${this.refusedCount} so far`,
     );
   }
 

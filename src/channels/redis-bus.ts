@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LoopwiseError } from '../errors.js';
 import { requireOptional } from '../optional-package.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../pipeline/json-depth.js';
 import type { RedisConfig } from '../redis/redis-config.js';
 import { openRedis } from '../redis/open-redis.js';
 import { CHANNEL_PREFIX } from './local-bus.js';
@@ -89,16 +90,34 @@ export class RedisBus implements MessageBus {
     subscriber.on('message', (channel: string, text: string) => {
       const listeners = this.topics.get(channel.slice(CHANNEL_PREFIX.length));
       if (listeners === undefined || listeners.size === 0) return;
+      const name = channel.slice(CHANNEL_PREFIX.length);
       let message: unknown;
       try {
+        // Too deep to serialize again (an SSE or WebSocket handler would): refused as not loopwise's.
+        if (text.length > MAX_JSON_DEPTH && nestsDeeperThan(Buffer.from(text), MAX_JSON_DEPTH)) throw new Error('too deep');
         message = JSON.parse(text);
       } catch {
-        this.log.warn({ channel }, `channel "${channel}": a message in Redis was not JSON; skipped (was it published by something other than loopwise?)`);
+        this.skipped(name);
         return;
       }
       for (const deliver of listeners) deliver(message);
     });
     return (this.subscriber = subscriber);
+  }
+
+  private skippedCount = 0;
+  private skippedWarnedAt = -Infinity;
+
+  /** A message loopwise could not have published: skipped, with a warning at most once a minute. */
+  private skipped(name: string): void {
+    this.skippedCount++;
+    const now = Date.now();
+    if (now - this.skippedWarnedAt < 60_000) return;
+    this.skippedWarnedAt = now;
+    this.log.warn(
+      { channel: name, skipped: this.skippedCount },
+      `channel "${name}": a message in Redis was not JSON (or nested deeper than ${MAX_JSON_DEPTH} levels); skipped, ${this.skippedCount} so far (was it published by something other than loopwise?)`,
+    );
   }
 
   private commandConnection(): Redis {

@@ -66,6 +66,10 @@ export class QueueClient {
     };
     this.connection.on('error', onError);
     this.eventsConnection.on('error', onError);
+    // A job's result can only arrive through Redis: requests waiting for one when the connection
+    // drops would wait out their whole timeout (30 s by default). They get their 503 now.
+    this.connection.on('close', () => this.abandonWaiting());
+    this.eventsConnection.on('close', () => this.abandonWaiting());
     this.connection.on('ready', () => {
       if (warned) this.log.info({ queue: config.name }, `queue ${config.name}: Redis is back`);
       warned = false;
@@ -150,6 +154,15 @@ export class QueueClient {
     this.log.warn({ route: what, timeout, queue: this.config.name }, `${what} did not finish within its ${timeout} ms timeout through the queue: answered 504`);
     this.reject(jobId, timeoutError(timeout));
     this.queue.remove(jobId).catch(() => undefined);
+  }
+
+  /** Redis went away: every request waiting for a job's result is answered 503 (its job may still run later, unseen). */
+  private abandonWaiting(): void {
+    if (this.pending.size === 0 || this.closed) return;
+    this.log.warn({ queue: this.config.name, waiting: this.pending.size }, `queue ${this.config.name}: Redis went away while ${this.pending.size} requests waited for their jobs: answered 503`);
+    for (const jobId of [...this.pending.keys()]) {
+      this.reject(jobId, new HTTPException(503, `Service Unavailable: the job queue (${this.config.name}) became unreachable while the request waited, retry shortly`, { 'retry-after': '1' }));
+    }
   }
 
   private reject(jobId: string, error: unknown): void {

@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { App, LoopwiseError, redis } from '../../src/index.js';
+import { App, LoopwiseError, redis, t } from '../../src/index.js';
+import { capturedLogger } from '../support/captured-logger.js';
 import { clusterWarning } from '../../src/channels/app-channels.js';
 import { freePort, killAll, startCli, waitUntilServing, type CliProcess } from '../support/cli-process.js';
 import { request } from '../support/http.js';
@@ -138,4 +139,34 @@ test('a single `loopwise run` process (no --workers) gives no such warning', { s
   assert.doesNotMatch(cli.stdout(), /in-process only/);
   cli.child.kill('SIGTERM');
   assert.equal(await cli.exited(30_000), 0);
+});
+
+test('messages written to the Redis channel by something else: not JSON, too deep or off-schema are dropped, with one warning each kind; valid ones arrive', { skip }, async () => {
+  const { logger, lines } = capturedLogger();
+  const app = new App({ logger, pubsub: redis(server!.url) });
+  const chat = app.channel('chat-foreign', { schema: t.Object({ from: t.String(), text: t.String() }) });
+  const subscription = chat.subscribe();
+  try {
+    const first = subscription.next();
+    // Wait until this process has subscribed in Redis, then write straight to the channel.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const [, count] = (await probe!.pubsub('NUMSUB', 'loopwise:channel:chat-foreign')) as [string, number];
+      if (count >= 1) break;
+      await sleep(50);
+    }
+    for (const raw of ['garbage', 'garbage again', '['.repeat(5_000) + ']'.repeat(5_000), '{"from":42,"evil":true}', '{"from":"x","text":1}']) {
+      await probe!.publish('loopwise:channel:chat-foreign', raw);
+    }
+    await chat.publish({ from: 'ann', text: 'hello' });
+    const got = await withTimeout(first, 5_000, 'the valid message');
+    assert.deepEqual(got.value, { from: 'ann', text: 'hello' });
+    assert.equal(subscription.pending, 0, 'nothing else was delivered');
+    const warnings = lines.filter((line) => line.level === 40).map((line) => String(line.msg));
+    assert.equal(warnings.filter((msg) => msg.includes('was not JSON')).length, 1, warnings.join('\n'));
+    assert.equal(warnings.filter((msg) => msg.includes("does not match the channel's schema")).length, 1, warnings.join('\n'));
+  } finally {
+    await subscription.return();
+    await app.close();
+  }
 });
