@@ -103,8 +103,10 @@ export function durableTask<A extends unknown[], R>(name: string, fn: (...args: 
       if (more.delay !== undefined && !(Number.isFinite(more.delay) && more.delay >= 0)) throw new TypeError(`durable task '${name}': delay must be a number of ms ≥ 0, not ${String(more.delay)}.`);
       return make({ ...perCall, ...more });
     },
-    job(id: string) {
-      return jobProducer(queueOf()).get(id) as Promise<JobInfo<Awaited<R>> | null>;
+    async job(id: string) {
+      const info = await jobProducer(queueOf()).get(id);
+      // Tasks share a queue: another task's job (its arguments, its result) is not this one's to show.
+      return (info !== null && info.name === name ? info : null) as JobInfo<Awaited<R>> | null;
     },
   });
   return make({});

@@ -149,6 +149,8 @@ describe('durable jobs (background.enqueue)', { skip, timeout: 180_000 }, () => 
       const job = await waitForJob(id, (job) => job.state === 'failed');
       assert.equal(job.attemptsMade, 3);
       assert.equal(job.failedReason, 'flaky f1 always fails');
+      // Another task's job(id) does not show this job (tasks share the queue; ids are guessable).
+      assert.equal((await fetch(`${base()}/record-jobs/${id}`)).status, 404);
       // Backoff 200 ms, doubling: the second run ≥ 200 ms after the first, the third ≥ 400 ms after the second.
       const times = (await ledger.lrange('flaky-runs', 0, -1)).map((entry) => Number(entry.split('@')[1]));
       assert.equal(times.length, 3);
