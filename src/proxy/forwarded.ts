@@ -2,6 +2,7 @@
 // trusted proxy, from its X-Forwarded-* headers. Asked only when something reads it: a handler's
 // `ip`, `protocol` or `host`, the access log, a redirect, the docs pages.
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import proxyAddr from 'proxy-addr';
 import { pathPrefix, type ProxySettings } from './proxy-options.js';
 
@@ -55,9 +56,19 @@ export function clientIp(req: ProxiedRequest): string {
   const known = req[CLIENT_IP];
   if (known !== undefined) return known;
   const trust = req[PROXY]?.trust;
-  const ip = trust == null || req.socket == null ? peerAddress(req) : proxyAddr(req, trust);
+  const peer = peerAddress(req);
+  let ip = trust == null || req.socket == null ? peer : proxyAddr(req, trust);
+  // A trusted proxy passes on what the client wrote in X-Forwarded-For: anything not an address
+  // ("<script>", "unknown") is not one, and the peer stands for the client.
+  if (ip !== peer && isIP(ip) === 0) ip = peer;
+  ip = unmapped(ip);
   req[CLIENT_IP] = ip;
   return ip;
+}
+
+/** An IPv4 address written as IPv6 (`::ffff:127.0.0.1`, a dual-stack socket's) in its IPv4 form, so one client is one key. */
+function unmapped(ip: string): string {
+  return ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
 }
 
 /** 'https' or 'http': the socket's, or a trusted proxy's X-Forwarded-Proto (Express's `req.protocol`). */
