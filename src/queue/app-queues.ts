@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RouteDefinition } from '../route.js';
 import { isQueueOffload, queueKey, type BullmqConfig } from './bullmq-config.js';
 import { QueueClient } from './queue-client.js';
+import { jobQueuesNotReady } from './job-producer.js';
 
 /**
  * The queues an App's routes offload through, one client each, made by ready() only when a route
@@ -39,7 +40,7 @@ export class AppQueues {
   /** Why /ready says 503, or null: a queue whose Redis does not answer. */
   notReadyReason(): string | null {
     for (const client of this.clients.values()) if (!client.available) return `queue ${client.config.name} unreachable`;
-    return null;
+    return jobQueuesNotReady();
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { HTTPException } from '../errors.js';
 import { openRedis } from '../redis/open-redis.js';
 import { queueKey, type BullmqConfig } from './bullmq-config.js';
+import { RedisHealth } from './redis-health.js';
 import { loadBullmq } from './queue-client.js';
 
 /** A durable job as Redis holds it: what `task.job(id)` answers. */
@@ -31,6 +32,7 @@ export interface JobInfo<R = unknown> {
  */
 export class JobProducer {
   private readonly connection: Redis;
+  private readonly health: RedisHealth;
   private readonly queue: Queue;
   private warned = false;
 
@@ -42,6 +44,7 @@ export class JobProducer {
       if (!this.warned) console.warn(`loopwise: job queue ${config.name}: Redis unreachable (${error.message}); enqueue rejects with 503 until it is back`);
       this.warned = true;
     };
+    this.health = new RedisHealth(this.connection, config.redisTimeout);
     this.connection.on('error', onError);
     this.connection.on('ready', () => (this.warned = false));
     this.queue = new Queue(config.name, { connection: this.connection });
@@ -108,13 +111,20 @@ export class JobProducer {
       return await Promise.race([work, late]);
     } catch (error) {
       work.catch(() => undefined);
+      if (this.connection.status === 'ready') this.health.timedOut(); // connected but not answering: a hung Redis
       throw unavailable(this.config, error);
     } finally {
       clearTimeout(timer);
     }
   }
 
+  /** False while Redis is away or not answering (/ready says 503). A producer not yet connected counts as away only once used. */
+  get available(): boolean {
+    return this.health.ok || this.connection.status === 'wait';
+  }
+
   async close(): Promise<void> {
+    this.health.stop();
     await this.queue.close().catch(() => undefined);
     this.connection.disconnect();
   }
@@ -135,6 +145,12 @@ export function jobProducer(config: BullmqConfig): JobProducer {
   let producer = producers.get(key);
   if (producer === undefined) producers.set(key, (producer = new JobProducer(config)));
   return producer;
+}
+
+/** Why /ready says 503 for durable jobs: a queue this process enqueued to whose Redis is away, or null. */
+export function jobQueuesNotReady(): string | null {
+  for (const producer of producers.values()) if (!producer.available) return `job queue ${producer.config.name} unreachable`;
+  return null;
 }
 
 /** Every queue this process enqueued to so far (for /metrics). */

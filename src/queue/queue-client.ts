@@ -8,6 +8,7 @@ import type { RouteCall, WorkerCall } from '../offload/messages.js';
 import { requireOptional } from '../optional-package.js';
 import { openRedis } from '../redis/open-redis.js';
 import type { BullmqConfig } from './bullmq-config.js';
+import { RedisHealth } from './redis-health.js';
 import { decode, reviveJobError, routeJobData, type RouteJobResult } from './job-wire.js';
 
 /** The job name of an offloaded route's request (durable jobs are named by their task). */
@@ -36,6 +37,7 @@ export class QueueClient {
   /** Dependency overrides do not reach other machines (docs/scaling-out.md). */
   readonly overrides = null;
   private readonly connection: Redis;
+  private readonly health: RedisHealth;
   private readonly eventsConnection: Redis;
   private readonly queue: Queue;
   private readonly events: QueueEvents;
@@ -57,6 +59,7 @@ export class QueueClient {
     const feature = `the queue ${config.name}`;
     // Commands fail at once while Redis is away (enableOfflineQueue: false): a request gets its 503 instead of waiting.
     this.connection = openRedis(config.connection, feature, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: config.redisTimeout });
+    this.health = new RedisHealth(this.connection, config.redisTimeout);
     this.eventsConnection = openRedis(config.connection, feature, { maxRetriesPerRequest: null });
     // ioredis reports every failed reconnect as an 'error' event: without a listener it would end the process.
     let warned = false;
@@ -89,7 +92,7 @@ export class QueueClient {
 
   /** True while Redis answers: /ready says 503 otherwise. */
   get available(): boolean {
-    return !this.closed && this.connection.status === 'ready';
+    return !this.closed && this.health.ok;
   }
 
   /** Waits for the events stream, so no job's completion is missed. Bounded: a down Redis is a 503 later, not a hang now. */
@@ -123,6 +126,8 @@ export class QueueClient {
         () => clearTimeout(redisTimer),
         (error: unknown) => {
           clearTimeout(redisTimer);
+          // A hung Redis keeps its connection open: from now on requests get their 503 at once, and /ready says so.
+          if (this.connection.status === 'ready') this.health.timedOut();
           this.log.warn({ err: error, route: what, queue: this.config.name }, `${what}: the job could not be queued: answered 503`);
           this.reject(jobId, new HTTPException(503, `Service Unavailable: the job queue (${this.config.name}) is unreachable, retry shortly`, { 'retry-after': '1' }));
           // The add may still land: then a worker runs it and its answer is dropped; remove it if it did.
@@ -203,6 +208,7 @@ export class QueueClient {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.health.stop();
     if (this.depthTimer !== null) clearTimeout(this.depthTimer);
     for (const jobId of [...this.pending.keys()]) this.reject(jobId, new HTTPException(503, 'Service Unavailable: the server is shutting down', { 'retry-after': '1' }));
     await Promise.allSettled([this.events.close(), this.queue.close()]);

@@ -21,12 +21,12 @@ test('an offloaded handler sees the same client as an inline one: the forwarded 
 
 test('a forwarded value that is not an address is not the client: the trusted peer stands for it', async () => {
   for (const forwarded of ['<script>', 'unknown', 'not-an-ip, <script>']) {
-    const seen = await (await fetch(`${server.url}/whoami`, { headers: { 'x-forwarded-for': forwarded } })).json();
+    const seen = (await (await fetch(`${server.url}/whoami`, { headers: { "x-forwarded-for": forwarded } })).json()) as { ip: string };
     assert.equal(seen.ip, '127.0.0.1', forwarded);
   }
 });
 
 test('an IPv4 address written as IPv6 is the same client in its IPv4 form', async () => {
-  const seen = await (await fetch(`${server.url}/whoami`, { headers: { 'x-forwarded-for': '::ffff:203.0.113.7' } })).json();
+  const seen = (await (await fetch(`${server.url}/whoami`, { headers: { "x-forwarded-for": "::ffff:203.0.113.7" } })).json()) as { ip: string };
   assert.equal(seen.ip, '203.0.113.7');
 });

@@ -36,13 +36,15 @@ describe('Redis stopped under load', { skip: redisMissing(), timeout: 120_000 },
   it('503s within a second of the crash, /ready 503, flat memory, and serving resumes when Redis is back', async () => {
     const answers: { at: number; status: number; ms: number }[] = [];
     let running = true;
-    // CLIENTS loops, each one request after another, until told to stop (and at most 20,000 requests in all).
+    // CLIENTS loops, each one request after another, until told to stop (and at most 50,000 requests in all).
     const load = Promise.all(
       Array.from({ length: CLIENTS }, async () => {
-        while (running && answers.length < 20_000) {
+        while (running && answers.length < 50_000) {
           const started = performance.now();
           const status = await fetch(`${base}/queue/items/7`).then(async (res) => (await res.arrayBuffer(), res.status), () => 0);
           answers.push({ at: started, status, ms: performance.now() - started });
+          // A refused client waits a moment (less than its Retry-After, to keep the load on): the cap must outlast the outage.
+          if (status !== 200) await sleep(10);
         }
       }),
     );
@@ -106,5 +108,34 @@ describe('Redis stopped under load', { skip: redisMissing(), timeout: 120_000 },
     assert.ok(resumedAfter < 20_000, 'serving did not resume after Redis came back');
     assert.equal((await fetch(`${base}/ready`)).status, 200);
     assert.ok(answers.every((a) => a.status !== 0), 'a connection failed: the server must answer every request');
+  });
+  it('a hung Redis (paused, connection still open): 503 within redisTimeout, then /ready 503; both recover when it answers again', async () => {
+    // Serving first (the test above restarted Redis).
+    const deadline = Date.now() + 20_000;
+    while ((await fetch(`${base}/queue/items/1`)).status !== 200 && Date.now() < deadline) await sleep(200);
+    process.kill(redis.pid!, 'SIGSTOP');
+    try {
+      const started = performance.now();
+      const first = await fetch(`${base}/queue/items/2`);
+      const firstMs = performance.now() - started;
+      assert.equal(first.status, 503);
+      // redisTimeout is 500 ms in the fixture; slack for a loaded machine.
+      assert.ok(firstMs < 3_000, `the first 503 took ${firstMs.toFixed(0)} ms`);
+      const ready = await fetch(`${base}/ready`);
+      assert.equal(ready.status, 503, 'ioredis still says ready, but Redis does not answer: /ready must say 503');
+      assert.match(await ready.text(), /queue outage-test unreachable/);
+      const next = performance.now();
+      assert.equal((await fetch(`${base}/queue/items/3`)).status, 503);
+      assert.ok(performance.now() - next < 1_000, 'once known unresponsive, a request gets its 503 at once');
+    } finally {
+      process.kill(redis.pid!, 'SIGCONT');
+    }
+    const back = Date.now() + 20_000;
+    let status = 0;
+    while (Date.now() < back && (status = (await fetch(`${base}/ready`)).status) !== 200) await sleep(200);
+    assert.equal(status, 200, '/ready did not recover after Redis answered again');
+    const again = Date.now() + 20_000;
+    while (Date.now() < again && (status = (await fetch(`${base}/queue/items/4`)).status) !== 200) await sleep(200);
+    assert.equal(status, 200);
   });
 });
