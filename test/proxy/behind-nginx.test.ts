@@ -48,11 +48,13 @@ describe('behind a real nginx', { skip: nginxMissing() }, () => {
     untrusted = await serveApp(clientApp({ rootPath: '/plain' }));
     const byHeader = await serveApp(clientApp({ trustProxy: 'loopback' }));
     apps.push(trusted, untrusted, byHeader);
+    // nginx passes a client's own X-Forwarded-Host and X-Forwarded-Prefix on unless told otherwise: set both.
     const forward = `proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;`;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $host;`;
     nginx = await startNginx(`
-    location /api/ { proxy_pass http://127.0.0.1:${trusted.port}/; ${forward} }
+    location /api/ { proxy_pass http://127.0.0.1:${trusted.port}/; ${forward} proxy_set_header X-Forwarded-Prefix ""; }
     location /plain/ { proxy_pass http://127.0.0.1:${untrusted.port}/; ${forward} }
     location /fwd/ { proxy_pass http://127.0.0.1:${byHeader.port}/; ${forward} proxy_set_header X-Forwarded-Prefix /fwd; }`);
   });
@@ -93,6 +95,13 @@ describe('behind a real nginx', { skip: nginxMissing() }, () => {
     assert.deepEqual(seen, { ip: CLIENT, protocol: 'http', host: '127.0.0.1' }); // nginx's $host has no port
     const plain = JSON.parse((await get(nginx.port, '/plain/whoami')).text);
     assert.equal(plain.ip, '127.0.0.1');
+  });
+
+  test("with the documented config a client's own X-Forwarded-Host and X-Forwarded-Prefix do not get through", async () => {
+    const seen = JSON.parse((await get(nginx.port, '/api/whoami', { 'x-forwarded-host': 'evil.example', 'x-forwarded-prefix': '/evil' })).text);
+    assert.equal(seen.host, '127.0.0.1');
+    const redirect = await get(nginx.port, '/api/items', { 'x-forwarded-prefix': '/evil' });
+    assert.equal(redirect.headers.location, '/api/items/');
   });
 
   test('X-Forwarded-Prefix from the trusted proxy acts as the root path', async () => {
