@@ -1,6 +1,8 @@
 import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { HTTPException } from '../errors.js';
+import { createLogger } from '../logger.js';
 import { openRedis } from '../redis/open-redis.js';
 import { queueKey, type BullmqConfig } from './bullmq-config.js';
 import { RedisHealth } from './redis-health.js';
@@ -41,7 +43,8 @@ export class JobProducer {
     this.connection = openRedis(config.connection, `the job queue ${config.name}`, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: config.redisTimeout });
     // ioredis reports every failed reconnect as an 'error' event: without a listener it would end the process.
     const onError = (error: Error) => {
-      if (!this.warned) console.warn(`loopwise: job queue ${config.name}: Redis unreachable (${error.message}); enqueue rejects with 503 until it is back`);
+      // Producers are the process's, not one App's: loopwise's default logger (JSON lines, as the app's), made on first need.
+      if (!this.warned) producerLog().warn({ err: error, queue: config.name }, `job queue ${config.name}: Redis unreachable (${error.message}); enqueue rejects with 503 until it is back`);
       this.warned = true;
     };
     this.health = new RedisHealth(this.connection, config.redisTimeout);
@@ -139,6 +142,8 @@ function unavailable(config: BullmqConfig, cause: unknown): HTTPException {
 }
 
 const producers = new Map<string, JobProducer>();
+let log: Logger | null = null;
+const producerLog = (): Logger => (log ??= createLogger(undefined).log);
 
 export function jobProducer(config: BullmqConfig): JobProducer {
   const key = queueKey(config);
