@@ -1,3 +1,4 @@
+import { isOffloaded } from '../queue/bullmq-config.js';
 import { parseArgs } from 'node:util';
 import type { App } from '../app.js';
 import type { BuiltInRoute } from '../builtin-routes.js';
@@ -14,7 +15,7 @@ import { loadApp } from './load-app.js';
 export const ROUTES_HELP = `Usage: loopwise routes <app module> [options]
 
 Prints the app's route table without serving it: one row per route, sorted by path then method,
-with how it runs (inline or offloaded to a worker thread), what it validates (path params, query,
+with how it runs (inline, or offloaded to a worker thread or a queue), what it validates (path params, query,
 headers, cookies, the body and the content types it is read from), the statuses it declares (and
 422 when it validates input, 401 when it is secured, as the OpenAPI document says), its operationId
 and tags. Built-in routes (/openapi.json, /docs, /redoc, /health, /ready, /metrics), routes hidden
@@ -106,7 +107,7 @@ function httpRow(route: RouteDefinition, kind: RouteRow['kind'], prefix: string,
     path: prefix + route.path,
     kind,
     name: kind !== 'route' ? null : (operation?.operationId ?? options.operationId ?? defaultOperationId(route.method, route.path)),
-    offload: options.offload === true ? 'offloaded' : 'inline',
+    offload: isOffloaded(options.offload) ? 'offloaded' : 'inline',
     validates,
     bodyTypes: options.body === undefined ? [] : [...(options.consumes ?? DEFAULT_BODY_TYPES)],
     responses: operation === null ? null : Object.keys(operation.responses),

@@ -2,6 +2,7 @@
 // own GET routes without path parameters. Built-in routes, routes with parameters, WebSocket
 // routes and mounted handlers are listed as skipped (never dropped silently); streams are found
 // later, by asking each route once (probe-route.ts), since a handler's answer is not declared.
+import { isOffloaded } from '../queue/bullmq-config.js';
 import type { App } from '../app.js';
 import { LoopwiseError } from '../errors.js';
 import type { RouteDefinition } from '../route.js';
@@ -36,7 +37,7 @@ export function selectRoutes(app: App<boolean>, names: string[] | undefined, bod
   const served = app.servedRoutes();
   const pick = (definition: RouteDefinition, path: string, named: boolean): SelectedRoute => {
     const route = routeName(definition.method, definition.path);
-    return { route, path, method: definition.method, offload: definition.options.offload === true, body: bodies?.[route] ?? bodies?.[routeName(definition.method, path)], named };
+    return { route, path, method: definition.method, offload: isOffloaded(definition.options.offload), body: bodies?.[route] ?? bodies?.[routeName(definition.method, path)], named };
   };
 
   if (names === undefined) {
