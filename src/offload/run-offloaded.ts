@@ -13,7 +13,7 @@ import type { OffloadPool } from './pool.js';
 import { requestIdOf } from '../pipeline/request-id.js';
 import { compileFailurePlan } from '../deps/dependency-failures.js';
 import { recordServerError } from '../pipeline/server-errors.js';
-import { reviveError } from './thread-pool.js';
+import { reviveError } from './serialized-error.js';
 
 /** Where an offloaded call runs: the App's thread pool, or a queue's client (src/queue/queue-client.ts). */
 export type OffloadTarget = Pick<OffloadPool, 'run' | 'overrides'>;

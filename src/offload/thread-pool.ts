@@ -1,5 +1,6 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { SerializedError } from './messages.js';
+import { reviveError } from './serialized-error.js';
 
 /** How this pool and a worker (src/offload/worker-entry.mts) talk. */
 type ToWorker = { id: number; call: unknown };
@@ -240,11 +241,3 @@ function abortError(reason: unknown): Error {
   return error;
 }
 
-/** The failure as an Error here: its name, message, stack and code, as the worker saw them. */
-export function reviveError(failure: SerializedError): Error {
-  const error = new Error(failure.message);
-  error.name = failure.name;
-  error.stack = failure.stack;
-  if (failure.code !== undefined) (error as Error & { code?: string }).code = failure.code;
-  return error;
-}

@@ -20,6 +20,9 @@ import { applyOverrides } from './override-apply.js';
 import { recordCall } from './call-usage.js';
 import { threadClock } from '../thread-clock.js';
 import { takeServerError } from '../pipeline/server-errors.js';
+import { toSerializedError } from './serialized-error.js';
+// The thread's entry (worker-entry.mts) reaches everything through this module, whichever build it loaded.
+export { toSerializedError };
 
 /** What a worker needs from the App it serves; App.forWorker() provides it. */
 export interface WorkerApp {
@@ -191,16 +194,4 @@ async function findTask(call: TaskCall): Promise<Function> {
   return fn;
 }
 
-/** An error as plain data, for the main thread: a clone of the Error itself would drop its class and code. */
-export function toSerializedError(error: unknown): SerializedError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error), stack: undefined };
-  const serialized: SerializedError = { name: error.name, message: error.message, stack: error.stack };
-  if (error instanceof HTTPException) {
-    serialized.statusCode = error.statusCode;
-    serialized.detail = error.detail;
-    if (error.headers !== undefined) serialized.headers = error.headers;
-  }
-  if (error instanceof LoopwiseError) serialized.code = error.code;
-  return serialized;
-}
 

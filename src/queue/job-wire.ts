@@ -1,7 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
-import { HTTPException, LoopwiseError } from '../errors.js';
+import { HTTPException } from '../errors.js';
 import type { RecordedResponse, RouteCall, SerializedError } from '../offload/messages.js';
-import { reviveError } from '../offload/thread-pool.js';
+import { reviveError, toSerializedError } from '../offload/serialized-error.js';
 
 // A job's data and result are JSON in Redis; what crosses is what crosses to a worker thread
 // (structured clone: Dates, Maps, typed arrays…), so it travels as V8's serialization, in base64.
@@ -33,15 +33,5 @@ export function reviveJobError(error: SerializedError): Error {
   return new HTTPException(error.statusCode, error.detail, error.headers);
 }
 
-/** An error as plain data (src/offload/worker.ts does the same on a worker thread; that module is a thread's own, not importable here). */
-export function serializeJobError(error: unknown): SerializedError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error), stack: undefined };
-  const serialized: SerializedError = { name: error.name, message: error.message, stack: error.stack };
-  if (error instanceof HTTPException) {
-    serialized.statusCode = error.statusCode;
-    serialized.detail = error.detail;
-    if (error.headers !== undefined) serialized.headers = error.headers;
-  }
-  if (error instanceof LoopwiseError) serialized.code = error.code;
-  return serialized;
-}
+/** An error as plain data, as a worker thread sends it (src/offload/serialized-error.ts). */
+export const serializeJobError = toSerializedError;
