@@ -45,7 +45,9 @@ class LocalBus implements MessageBus {
       port.unref();
       const listeners = new Set<Deliver>();
       port.onmessage = (event) => {
-        for (const deliver of listeners) deliver((event as MessageEvent).data);
+        // Read as plain data: Node's and the DOM's MessageEvent types differ (the client's type tests compile with the DOM's).
+        const data = (event as { data?: unknown }).data;
+        for (const deliver of listeners) deliver(data);
       };
       topic = { port, listeners };
       this.topics.set(name, topic);
