@@ -53,7 +53,9 @@ test('after real traffic, /metrics parses and counts requests, latency, stalls, 
   assert.equal(block.buckets.find((b) => b.le === 0.25)!.count, 1);
 
   const blocked = family(families, 'event_loop_blocked_seconds_total', 'counter');
-  assert.ok(value(blocked, { route: 'GET /block' })! >= 0.11, `blocked time of GET /block: ${JSON.stringify(blocked.samples)}`);
+  // The 120 ms wait, less what a loaded host then kept the woken thread waiting for a core (the host's
+  // share, never the route's: CI's Node 20 leg saw 10 ms of it), so a loose lower bound.
+  assert.ok(value(blocked, { route: 'GET /block' })! >= 0.08, `blocked time of GET /block: ${JSON.stringify(blocked.samples)}`);
   assert.equal(value(family(families, 'event_loop_stalls_total', 'counter'), { route: 'GET /block' }), 1);
   assert.equal(value(blocked, { route: 'GET /json' }), undefined, 'GET /json never blocked');
 
