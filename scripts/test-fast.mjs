@@ -32,6 +32,11 @@ const SLOW = new Map([
   ['test/examples/seed-demo.test.ts', 'runs the seed demo end to end'],
   ['test/guard/host-starved.test.ts', 'starves a core with a CPU hog for seconds'],
   ['test/evidence/bench-real-app.test.ts', 'loads a real app with the bench'],
+  ['test/examples/scale-demo.test.ts', 'runs the scale demo: redis, two API processes, two workers, a SIGKILL'],
+  ['test/queue/durable-jobs.test.ts', '1,000 jobs through two workers, one SIGKILLed, the API restarted'],
+  ['test/queue/redis-outage.test.ts', 'kills Redis under load and waits for it to come back'],
+  ['test/queue/queue-metrics.test.ts', 'spawns workers, runs real jobs, SIGKILLs one'],
+  ['test/channels/redis-channel.test.ts', 'spawns CLI processes with --workers'],
 ]);
 
 const files = readdirSync(join(root, 'test'), { withFileTypes: true })
