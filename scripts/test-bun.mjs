@@ -89,7 +89,10 @@ function parseJunit(xml) {
     const body = match[3] ?? '';
     const status = /<(failure|error)\b/.test(body) ? 'fail' : /<skipped message="TODO"/.test(body) ? 'todo' : /<skipped\b/.test(body) ? 'skip' : 'pass';
     const title = [attributes.classname, attributes.name].filter((part) => part !== undefined && part !== '').join(' > ');
-    cases.push({ title, file: attributes.file ?? '', line: Number(attributes.line ?? 0), status });
+    // CI keeps only the tail of its log: a failure's message goes in the summary, not just above it.
+    const failure = /<(?:failure|error)\b[^>]*?(?:message="([^"]*)")?[^>]*?(?:\/>|>([\s\S]*?)<\/(?:failure|error)>)/.exec(body);
+    const message = failure === null ? '' : unescapeXml([failure[1], failure[2]].filter((part) => part !== undefined && part.trim() !== '').join('\n'));
+    cases.push({ title, file: attributes.file ?? '', line: Number(attributes.line ?? 0), status, message });
   }
   return cases;
 }
@@ -141,7 +144,11 @@ function report(batches, reasons) {
   const failures = batches.flatMap((batch) => batch.cases.filter((testCase) => testCase.status === 'fail'));
   if (failures.length > 0) {
     console.log(`\n=== Bun: ${failures.length} failed ===`);
-    for (const testCase of failures) console.log(`- ${testCase.file}:${testCase.line} ${testCase.title}`);
+    for (const testCase of failures) {
+      console.log(`- ${testCase.file}:${testCase.line} ${testCase.title}`);
+      const lines = testCase.message.split('\n').filter((line) => line.trim() !== '').slice(0, 12);
+      for (const line of lines) console.log(`    ${line.slice(0, 300)}`);
+    }
   }
   for (const batch of batches) if (batch.failed && batch.fail === 0) console.log(`- ${batch.folder}: bun test exited ${batch.exit} with no failed test reported (a file failed to load or the process died: see its output above)`);
   const minutes = ((Date.now() - started) / 60000).toFixed(1);

@@ -54,7 +54,8 @@ const numbered = (from: number, count: number) => Array.from({ length: count }, 
 
 test('two loopwise run processes: a publish from an offloaded handler reaches an SSE client on each, in order, once', { skip }, async () => {
   const ports = [await freePort(), await freePort()];
-  const env = { LW_TEST_PUBSUB_URL: server!.url, LOG_LEVEL: 'warn' };
+  // LW_TEST_QUIET: undefined, since bun test runs a folder's files in one process, where another file may have set it.
+  const env = { LW_TEST_PUBSUB_URL: server!.url, LOG_LEVEL: 'warn', LW_TEST_QUIET: undefined };
   const clis: CliProcess[] = ports.map((port) => startCli(['run', APP, '--host', '127.0.0.1', '--port', String(port), '--no-access-log'], { env }));
   await Promise.all(ports.map((port, i) => waitUntilServing(port, clis[i]!)));
   const readers = await Promise.all(ports.map((port) => readSse(port, '/news')));
@@ -120,7 +121,7 @@ test('Redis away: publish rejects with LW_ERR_PUBSUB_UNAVAILABLE; subscribers wa
 
 test('an in-process channel in a `loopwise run --workers 2` process warns once per process, naming pubsub', { skip }, async () => {
   const port = await freePort();
-  const cli = startCli(['run', APP, '--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--no-access-log'], { env: { LW_TEST_PUBSUB_URL: '', LOG_LEVEL: 'info' } });
+  const cli = startCli(['run', APP, '--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--no-access-log'], { env: { LW_TEST_PUBSUB_URL: '', LOG_LEVEL: 'info', LW_TEST_QUIET: undefined } });
   await waitUntilServing(port, cli);
   const text = clusterWarning('news');
   assert.equal(text, 'app.channel("news") is in-process only, but this is one of several "loopwise run --workers" processes: a message published here never reaches the subscribers of the other processes. Set pubsub: redis(url) on the App (docs/channels.md).');
@@ -135,8 +136,12 @@ test('an in-process channel in a `loopwise run --workers 2` process warns once p
 
 test('a single `loopwise run` process (no --workers) gives no such warning', { skip }, async () => {
   const port = await freePort();
-  const cli = startCli(['run', APP, '--host', '127.0.0.1', '--port', String(port), '--no-access-log'], { env: { LW_TEST_PUBSUB_URL: '', LOG_LEVEL: 'info' } });
+  const cli = startCli(['run', APP, '--host', '127.0.0.1', '--port', String(port), '--no-access-log'], { env: { LW_TEST_PUBSUB_URL: '', LOG_LEVEL: 'info', LW_TEST_QUIET: undefined } });
   await waitUntilServing(port, cli);
+  // The app's own log is on (its listening line is there), so the absence of the warning means something.
+  const deadline = Date.now() + 10_000;
+  while (!/listening on/.test(cli.stdout()) && Date.now() < deadline) await sleep(50);
+  assert.match(cli.stdout(), /listening on/);
   assert.doesNotMatch(cli.stdout(), /in-process only/);
   cli.child.kill('SIGTERM');
   assert.equal(await cli.exited(30_000), 0);

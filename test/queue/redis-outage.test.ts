@@ -9,7 +9,7 @@ import { startRedis, redisMissing, type RedisServer } from '../support/redis-ser
 import { killAll, startCli } from '../support/cli-process.js';
 import { collectGarbage } from '../support/collect-garbage.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/queue-app.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./fixtures/outage-app.ts', import.meta.url));
 const CLIENTS = 8;
 
 describe('Redis stopped under load', { skip: redisMissing(), timeout: 120_000 }, () => {
