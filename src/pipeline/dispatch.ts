@@ -39,6 +39,10 @@ export interface DispatchOptions {
 /** `route` is the pattern ("GET /items/:id"), or "unmatched" for 404s and 405s. */
 export type RequestObserver = (route: string, method: string, status: number, seconds: number) => void;
 
+/** A static route's path with nothing the tree would read differently from the raw request: no escapes, parameters, wildcards or separators. */
+const PLAIN_STATIC_PATH = /^\/[A-Za-z0-9\-._~!$&'+,=@/]*$/;
+type StaticRoute = { handler: CompiledRoute; store: RouteStore };
+
 /** `adapt` (route-path.ts) is set for routes with parameters: a match it refuses is a miss. */
 type RouteStore = { alwaysServe: boolean; name: string; adapt: ParamsAdapter | null };
 type Match = { handler: unknown; params: Record<string, unknown>; searchParams: unknown; store: RouteStore | null };
@@ -53,13 +57,35 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
   const router = createRouteTree<ServerResponse>(options.maxParamLength, (req, res, error) => responder.respond(contextWithoutRoute(req), res, error, 'router'));
 
   const methods = new Set<string>();
+  const staticRoutes = new Map<string, Map<string, StaticRoute>>();
   for (const route of routes) {
     const { treePath, adapt } = routePattern(route.path);
     const store: RouteStore = { alwaysServe: route.alwaysServe === true, name: route.name, adapt };
     router.on(route.method, treePath, route.handler as never, store);
     methods.add(route.method);
+    if (adapt === null && PLAIN_STATIC_PATH.test(treePath)) {
+      let table = staticRoutes.get(route.method);
+      if (table === undefined) staticRoutes.set(route.method, (table = new Map()));
+      table.set(treePath, { handler: route.handler, store });
+    }
   }
   const guard = options.guard;
+
+  /**
+   * find-my-way's answer, from a Map first for a path sent exactly as a static route's: the tree
+   * would find that route too (a static route wins over a parametric one), and its query string
+   * is the same raw text. Anything else (percent-escapes, '#', an absolute URL, parameters) goes
+   * to the tree, which decodes and checks it.
+   */
+  function find(method: string, url: string): Match | null {
+    const table = staticRoutes.get(method);
+    if (table !== undefined) {
+      const query = url.indexOf('?');
+      const hit = table.get(query === -1 ? url : url.slice(0, query));
+      if (hit !== undefined) return { handler: hit.handler, store: hit.store, params: {}, searchParams: query === -1 ? '' : url.slice(query + 1) };
+    }
+    return router.find(method as never, url) as Match | null;
+  }
   const redirectSlashes = options.redirectSlashes === true;
 
   /** Whether a route of `method` takes `url`: a match its parameters' check refuses does not count. */
@@ -111,7 +137,7 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
   if (options.recordRoute !== true) {
     if (observe === null) {
       return function dispatch(req, res) {
-        const match = router.find(req.method as never, req.url!) as Match | null;
+        const match = find(req.method!, req.url!);
         serve(req, res, match, paramsOf(match));
       };
     }
@@ -119,7 +145,7 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
     return function dispatchObserved(req, res) {
       const start = performance.now();
       const waited = clock === null ? 0 : clock.waited(start);
-      const match = router.find(req.method as never, req.url!) as Match | null;
+      const match = find(req.method!, req.url!);
       const params = paramsOf(match);
       const route = countedRoute(match, params);
       res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start + waited) / 1000));
@@ -128,7 +154,7 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
   }
   if (observe === null) {
     return function dispatchRecorded(req, res) {
-      const match = router.find(req.method as never, req.url!) as Match | null;
+      const match = find(req.method!, req.url!);
       const params = paramsOf(match);
       recordRoute(req, countedRoute(match, params));
       serve(req, res, match, params);
@@ -137,7 +163,7 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
   return function dispatchObservedRecorded(req, res) {
     const start = performance.now();
     const waited = clock === null ? 0 : clock.waited(start);
-    const match = router.find(req.method as never, req.url!) as Match | null;
+    const match = find(req.method!, req.url!);
     const params = paramsOf(match);
     const route = countedRoute(match, params);
     recordRoute(req, route);

@@ -14,6 +14,8 @@ export interface ResponseSink {
   writeHead(status: number, headers?: OutgoingHttpHeaders): ResponseSink;
   end(body?: string | Uint8Array): unknown;
   destroy(): unknown;
+  /** True when the sink sets Content-Length from the whole body itself (Bun's Response): not counted twice. */
+  readonly framesWholeBody?: boolean;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -30,7 +32,7 @@ export function writeJson(res: ResponseSink, status: number, payload: string, ex
     return;
   }
   if (extra === undefined) {
-    head(res, status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(payload) }).end(payload);
+    head(res, status, res.framesWholeBody === true ? { 'content-type': JSON_TYPE } : { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(payload) }).end(payload);
     return;
   }
   const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, ...extra };

@@ -83,6 +83,15 @@ export class BunServerResponse extends LazyEvents {
     return this.req.socket;
   }
 
+  /**
+   * Bun sets Content-Length from a whole body (init() drops the pipeline's), so the pipeline need
+   * not count it: unless the request is a HEAD (no body to count) or a middleware holds the
+   * response (it replaced writeHead, and code after next() may read the header).
+   */
+  get framesWholeBody(): boolean {
+    return this.req.method !== 'HEAD' && this.writeHead === BunServerResponse.prototype.writeHead;
+  }
+
   get finished(): boolean {
     return this.writableEnded;
   }
@@ -363,6 +372,10 @@ export class BunServerResponse extends LazyEvents {
     let headers: OutgoingHttpHeaders;
     const keepAlive = this.shouldKeepAlive && !this.server.closing;
     if (head !== null && this.headerMap === null && bodyFramed && keepAlive) {
+      if (this.statusMessage === '') {
+        const shared = sharedInit(this.statusCode, head);
+        if (shared !== null) return shared;
+      }
       headers = {};
       for (const name in head) if (name !== 'content-length') headers[name] = head[name];
     } else {
@@ -376,6 +389,33 @@ export class BunServerResponse extends LazyEvents {
     const init = { status: this.statusCode, headers: webHeaders(headers) };
     return this.statusMessage === '' ? init : { ...init, statusText: this.statusMessage };
   }
+}
+
+/**
+ * The common answer's status and headers: a status and a Content-Type, nothing else (Content-Length
+ * is Bun's to set). One ResponseInit per pair, its Headers made once: Response copies them, and
+ * building Headers from an object was a quarter of the Bun front door's cost per request. Bounded.
+ */
+const sharedInits = new Map<number, Map<string, ResponseInit>>();
+const MAX_SHARED_INITS = 64;
+let sharedInitCount = 0;
+
+function sharedInit(status: number, head: OutgoingHttpHeaders): ResponseInit | null {
+  let contentType: unknown;
+  for (const name in head) {
+    if (name === 'content-type') contentType = head[name];
+    else if (name !== 'content-length') return null;
+  }
+  if (typeof contentType !== 'string') return null;
+  let byType = sharedInits.get(status);
+  const known = byType?.get(contentType);
+  if (known !== undefined) return known;
+  if (sharedInitCount >= MAX_SHARED_INITS) return null;
+  if (byType === undefined) sharedInits.set(status, (byType = new Map()));
+  const init: ResponseInit = { status, headers: new Headers({ 'content-type': contentType }) };
+  byType.set(contentType, init);
+  sharedInitCount++;
+  return init;
 }
 
 /** How long an event stream's first event may take before its head goes out without it. */

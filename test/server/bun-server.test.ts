@@ -3,7 +3,7 @@
 // the rest of test/server checks it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, LoopwiseError, json, t } from '../../src/index.js';
+import { App, LoopwiseError, html, json, t, text } from '../../src/index.js';
 import { request } from '../support/http.js';
 import { freePort } from '../support/cli-process.js';
 import { tryConnect } from '../support/try-connect.js';
@@ -48,6 +48,45 @@ test('on Bun, listen() serves through Bun.serve: app.server stays null, answers 
     await app.close();
   }
   assert.equal(app.listening, false);
+});
+
+test('on Bun, answers keep their own status, type and length: the shared status-and-type heads never leak between routes', ON_BUN_ONLY, async () => {
+  const app = new App({ logger: false });
+  app.get('/json', () => ({ message: 'hello' }));
+  app.post('/created', { status: 201 }, () => ({ made: true }));
+  app.get('/text', () => text('plain words'));
+  app.get('/html', () => html('<p>hi</p>'));
+  app.get('/with-header', ({ reply }) => {
+    reply.header('x-extra', 'yes');
+    return { extra: true };
+  });
+  const { port } = await app.listen({ port: 0, handleSignals: false });
+  try {
+    for (let round = 0; round < 2; round++) {
+      const json = await request(port, '/json');
+      assert.equal(json.status, 200);
+      assert.equal(json.headers['content-type'], 'application/json; charset=utf-8');
+      assert.equal(json.headers['content-length'], '19');
+      assert.equal(json.headers['x-extra'], undefined);
+      const created = await request(port, '/created', { method: 'POST' });
+      assert.equal(created.status, 201);
+      assert.equal(created.headers['content-length'], String('{"made":true}'.length));
+      const plain = await request(port, '/text');
+      assert.equal(plain.headers['content-type'], 'text/plain; charset=utf-8');
+      assert.equal(plain.headers['content-length'], '11');
+      const page = await request(port, '/html');
+      assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
+      assert.equal(page.text, '<p>hi</p>');
+      const extra = await request(port, '/with-header');
+      assert.equal(extra.headers['x-extra'], 'yes');
+      assert.equal(extra.headers['content-length'], String('{"extra":true}'.length));
+      const head = await request(port, '/json', { method: 'HEAD' });
+      assert.equal(head.headers['content-length'], '19', 'a HEAD answer still says the GET’s length');
+      assert.equal(head.text, '');
+    }
+  } finally {
+    await app.close();
+  }
 });
 
 test('on Bun, a header the handler sets that HTTP cannot carry is a logged 500, and the server serves on', ON_BUN_ONLY, async () => {

@@ -1,0 +1,52 @@
+// The dispatcher's lookup (src/pipeline/dispatch.ts): a path sent exactly as a static route's is
+// found in a Map before the radix tree; everything else goes to the tree. Both must give the same
+// route, query string and misses, whichever way a request came. Real sockets, on Node and on Bun.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { App, t } from '../../src/index.js';
+import { request } from '../support/http.js';
+
+const app = new App({ logger: false });
+app.get('/items', { query: t.Object({ q: t.Optional(t.String()) }) }, ({ query }) => ({ route: 'static /items', q: query.q ?? null }));
+app.get('/items/me', () => ({ route: 'static /items/me' }));
+app.get('/items/:id', { params: t.Object({ id: t.Integer() }) }, ({ params }) => ({ route: 'param /items/:id', id: params.id }));
+app.post('/items', () => ({ route: 'POST /items' }));
+app.get('/a+b', () => ({ route: 'static /a+b' }));
+
+let port = 0;
+before(async () => {
+  ({ port } = await app.listen({ port: 0, handleSignals: false }));
+});
+after(() => app.close());
+
+test('a static path sent as registered is its route, with the raw query string after it', async () => {
+  assert.deepEqual((await request(port, '/items')).json(), { route: 'static /items', q: null });
+  assert.deepEqual((await request(port, '/items?q=hat')).json(), { route: 'static /items', q: 'hat' });
+  assert.deepEqual((await request(port, '/items?')).json(), { route: 'static /items', q: null });
+  assert.deepEqual((await request(port, '/items?q=a%20b&q2=')).json(), { route: 'static /items', q: 'a b' });
+  assert.deepEqual((await request(port, '/a+b')).json(), { route: 'static /a+b' });
+});
+
+test('a static route wins over a parametric one that also matches, as in the tree', async () => {
+  assert.deepEqual((await request(port, '/items/me')).json(), { route: 'static /items/me' });
+  assert.deepEqual((await request(port, '/items/42')).json(), { route: 'param /items/:id', id: 42 });
+});
+
+test('a path the Map does not hold as sent (escapes, a trailing slash, another method) is the tree’s to answer', async () => {
+  // Percent-escapes are decoded by the tree, which finds the same static route.
+  assert.deepEqual((await request(port, '/it%65ms?q=x')).json(), { route: 'static /items', q: 'x' });
+  assert.deepEqual((await request(port, '/items/m%65')).json(), { route: 'static /items/me' });
+  // A trailing slash is another path: Starlette's redirect, not the route.
+  const slash = await request(port, '/items/');
+  assert.equal(slash.status, 307);
+  assert.equal(slash.headers.location, '/items');
+  assert.deepEqual((await request(port, '/items', { method: 'POST' })).json(), { route: 'POST /items' });
+  const wrongMethod = await request(port, '/items/me', { method: 'DELETE' });
+  assert.equal(wrongMethod.status, 405);
+  assert.equal(wrongMethod.headers.allow, 'GET, HEAD');
+  const head = await request(port, '/items', { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.text, '');
+  assert.equal(head.headers['content-length'], String(JSON.stringify({ route: 'static /items', q: null }).length));
+  assert.equal((await request(port, '/ITEMS')).status, 404, 'paths are case-sensitive');
+});
