@@ -16,6 +16,7 @@ import { afterAnswer } from './after-response.js';
 import { compileDependencies, compileDependenciesAfterInvalid } from './resolve-dependencies.js';
 import { compileFailurePlan } from '../deps/dependency-failures.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
+import { NOT_YET, fulfilledNow } from '../server/fulfilled-now.js';
 
 /** Runs a route's handler on a validated context and writes what it returns, or what it throws. */
 export interface Runner {
@@ -154,6 +155,11 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     // A synchronous throw: no dependencies ran (they are awaited first), and tasks are dropped.
     if (result === FAILED) return;
     if (result instanceof Promise) {
+      const now = fulfilledNow(result);
+      if (now !== NOT_YET) {
+        after(context, send(context, res, now), res);
+        return;
+      }
       activity?.begin();
       result.then(
         (value) => {
