@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { LoopwiseError } from '../errors.js';
 import { importOptional } from '../optional-package.js';
 import { isBun } from '../runtime-env.js';
@@ -37,6 +39,8 @@ function nativeTypeStripping(): boolean {
  */
 export function explainImportError(error: unknown, file: string): unknown {
   const code = (error as { code?: unknown } | null)?.code;
+  const commonJs = readAsCommonJs(error, file);
+  if (commonJs !== null) return commonJs;
   if (code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') {
     return new LoopwiseError(
       'LW_ERR_INVALID_OPTION',
@@ -46,4 +50,46 @@ export function explainImportError(error: unknown, file: string): unknown {
     );
   }
   return error;
+}
+
+/** The errors Node (20 through tsx, or 22+) and tsx give an ES module read as CommonJS. */
+const COMMONJS_CODES = new Set(['ERR_REQUIRE_CYCLE_MODULE', 'ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE']);
+const COMMONJS_SYNTAX = /Cannot use import statement outside a module|Unexpected token 'export'|await is only valid in async functions and the top level bodies of modules/;
+
+/**
+ * An app module that uses `import` in a package whose package.json does not say "type": "module"
+ * (`npm init -y` writes "commonjs") is read as CommonJS, and Node's answer names a require() cycle
+ * or a syntax error. Say what to change instead. Null when the error is not that.
+ */
+function readAsCommonJs(error: unknown, file: string): LoopwiseError | null {
+  if (!/\.(ts|tsx|js|jsx)$/.test(file)) return null; // .mts/.mjs are ES modules whatever package.json says
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : '';
+  if (!(typeof code === 'string' && COMMONJS_CODES.has(code)) && !(error instanceof SyntaxError && COMMONJS_SYNTAX.test(message))) return null;
+  const packageJson = nearestPackageJson(dirname(file));
+  if (packageJson !== null && packageJson.type === 'module') return null;
+  const where = packageJson === null ? `no package.json above ${dirname(file)} says "type": "module"` : `${packageJson.path} says ${packageJson.type === undefined ? 'no "type"' : `"type": ${JSON.stringify(packageJson.type)}`}`;
+  const renamed = basename(file).replace(/\.(ts|tsx|js|jsx)$/, (ext) => (ext === '.js' || ext === '.jsx' ? '.mjs' : '.mts'));
+  return new LoopwiseError(
+    'LW_ERR_INVALID_OPTION',
+    `${file} is read as CommonJS (${where}), but it is an ES module: it imports loopwise, which is one. ` +
+      `Add "type": "module" to ${packageJson?.path ?? 'your package.json'} (npx loopwise new writes it), or name the file ${renamed}.`,
+    { cause: error },
+  );
+}
+
+/** The package.json nearest above `dir`, with its `type` (none for one that is not JSON); null when there is none. */
+function nearestPackageJson(dir: string): { path: string; type: unknown } | null {
+  for (let current = dir; ; current = dirname(current)) {
+    const path = join(current, 'package.json');
+    if (existsSync(path)) {
+      try {
+        return { path, type: (JSON.parse(readFileSync(path, 'utf8')) as { type?: unknown }).type };
+      } catch {
+        // not JSON: Node would stop here too, with its own error
+        return { path, type: undefined };
+      }
+    }
+    if (dirname(current) === current) return null;
+  }
 }
