@@ -90,8 +90,9 @@ function parseJunit(xml) {
     const status = /<(failure|error)\b/.test(body) ? 'fail' : /<skipped message="TODO"/.test(body) ? 'todo' : /<skipped\b/.test(body) ? 'skip' : 'pass';
     const title = [attributes.classname, attributes.name].filter((part) => part !== undefined && part !== '').join(' > ');
     // CI keeps only the tail of its log: a failure's message goes in the summary, not just above it.
-    const failure = /<(?:failure|error)\b[^>]*?(?:message="([^"]*)")?[^>]*?(?:\/>|>([\s\S]*?)<\/(?:failure|error)>)/.exec(body);
-    const message = failure === null ? '' : unescapeXml([failure[1], failure[2]].filter((part) => part !== undefined && part.trim() !== '').join('\n'));
+    const failure = /<(?:failure|error)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/(?:failure|error)>)/.exec(body);
+    const attribute = failure === null ? undefined : /\bmessage="([^"]*)"/.exec(failure[1])?.[1];
+    const message = failure === null ? '' : unescapeXml([attribute, failure[2]].filter((part) => part !== undefined && part.trim() !== '').join('\n'));
     cases.push({ title, file: attributes.file ?? '', line: Number(attributes.line ?? 0), status, message });
   }
   return cases;

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { LoopwiseError } from '../errors.js';
 import { importOptional } from '../optional-package.js';
 import { isBun } from '../runtime-env.js';
@@ -66,14 +67,18 @@ function readAsCommonJs(error: unknown, file: string): LoopwiseError | null {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : '';
   if (!(typeof code === 'string' && COMMONJS_CODES.has(code)) && !(error instanceof SyntaxError && COMMONJS_SYNTAX.test(message))) return null;
+  // The same errors can come from a dependency (a CommonJS package requiring an ES one): then the app's package.json is not the cause.
+  const firstLines = `${message}\n${(error as Error).stack ?? ''}`.split('\n').slice(0, 3).join('\n');
+  if (!firstLines.includes(file) && !firstLines.includes(pathToFileURL(file).href)) return null;
   const packageJson = nearestPackageJson(dirname(file));
   if (packageJson !== null && packageJson.type === 'module') return null;
   const where = packageJson === null ? `no package.json above ${dirname(file)} says "type": "module"` : `${packageJson.path} says ${packageJson.type === undefined ? 'no "type"' : `"type": ${JSON.stringify(packageJson.type)}`}`;
-  const renamed = basename(file).replace(/\.(ts|tsx|js|jsx)$/, (ext) => (ext === '.js' || ext === '.jsx' ? '.mjs' : '.mts'));
+  // .mts and .mjs cannot hold JSX: for a .tsx or .jsx file, package.json is the only fix.
+  const rename = /\.(ts|js)$/.test(file) ? `, or name the file ${basename(file).replace(/\.(ts|js)$/, (ext) => (ext === '.js' ? '.mjs' : '.mts'))}` : '';
   return new LoopwiseError(
     'LW_ERR_INVALID_OPTION',
     `${file} is read as CommonJS (${where}), but it is an ES module: it imports loopwise, which is one. ` +
-      `Add "type": "module" to ${packageJson?.path ?? 'your package.json'} (npx loopwise new writes it), or name the file ${renamed}.`,
+      `Add "type": "module" to ${packageJson?.path ?? 'your package.json'} (npx loopwise new writes it)${rename}. (Node said: ${message.split('\n')[0]})`,
     { cause: error },
   );
 }

@@ -42,6 +42,9 @@ export type RequestObserver = (route: string, method: string, status: number, se
 /** A static route's path with nothing the tree would read differently from the raw request: no escapes, parameters, wildcards or separators. */
 const PLAIN_STATIC_PATH = /^\/[A-Za-z0-9\-._~!$&'+,=@/]*$/;
 type StaticRoute = { handler: CompiledRoute; store: RouteStore };
+/** A static route's params, shaped as the tree's: an object with no prototype to inherit keys from. */
+const NoParams = function NoParams() {} as unknown as new () => Record<string, unknown>;
+NoParams.prototype = Object.create(null);
 
 /** `adapt` (route-path.ts) is set for routes with parameters: a match it refuses is a miss. */
 type RouteStore = { alwaysServe: boolean; name: string; adapt: ParamsAdapter | null };
@@ -82,7 +85,7 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
     if (table !== undefined) {
       const query = url.indexOf('?');
       const hit = table.get(query === -1 ? url : url.slice(0, query));
-      if (hit !== undefined) return { handler: hit.handler, store: hit.store, params: {}, searchParams: query === -1 ? '' : url.slice(query + 1) };
+      if (hit !== undefined) return { handler: hit.handler, store: hit.store, params: new NoParams(), searchParams: query === -1 ? '' : url.slice(query + 1) };
     }
     return router.find(method as never, url) as Match | null;
   }

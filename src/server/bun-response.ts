@@ -394,9 +394,12 @@ export class BunServerResponse extends LazyEvents {
 /**
  * The common answer's status and headers: a status and a Content-Type, nothing else (Content-Length
  * is Bun's to set). One ResponseInit per pair, its Headers made once: Response copies them, and
- * building Headers from an object was a quarter of the Bun front door's cost per request. Bounded.
+ * building Headers from an object was a quarter of the Bun front door's cost per request. Bounded:
+ * loopwise's own types, at most MAX_SHARED_INITS pairs.
  */
 const sharedInits = new Map<number, Map<string, ResponseInit>>();
+/** The types loopwise itself writes (json(), text(), html(), errors): a handler's own types cannot crowd them out. */
+const SHARED_TYPES = new Set(['application/json; charset=utf-8', 'text/plain; charset=utf-8', 'text/html; charset=utf-8']);
 const MAX_SHARED_INITS = 64;
 let sharedInitCount = 0;
 
@@ -406,7 +409,7 @@ function sharedInit(status: number, head: OutgoingHttpHeaders): ResponseInit | n
     if (name === 'content-type') contentType = head[name];
     else if (name !== 'content-length') return null;
   }
-  if (typeof contentType !== 'string') return null;
+  if (typeof contentType !== 'string' || !SHARED_TYPES.has(contentType)) return null;
   let byType = sharedInits.get(status);
   const known = byType?.get(contentType);
   if (known !== undefined) return known;

@@ -12,4 +12,7 @@ const peek = (globalThis as { Bun?: { peek?: Peek } }).Bun?.peek;
  * NOT_YET: the value comes through then(), as before.
  */
 export const fulfilledNow: (promise: Promise<unknown>) => unknown =
-  peek === undefined ? () => NOT_YET : (promise) => (peek.status(promise) === 'fulfilled' ? peek(promise) : NOT_YET);
+  peek === undefined
+    ? () => NOT_YET
+    : // Only a plain Promise: a subclass may do its work in its own then() (p-lazy), which peek would skip.
+      (promise) => (Object.getPrototypeOf(promise) === Promise.prototype && peek.status(promise) === 'fulfilled' ? peek(promise) : NOT_YET);

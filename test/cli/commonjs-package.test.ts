@@ -38,7 +38,7 @@ test('a CommonJS package: the CLI names package.json and the two fixes; each fix
     } else {
       assert.equal(refused.status, 1, refused.out);
       assert.match(refused.out, /LW_ERR_INVALID_OPTION: .*app\.ts is read as CommonJS \(.*package\.json says "type": "commonjs"\), but it is an ES module/);
-      assert.match(refused.out, /Add "type": "module" to .*package\.json \(npx loopwise new writes it\), or name the file app\.mts\./);
+      assert.match(refused.out, /Add "type": "module" to .*package\.json \(npx loopwise new writes it\), or name the file app\.mts\. \(Node said: /);
     }
     const renamed = routes('app.mts');
     assert.equal(renamed.status, 0, renamed.out);

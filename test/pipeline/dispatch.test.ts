@@ -12,6 +12,9 @@ app.get('/items/me', () => ({ route: 'static /items/me' }));
 app.get('/items/:id', { params: t.Object({ id: t.Integer() }) }, ({ params }) => ({ route: 'param /items/:id', id: params.id }));
 app.post('/items', () => ({ route: 'POST /items' }));
 app.get('/a+b', () => ({ route: 'static /a+b' }));
+// What a handler can tell of its params object: the same for a static route (Map) as for a parametric one (tree).
+app.get('/shape', ({ params }) => ({ keys: Object.keys(params), inherits: 'toString' in params }));
+app.get('/shape/:id', ({ params }) => ({ keys: Object.keys(params), inherits: 'toString' in params }));
 
 let port = 0;
 before(async () => {
@@ -25,6 +28,11 @@ test('a static path sent as registered is its route, with the raw query string a
   assert.deepEqual((await request(port, '/items?')).json(), { route: 'static /items', q: null });
   assert.deepEqual((await request(port, '/items?q=a%20b&q2=')).json(), { route: 'static /items', q: 'a b' });
   assert.deepEqual((await request(port, '/a+b')).json(), { route: 'static /a+b' });
+});
+
+test('a static route’s params are shaped as the tree’s: no keys, nothing inherited', async () => {
+  assert.deepEqual((await request(port, '/shape')).json(), { keys: [], inherits: false });
+  assert.deepEqual((await request(port, '/shape/7')).json(), { keys: ['id'], inherits: false });
 });
 
 test('a static route wins over a parametric one that also matches, as in the tree', async () => {

@@ -20,6 +20,9 @@ test('a fulfilled promise gives its value on Bun and NOT_YET on Node; pending an
   assert.equal(fulfilledNow(rejected), NOT_YET);
   await assert.rejects(rejected, /no/);
   assert.equal(fulfilledNow(Promise.resolve(undefined)), onBun ? undefined : NOT_YET);
+  // A subclass may do its work in then() (p-lazy does): never read past it.
+  class Lazy<T> extends Promise<T> {}
+  assert.equal(fulfilledNow(Lazy.resolve(1)), NOT_YET);
 });
 
 test('async handlers that return at once, await, or throw answer as they should, with status, headers and background tasks', async () => {
@@ -34,6 +37,16 @@ test('async handlers that return at once, await, or throw answer as they should,
     await sleep(1);
     return { later: true };
   });
+  // A Promise subclass that starts its work only when then() is called (as p-lazy does), returned by a plain function.
+  class LazyWork<T> extends Promise<T> {
+    constructor(private readonly work: () => T) {
+      super((resolve) => resolve(undefined as T));
+    }
+    override then<A = T, B = never>(onFulfilled?: ((value: T) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+      return Promise.resolve(this.work()).then(onFulfilled, onRejected);
+    }
+  }
+  app.get('/lazy', () => new LazyWork(() => ({ lazy: 'done' })));
   app.get('/throws-now', async () => {
     throw new Error('at once');
   });
@@ -44,6 +57,7 @@ test('async handlers that return at once, await, or throw answer as they should,
     assert.equal(now.headers['x-id'], '7');
     assert.deepEqual(now.json(), { id: 7 });
     assert.deepEqual((await request(port, '/later')).json(), { later: true });
+    assert.deepEqual((await request(port, '/lazy')).json(), { lazy: 'done' }, 'a subclass’s own then() runs');
     const failed = await request(port, '/throws-now');
     assert.equal(failed.status, 500);
     assert.deepEqual(failed.json(), { detail: 'Internal Server Error' });
