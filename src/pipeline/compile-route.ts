@@ -22,8 +22,11 @@ import { checkResponseStatuses } from './response-statuses.js';
 import { checkResponseClass } from './response-class.js';
 import type { Runner } from './run-handler.js';
 
-/** The request handler a route becomes: called by the dispatcher with the router's match. */
-export type CompiledRoute = (req: IncomingMessage, res: ServerResponse, params: Record<string, unknown>, rawQuery: string) => void;
+/**
+ * The request handler a route becomes: called by the dispatcher with the router's match. `rawQuery`
+ * is undefined when the path was matched without the URL at hand (Bun's own router): it is read then only if used.
+ */
+export type CompiledRoute = (req: IncomingMessage, res: ServerResponse, params: Record<string, unknown>, rawQuery: string | undefined) => void;
 
 export interface RouteRuntime {
   bodyLimit: number;
@@ -77,7 +80,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   const waited = runtime.waited;
   const ContextClass = runtime.contextClass;
 
-  function contextFor(req: IncomingMessage, params: Record<string, unknown>, rawQuery: string): RequestContext {
+  function contextFor(req: IncomingMessage, params: Record<string, unknown>, rawQuery: string | undefined): RequestContext {
     const context: RequestContext = new ContextClass(req, params, rawQuery);
     if (timed) context.timing = new ServerTiming(waited);
     return context;

@@ -24,7 +24,8 @@ export class RequestContext {
   /** Set when the route declares headers: the validated ones replace the request's for the handler. */
   private declaredHeaders: Record<string, unknown> | undefined = undefined;
   body: unknown = undefined;
-  rawQuery: string;
+  /** The raw query string, when the router had it at hand; else read from the URL on first use (see rawQuery). */
+  private queryText: string | undefined;
   parsedQuery: unknown = undefined;
   parsedCookies: unknown = undefined;
   replyState: Reply | undefined = undefined;
@@ -38,10 +39,20 @@ export class RequestContext {
   scope: DependencyScope | undefined = undefined;
   backgroundState: BackgroundTasks | undefined = undefined;
 
-  constructor(request: IncomingMessage, params: Record<string, unknown>, rawQuery: string) {
+  /** `rawQuery` undefined: Bun's own router matched the path, and the URL is read only if the query is. */
+  constructor(request: IncomingMessage, params: Record<string, unknown>, rawQuery: string | undefined) {
     this.request = request;
     this.params = params;
-    this.rawQuery = rawQuery;
+    this.queryText = rawQuery;
+  }
+
+  /** The query string as sent, without its '?': what the route's query schema and `query` read. */
+  get rawQuery(): string {
+    return (this.queryText ??= queryOf(this.request.url ?? '/'));
+  }
+
+  set rawQuery(raw: string) {
+    this.queryText = raw;
   }
 
   // Read through, not copied at construction: on Bun the request's headers are built only when read.
@@ -85,7 +96,7 @@ export class RequestContext {
 
 /** A RequestContext that also has `log` and `state`: what an App's routes build (see {@link withRequestLog}). */
 export type LoggedRequestContext = RequestContext & { readonly log: Logger; readonly state: AppState };
-export type RequestContextClass = new (request: IncomingMessage, params: Record<string, unknown>, rawQuery: string) => LoggedRequestContext;
+export type RequestContextClass = new (request: IncomingMessage, params: Record<string, unknown>, rawQuery: string | undefined) => LoggedRequestContext;
 
 /**
  * The context class of one App's routes: RequestContext plus `log` and `state` getters, so the
@@ -131,7 +142,11 @@ export function parseCookies(header: string | undefined): Record<string, string 
  * no path parameters, the raw query from the URL, so exception handlers can still read it.
  */
 export function contextWithoutRoute(req: IncomingMessage): RequestContext {
-  const url = req.url ?? '/';
+  return new RequestContext(req, {}, queryOf(req.url ?? '/'));
+}
+
+/** The query string of a request target: what follows its first '?', or '' without one. */
+function queryOf(url: string): string {
   const mark = url.indexOf('?');
-  return new RequestContext(req, {}, mark === -1 ? '' : url.slice(mark + 1));
+  return mark === -1 ? '' : url.slice(mark + 1);
 }

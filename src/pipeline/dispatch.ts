@@ -11,6 +11,7 @@ import { ROUTE_NAME } from './access-log.js';
 import { createRouteTree } from './route-tree.js';
 import { routePattern, type ParamsAdapter } from './route-path.js';
 import { slashRedirect } from './trailing-slash.js';
+import { exactPaths, type ExactPath } from './exact-routes.js';
 import { proxyPrefix } from '../proxy/forwarded.js';
 
 export interface RouteTableEntry {
@@ -39,8 +40,6 @@ export interface DispatchOptions {
 /** `route` is the pattern ("GET /items/:id"), or "unmatched" for 404s and 405s. */
 export type RequestObserver = (route: string, method: string, status: number, seconds: number) => void;
 
-/** A static route's path with nothing the tree would read differently from the raw request: no escapes, parameters, wildcards or separators. */
-const PLAIN_STATIC_PATH = /^\/[A-Za-z0-9\-._~!$&'+,=@/]*$/;
 type StaticRoute = { handler: CompiledRoute; store: RouteStore };
 /** A static route's params, shaped as the tree's: an object with no prototype to inherit keys from. */
 const NoParams = function NoParams() {} as unknown as new () => Record<string, unknown>;
@@ -48,7 +47,28 @@ NoParams.prototype = Object.create(null);
 
 /** `adapt` (route-path.ts) is set for routes with parameters: a match it refuses is a miss. */
 type RouteStore = { alwaysServe: boolean; name: string; adapt: ParamsAdapter | null };
-type Match = { handler: unknown; params: Record<string, unknown>; searchParams: unknown; store: RouteStore | null };
+/** `searchParams` undefined: matched without the URL (a prematched route), the query is read from it if used. */
+type Match = { handler: unknown; params: Record<string, unknown>; searchParams: string | undefined; store: RouteStore | null };
+
+/**
+ * A route another router matched already (Bun's own, src/server/bun-server.ts), with the
+ * dispatcher's work after the lookup: the guard, metrics, the access log's route name. `params`
+ * are that router's, decoded; any it could have read differently from find-my-way (too long for
+ * maxParamLength, a failed escape, a '#') send the request through find-my-way instead.
+ */
+export interface PrematchedRoute {
+  method: string;
+  /** The path in find-my-way's syntax, which Bun's router shares for these (src/pipeline/exact-routes.ts). */
+  path: string;
+  serve(req: IncomingMessage, res: ServerResponse, params: Record<string, string> | undefined): void;
+}
+
+const PREMATCHED = Symbol('loopwise.prematchedRoutes');
+
+/** The routes a listener made by createDispatcher can be handed already matched; none for any other listener (middleware in front). */
+export function prematchedRoutes(listener: RequestListener): readonly PrematchedRoute[] {
+  return (listener as { [PREMATCHED]?: PrematchedRoute[] })[PREMATCHED] ?? [];
+}
 
 /**
  * Builds the server's request listener: one radix-tree lookup (find-my-way, Fastify's router),
@@ -60,19 +80,26 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
   const router = createRouteTree<ServerResponse>(options.maxParamLength, (req, res, error) => responder.respond(contextWithoutRoute(req), res, error, 'router'));
 
   const methods = new Set<string>();
+  const patterns = routes.map((route) => routePattern(route.path));
+  const exact = new Map(exactPaths(patterns.map((pattern) => pattern.treePath)).map((entry) => [entry.path, entry]));
   const staticRoutes = new Map<string, Map<string, StaticRoute>>();
-  for (const route of routes) {
-    const { treePath, adapt } = routePattern(route.path);
+  const prematched: PrematchedRoute[] = [];
+  routes.forEach((route, i) => {
+    const { treePath, adapt } = patterns[i]!;
     const store: RouteStore = { alwaysServe: route.alwaysServe === true, name: route.name, adapt };
     router.on(route.method, treePath, route.handler as never, store);
     methods.add(route.method);
-    if (adapt === null && PLAIN_STATIC_PATH.test(treePath)) {
+    const exactPath = exact.get(treePath);
+    if (exactPath === undefined) return;
+    prematched.push({ method: route.method, path: treePath, serve: exactPath.isStatic ? prematchedStatic(route.handler, store) : prematchedParams(route.handler, store, exactPath.spellsStatic) });
+    if (exactPath.isStatic) {
       let table = staticRoutes.get(route.method);
       if (table === undefined) staticRoutes.set(route.method, (table = new Map()));
       table.set(treePath, { handler: route.handler, store });
     }
-  }
+  });
   const guard = options.guard;
+  const maxParamLength = options.maxParamLength;
 
   /**
    * find-my-way's answer, from a Map first for a path sent exactly as a static route's: the tree
@@ -130,49 +157,78 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
       shed(req, res);
       return;
     }
-    (match!.handler as CompiledRoute)(req, res, params, match!.searchParams as string);
+    (match!.handler as CompiledRoute)(req, res, params, match!.searchParams);
   }
 
   const observe = options.observe;
   // A request read just after a stall waited for the loop before dispatch: its duration says so.
   const clock = guard === null ? null : guard.clock;
-  // Four variants chosen once, here: with metrics and the access log off, the first is the whole listener.
-  if (options.recordRoute !== true) {
-    if (observe === null) {
-      return function dispatch(req, res) {
-        const match = find(req.method!, req.url!);
-        serve(req, res, match, paramsOf(match));
-      };
-    }
-    // Metrics on: one 'finish' listener per request, so every answer counts (errors, 404s, shed ones).
-    return function dispatchObserved(req, res) {
-      const start = performance.now();
-      const waited = clock === null ? 0 : clock.waited(start);
-      const match = find(req.method!, req.url!);
-      const params = paramsOf(match);
-      const route = countedRoute(match, params);
-      res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start + waited) / 1000));
-      serve(req, res, match, params);
-    };
-  }
-  if (observe === null) {
-    return function dispatchRecorded(req, res) {
-      const match = find(req.method!, req.url!);
-      const params = paramsOf(match);
-      recordRoute(req, countedRoute(match, params));
-      serve(req, res, match, params);
-    };
-  }
-  return function dispatchObservedRecorded(req, res) {
-    const start = performance.now();
-    const waited = clock === null ? 0 : clock.waited(start);
+  // What follows the lookup, in one of four variants chosen once, here: with metrics and the access log off, serve() itself.
+  const routed: typeof serve =
+    options.recordRoute !== true
+      ? observe === null
+        ? serve
+        : function routedObserved(req, res, match, params) {
+            const start = performance.now();
+            const waited = clock === null ? 0 : clock.waited(start);
+            const route = countedRoute(match, params);
+            // Metrics on: one 'finish' listener per request, so every answer counts (errors, 404s, shed ones).
+            res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start + waited) / 1000));
+            serve(req, res, match, params);
+          }
+      : observe === null
+        ? function routedRecorded(req, res, match, params) {
+            recordRoute(req, countedRoute(match, params));
+            serve(req, res, match, params);
+          }
+        : function routedObservedRecorded(req, res, match, params) {
+            const start = performance.now();
+            const waited = clock === null ? 0 : clock.waited(start);
+            const route = countedRoute(match, params);
+            recordRoute(req, route);
+            res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start + waited) / 1000));
+            serve(req, res, match, params);
+          };
+
+  function dispatch(req: IncomingMessage, res: ServerResponse): void {
     const match = find(req.method!, req.url!);
-    const params = paramsOf(match);
-    const route = countedRoute(match, params);
-    recordRoute(req, route);
-    res.once('finish', () => observe(route, req.method!, res.statusCode, (performance.now() - start + waited) / 1000));
-    serve(req, res, match, params);
-  };
+    routed(req, res, match, paramsOf(match));
+  }
+
+  function prematchedStatic(handler: CompiledRoute, store: RouteStore): PrematchedRoute['serve'] {
+    // The lookup's answer, the same for every request (serve() reads the params passed beside it).
+    const match: Match = { handler, store, params: {}, searchParams: undefined };
+    return function serveStatic(req, res) {
+      routed(req, res, match, new NoParams());
+    };
+  }
+
+  function prematchedParams(handler: CompiledRoute, store: RouteStore, spellsStatic: ExactPath['spellsStatic']): PrematchedRoute['serve'] {
+    const adapt = store.adapt;
+    const match: Match = { handler, store, params: {}, searchParams: undefined };
+    return function serveWithParams(req, res, found) {
+      const readAsTree = found !== undefined && readAlike(found, maxParamLength) && (spellsStatic === null || !spellsStatic(found));
+      const params = !readAsTree ? null : adapt === null ? found : adapt(found);
+      if (params === null) dispatch(req, res);
+      else routed(req, res, match, params);
+    };
+  }
+
+  (dispatch as { [PREMATCHED]?: PrematchedRoute[] })[PREMATCHED] = prematched;
+  return dispatch;
+}
+
+/**
+ * Whether another router's decoded params are the ones find-my-way would give: not over its
+ * length limit (a 414 there), no U+FFFD (an escape that did not decode is a 400 there, and Bun
+ * puts U+FFFD in its place), no '%' or '#' (what an odd escape or find-my-way's end of path may leave).
+ */
+function readAlike(params: Record<string, string>, maxParamLength: number): boolean {
+  for (const key in params) {
+    const value = params[key]!;
+    if (value.length > maxParamLength || value.includes('\uFFFD') || value.includes('%') || value.includes('#')) return false;
+  }
+  return true;
 }
 
 /**

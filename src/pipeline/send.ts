@@ -20,6 +20,12 @@ export interface ResponseSink {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/**
+ * The head of most answers on a sink that sets Content-Length itself (Bun's): one frozen object,
+ * so the sink can know it checked and never changes, and skip checking it per request.
+ */
+export const JSON_ONLY_HEAD: Readonly<OutgoingHttpHeaders> = Object.freeze({ 'content-type': JSON_TYPE });
+
 /** Statuses that must not carry a body (RFC 9110). */
 export function isBodiless(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200);
@@ -32,7 +38,7 @@ export function writeJson(res: ResponseSink, status: number, payload: string, ex
     return;
   }
   if (extra === undefined) {
-    head(res, status, res.framesWholeBody === true ? { 'content-type': JSON_TYPE } : { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(payload) }).end(payload);
+    head(res, status, res.framesWholeBody === true ? JSON_ONLY_HEAD : { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(payload) }).end(payload);
     return;
   }
   const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, ...extra };

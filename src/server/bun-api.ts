@@ -7,6 +7,11 @@ export interface BunServeOptions {
   port: number;
   hostname: string;
   fetch(request: Request, server: BunServerHandle): Response | Promise<Response>;
+  /**
+   * Bun's own router: path → method → handler, matched before `fetch` (which gets what none takes,
+   * or a method a path has no handler for). A `:name` segment's decoded value is in `request.params`.
+   */
+  routes?: Record<string, Record<string, BunRouteHandler>>;
   /** A throw from `fetch` (loopwise catches its own: this is the last resort) becomes this answer. */
   error?(error: Error): Response | Promise<Response>;
   /** Largest request body Bun reads, in bytes (routes' own `bodyLimit`s are checked as the body arrives). */
@@ -18,6 +23,8 @@ export interface BunServeOptions {
   /** Bun answers a request whose HTTP it refuses itself; loopwise's detail is not reachable there. */
   development?: boolean;
 }
+
+export type BunRouteHandler = (request: Request & { params?: Record<string, string> }, server: BunServerHandle) => Response | Promise<Response>;
 
 export interface BunServerHandle {
   readonly port: number;

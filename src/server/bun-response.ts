@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { headerProblem } from '../header-check.js';
+import { JSON_ONLY_HEAD } from '../pipeline/send.js';
 import { LazyEvents } from './lazy-events.js';
 import type { BunIncomingMessage } from './bun-request.js';
 
@@ -73,9 +74,14 @@ export class BunServerResponse extends LazyEvents {
     this.closed();
   }
 
-  /** What fetch() returns: the Response if the pipeline answered already, else its promise. */
-  answer(): Response | Promise<Response> {
+  /**
+   * What fetch() returns: the Response if the pipeline answered already, else its promise. A
+   * request still being read or handled gets `requestIdle` seconds of quiet from Bun (which counts
+   * idle time, not the handler's): without it a handler slower than the connection's idle timeout was cut.
+   */
+  answer(requestIdle: number): Response | Promise<Response> {
     if (this.response !== null) return this.response;
+    this.req.idleFor(requestIdle);
     return new Promise<Response>((resolve) => (this.deliver = resolve));
   }
 
@@ -140,7 +146,7 @@ export class BunServerResponse extends LazyEvents {
       for (let i = 0; i + 1 < headers.length; i += 2) this.setHeader(String(headers[i]), headers[i + 1] as OutgoingHttpHeader);
     } else if (headers !== undefined) {
       // Checked here, as Node's writeHead does: a header Response would refuse fails now, where the pipeline answers 500.
-      refuseBadHeaders(headers);
+      if (headers !== JSON_ONLY_HEAD) refuseBadHeaders(headers);
       if (this.headerMap === null) this.headObject = headers;
       else for (const name in headers) this.setHeader(name, headers[name] as OutgoingHttpHeader);
     }
@@ -372,6 +378,7 @@ export class BunServerResponse extends LazyEvents {
     let headers: OutgoingHttpHeaders;
     const keepAlive = this.shouldKeepAlive && !this.server.closing;
     if (head !== null && this.headerMap === null && bodyFramed && keepAlive) {
+      if (head === JSON_ONLY_HEAD && this.statusMessage === '') return jsonInit(this.statusCode);
       if (this.statusMessage === '') {
         const shared = sharedInit(this.statusCode, head);
         if (shared !== null) return shared;
@@ -419,6 +426,13 @@ function sharedInit(status: number, head: OutgoingHttpHeaders): ResponseInit | n
   byType.set(contentType, init);
   sharedInitCount++;
   return init;
+}
+
+/** The shared init of a JSON answer, by status (writeHead allows 100–999 only). */
+const jsonInits: (ResponseInit | undefined)[] = [];
+
+function jsonInit(status: number): ResponseInit {
+  return (jsonInits[status] ??= { status, headers: new Headers(JSON_ONLY_HEAD as Record<string, string>) });
 }
 
 /** How long an event stream's first event may take before its head goes out without it. */

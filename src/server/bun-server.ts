@@ -2,7 +2,8 @@ import cluster from 'node:cluster';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { LoopwiseError } from '../errors.js';
-import { bunRuntime, type BunServerHandle } from './bun-api.js';
+import { bunRuntime, type BunRouteHandler, type BunServerHandle } from './bun-api.js';
+import { prematchedRoutes, type PrematchedRoute } from '../pipeline/dispatch.js';
 import { BunIncomingMessage } from './bun-request.js';
 import { BunServerResponse, type BunServerState } from './bun-response.js';
 import { serverUrl, type Listening } from './http-server.js';
@@ -51,6 +52,10 @@ export class BunServer {
     // time, not the handler's own): without this a handler slower than the connection idle timeout was cut.
     const requestIdle = Math.min(BUN_MAX_IDLE_SECONDS, Math.ceil(requestTimeout / 1000));
     this.server = bun.serve({
+      // Paths Bun's router can match as find-my-way would (src/pipeline/exact-routes.ts): no URL
+      // string and no lookup in JavaScript for them. Everything else, and any method such a path
+      // has no route for, comes to fetch() below.
+      routes: nativeRoutes(prematchedRoutes(listener), state, requestIdle),
       port,
       hostname: host,
       // Bun's connection idle timeout: the wait for a request's head, and keep-alive between requests.
@@ -58,12 +63,11 @@ export class BunServer {
       reusePort: cluster.isWorker,
       idleTimeout: Math.min(BUN_MAX_IDLE_SECONDS, Math.max(1, Math.ceil(Math.max(keepAliveTimeout, headersTimeout) / 1000))),
       fetch(request, server) {
-        server.timeout?.(request, requestIdle);
         const req = new BunIncomingMessage(request, server);
         const res = new BunServerResponse(req, state);
         req.response = res;
         listener(req as unknown as IncomingMessage, res as unknown as ServerResponse);
-        return res.answer();
+        return res.answer(requestIdle);
       },
       error(error) {
         log.error({ err: error }, 'a request failed outside the pipeline');
@@ -100,6 +104,22 @@ export class BunServer {
     this.server = null;
     log.info('server closed');
   }
+}
+
+/** Bun.serve's `routes` for the routes it can match itself: each calls its route's dispatcher entry with Bun's params. */
+function nativeRoutes(routes: readonly PrematchedRoute[], state: BunServerState, requestIdle: number): Record<string, Record<string, BunRouteHandler>> {
+  const table: Record<string, Record<string, BunRouteHandler>> = {};
+  for (const route of routes) {
+    const serve = route.serve;
+    (table[route.path] ??= {})[route.method] = (request, server) => {
+      const req = new BunIncomingMessage(request, server);
+      const res = new BunServerResponse(req, state);
+      req.response = res;
+      serve(req as unknown as IncomingMessage, res as unknown as ServerResponse, request.params);
+      return res.answer(requestIdle);
+    };
+  }
+  return table;
 }
 
 /**

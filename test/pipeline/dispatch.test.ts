@@ -1,5 +1,6 @@
 // The dispatcher's lookup (src/pipeline/dispatch.ts): a path sent exactly as a static route's is
-// found in a Map before the radix tree; everything else goes to the tree. Both must give the same
+// found in a Map before the radix tree; everything else goes to the tree. On Bun, Bun's own router
+// matches the paths src/pipeline/exact-routes.ts allows before either. All must give the same
 // route, query string and misses, whichever way a request came. Real sockets, on Node and on Bun.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ app.get('/a+b', () => ({ route: 'static /a+b' }));
 // What a handler can tell of its params object: the same for a static route (Map) as for a parametric one (tree).
 app.get('/shape', ({ params }) => ({ keys: Object.keys(params), inherits: 'toString' in params }));
 app.get('/shape/:id', ({ params }) => ({ keys: Object.keys(params), inherits: 'toString' in params }));
+app.get('/tags/:tag', { query: t.Object({ n: t.Optional(t.Integer()) }) }, ({ params, query }) => ({ tag: params.tag, n: query.n ?? null }));
 
 let port = 0;
 before(async () => {
@@ -57,4 +59,30 @@ test('a path the Map does not hold as sent (escapes, a trailing slash, another m
   assert.equal(head.text, '');
   assert.equal(head.headers['content-length'], String(JSON.stringify({ route: 'static /items', q: null }).length));
   assert.equal((await request(port, '/ITEMS')).status, 404, 'paths are case-sensitive');
+});
+
+test('a parametric match is the tree’s answer however the path is escaped: decoded once, refused when it cannot be, limited in length', async () => {
+  const tag = async (path: string): Promise<unknown> => (await request(port, path)).json();
+  assert.deepEqual(await tag('/tags/a%20b?n=3'), { tag: 'a b', n: 3 });
+  assert.deepEqual(await tag('/tags/a%2Fb'), { tag: 'a/b', n: null });
+  assert.deepEqual(await tag('/tags/caf%C3%A9'), { tag: 'café', n: null });
+  assert.deepEqual(await tag('/tags/a+b'), { tag: 'a+b', n: null });
+  // An escape that does not decode is the tree's 400, wherever it is.
+  for (const path of ['/tags/%ZZ', '/tags/%', '/tags/x%2', '/tags/%C0%AF', '/items/%E0%A4%A']) {
+    const bad = await request(port, path);
+    assert.equal(bad.status, 400, path);
+    assert.deepEqual(bad.json(), { detail: 'Bad Request: the URL is not valid percent-encoding' });
+  }
+  // Decoded once: '%2525' is '%25', not '%'.
+  const once = await request(port, '/tags/%2525');
+  assert.equal(once.status, 200);
+  assert.deepEqual(once.json(), { tag: '%25', n: null });
+  const long = await request(port, `/tags/${'x'.repeat(101)}`);
+  assert.equal(long.status, 414);
+  assert.equal((await request(port, `/tags/${'x'.repeat(100)}`)).status, 200);
+  const head = await request(port, '/tags/hat', { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.text, '');
+  assert.equal((await request(port, '/tags/hat', { method: 'PUT' })).headers.allow, 'GET, HEAD');
+  assert.equal((await request(port, '/tags/')).status, 404, 'an empty parameter is no match');
 });

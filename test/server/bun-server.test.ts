@@ -169,3 +169,73 @@ test('on Bun, a handler slower than the connection idle timeout is answered: a r
     await app.close();
   }
 });
+
+/** Bun.serve's options for the next listen(), read through a wrapper that still opens the real server. */
+async function servedOptions<T>(open: () => Promise<T>): Promise<{ routes: Record<string, Record<string, unknown>> | undefined; opened: T }> {
+  const bun = (globalThis as unknown as { Bun: { serve(options: { routes?: Record<string, Record<string, unknown>> }): unknown } }).Bun;
+  const serve = bun.serve;
+  let routes: Record<string, Record<string, unknown>> | undefined;
+  bun.serve = (options) => {
+    routes = options.routes;
+    return serve.call(bun, options);
+  };
+  try {
+    return { opened: await open(), routes };
+  } finally {
+    bun.serve = serve;
+  }
+}
+
+test('on Bun, Bun’s own router matches the paths it reads as find-my-way does, with each method they have; the rest go to fetch', ON_BUN_ONLY, async () => {
+  const app = new App({ logger: false, openapi: false });
+  app.get('/json', () => ({ message: 'hello' }));
+  app.post('/json', () => ({ posted: true }));
+  app.get('/users/:id', { params: t.Object({ id: t.Integer() }) }, ({ params }) => ({ id: params.id }));
+  app.get('/users/me', () => ({ me: true }));
+  const { routes, opened } = await servedOptions(() => app.listen({ port: 0, handleSignals: false }));
+  try {
+    const table = Object.fromEntries(Object.entries(routes ?? {}).map(([path, methods]) => [path, Object.keys(methods).sort()]));
+    assert.deepEqual(table['/json'], ['GET', 'HEAD', 'POST']);
+    assert.deepEqual(table['/users/:id'], ['GET', 'HEAD']);
+    assert.deepEqual(table['/users/me'], ['GET', 'HEAD']);
+    // Through Bun's router and through fetch, the same answers.
+    assert.deepEqual((await request(opened.port, '/users/42?x=1')).json(), { id: 42 });
+    assert.deepEqual((await request(opened.port, '/users/me')).json(), { me: true });
+    assert.deepEqual((await request(opened.port, '/users/m%65')).json(), { me: true }, 'decoded, it is the static path');
+    assert.deepEqual((await request(opened.port, '/json', { method: 'POST' })).json(), { posted: true });
+    assert.equal((await request(opened.port, '/json', { method: 'DELETE' })).status, 405);
+  } finally {
+    await app.close();
+  }
+});
+
+test('on Bun, an app with middleware leaves every path to fetch, where the middleware runs; a wildcard route leaves it the paths with parameters', ON_BUN_ONLY, async () => {
+  const withMiddleware = new App({ logger: false, openapi: false });
+  let seen = 0;
+  withMiddleware.use(async (_req, _res, next) => {
+    seen++;
+    await next();
+  });
+  withMiddleware.get('/json', () => ({ message: 'hello' }));
+  const first = await servedOptions(() => withMiddleware.listen({ port: 0, handleSignals: false }));
+  try {
+    assert.deepEqual(first.routes, {});
+    assert.deepEqual((await request(first.opened.port, '/json')).json(), { message: 'hello' });
+    assert.equal(seen, 1);
+  } finally {
+    await withMiddleware.close();
+  }
+  const withWildcard = new App({ logger: false, openapi: false });
+  withWildcard.get('/files/*', () => ({ file: true }));
+  withWildcard.get('/files/:name', () => ({ name: true }));
+  withWildcard.get('/json', () => ({ message: 'hello' }));
+  withWildcard.get('/a%20b', () => ({ escaped: true }));
+  const second = await servedOptions(() => withWildcard.listen({ port: 0, handleSignals: false }));
+  try {
+    assert.deepEqual(Object.keys(second.routes ?? {}), ['/json'], 'neither the wildcard, nor a path it could shadow, nor one with escapes');
+    assert.deepEqual((await request(second.opened.port, '/files/a')).json(), { name: true });
+    assert.deepEqual((await request(second.opened.port, '/files/a/b')).json(), { file: true });
+  } finally {
+    await withWildcard.close();
+  }
+});
