@@ -99,6 +99,7 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
     }
   });
   const guard = options.guard;
+  const sharesSliceStart = guard !== null && guard.sharesSliceStart;
   const maxParamLength = options.maxParamLength;
 
   /**
@@ -158,6 +159,8 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
       return;
     }
     (match!.handler as CompiledRoute)(req, res, params, match!.searchParams);
+    // The reading `shedding` took is for a first slice that ran in that call only (a constant false on Node).
+    if (sharesSliceStart) guard!.sliceStart = -1;
   }
 
   const observe = options.observe;
