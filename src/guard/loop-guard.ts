@@ -83,15 +83,6 @@ export interface GuardEvents {
 export class LoopGuard {
   /** True while the last window's loop delay exceeded maxLoopDelay: new requests get 503. */
   shedding = false;
-  /**
-   * Bun only (see shedOnRead): the clock reading that asking `shedding` took, kept for the
-   * handler's first slice to start from when it runs in the same call (a route without a body),
-   * instead of reading the clock again. -1 when there is none: the dispatcher clears it once the
-   * route's function returns, and the slice's timer takes it (src/pipeline/run-handler.ts).
-   */
-  sliceStart = -1;
-  /** Whether `sliceStart` is kept: on Bun, where each request already reads the clock before dispatch. */
-  readonly sharesSliceStart = ON_BUN;
   readonly settings: GuardSettings;
   readonly events: GuardEvents = {};
   /** The heartbeat that sees stalls as they end and splits them into the code's part and the host's. */
@@ -282,7 +273,6 @@ export class LoopGuard {
     const { maxLoopDelay } = this.settings;
     if (maxLoopDelay === 0 || !this.running) return false;
     const now = performance.now();
-    this.sliceStart = now;
     const late = this.clock.lateBy(now);
     if (late <= maxLoopDelay) return false;
     // The heartbeat judges the stall first (as a handler's first slice would), so it is seen once:

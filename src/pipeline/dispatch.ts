@@ -54,7 +54,8 @@ type Match = { handler: unknown; params: Record<string, unknown>; searchParams: 
  * A route another router matched already (Bun's own, src/server/bun-server.ts), with the
  * dispatcher's work after the lookup: the guard, metrics, the access log's route name. `params`
  * are that router's, decoded; any it could have read differently from find-my-way (too long for
- * maxParamLength, a failed escape, a '#') send the request through find-my-way instead.
+ * maxParamLength, a failed escape, a '%' or '#', or spelling an overlapping static path) send the
+ * request through find-my-way instead.
  */
 export interface PrematchedRoute {
   method: string;
@@ -99,7 +100,6 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
     }
   });
   const guard = options.guard;
-  const sharesSliceStart = guard !== null && guard.sharesSliceStart;
   const maxParamLength = options.maxParamLength;
 
   /**
@@ -159,8 +159,6 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
       return;
     }
     (match!.handler as CompiledRoute)(req, res, params, match!.searchParams);
-    // The reading `shedding` took is for a first slice that ran in that call only (a constant false on Node).
-    if (sharesSliceStart) guard!.sliceStart = -1;
   }
 
   const observe = options.observe;

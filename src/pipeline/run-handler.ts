@@ -316,20 +316,6 @@ function firstSliceTimer(guard: LoopGuard | null, name: string): (<A, B, R>(call
   if (guard === null || !guard.settings.enabled) return null;
   const threshold = guard.settings.blockThreshold;
   const clock = guard.clock;
-  if (guard.sharesSliceStart) {
-    // On Bun: a slice that starts in the call that asked `shedding` starts at that reading (one
-    // clock read less per request; the route's own checks, microseconds, count in its slice).
-    return function timedFromDispatch(call, a, b) {
-      let start = guard.sliceStart;
-      if (start < 0) start = performance.now();
-      else guard.sliceStart = -1;
-      clock.check(start);
-      const result = call(a, b);
-      const end = performance.now();
-      if (end - start >= threshold) guard.slowSlice(name, start, end, 'before its first await');
-      return result;
-    };
-  }
   return function timed(call, a, b) {
     if (guard.tracing) guard.tag(name);
     const start = performance.now();

@@ -1,8 +1,8 @@
-// Where a handler's first slice starts (src/pipeline/run-handler.ts): on Bun, a route without a body
-// starts it at the clock reading the dispatcher took to ask whether to shed (guard.sliceStart), and
-// any other route reads the clock itself. A slow client's body must never count as the handler's
-// time, whatever requests the server serves meanwhile. Runs on Node too, where the timer reads the
-// clock for every slice: the answers and warnings must be the same.
+// Where a handler's first slice starts (src/pipeline/run-handler.ts): when the handler is called,
+// however long its request took to arrive. A slow client's body must never count as the handler's
+// time, whatever requests the server serves meanwhile; a route without a body that blocks is named
+// once. On Node and on Bun (where asking whether to shed also reads the clock, with the default
+// maxLoopDelay used here).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -12,7 +12,7 @@ import { startLogServer, type LogServer } from '../support/log-server.js';
 
 const guardApp = fileURLToPath(new URL('./fixtures/guard-app.ts', import.meta.url));
 let server: LogServer;
-// The default maxLoopDelay (1000 ms): asking whether to shed reads the clock, which Bun's timer then shares.
+// The default maxLoopDelay (1000 ms): on Bun, asking whether to shed reads the clock.
 before(async () => {
   server = await startLogServer(guardApp, { GUARD_SAMPLE_INTERVAL: '100' });
 });
