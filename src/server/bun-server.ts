@@ -89,10 +89,12 @@ export class BunServer {
     const server = this.server;
     if (server === null) return;
     const log = this.options.log;
-    log.info('stopped accepting connections; waiting for in-flight requests');
     // Answers from now on say `Connection: close`: a keep-alive client opens a new connection (refused) for its next request.
     this.state.closing = true;
     const stopped = Promise.resolve(server.stop(false));
+    // Said once it is true (stop() closes the listening socket at once): a client that reads this
+    // line and connects is refused. Said before, it raced the stop and sometimes connected.
+    log.info('stopped accepting connections; waiting for in-flight requests');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeout, 'timeout')));
     const outcome = await Promise.race([stopped.then(() => 'closed' as const), timedOut]);
