@@ -9,6 +9,7 @@ import type { BodyMediaType } from '../route.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { checkPercentEncoding } from './percent-encoding.js';
 import { refuseProtoKey } from './forbidden-keys.js';
+import { requestHeader } from './request-header.js';
 
 /** How the body was encoded; form and text values are strings and get coerced like query values. Multipart is streamed (src/forms/). */
 export type BodyKind = 'json' | 'form' | 'text' | 'multipart';
@@ -53,7 +54,7 @@ export function bodyKindOfMediaType(type: BodyMediaType): BodyKind {
 
 /** The request's media type, lower case and without parameters; null without a Content-Type. */
 export function mediaTypeOf(request: IncomingMessage): string | null {
-  const header = request.headers['content-type'];
+  const header = requestHeader(request, 'content-type');
   if (header === undefined || header === '') return null;
   const semicolon = header.indexOf(';');
   return (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();

@@ -4,6 +4,7 @@ import { HTTPException } from '../errors.js';
 import { withholdContinue } from '../server/expect-continue.js';
 import { BunIncomingMessage } from '../server/bun-request.js';
 import { isBun } from '../runtime-env.js';
+import { requestHeader } from './request-header.js';
 
 /** Decided once: on Node the Bun branch below is never taken (a constant the JIT drops). */
 const ON_BUN = isBun();
@@ -64,7 +65,7 @@ const EMPTY = Buffer.alloc(0);
  * declared length has passed this check (src/server/expect-continue.ts). A callback, not a promise: this runs on every request with a body.
  */
 export function readBody(request: IncomingMessage, limit: number, done: BodyCallback): void {
-  const declared = request.headers['content-length'];
+  const declared = requestHeader(request, 'content-length');
   if (declared !== undefined && Number(declared) > limit) {
     abandonBody(request);
     done(payloadTooLarge(limit), null);

@@ -113,6 +113,15 @@ export class BunIncomingMessage extends LazyEvents {
     return (this.headerObject ??= (this.request.headers as Headers & { toJSON(): IncomingHttpHeaders }).toJSON());
   }
 
+  /**
+   * One header by its lowercase name, as `headers[name]` gives it (repeats joined with ", "), from
+   * the object once it is built, else asked of the web Headers alone.
+   */
+  header(name: string): string | undefined {
+    if (this.headerObject !== null) return this.headerObject[name] as string | undefined;
+    return this.request.headers.get(name) ?? undefined;
+  }
+
   /** The client's address, asked of Bun's server only when something reads it. */
   get socket(): BunSocketInfo {
     if (this.socketInfo !== null) return this.socketInfo;
@@ -197,7 +206,7 @@ export class BunIncomingMessage extends LazyEvents {
    */
   private smallBody(): Promise<Uint8Array> | null {
     // A declared length above 0 means a body: request.body is not read to ask (it makes a ReadableStream).
-    const declared = Number(this.headers['content-length']);
+    const declared = Number(this.header('content-length'));
     if (this.reading || !(declared > 0 && declared <= WHOLE_BODY_BYTES)) return null;
     return (this.request as Request & { bytes(): Promise<Uint8Array> }).bytes();
   }
