@@ -83,6 +83,17 @@ export interface GuardEvents {
 export class LoopGuard {
   /** True while the last window's loop delay exceeded maxLoopDelay: new requests get 503. */
   shedding = false;
+  /**
+   * Bun only: the clock reading the dispatcher's shedCheck() took, for the first slice of the
+   * handler it calls next, in the same call, to start from (src/pipeline/run-handler.ts); -1 when
+   * there is none. Only shedCheck() sets it, and the dispatcher clears it once the route's function
+   * returns: a reading can never start a slice that runs later (a body route's) or elsewhere.
+   */
+  sliceStart = -1;
+  /** Whether the dispatcher asks shedCheck() rather than `shedding`: on Bun, where asking reads the clock anyway. */
+  readonly sharesSliceStart = ON_BUN;
+  /** Bun only: the reading the last `shedding` check took, or -1. */
+  private checkedAt = -1;
   readonly settings: GuardSettings;
   readonly events: GuardEvents = {};
   /** The heartbeat that sees stalls as they end and splits them into the code's part and the host's. */
@@ -273,6 +284,7 @@ export class LoopGuard {
     const { maxLoopDelay } = this.settings;
     if (maxLoopDelay === 0 || !this.running) return false;
     const now = performance.now();
+    this.checkedAt = now;
     const late = this.clock.lateBy(now);
     if (late <= maxLoopDelay) return false;
     // The heartbeat judges the stall first (as a handler's first slice would), so it is seen once:
@@ -280,6 +292,17 @@ export class LoopGuard {
     this.clock.check(now);
     this.monitor.sampleNow(late);
     return this.monitor.last.delayMaxMs > maxLoopDelay;
+  }
+
+  /**
+   * The dispatcher's `shedding` on Bun: the same answer, and the clock reading asking took (none
+   * when the guard is not running or already sheds) left in `sliceStart` for the handler it calls.
+   */
+  shedCheck(): boolean {
+    this.checkedAt = -1;
+    const shed = this.shedding;
+    this.sliceStart = shed ? -1 : this.checkedAt;
+    return shed;
   }
 
   /** The host kept the process off the CPU: counted, and logged at most once a minute. */

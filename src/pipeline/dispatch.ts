@@ -100,6 +100,7 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
     }
   });
   const guard = options.guard;
+  const sharesSliceStart = guard !== null && guard.sharesSliceStart;
   const maxParamLength = options.maxParamLength;
 
   /**
@@ -154,11 +155,20 @@ export function createDispatcher(routes: RouteTableEntry[], options: DispatchOpt
       miss(req, res);
       return;
     }
-    if (guard !== null && guard.shedding && match!.store?.alwaysServe !== true) {
+    // On Bun, shedCheck() keeps the clock reading it took for the handler's first slice (a constant false on Node).
+    if (guard !== null && (sharesSliceStart ? guard.shedCheck() : guard.shedding) && match!.store?.alwaysServe !== true) {
       shed(req, res);
       return;
     }
-    (match!.handler as CompiledRoute)(req, res, params, match!.searchParams);
+    if (!sharesSliceStart) {
+      (match!.handler as CompiledRoute)(req, res, params, match!.searchParams);
+      return;
+    }
+    try {
+      (match!.handler as CompiledRoute)(req, res, params, match!.searchParams);
+    } finally {
+      guard!.sliceStart = -1; // that reading is for a slice in this call only
+    }
   }
 
   const observe = options.observe;

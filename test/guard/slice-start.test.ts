@@ -1,18 +1,21 @@
-// Where a handler's first slice starts (src/pipeline/run-handler.ts): when the handler is called,
-// however long its request took to arrive. A slow client's body must never count as the handler's
-// time, whatever requests the server serves meanwhile; a route without a body that blocks is named
-// once. On Node and on Bun (where asking whether to shed also reads the clock, with the default
-// maxLoopDelay used here).
+// Where a handler's first slice starts (src/pipeline/run-handler.ts): on Bun, a route without a body
+// starts it at the clock reading the dispatcher's shedding check took (guard.sliceStart), and any
+// other slice reads the clock itself. A slow client's body must never count as the handler's time,
+// whatever requests the server serves meanwhile; a route without a body that blocks is named once.
+// Runs on Node too, where every slice reads the clock: the answers and warnings must be the same.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
 import { startLogServer, type LogServer } from '../support/log-server.js';
+import { LoopGuard, guardSettings } from '../../src/guard/loop-guard.js';
+import { onBun } from '../support/runtime.js';
 
 const guardApp = fileURLToPath(new URL('./fixtures/guard-app.ts', import.meta.url));
 let server: LogServer;
-// The default maxLoopDelay (1000 ms): on Bun, asking whether to shed reads the clock.
+// The default maxLoopDelay (1000 ms): on Bun, asking whether to shed reads the clock, which the slice then shares.
 before(async () => {
   server = await startLogServer(guardApp, { GUARD_SAMPLE_INTERVAL: '100' });
 });
@@ -60,4 +63,20 @@ test('a body that arrives 300 ms after its head is not the handler’s time: alo
   await sleep(300); // a warning would have been logged by now
   assert.deepEqual(stallWarnings('POST /echo'), []);
   assert.deepEqual(stallWarnings('GET /json'), []);
+});
+
+test('on Bun, only the dispatcher’s shedCheck() leaves a clock reading for a slice: another reader of `shedding` (a WebSocket upgrade, /ready) leaves none', { skip: onBun ? false : 'Bun’s guard only (on Node, asking `shedding` reads no clock)' }, async () => {
+  const guard = new LoopGuard(guardSettings({ blockThreshold: 50, maxLoopDelay: 1000 }), pino({ level: 'silent' }));
+  guard.start();
+  try {
+    assert.equal(guard.sharesSliceStart, true);
+    assert.equal(guard.sliceStart, -1);
+    assert.equal(guard.shedding, false);
+    assert.equal(guard.sliceStart, -1, 'reading `shedding` leaves nothing');
+    const before = performance.now();
+    assert.equal(guard.shedCheck(), false);
+    assert.ok(guard.sliceStart >= before && guard.sliceStart <= performance.now(), `sliceStart ${guard.sliceStart}`);
+  } finally {
+    await guard.stop();
+  }
 });
