@@ -33,10 +33,12 @@ export interface ExactPath {
  *   parameters matches any of the same requests (so the two routers cannot choose differently).
  */
 export function exactPaths(paths: readonly string[]): ExactPath[] {
-  // A '.' or '..' segment may be resolved by one router and not by the other: left to find-my-way.
-  const unique = [...new Set(paths)].filter((path) => !DOT_SEGMENT.test(path));
-  const statics = unique.filter((path) => PLAIN_STATIC_PATH.test(path));
-  const parametric = unique.filter((path) => !PLAIN_STATIC_PATH.test(path));
+  const unique = [...new Set(paths)];
+  // A '.' or '..' segment may be resolved by one router and not by the other: such a path is never
+  // taken, and, as any path not taken, keeps the paths with parameters in find-my-way (paramSegments).
+  const isPlainStatic = (path: string): boolean => PLAIN_STATIC_PATH.test(path) && !DOT_SEGMENT.test(path);
+  const statics = unique.filter(isPlainStatic);
+  const parametric = unique.filter((path) => !isPlainStatic(path));
   const exact: ExactPath[] = statics.map((path) => ({ path, isStatic: true, spellsStatic: null }));
   const segmented = parametric.map(paramSegments);
   if (segmented.some((segments) => segments === null)) return exact;
@@ -62,7 +64,7 @@ function staticSpelling(segments: readonly string[], statics: readonly string[])
 /** A path's segments when each is plain or one whole `:name`, with at least one parameter; null otherwise. */
 function paramSegments(path: string): string[] | null {
   const segments = path.slice(1).split('/');
-  if (!path.startsWith('/') || segments.some((segment) => !PLAIN_SEGMENT.test(segment) && !PARAM_SEGMENT.test(segment))) return null;
+  if (!path.startsWith('/') || DOT_SEGMENT.test(path) || segments.some((segment) => !PLAIN_SEGMENT.test(segment) && !PARAM_SEGMENT.test(segment))) return null;
   return segments;
 }
 
