@@ -72,7 +72,7 @@ export function readBody(request: IncomingMessage, limit: number, done: BodyCall
     return;
   }
   // Bun's server: a small body of known length comes in one call, without stream events.
-  if (ON_BUN && request instanceof BunIncomingMessage && request.readWhole((error, body) => done(error === null ? null : new ClientAbortedError(), body))) return;
+  if (ON_BUN && request instanceof BunIncomingMessage && request.readWhole(declared, (error, body) => done(error === null ? null : new ClientAbortedError(), body))) return;
   let first: Buffer | null = null;
   let rest: Buffer[] | null = null;
   let received = 0;

@@ -16,6 +16,11 @@ export interface ResponseSink {
   destroy(): unknown;
   /** True when the sink sets Content-Length from the whole body itself (Bun's Response): not counted twice. */
   readonly framesWholeBody?: boolean;
+  /**
+   * Writes a whole JSON answer whose only header is its Content-Type, in one step, when the sink
+   * can (Bun's, with nothing wrapping it); false when it cannot, and nothing was written.
+   */
+  endJson?(status: number, payload: string): boolean;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -38,7 +43,10 @@ export function writeJson(res: ResponseSink, status: number, payload: string, ex
     return;
   }
   if (extra === undefined) {
-    head(res, status, res.framesWholeBody === true ? JSON_ONLY_HEAD : { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(payload) }).end(payload);
+    if (res.framesWholeBody === true) {
+      if (res.endJson!(status, payload)) return;
+      head(res, status, JSON_ONLY_HEAD).end(payload);
+    } else head(res, status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(payload) }).end(payload);
     return;
   }
   const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, ...extra };

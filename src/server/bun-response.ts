@@ -24,30 +24,47 @@ export interface BunServerState {
  */
 export class BunServerResponse extends LazyEvents {
   statusCode = 200;
-  statusMessage = '';
   headersSent = false;
   writableEnded = false;
   writableFinished = false;
-  destroyed = false;
-  /** Bun decides keep-alive itself; false adds `Connection: close`, which it honours. */
-  shouldKeepAlive = true;
-  sendDate = true;
   readonly req: BunIncomingMessage;
   /** The server's state: while it closes, answers say `Connection: close`. */
   private readonly server: BunServerState;
-  /** Set by setHeader(); writeHead's headers are merged over them. */
-  private headerMap: Record<string, HeaderValue> | null = null;
   /** writeHead's own object, passed to Response as it is when nothing else was set. */
   private headObject: OutgoingHttpHeaders | null = null;
   private response: Response | null = null;
-  private deliver: ((response: Response) => void) | null = null;
-  private stream: ReadableStreamDefaultController<Uint8Array> | null = null;
-  private waitingForDrain = false;
-  private closeSent = false;
+  // Defaults on the prototype (see below), own properties once set: most answers never set them,
+  // and every field an object is made with costs each request its allocation (measured on Bun).
+  declare statusMessage: string;
+  declare destroyed: boolean;
+  /** Bun decides keep-alive itself; false adds `Connection: close`, which it honours. */
+  declare shouldKeepAlive: boolean;
+  declare sendDate: boolean;
+  /** Set by setHeader(); writeHead's headers are merged over them. */
+  declare private headerMap: Record<string, HeaderValue> | null;
+  declare private deliver: ((response: Response) => void) | null;
+  declare private stream: ReadableStreamDefaultController<Uint8Array> | null;
+  declare private waitingForDrain: boolean;
+  declare private closeSent: boolean;
   /** Listening to the request's abort signal (watchClient). */
-  private watching = false;
+  declare private watching: boolean;
   /** An event stream's head has gone out (see firstOrOpening). */
-  private opened = false;
+  declare private opened: boolean;
+  static {
+    Object.assign(this.prototype, {
+      statusMessage: '',
+      destroyed: false,
+      shouldKeepAlive: true,
+      sendDate: true,
+      headerMap: null,
+      deliver: null,
+      stream: null,
+      waitingForDrain: false,
+      closeSent: false,
+      watching: false,
+      opened: false,
+    });
+  }
 
   constructor(req: BunIncomingMessage, server: BunServerState) {
     super();
@@ -96,6 +113,33 @@ export class BunServerResponse extends LazyEvents {
    */
   get framesWholeBody(): boolean {
     return this.req.method !== 'HEAD' && this.writeHead === BunServerResponse.prototype.writeHead;
+  }
+
+  /**
+   * writeHead(status, JSON_ONLY_HEAD).end(payload) in one step, for the common answer: the checks
+   * those make per call, made once here. False, with nothing written, for any response they would
+   * treat otherwise (a header set, a middleware's wrapper, a reason phrase, closing, or a status they refuse).
+   */
+  endJson(status: number, payload: string): boolean {
+    if (
+      this.headersSent ||
+      this.destroyed ||
+      this.headerMap !== null ||
+      this.statusMessage !== '' ||
+      !this.shouldKeepAlive ||
+      this.server.closing ||
+      this.end !== BunServerResponse.prototype.end ||
+      !(status >= 200 && status <= 599 && Number.isInteger(status))
+    ) {
+      return false;
+    }
+    this.statusCode = status;
+    this.headObject = JSON_ONLY_HEAD;
+    this.headersSent = true;
+    this.writableEnded = true;
+    this.send(new Response(payload, jsonInit(status)));
+    this.finish();
+    return true;
   }
 
   get finished(): boolean {
