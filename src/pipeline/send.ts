@@ -44,7 +44,7 @@ export function writeJson(res: ResponseSink, status: number, payload: string, ex
   }
   if (extra === undefined) {
     if (res.framesWholeBody === true) {
-      if (res.endJson!(status, payload)) return;
+      if (res.endJson !== undefined && res.endJson(status, payload)) return;
       head(res, status, JSON_ONLY_HEAD).end(payload);
     } else head(res, status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(payload) }).end(payload);
     return;

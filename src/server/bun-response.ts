@@ -118,11 +118,13 @@ export class BunServerResponse extends LazyEvents {
   /**
    * writeHead(status, JSON_ONLY_HEAD).end(payload) in one step, for the common answer: the checks
    * those make per call, made once here. False, with nothing written, for any response they would
-   * treat otherwise (a header set, a middleware's wrapper, a reason phrase, closing, or a status they refuse).
+   * treat otherwise (a HEAD request, a header set, a middleware's wrapper, a reason phrase, closing,
+   * or a status outside 200–599, which writeHead or Response judge).
    */
   endJson(status: number, payload: string): boolean {
     if (
       this.headersSent ||
+      this.req.method === 'HEAD' ||
       this.destroyed ||
       this.headerMap !== null ||
       this.statusMessage !== '' ||

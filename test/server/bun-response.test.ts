@@ -74,6 +74,9 @@ test('endJson declines, writing nothing, wherever writeHead + end would answer o
   const gone = exchange();
   gone.res.clientGone();
   assert.equal(gone.res.endJson(200, '{}'), false, 'after the client left');
+  const head = exchange({ closing: false }, 'HEAD');
+  assert.equal(head.res.endJson(200, '{"ok":true}'), false, 'a HEAD request: its answer has no body to frame');
+  assert.equal(head.res.headersSent, false);
 });
 
 test('state kept on the prototype as a default is each object’s own once set: nothing leaks between requests', () => {
