@@ -118,13 +118,14 @@ export class BunServerResponse extends LazyEvents {
   /**
    * writeHead(status, JSON_ONLY_HEAD).end(payload) in one step, for the common answer: the checks
    * those make per call, made once here. False, with nothing written, for any response they would
-   * treat otherwise (a HEAD request, a header set, a middleware's wrapper, a reason phrase, closing,
-   * or a status outside 200–599, which writeHead or Response judge).
+   * treat otherwise (a HEAD request or a middleware's writeHead, as framesWholeBody says; a wrapped
+   * end, a header set, a reason phrase, closing, or a status outside 200–599, which writeHead or
+   * Response judge).
    */
   endJson(status: number, payload: string): boolean {
     if (
       this.headersSent ||
-      this.req.method === 'HEAD' ||
+      !this.framesWholeBody ||
       this.destroyed ||
       this.headerMap !== null ||
       this.statusMessage !== '' ||

@@ -48,6 +48,10 @@ test('endJson declines, writing nothing, wherever writeHead + end would answer o
       const end = res.end.bind(res);
       res.end = ((chunk?: string) => end(chunk === undefined ? undefined : `${chunk} `)) as typeof res.end;
     }, 200, (seen) => assert.equal(seen.body, '{"ok":true} ', 'the wrapper saw the body')],
+    ['a wrapped writeHead() (a middleware’s)', (res) => {
+      const writeHead = res.writeHead.bind(res);
+      res.writeHead = ((status: number, headers?: Record<string, string>) => writeHead(status, { ...headers, 'x-wrapped': 'yes' })) as typeof res.writeHead;
+    }, 200, (seen) => assert.equal(seen.body, '{"ok":true}')],
     ['a status Response refuses (600)', () => {}, 600, () => {}],
   ];
   for (const [name, prepare, status, check] of cases) {
