@@ -13,17 +13,29 @@ export interface ValidationLimitOptions {
    * object is cut, and says by how much (docs/errors.md). Keys in `loc` are cut to it too. Default 256.
    */
   maxInputLength?: number;
+  /**
+   * Most recursive steps (each entry into a `$ref`'d schema) one validation of one request part
+   * may take: past it the part is refused with one `too_complex` issue (step-budget.ts). Only
+   * recursive schemas count steps. Default 20,000.
+   */
+  maxSteps?: number;
 }
 
 export type ValidationLimits = Required<ValidationLimitOptions>;
 
 export const DEFAULT_MAX_ISSUES = 100;
 export const DEFAULT_MAX_INPUT_LENGTH = 256;
+export const DEFAULT_MAX_STEPS = 20_000;
 
-export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = { maxIssues: DEFAULT_MAX_ISSUES, maxInputLength: DEFAULT_MAX_INPUT_LENGTH };
+export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = { maxIssues: DEFAULT_MAX_ISSUES, maxInputLength: DEFAULT_MAX_INPUT_LENGTH, maxSteps: DEFAULT_MAX_STEPS };
 
 export function validationLimits(options: ValidationLimitOptions = {}): ValidationLimits {
   const maxIssues = options.maxIssues ?? DEFAULT_MAX_ISSUES;
   const maxInputLength = options.maxInputLength ?? DEFAULT_MAX_INPUT_LENGTH;
-  return { maxIssues: positiveInteger(maxIssues, 'validation.maxIssues'), maxInputLength: positiveInteger(maxInputLength, 'validation.maxInputLength') };
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  return {
+    maxIssues: positiveInteger(maxIssues, 'validation.maxIssues'),
+    maxInputLength: positiveInteger(maxInputLength, 'validation.maxInputLength'),
+    maxSteps: positiveInteger(maxSteps, 'validation.maxSteps'),
+  };
 }

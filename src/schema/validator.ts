@@ -5,6 +5,8 @@ import { LoopwiseError } from '../errors.js';
 import { compileNullDefaults, compileStringCoercion } from './string-coercion.js';
 import { hardenSchema } from './harden-schema.js';
 import { addErrorBudgetKeyword, budgetState, resetBudget, withErrorBudget } from './error-budget.js';
+import { addStepKeyword, startSteps, stepState, withStepMarks } from './step-budget.js';
+import { boundedInput } from './bounded-input.js';
 import { addLinearUniqueItems } from './unique-items.js';
 import { addLinearFormats } from './linear-formats.js';
 import { toValidationIssues } from './validation-errors.js';
@@ -72,8 +74,9 @@ function withFormats(compiler: Compiler, schema: object): Ajv {
 function newCompiler(coerceTypes: Options['coerceTypes'], budget?: number): Compiler {
   const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
   // ajv's own uniqueItems compares every pair: a linear one replaces it (unique-items.ts).
-  if (budget === undefined) return { ajv: addLinearUniqueItems(new AjvClass({ ...shared, coerceTypes })), formats: false };
-  return { ajv: addErrorBudgetKeyword(addLinearUniqueItems(new AjvClass({ ...shared, coerceTypes, allErrors: true })), budget), formats: false };
+  // Every instance counts a recursive schema's steps (step-budget.ts): ajv ignores an unknown keyword.
+  if (budget === undefined) return { ajv: addStepKeyword(addLinearUniqueItems(new AjvClass({ ...shared, coerceTypes }))), formats: false };
+  return { ajv: addStepKeyword(addErrorBudgetKeyword(addLinearUniqueItems(new AjvClass({ ...shared, coerceTypes, allErrors: true })), budget)), formats: false };
 }
 
 /** Whether a `format` keyword may appear anywhere in the schema (a property named so also counts: loading the formats is harmless). */
@@ -93,16 +96,21 @@ export interface ValidatorOptions {
 
 /** A part's two validators, compiled once: the first-error check, and the issues of data that failed it. */
 interface CompiledPart {
-  validate: ValidateFunction;
+  validate: (data: unknown) => boolean;
   issuesOf: (data: unknown, sent: unknown) => ValidationIssue[];
+  /** The last validate() failed for running out of steps (a recursive schema's; step-budget.ts). */
+  ranOutOfSteps: () => boolean;
 }
 
 function compilePart(schema: TSchema, part: RequestPart, options: ValidatorOptions): CompiledPart {
   const limits = options.limits ?? DEFAULT_VALIDATION_LIMITS;
   // ajv's errors, not issues: a failed union brings its branches' errors, which become one issue.
   const budget = limits.maxIssues * 4;
-  // Integers kept to the safe range, arrays' lengths checked before their items (harden-schema.ts).
-  const checked = hardenSchema(schema);
+  // Integers kept to the safe range, arrays' lengths checked before their items (harden-schema.ts);
+  // a recursive schema's steps counted (step-budget.ts), a schema without `$ref` left as it is.
+  const hardened = hardenSchema(schema);
+  const checked = withStepMarks(hardened);
+  const stepped = checked !== hardened;
   const budgeted = withErrorBudget(checked);
   let validate: ValidateFunction;
   let collect: ValidateFunction;
@@ -126,17 +134,42 @@ function compilePart(schema: TSchema, part: RequestPart, options: ValidatorOptio
     );
   }
 
+  const maxSteps = limits.maxSteps;
   /** `data` is what was validated (defaults applied, values coerced); `sent` what the client sent, which `input` quotes. */
   function issuesOf(data: unknown, sent: unknown): ValidationIssue[] {
+    // The first validator ran out of steps: the collector, which walks every branch, would too.
+    if (stepped && stepState.exceeded) return [tooComplex(part, maxSteps, sent, limits)];
     resetBudget();
+    if (stepped) startSteps(maxSteps);
     collect(data);
+    if (stepped && stepState.exceeded) return [tooComplex(part, maxSteps, sent, limits)];
     const skipped = budgetState.skips > 0;
     // The budget can pass over every error (a union whose errors it cut short then matched):
     // the first validator's error is then the one to report.
     if (collect.errors == null || collect.errors.length === 0) return toValidationIssues(validate.errors ?? [], part, sent, checked, limits, skipped);
     return toValidationIssues(collect.errors, part, sent, budgeted, limits, skipped);
   }
-  return { validate, issuesOf };
+  if (!stepped) return { validate, issuesOf, ranOutOfSteps: () => false };
+  const first = validate;
+  return {
+    validate: (data) => {
+      startSteps(maxSteps);
+      return first(data);
+    },
+    issuesOf,
+    ranOutOfSteps: () => stepState.exceeded,
+  };
+}
+
+/** The one issue of a part whose validation ran out of steps: which part, the budget, and (cut) what was sent. */
+function tooComplex(part: RequestPart, maxSteps: number, sent: unknown, limits: ValidationLimits): ValidationIssue {
+  return {
+    type: 'too_complex',
+    loc: [part],
+    msg: `Input is too complex to validate: it took more than ${maxSteps} recursive steps against this schema`,
+    input: boundedInput(sent, limits.maxInputLength, new Map()),
+    ctx: { max_steps: maxSteps },
+  };
 }
 
 export function compileValidator(schema: TSchema, part: RequestPart, options: ValidatorOptions): PartValidator {
@@ -186,7 +219,7 @@ export type JsonBodyValidator<Source> = (data: unknown, source: Source) => JsonB
  * a 422 quotes the body the client sent, read again from `source`, not the one with ajv's defaults.
  */
 export function compileJsonBodyValidator<Source>(schema: TSchema, options: JsonBodyOptions<Source>): JsonBodyValidator<Source> {
-  const { validate, issuesOf } = compilePart(schema, 'body', { coerce: false, route: options.route, limits: options.limits });
+  const { validate, issuesOf, ranOutOfSteps } = compilePart(schema, 'body', { coerce: false, route: options.route, limits: options.limits });
   const reread = options.reread;
   const after = compileAfterValidation(schema, options.route, options.limits);
   if (options.strict === true) {
@@ -199,6 +232,8 @@ export function compileJsonBodyValidator<Source>(schema: TSchema, options: JsonB
   let coerce: LaxCoercion | null = null;
   return (data, source) => {
     if (validate(data)) return after === null ? null : after(data, null);
+    // Out of steps: converting, and a second run out of steps, would change nothing but the time taken.
+    if (ranOutOfSteps()) return { value: data, issues: issuesOf(data, reread(source)) };
     coerce ??= compileLaxCoercion(schema);
     const value = coerce(data);
     if (validate(value)) return after === null ? { value, issues: [] } : (after(value, null) ?? { value, issues: [] });

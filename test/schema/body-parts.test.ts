@@ -126,7 +126,7 @@ describe('compilePartsCheck', () => {
 
   test('too many issues: the limit entry stays last', () => {
     const many = { list: t.Array(t.Integer()), item: Item };
-    const limited = compileValidator(partsSchema(many), 'body', { coerce: false, route: 'POST /many', limits: { maxIssues: 3, maxInputLength: 256 } });
+    const limited = compileValidator(partsSchema(many), 'body', { coerce: false, route: 'POST /many', limits: { maxIssues: 3, maxInputLength: 256, maxSteps: 20_000 } });
     const issues = compilePartsCheck(many)({ list: ['a', 'b', 'c', 'd', 'e'] }, limited).issues;
     assert.equal(issues.length, 4);
     assert.equal(issues[3]!.type, 'too_many_errors');
