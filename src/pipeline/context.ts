@@ -21,23 +21,39 @@ const NO_DEPS: Record<string, unknown> = Object.freeze({});
 export class RequestContext {
   readonly request: IncomingMessage;
   params: Record<string, unknown>;
-  /** Set when the route declares headers: the validated ones replace the request's for the handler. */
-  private declaredHeaders: Record<string, unknown> | undefined = undefined;
-  body: unknown = undefined;
   /** The raw query string, when the router had it at hand; else read from the URL on first use (see rawQuery). */
   private queryText: string | undefined;
-  parsedQuery: unknown = undefined;
-  parsedCookies: unknown = undefined;
-  replyState: Reply | undefined = undefined;
+  // Defaults on the prototype (see below), own properties once set: most requests set none of
+  // them, and every field an object is made with costs each request its definition.
+  /** Set when the route declares headers: the validated ones replace the request's for the handler. */
+  declare private declaredHeaders: Record<string, unknown> | undefined;
+  declare body: unknown;
+  declare parsedQuery: unknown;
+  declare parsedCookies: unknown;
+  declare replyState: Reply | undefined;
   /** Set only when the route sends Server-Timing. */
-  timing: ServerTiming | undefined = undefined;
+  declare timing: ServerTiming | undefined;
   /** The declared headers (the route's and its dependencies'), validated; the handler's `headers` when it declared them. */
-  validHeaders: Record<string, unknown> | undefined = undefined;
+  declare validHeaders: Record<string, unknown> | undefined;
   /** The values of the route's `deps`. */
-  deps: Record<string, unknown> = NO_DEPS;
+  declare deps: Record<string, unknown>;
   /** Set when the route has dependencies: their per-request cache and cleanups. */
-  scope: DependencyScope | undefined = undefined;
-  backgroundState: BackgroundTasks | undefined = undefined;
+  declare scope: DependencyScope | undefined;
+  declare backgroundState: BackgroundTasks | undefined;
+  static {
+    Object.assign(this.prototype, {
+      declaredHeaders: undefined,
+      body: undefined,
+      parsedQuery: undefined,
+      parsedCookies: undefined,
+      replyState: undefined,
+      timing: undefined,
+      validHeaders: undefined,
+      deps: NO_DEPS,
+      scope: undefined,
+      backgroundState: undefined,
+    });
+  }
 
   /** `rawQuery` undefined: Bun's own router matched the path, and the URL is read only if the query is. */
   constructor(request: IncomingMessage, params: Record<string, unknown>, rawQuery: string | undefined) {
