@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LoopwiseError } from '../errors.js';
-import type { HttpResponse, StreamBody } from '../responses/http-response.js';
+import { stopBody, type HttpResponse, type StreamBody } from '../responses/http-response.js';
 import type { Reply } from './reply.js';
 
 /**
@@ -61,6 +61,8 @@ export function writeResponse(res: ResponseSink, response: HttpResponse, reply: 
   const headers: OutgoingHttpHeaders = reply === undefined ? { ...response.headers } : mergeHeaders(reply.headers, response.headers);
   const body = response.body;
   if (isBodiless(status) || body === null) {
+    // A 204 or 304 sends no body: a stream given anyway (file(path, { status: 204 })) is stopped.
+    stopBody(body);
     if (!isBodiless(status)) headers['content-length'] = 0;
     head(res, status, headers).end();
     return;
@@ -81,6 +83,7 @@ export function writeResponse(res: ResponseSink, response: HttpResponse, reply: 
  */
 function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHeaders, body: StreamBody): void {
   if (!isServerResponse(res)) {
+    stopBody(body);
     throw new LoopwiseError(
       'LW_ERR_OFFLOAD_RESULT',
       'an offloaded route returned a stream (stream(), sse() or file()), which cannot come back from a worker thread: the client got 500. ' +

@@ -32,6 +32,29 @@ export class HttpResponse {
   }
 }
 
+/**
+ * A handler's answer that will not be sent (its request was answered already): its body is stopped (stopBody).
+ */
+export function discardUnsent(value: unknown): void {
+  if (value instanceof HttpResponse) stopBody(value.body);
+}
+
+/**
+ * A body that will not be sent: a stream is stopped, so what it holds is let go now. A file()'s
+ * stream closes its file (Bun ends the process when the garbage collector finds a FileHandle still
+ * open; a path's ReadStream keeps its descriptor for good), a generator runs its `finally` blocks.
+ */
+export function stopBody(body: unknown): void {
+  if (typeof body !== 'object' || body === null || body instanceof Uint8Array) return;
+  try {
+    const stoppable = body as { destroy?: () => void; return?: () => Promise<unknown> };
+    if (typeof stoppable.destroy === 'function') stoppable.destroy();
+    else if (typeof stoppable.return === 'function') void stoppable.return().catch(() => {});
+  } catch {
+    // A body that cannot be stopped is left to the garbage collector.
+  }
+}
+
 export function text(body: string, init: ResponseInit = {}): HttpResponse {
   return new HttpResponse(body, { ...init, headers: { 'content-type': 'text/plain; charset=utf-8', ...init.headers } });
 }

@@ -11,6 +11,13 @@ type HeaderValue = OutgoingHttpHeader | undefined;
 export interface BunServerState {
   /** close() has begun: answers from now on close their connection after them. */
   closing: boolean;
+  /** The connection's idle timeout (s), given back to a request whose own was changed once its answer is done. */
+  connectionIdle: number;
+}
+
+/** What Bun's Response takes (101 is a WebSocket upgrade's, which Bun.serve sends itself). */
+function bunSendsStatus(status: number): boolean {
+  return status >= 200 && status <= 599;
 }
 
 /**
@@ -50,6 +57,8 @@ export class BunServerResponse extends LazyEvents {
   declare private watching: boolean;
   /** An event stream's head has gone out (see firstOrOpening). */
   declare private opened: boolean;
+  /** The request's idle timeout was changed (a late answer's, a stream's): restored when the answer is done. */
+  declare private idleChanged: boolean;
   static {
     Object.assign(this.prototype, {
       statusMessage: '',
@@ -63,6 +72,7 @@ export class BunServerResponse extends LazyEvents {
       closeSent: false,
       watching: false,
       opened: false,
+      idleChanged: false,
     });
   }
 
@@ -99,6 +109,7 @@ export class BunServerResponse extends LazyEvents {
   answer(requestIdle: number): Response | Promise<Response> {
     if (this.response !== null) return this.response;
     this.req.idleFor(requestIdle);
+    this.idleChanged = true;
     return new Promise<Response>((resolve) => (this.deliver = resolve));
   }
 
@@ -185,6 +196,9 @@ export class BunServerResponse extends LazyEvents {
   writeHead(status: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this {
     if (this.headersSent) throw Object.assign(new Error('Cannot write headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' });
     if (!Number.isInteger(status) || status < 100 || status > 999) throw Object.assign(new RangeError(`Invalid status code: ${status}`), { code: 'ERR_HTTP_INVALID_STATUS_CODE' });
+    // Node sends 100–999; Bun's Response takes 200–599 and throws for the rest. Refused here, before
+    // anything counts as sent, the pipeline still answers 500; later, the answer was lost for good.
+    if (!bunSendsStatus(status)) throw Object.assign(new RangeError(`Bun cannot send status ${status}: its Response takes 200–599 (docs/bun.md)`), { code: 'ERR_HTTP_INVALID_STATUS_CODE' });
     if (typeof reason === 'string') this.statusMessage = reason;
     else headers = reason;
     this.statusCode = status;
@@ -248,7 +262,10 @@ export class BunServerResponse extends LazyEvents {
     if (this.stream !== null) {
       if (chunk !== undefined && chunk.length > 0) this.writeChunk(chunk, typeof encoding === 'string' ? encoding : undefined);
       this.writableEnded = true;
-      if (!this.destroyed) this.stream.close();
+      if (!this.destroyed) {
+        this.restoreIdle();
+        this.stream.close();
+      }
     } else {
       if (!this.headersSent) this._implicitHeader();
       this.writableEnded = true;
@@ -271,9 +288,14 @@ export class BunServerResponse extends LazyEvents {
       void this.writeEach(source);
       return;
     }
+    // The client left already: nothing will pull the body, so it is stopped now (a file()'s file closed).
+    if (this.destroyed) {
+      source.destroy();
+      return;
+    }
     if (!this.headersSent) this._implicitHeader();
     this.writableEnded = true;
-    this.req.keepOpen();
+    this.keepOpen();
     // Errors arrive through the iterator below; an 'error' event nobody heard would be thrown at the loop.
     source.on('error', () => {});
     const iterator = source[Symbol.asyncIterator]() as AsyncIterator<unknown>;
@@ -292,6 +314,7 @@ export class BunServerResponse extends LazyEvents {
             return;
           }
           if (next.done === true) {
+            this.restoreIdle();
             controller.close();
             this.finish();
           } else if (typeof next.value === 'string') {
@@ -311,7 +334,15 @@ export class BunServerResponse extends LazyEvents {
       },
       { highWaterMark: 0 },
     );
-    this.send(new Response(body, this.init()));
+    let response: Response;
+    try {
+      response = new Response(body, this.init());
+    } catch (error) {
+      // Nothing will pull the body: its source is stopped, and the pipeline's handler cuts the answer.
+      source.destroy();
+      throw error;
+    }
+    this.send(response, false);
   }
 
   /** Node's piping, by hand: each chunk through write(), waiting for 'drain' when it says so. */
@@ -353,8 +384,9 @@ export class BunServerResponse extends LazyEvents {
         // already closed or errored
       }
     } else if (this.response === null) {
-      // Nothing went out yet: a body that fails at once makes Bun drop the connection.
-      this.send(new Response(new ReadableStream({ start: (controller) => controller.error(cut) }), { status: this.statusCode }));
+      // Nothing went out yet: a body that fails at once makes Bun drop the connection. (Its status
+      // must be one Bun takes, or this Response throws too and the request waits for its timeout.)
+      this.send(new Response(new ReadableStream({ start: (controller) => controller.error(cut) }), { status: bunSendsStatus(this.statusCode) ? this.statusCode : 500 }), false);
     }
     this.closed();
     return this;
@@ -379,7 +411,9 @@ export class BunServerResponse extends LazyEvents {
     if (this.listenerCount('close') > 0) queueMicrotask(() => this.emit('close'));
   }
 
-  private send(response: Response): void {
+  /** `whole`: the answer is complete (not a stream that starts now): the connection's idle timeout applies again. */
+  private send(response: Response, whole = true): void {
+    if (whole) this.restoreIdle();
     this.response = response;
     const deliver = this.deliver;
     if (deliver !== null) {
@@ -388,10 +422,27 @@ export class BunServerResponse extends LazyEvents {
     }
   }
 
+  /** A streamed answer may be quiet for long (an event stream): no idle timeout until it ends. */
+  private keepOpen(): void {
+    this.req.keepOpen();
+    this.idleChanged = true;
+  }
+
+  /**
+   * Bun keeps a request's own idle timeout for the rest of its connection: once the answer is
+   * done, the connection's is set again (before the Response goes: once sent, Bun ignores it), so
+   * a kept-alive connection idles no longer after a late or streamed answer than after any other.
+   */
+  private restoreIdle(): void {
+    if (!this.idleChanged) return;
+    this.idleChanged = false;
+    this.req.idleFor(this.server.connectionIdle);
+  }
+
   /** The streamed body's controller, made (and the head sent) by the first write. Null once the client has gone. */
   private startStream(): ReadableStreamDefaultController<Uint8Array> | null {
     if (this.stream !== null) return this.destroyed ? null : this.stream;
-    this.req.keepOpen();
+    this.keepOpen();
     const body = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -411,7 +462,7 @@ export class BunServerResponse extends LazyEvents {
       },
       { highWaterMark: 16 * 1024, size: (chunk) => chunk.byteLength },
     );
-    this.send(new Response(this.req.method === 'HEAD' ? null : body, this.init()));
+    this.send(new Response(this.req.method === 'HEAD' ? null : body, this.init()), false);
     return this.stream;
   }
 

@@ -32,12 +32,13 @@ export class BunServer {
   private server: BunServerHandle | null = null;
   private readonly listener: RequestListener;
   private readonly options: BunServerOptions;
-  private readonly state: BunServerState = { closing: false };
+  private readonly state: BunServerState;
 
   constructor(listener: RequestListener, options: BunServerOptions) {
     refuseUnsupportedLimits(options.limits);
     this.listener = listener;
     this.options = options;
+    this.state = { closing: false, connectionIdle: connectionIdleSeconds(options.limits) };
   }
 
   /** Opens the port; rejects (EADDRINUSE…) with nothing left listening. */
@@ -47,7 +48,7 @@ export class BunServer {
     const listener = this.listener;
     const state = this.state;
     const log = this.options.log;
-    const { keepAliveTimeout, headersTimeout, requestTimeout } = this.options.limits;
+    const { requestTimeout } = this.options.limits;
     // Once a request's head is in, its body and its handler get requestTimeout (Bun counts idle
     // time, not the handler's own): without this a handler slower than the connection idle timeout was cut.
     const requestIdle = Math.min(BUN_MAX_IDLE_SECONDS, Math.ceil(requestTimeout / 1000));
@@ -61,7 +62,7 @@ export class BunServer {
       // Bun's connection idle timeout: the wait for a request's head, and keep-alive between requests.
       // `loopwise run --workers N`: each process binds the same port, which Bun shares through SO_REUSEPORT.
       reusePort: cluster.isWorker,
-      idleTimeout: Math.min(BUN_MAX_IDLE_SECONDS, Math.max(1, Math.ceil(Math.max(keepAliveTimeout, headersTimeout) / 1000))),
+      idleTimeout: state.connectionIdle,
       fetch(request, server) {
         const req = new BunIncomingMessage(request, server);
         const res = new BunServerResponse(req, state);
@@ -106,6 +107,11 @@ export class BunServer {
     this.server = null;
     log.info('server closed');
   }
+}
+
+/** Bun's connection idle timeout (s): the wait for a request's head, and keep-alive between requests. */
+function connectionIdleSeconds({ keepAliveTimeout, headersTimeout }: ServerLimits): number {
+  return Math.min(BUN_MAX_IDLE_SECONDS, Math.max(1, Math.ceil(Math.max(keepAliveTimeout, headersTimeout) / 1000)));
 }
 
 /** Bun.serve's `routes` for the routes it can match itself: each calls its route's dispatcher entry with Bun's params. */

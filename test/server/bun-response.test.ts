@@ -8,7 +8,7 @@ import { BunIncomingMessage } from '../../src/server/bun-request.js';
 import { BunServerResponse, type BunServerState } from '../../src/server/bun-response.js';
 import { JSON_ONLY_HEAD } from '../../src/pipeline/send.js';
 
-function exchange(state: BunServerState = { closing: false }, method = 'GET'): { req: BunIncomingMessage; res: BunServerResponse } {
+function exchange(state: BunServerState = { closing: false, connectionIdle: 10 }, method = 'GET'): { req: BunIncomingMessage; res: BunServerResponse } {
   const req = new BunIncomingMessage(new Request('http://127.0.0.1/items', { method }), { timeout() {}, requestIP: () => null } as never);
   const res = new BunServerResponse(req, state);
   req.response = res;
@@ -70,7 +70,7 @@ test('endJson declines, writing nothing, wherever writeHead + end would answer o
     check(seen);
   }
 
-  const closing = exchange({ closing: true });
+  const closing = exchange({ closing: true, connectionIdle: 10 });
   assert.equal(closing.res.endJson(200, '{}'), false, 'while the server closes');
   const sent = exchange();
   sent.res.writeHead(200, JSON_ONLY_HEAD);
@@ -78,7 +78,7 @@ test('endJson declines, writing nothing, wherever writeHead + end would answer o
   const gone = exchange();
   gone.res.clientGone();
   assert.equal(gone.res.endJson(200, '{}'), false, 'after the client left');
-  const head = exchange({ closing: false }, 'HEAD');
+  const head = exchange({ closing: false, connectionIdle: 10 }, 'HEAD');
   assert.equal(head.res.endJson(200, '{"ok":true}'), false, 'a HEAD request: its answer has no body to frame');
   assert.equal(head.res.headersSent, false);
 });
