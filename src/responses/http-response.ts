@@ -42,7 +42,8 @@ export function discardUnsent(value: unknown): void {
 /**
  * A body that will not be sent: a stream is stopped, so what it holds is let go now. A file()'s
  * stream closes its file (Bun ends the process when the garbage collector finds a FileHandle still
- * open; a path's ReadStream keeps its descriptor for good), a generator runs its `finally` blocks.
+ * open; a path's ReadStream keeps its descriptor for good), a generator is returned (running its
+ * `finally` blocks if it had begun).
  */
 export function stopBody(body: unknown): void {
   if (typeof body !== 'object' || body === null || body instanceof Uint8Array) return;
