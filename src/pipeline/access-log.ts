@@ -55,7 +55,7 @@ export function withAccessLog(listener: RequestListener, log: Logger, options: {
   const pretty = options.pretty;
   const waitedFor = options.waited;
 
-  function write(req: LoggedRequest, res: ServerResponse, url: string, start: number, waited: number, aborted: boolean): void {
+  function write(req: LoggedRequest, res: ServerResponse, url: string, ip: string, start: number, waited: number, aborted: boolean): void {
     const durationMs = Math.round((performance.now() - start + waited) * 100) / 100;
     const waitedMs = waited > 0 ? Math.round(waited * 100) / 100 : undefined;
     const status = aborted && !res.headersSent ? null : res.statusCode;
@@ -71,7 +71,7 @@ export function withAccessLog(listener: RequestListener, log: Logger, options: {
       return;
     }
     // One shape for every line (pino leaves undefined fields out of the JSON).
-    const line: AccessLine = { reqId: req[REQUEST_ID] ?? randomUUID(), method, ip: clientIp(req), path, route: req[ROUTE_NAME], status, durationMs, waitedMs, aborted: aborted ? true : undefined };
+    const line: AccessLine = { reqId: req[REQUEST_ID] ?? randomUUID(), method, ip, path, route: req[ROUTE_NAME], status, durationMs, waitedMs, aborted: aborted ? true : undefined };
     log.info(line, message);
   }
 
@@ -80,16 +80,19 @@ export function withAccessLog(listener: RequestListener, log: Logger, options: {
     const waited = waitedFor === undefined ? 0 : waitedFor(start);
     // Taken now: a mount or a middleware may rewrite req.url on the way.
     const url = req.url ?? '/';
+    // Taken now too: once the answer is sent the connection's address may be gone (Bun's server
+    // no longer gives it for a finished request: a body route's lines had an empty ip there).
+    const ip = pretty ? '' : clientIp(req);
     req[REQUEST_ID] ??= randomUUID();
     // 'finish': the response is complete (its last byte handed to the OS). 'close' without it:
     // the connection went first (the client aborted, or the server cut it).
     let finished = false;
     res.on('finish', () => {
       finished = true;
-      write(req, res, url, start, waited, false);
+      write(req, res, url, ip, start, waited, false);
     });
     res.on('close', () => {
-      if (!finished) write(req, res, url, start, waited, true);
+      if (!finished) write(req, res, url, ip, start, waited, true);
     });
     listener(req, res);
   };
