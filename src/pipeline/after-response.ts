@@ -26,6 +26,9 @@ export function afterAnswer(
     background?.track(closing);
   }
   if (tasks === undefined || tasks.tasks.length === 0 || error !== undefined) return;
+  // The tasks run once the answer is out, when the connection may be closed (and Bun's server no
+  // longer gives a finished request's address): `ip` is read now and kept for them.
+  context.keepIp();
   if (background === undefined) log.error({ route: name }, `${name} added background tasks where none can run`);
   else if (sent !== undefined) background.track(out.then(() => background.run(tasks, name)));
   else background.run(tasks, name);

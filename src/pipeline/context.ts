@@ -40,6 +40,8 @@ export class RequestContext {
   /** Set when the route has dependencies: their per-request cache and cleanups. */
   declare scope: DependencyScope | undefined;
   declare backgroundState: BackgroundTasks | undefined;
+  /** `ip` as read by keepIp(), for what runs after the answer. */
+  declare private keptIp: string | undefined;
   static {
     Object.assign(this.prototype, {
       declaredHeaders: undefined,
@@ -52,6 +54,7 @@ export class RequestContext {
       deps: NO_DEPS,
       scope: undefined,
       backgroundState: undefined,
+      keptIp: undefined,
     });
   }
 
@@ -98,7 +101,17 @@ export class RequestContext {
 
   // Worked out when read, from the socket or a trusted proxy's X-Forwarded-* (docs/behind-a-proxy.md).
   get ip(): string {
-    return clientIp(this.request);
+    return this.keptIp ?? clientIp(this.request);
+  }
+
+  /**
+   * Reads `ip` now and keeps it, for code that runs once the answer is out (background tasks):
+   * by then the connection may be closed (Node) or the request finished (Bun's server no longer
+   * gives its address), and FastAPI's `request.client` is still there.
+   * @internal
+   */
+  keepIp(): void {
+    this.keptIp ??= clientIp(this.request);
   }
 
   get protocol(): string {

@@ -41,6 +41,23 @@ describe('after the response', () => {
     }
   });
 
+  test("a task reads the client's `ip` as the handler would, though the connection closed after the answer", async () => {
+    const seen: string[] = [];
+    const app = new App({ logger: false });
+    app.get('/whoami', (context) => {
+      context.background.add(() => void seen.push(context.ip));
+      return 'ok';
+    });
+    const port = await listenOnFreePort(app);
+    try {
+      assert.equal((await socketGet(port, '/whoami')).status, 200);
+      await waitUntil(() => seen.length === 1, WAIT, 'the task to run');
+      assert.deepEqual(seen, ['127.0.0.1']);
+    } finally {
+      await app.close();
+    }
+  });
+
   test('tasks run one after another, in the order added, with their arguments', async () => {
     const events: string[] = [];
     const app = new App({ logger: false });
