@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { LoopwiseError, RequestValidationError, timeoutError } from '../errors.js';
-import { HttpResponse, discardUnsent } from '../responses/http-response.js';
+import { HttpResponse, stopBody } from '../responses/http-response.js';
 import type { LoopGuard } from '../guard/loop-guard.js';
 import type { RouteDefinition } from '../route.js';
 import { routeName } from '../route-name.js';
@@ -201,7 +201,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
           settled = true;
           clearTimeout(timer);
           failure = send(context, res, value);
-        } else discardUnsent(value); // answered 504 already: a file() it opened is closed now
+        } else if (value instanceof HttpResponse) stopBody(value.body); // answered 504 already: a file() it opened is closed now
         after(context, failure, res);
       },
       (error: unknown) => {

@@ -33,13 +33,6 @@ export class HttpResponse {
 }
 
 /**
- * A handler's answer that will not be sent (its request was answered already): its body is stopped (stopBody).
- */
-export function discardUnsent(value: unknown): void {
-  if (value instanceof HttpResponse) stopBody(value.body);
-}
-
-/**
  * A body that will not be sent: a stream is stopped, so what it holds is let go now. A file()'s
  * stream closes its file (Bun ends the process when the garbage collector finds a FileHandle still
  * open; a path's ReadStream keeps its descriptor for good), a generator is returned (running its

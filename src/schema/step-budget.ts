@@ -53,26 +53,22 @@ const copies = new WeakMap<object, unknown>();
 export function withStepMarks<T>(schema: T): T {
   if (typeof schema !== 'object' || schema === null) return schema;
   let copy = copies.get(schema);
-  if (copy === undefined) copies.set(schema, (copy = hasRef(schema, new Set()) ? mark(schema, new Map()) : schema));
+  if (copy === undefined) {
+    const found = { ref: false };
+    const marked = mark(schema, new Map(), found);
+    copies.set(schema, (copy = found.ref ? marked : schema));
+  }
   return copy as T;
 }
 
-function hasRef(schema: unknown, seen: Set<object>): boolean {
-  if (typeof schema !== 'object' || schema === null || seen.has(schema)) return false;
-  seen.add(schema);
-  if (Array.isArray(schema)) return schema.some((item) => hasRef(item, seen));
-  if (typeof (schema as { $ref?: unknown }).$ref === 'string') return true;
-  return Object.entries(schema).some(([key, value]) => !DATA_KEYS.has(key) && hasRef(value, seen));
-}
-
-function mark(schema: unknown, seen: Map<object, unknown>): unknown {
+function mark(schema: unknown, seen: Map<object, unknown>, found: { ref: boolean }): unknown {
   if (typeof schema !== 'object' || schema === null) return schema;
   const known = seen.get(schema);
   if (known !== undefined) return known;
   if (Array.isArray(schema)) {
     const list: unknown[] = [];
     seen.set(schema, list);
-    for (const item of schema) list.push(mark(item, seen));
+    for (const item of schema) list.push(mark(item, seen, found));
     return list;
   }
   const source = schema as Record<string | symbol, unknown>;
@@ -80,8 +76,11 @@ function mark(schema: unknown, seen: Map<object, unknown>): unknown {
   // (`const`, `enum`, `default`, `examples`), are kept as they are: a `$ref` in them is not one.
   const copy: Record<string | symbol, unknown> = {};
   seen.set(schema, copy);
-  for (const key of Reflect.ownKeys(source)) copy[key] = DATA_KEYS.has(key) ? source[key] : mark(source[key], seen);
-  if (typeof source.$ref === 'string') copy[STEP] = true;
+  for (const key of Reflect.ownKeys(source)) copy[key] = DATA_KEYS.has(key) ? source[key] : mark(source[key], seen, found);
+  if (typeof source.$ref === 'string') {
+    copy[STEP] = true;
+    found.ref = true;
+  }
   return copy;
 }
 
