@@ -66,9 +66,12 @@ export class JobProducer {
 
   async get(id: string): Promise<JobInfo | null> {
     if (this.connection.status !== 'ready') await this.waitReady();
+    // The state first, then the job: a worker finishing in between makes both change in one step, so
+    // a job read as failed or completed always has its reason or result (the other order showed
+    // 'failed' with no failedReason).
+    const state = await this.bounded(this.queue.getJobState(id), 'read the job');
     const job: Job | undefined = await this.bounded(this.queue.getJob(id), 'read the job');
     if (job === undefined || job === null) return null;
-    const state = await this.bounded(job.getState(), 'read the job');
     return {
       id: job.id!,
       name: job.name,
