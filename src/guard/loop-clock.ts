@@ -43,8 +43,11 @@ export class LoopClock {
   private gauge: CoreWaitGauge | null = null;
   private readonly givenGauge: CoreWaitGauge | undefined;
   private last: CoreWaitReading | null = null;
-  /** last.at + period: past it, a request's check() beats in the timer's place, so the last reading is never more than a period old. */
-  private dueAt = Infinity;
+  /**
+   * last.at + period, when the next beat is due: past it, a request's check() beats in the timer's
+   * place, so the last reading is never more than a period old. Infinity while stopped.
+   */
+  dueAt = Infinity;
   private timer: NodeJS.Timeout | null = null;
   /** When a beat last found the thread had waited for a core (performance.now()). */
   private lastStarvedAt = -Infinity;
@@ -64,7 +67,9 @@ export class LoopClock {
     this.gauge ??= this.givenGauge ?? coreWaitGauge();
     this.last = this.gauge.read();
     this.dueAt = this.last.at + this.period;
-    this.timer = setInterval(() => this.beat(), this.period).unref();
+    // A request's check() beats in the timer's place when one is due: a tick that finds the last
+    // reading less than a period old has nothing to add (under load, half the readings otherwise).
+    this.timer = setInterval(() => this.check(performance.now()), this.period).unref();
   }
 
   stop(): void {
@@ -73,6 +78,8 @@ export class LoopClock {
     this.timer = null;
     this.dueAt = Infinity;
     this.recentSince = null;
+    // A stopped clock reads nothing: no stall can be measured from its last reading.
+    this.last = null;
     if (this.givenGauge === undefined) this.gauge?.close();
     this.gauge = null;
   }
@@ -85,11 +92,6 @@ export class LoopClock {
    */
   check(now: number): void {
     if (now > this.dueAt) this.beat();
-  }
-
-  /** How long past its due time the next beat is at `now` (ms): the loop has stood still this long if no beat ran since; 0 before the first reading. */
-  lateBy(now: number): number {
-    return this.last === null ? 0 : now - this.last.at - this.period;
   }
 
   /** A slice of code that ran from `start` to `end` (now): how much of it the code held, and how much the host took. */

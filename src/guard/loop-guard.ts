@@ -92,8 +92,8 @@ export class LoopGuard {
   sliceStart = -1;
   /** Whether the dispatcher asks shedCheck() rather than `shedding`: on Bun, where asking reads the clock anyway. */
   readonly sharesSliceStart = ON_BUN;
-  /** Bun only: the reading the last `shedding` check took, or -1. */
-  private checkedAt = -1;
+  /** Bun only: the window's answer behind the `shedding` accessor (see shedOnRead), which shedCheck() reads directly. */
+  shedFlag = false;
   readonly settings: GuardSettings;
   readonly events: GuardEvents = {};
   /** The heartbeat that sees stalls as they end and splits them into the code's part and the host's. */
@@ -277,31 +277,43 @@ export class LoopGuard {
   }
 
   /**
-   * Bun only (see shedOnRead): the loop has just stood still past maxLoopDelay and the window's
-   * sample has not run yet. Samples now, so this request and those queued with it are shed.
+   * Bun only (see shedOnRead): whether the loop has just stood still past maxLoopDelay, which the
+   * window's sample has not seen yet. The heartbeat's next beat is due at `clock.dueAt`: a request
+   * read later than maxLoopDelay past it waited behind a stall (a stopped clock is due never).
    */
   private stalledPastMax(): boolean {
     const { maxLoopDelay } = this.settings;
     if (maxLoopDelay === 0 || !this.running) return false;
     const now = performance.now();
-    this.checkedAt = now;
-    const late = this.clock.lateBy(now);
-    if (late <= maxLoopDelay) return false;
-    // The heartbeat judges the stall first (as a handler's first slice would), so it is seen once:
-    // reads from here on, onSample's included, find the clock on time.
+    return now - this.clock.dueAt > maxLoopDelay && this.shedAfterStall(now);
+  }
+
+  /**
+   * The stall is sampled now, so this request and those queued with it are shed. The heartbeat
+   * judges it first (as a handler's first slice would), so it is seen once: reads from here on,
+   * onSample's included, find the clock on time.
+   */
+  private shedAfterStall(now: number): boolean {
+    const late = now - this.clock.dueAt;
     this.clock.check(now);
     this.monitor.sampleNow(late);
-    return this.monitor.last.delayMaxMs > maxLoopDelay;
+    return this.monitor.last.delayMaxMs > this.settings.maxLoopDelay;
   }
 
   /**
    * The dispatcher's `shedding` on Bun: the same answer, and the clock reading asking took (none
    * when the guard is not running or already sheds) left in `sliceStart` for the handler it calls.
+   * The accessor's work, inline: one clock read and one comparison for a request on time.
    */
   shedCheck(): boolean {
-    this.checkedAt = -1;
-    const shed = this.shedding;
-    this.sliceStart = shed ? -1 : this.checkedAt;
+    const { maxLoopDelay } = this.settings;
+    if (this.shedFlag || maxLoopDelay === 0 || !this.running) {
+      this.sliceStart = -1;
+      return this.shedFlag;
+    }
+    const now = performance.now();
+    const shed = now - this.clock.dueAt > maxLoopDelay && this.shedAfterStall(now);
+    this.sliceStart = shed ? -1 : now;
     return shed;
   }
 
@@ -377,11 +389,10 @@ export class LoopGuard {
  * on Bun only. Node keeps the plain field the dispatcher reads.
  */
 function shedOnRead(guard: LoopGuard, check: () => boolean): void {
-  let shedding = false;
   Object.defineProperty(guard, 'shedding', {
-    get: () => shedding || check(),
+    get: () => guard.shedFlag || check(),
     set: (value: boolean) => {
-      shedding = value;
+      guard.shedFlag = value;
     },
     enumerable: true,
     configurable: true,

@@ -265,7 +265,7 @@ function collect(found: ValidationIssue[] | null, issues: ValidationIssue[]): vo
 
 /** A route's body check: reads `context.body` (the decoded body) and leaves there what the handler gets. */
 interface CompiledBody {
-  validate(context: RequestContext, raw: Buffer, kind: BodyKind): ValidationIssue[];
+  validate(context: RequestContext, raw: Uint8Array, kind: BodyKind): ValidationIssue[];
   /** A value checked as it is, never converted: what refused-body.ts makes of a body the route does not read (and the handler's body when it is valid). */
   check(value: unknown, isJson: boolean): { value: unknown; issues: ValidationIssue[] };
 }
@@ -281,7 +281,7 @@ function compileBody(declared: TSchema | BodyParts, name: string, limits: Valida
   const parts = isBodyParts(declared) ? declared : null;
   if (parts !== null) checkPartsRoute(parts, name, consumes);
   const schema = parts === null ? (declared as TSchema) : partsSchema(parts);
-  const json = compileJsonBodyValidator(schema, { route: name, limits, strict, reread: (raw: Buffer) => decodeBody(raw, 'json') });
+  const json = compileJsonBodyValidator(schema, { route: name, limits, strict, reread: (raw: Uint8Array) => decodeBody(raw, 'json') });
   const coercing = compileValidator(schema, 'body', { coerce: true, route: name, limits });
   // Only for bodies a route does not read (refused-body.ts): compiled with the first one.
   let exact: PartValidator | null = null;

@@ -17,7 +17,7 @@ CLASS[0x5d] = CLASS[0x7d] = 3;
  * bytes or less cannot (each level takes an opening bracket), so most bodies are never scanned;
  * a larger one costs about a tenth of its JSON.parse (one table lookup a byte, long strings skipped natively).
  */
-export function nestsDeeperThan(raw: Buffer, max: number): boolean {
+export function nestsDeeperThan(raw: Uint8Array, max: number): boolean {
   const length = raw.length;
   if (length <= max) return false;
   let depth = 0;
@@ -37,7 +37,7 @@ export function nestsDeeperThan(raw: Buffer, max: number): boolean {
 }
 
 /** Where the string opened at `open` ends: short strings byte by byte, long ones by indexOf. */
-function closingQuote(raw: Buffer, open: number): number {
+function closingQuote(raw: Uint8Array, open: number): number {
   const length = raw.length;
   const inline = Math.min(length, open + 32);
   let i = open + 1;

@@ -64,11 +64,9 @@ export function mediaTypeOf(request: IncomingMessage): string | null {
  * Decodes the raw bytes. An empty JSON or text body is `undefined`, so a required body reports
  * "missing"; an empty form is a form without fields, so each required field does, as in FastAPI.
  */
-export function decodeBody(raw: Buffer, kind: BodyKind): unknown {
+export function decodeBody(raw: Uint8Array, kind: BodyKind): unknown {
   if (raw.length === 0) return kind === 'form' ? {} : undefined;
-  // toString() would turn bytes that are not UTF-8 into U+FFFD: the handler would get text the client never sent.
-  if (!isUtf8(raw)) throw new HTTPException(400, 'Bad Request: the request body is not valid UTF-8');
-  const text = raw.toString('utf8');
+  const text = utf8Text(raw);
   if (kind === 'text') return text;
   if (kind === 'form') {
     checkPercentEncoding(text, 'form body');
@@ -97,6 +95,37 @@ export function decodeBody(raw: Buffer, kind: BodyKind): unknown {
       },
     ]);
   }
+}
+
+/** A BOM stays in the text, as Buffer's toString() keeps it (JSON's parser skips it, a text body keeps it). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The body as text. Bytes that are not UTF-8 are refused: a lenient decoder would turn them into
+ * U+FFFD, and the handler would get text the client never sent. Node's bodies are Buffers; Bun's
+ * server hands over its own bytes, decoded and checked in one native step instead of copied first.
+ */
+function utf8Text(raw: Uint8Array): string {
+  if (Buffer.isBuffer(raw)) {
+    if (!isUtf8(raw)) throw notUtf8();
+    return raw.toString('utf8');
+  }
+  try {
+    return STRICT_UTF8.decode(raw);
+  } catch {
+    throw notUtf8();
+  }
+}
+
+/** The body as text, bytes that are not UTF-8 as U+FFFD: for quoting a body that is refused unread. */
+export function lenientText(raw: Uint8Array): string {
+  return Buffer.isBuffer(raw) ? raw.toString('utf8') : LENIENT_UTF8.decode(raw);
+}
+
+const LENIENT_UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+function notUtf8(): HTTPException {
+  return new HTTPException(400, 'Bad Request: the request body is not valid UTF-8');
 }
 
 /**

@@ -54,7 +54,8 @@ export function closeLingering(socket: Socket, last?: string): void {
   socket.once('close', () => clearTimeout(timer));
 }
 
-export type BodyCallback = (error: Error | null, body: Buffer | null) => void;
+/** The body's bytes: a Buffer on Node; on Bun's server, a small body is Bun's own Uint8Array (not copied). */
+export type BodyCallback = (error: Error | null, body: Uint8Array | null) => void;
 
 const EMPTY = Buffer.alloc(0);
 

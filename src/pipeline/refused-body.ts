@@ -4,7 +4,7 @@ import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from '../schema/vali
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import type { MultipartBody } from '../forms/multipart-body.js';
 import { quoteMissingFieldsAsNull } from '../forms/missing-fields.js';
-import { decodeBody, mediaTypeOf, type BodyKind } from './parse-body.js';
+import { decodeBody, lenientText, mediaTypeOf, type BodyKind } from './parse-body.js';
 
 /** What the route makes of a body it does not read: the handler's body, and the issues (none: the handler runs). */
 export interface RefusedBody {
@@ -12,7 +12,7 @@ export interface RefusedBody {
   issues: ValidationIssue[];
 }
 
-export type RefuseBody = (request: IncomingMessage, raw: Buffer, kind: BodyKind | null) => RefusedBody;
+export type RefuseBody = (request: IncomingMessage, raw: Uint8Array, kind: BodyKind | null) => RefusedBody;
 
 export interface RefusingRoute {
   /** The decoders of the types the route `consumes`. */
@@ -52,7 +52,7 @@ export function compileRefusedBody(route: RefusingRoute): RefuseBody {
     return (request, raw) => {
       if (raw.length === 0) return route.validate(undefined, true);
       // Only for the quote and the type check: the text is never parsed, and never the handler's.
-      const text = raw.toString('utf8');
+      const text = lenientText(raw);
       const { issues } = route.validate(text, true);
       if (issues.length > 0) return { value: undefined, issues };
       return { value: undefined, issues: [notRead(mediaTypeOf(request), expected, boundedInput(text, limits.maxInputLength, new Map()))] };

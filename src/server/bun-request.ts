@@ -187,14 +187,14 @@ export class BunIncomingMessage extends LazyEvents {
    * declared and small: no events. False when it is not (chunked, or large): read by events then.
    * `contentLength`: the header as the caller read it already (one lookup fewer).
    */
-  readWhole(contentLength: string | undefined, done: (error: Error | null, body: Buffer | null) => void): boolean {
+  readWhole(contentLength: string | undefined, done: (error: Error | null, body: Uint8Array | null) => void): boolean {
     const whole = this.smallBody(contentLength);
     if (whole === null) return false;
     this.reading = true;
     whole.then(
       (bytes) => {
         this.complete = true;
-        done(null, asBuffer(bytes));
+        done(null, bytes);
       },
       (error: unknown) => {
         this.aborted = true;
