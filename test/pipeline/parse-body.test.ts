@@ -26,6 +26,9 @@ const samples: [string, number[]][] = [
   ['malformed JSON', [...Buffer.from('{"a":}')]],
   ['a __proto__ key', [...Buffer.from('{"__proto__":{"x":1}}')]],
   ['a form', [...Buffer.from('a=1&b=%C3%A9')]],
+  // Over 1,000 bytes, the nesting is scanned on the bytes themselves (json-depth.ts).
+  ['JSON nested 1,001 deep', [...Buffer.from('['.repeat(1001) + ']'.repeat(1001))]],
+  ['JSON nested 1,000 deep, with strings', [...Buffer.from('['.repeat(999) + '["a\\"[", "' + 'x'.repeat(40) + '"]' + ']'.repeat(999))]],
 ];
 
 test('a Uint8Array body decodes as the same bytes in a Buffer do, for each kind', () => {
@@ -38,6 +41,9 @@ test('a Uint8Array body decodes as the same bytes in a Buffer do, for each kind'
   assert.equal(decodeBody(new Uint8Array([...BOM, 0x68, 0x69]), 'text'), '\uFEFFhi');
   assert.deepEqual(decodeBody(new Uint8Array([...BOM, ...Buffer.from('{"a":1}')]), 'json'), { a: 1 });
   assert.match(String((outcome(new Uint8Array([0xff]), 'json') as { message: string }).message), /not valid UTF-8/);
+  const deepest = samples.find(([what]) => what.startsWith('JSON nested 1,000'))![1];
+  assert.ok(Array.isArray(decodeBody(new Uint8Array(deepest), 'json')), '1,000 levels, a quoted bracket skipped: taken');
+  assert.match(String((outcome(new Uint8Array(samples.find(([what]) => what.startsWith('JSON nested 1,001'))![1]), 'json') as { message: string }).message), /nests deeper than 1000 levels/);
 });
 
 test('any bytes: the same value or the same error from a Uint8Array and a Buffer; quoted the same when refused unread', () => {
