@@ -278,26 +278,26 @@ export class LoopGuard {
 
   /**
    * Bun only (see shedOnRead): whether the loop has just stood still past maxLoopDelay, which the
-   * window's sample has not seen yet. The heartbeat's next beat is due at `clock.dueAt`: a request
-   * read later than maxLoopDelay past it waited behind a stall (a stopped clock is due never).
+   * window's sample has not seen yet.
    */
   private stalledPastMax(): boolean {
-    const { maxLoopDelay } = this.settings;
-    if (maxLoopDelay === 0 || !this.running) return false;
-    const now = performance.now();
-    return now - this.clock.dueAt > maxLoopDelay && this.shedAfterStall(now);
+    if (this.settings.maxLoopDelay === 0 || !this.running) return false;
+    return this.stalledAt(performance.now());
   }
 
   /**
-   * The stall is sampled now, so this request and those queued with it are shed. The heartbeat
-   * judges it first (as a handler's first slice would), so it is seen once: reads from here on,
-   * onSample's included, find the clock on time.
+   * The heartbeat's next beat is due at `clock.dueAt`: a request read later than maxLoopDelay past
+   * it waited behind a stall (a stopped clock is due never). The stall is then sampled at once, so
+   * this request and those queued with it are shed; the heartbeat judges it first (as a handler's
+   * first slice would), so it is seen once: reads from here on, onSample's included, find the clock on time.
    */
-  private shedAfterStall(now: number): boolean {
+  private stalledAt(now: number): boolean {
+    const { maxLoopDelay } = this.settings;
     const late = now - this.clock.dueAt;
+    if (late <= maxLoopDelay) return false;
     this.clock.check(now);
     this.monitor.sampleNow(late);
-    return this.monitor.last.delayMaxMs > this.settings.maxLoopDelay;
+    return this.monitor.last.delayMaxMs > maxLoopDelay;
   }
 
   /**
@@ -306,13 +306,12 @@ export class LoopGuard {
    * The accessor's work, inline: one clock read and one comparison for a request on time.
    */
   shedCheck(): boolean {
-    const { maxLoopDelay } = this.settings;
-    if (this.shedFlag || maxLoopDelay === 0 || !this.running) {
+    if (this.shedFlag || this.settings.maxLoopDelay === 0 || !this.running) {
       this.sliceStart = -1;
       return this.shedFlag;
     }
     const now = performance.now();
-    const shed = now - this.clock.dueAt > maxLoopDelay && this.shedAfterStall(now);
+    const shed = this.stalledAt(now);
     this.sliceStart = shed ? -1 : now;
     return shed;
   }
