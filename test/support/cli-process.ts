@@ -74,12 +74,21 @@ export async function killAll(): Promise<void> {
 
 /** A port nothing listens on right now: the OS picks one, we let it go. */
 export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  // The kernel may give a port just closed again: two calls in a row once handed two CLIs the same
+  // port (EADDRINUSE in CI). A port this process was given is not given twice.
+  for (let tries = 0; ; tries++) {
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    if (!givenPorts.has(port) || tries >= 20) {
+      givenPorts.add(port);
+      return port;
+    }
+  }
 }
+
+const givenPorts = new Set<number>();
 
 /** Polls GET `path` (bounded) until it answers 200; fails early if the CLI exits. */
 export async function waitUntilServing(port: number, cli: CliProcess, path = '/json', ms = 30_000): Promise<void> {
