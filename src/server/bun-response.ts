@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { headerProblem } from '../header-check.js';
-import { JSON_ONLY_HEAD } from '../pipeline/send.js';
+import { JSON_ONLY_HEAD, isBodiless } from '../pipeline/send.js';
 import { LazyEvents } from './lazy-events.js';
 import type { BunIncomingMessage } from './bun-request.js';
 
@@ -490,6 +490,12 @@ export class BunServerResponse extends LazyEvents {
         delete headers['content-length'];
       }
       if (!keepAlive) headers = { ...headers, connection: 'close' };
+      // Bun writes `content-length: 0` for a Response without a body, which for a HEAD whose GET
+      // streams (no length known) says the body is empty; Node sends neither header. Chunked is
+      // what Bun's GET of a stream sends, and says nothing of the length.
+      if (this.req.method === 'HEAD' && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined && !isBodiless(this.statusCode)) {
+        headers = { ...headers, 'transfer-encoding': 'chunked' };
+      }
     }
     const init = { status: this.statusCode, headers: webHeaders(headers) };
     return this.statusMessage === '' ? init : { ...init, statusText: this.statusMessage };

@@ -3,7 +3,7 @@
 // the rest of test/server checks it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, LoopwiseError, html, json, t, text } from '../../src/index.js';
+import { App, LoopwiseError, html, json, noContent, sse, stream, t, text } from '../../src/index.js';
 import { request } from '../support/http.js';
 import { freePort } from '../support/cli-process.js';
 import { tryConnect } from '../support/try-connect.js';
@@ -115,6 +115,44 @@ test('on Bun, a header the handler sets that HTTP cannot carry is a logged 500, 
     assert.equal(bad.status, 500);
     assert.deepEqual(bad.json(), { detail: 'Internal Server Error' });
     assert.deepEqual((await request(port, '/ping')).json(), { pong: true });
+  } finally {
+    await app.close();
+  }
+});
+
+test('on Bun, a HEAD of a streamed answer does not claim an empty body: no content-length 0 (Node sends no length either)', ON_BUN_ONLY, async () => {
+  const app = new App({ logger: false });
+  app.get('/numbers', () =>
+    stream(
+      (async function* () {
+        for (let i = 0; i < 5; i++) yield `${i}\n`;
+      })(),
+      { headers: { 'content-type': 'text/plain; charset=utf-8' } },
+    ),
+  );
+  app.get('/events', () => sse((async function* () { yield { data: 'one' }; })()));
+  app.get('/nothing', () => noContent());
+  app.get('/json', () => ({ ok: true }));
+  const { port } = await app.listen({ port: 0, handleSignals: false });
+  try {
+    for (const path of ['/numbers', '/events']) {
+      const got = await request(port, path);
+      assert.equal(got.status, 200, path);
+      assert.ok(got.text.length > 0, `${path}: GET has a body`);
+      const head = await request(port, path, { method: 'HEAD' });
+      assert.equal(head.status, 200, path);
+      assert.equal(head.text, '', `${path}: HEAD has no body`);
+      assert.equal(head.headers['content-length'], undefined, `${path}: HEAD says no length (its GET streams), not 0`);
+      assert.equal(head.headers['transfer-encoding'], 'chunked', `${path}: as Bun's GET of a stream`);
+    }
+    // A length the pipeline knows is kept; a bodiless status gets neither header.
+    const json = await request(port, '/json', { method: 'HEAD' });
+    assert.equal(json.headers['content-length'], '11');
+    assert.equal(json.headers['transfer-encoding'], undefined);
+    const nothing = await request(port, '/nothing', { method: 'HEAD' });
+    assert.equal(nothing.status, 204);
+    assert.equal(nothing.headers['transfer-encoding'], undefined);
+    assert.equal((await request(port, '/json')).status, 200, 'and the server serves on');
   } finally {
     await app.close();
   }
