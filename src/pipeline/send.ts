@@ -114,7 +114,10 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
   // An object-mode stream (a database cursor, Readable.from([...])) can yield what a socket cannot
   // take; res.write would throw inside the pipe's 'data' handler, beyond any catch. Checked in
   // between, inside the pipeline, so the source's own errors still cut the connection.
-  const piped = source.readableObjectMode ? pipeline(source, bytesOnly(), res) : pipeline(source, res);
+  const stages: Transform[] = source.readableObjectMode ? [bytesOnly()] : [];
+  const declared = declaredLength(headers);
+  if (declared !== null) stages.push(heldToLength(declared));
+  const piped = pipeline([source, ...stages, res]);
   piped.catch(() => {
     if (!res.destroyed) res.destroy();
   });
@@ -141,6 +144,37 @@ function bytesOnly(): Transform {
     transform(chunk: unknown, _encoding, done) {
       if (typeof chunk === 'string' || chunk instanceof Uint8Array) done(null, chunk);
       else done(new TypeError(`a streamed body yielded ${chunk === null ? 'null' : typeof chunk}, not a string or bytes`));
+    },
+  });
+}
+
+/** The Content-Length the handler gave a streamed body (file() gives its file's), or null. */
+function declaredLength(headers: OutgoingHttpHeaders): number | null {
+  for (const name in headers) {
+    if (name.toLowerCase() !== 'content-length') continue;
+    const length = Number(headers[name]);
+    return Number.isSafeInteger(length) && length >= 0 ? length : null;
+  }
+  return null;
+}
+
+/**
+ * Holds a streamed body to the Content-Length it was sent with. Node does not check it: more bytes
+ * went out than the header says (a kept-alive client reads the rest as the next answer), or fewer
+ * (the client waited for the rest until the connection timed out). Here the body fails instead,
+ * before the excess is written, and the pipeline cuts the connection, as uvicorn does. (Node's
+ * own strictContentLength throws from end() outside the pipeline, which ended the process.)
+ */
+function heldToLength(declared: number): Transform {
+  let sent = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      sent += chunk.length;
+      if (sent > declared) done(new LoopwiseError('LW_ERR_INVALID_RESPONSE', `a streamed body went past its Content-Length of ${declared} bytes`));
+      else done(null, chunk);
+    },
+    flush(done) {
+      done(sent === declared ? null : new LoopwiseError('LW_ERR_INVALID_RESPONSE', `a streamed body ended at ${sent} of its Content-Length of ${declared} bytes`));
     },
   });
 }

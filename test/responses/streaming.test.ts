@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, stream } from '../../src/index.js';
 import { openResponse, request, serveApp } from '../support/http.js';
+import { RawConnection, rawGet } from '../support/raw-http.js';
 import { waitFor } from '../support/wait-for.js';
 
 test('an async generator is streamed chunk by chunk, with the content type given', async () => {
@@ -191,6 +192,52 @@ test('HEAD on a streamed route sends the headers and never runs the producer', a
     assert.equal(res.text, '');
     await sleep(50);
     assert.equal(iterations, 0);
+  } finally {
+    app.server?.closeAllConnections();
+    await app.close();
+  }
+});
+
+/** The bytes of one answer on `conn` so far: its head, and its body as far as its own framing says it is complete. */
+function framing(received: string): { headEnd: number; length: number | null; complete: boolean } | null {
+  const headEnd = received.indexOf('\r\n\r\n');
+  if (headEnd === -1) return null;
+  const head = received.slice(0, headEnd).toLowerCase();
+  const body = received.slice(headEnd + 4);
+  const declared = /\r\ncontent-length: *(\d+)/.exec(head);
+  if (declared !== null) return { headEnd: headEnd + 4, length: Number(declared[1]), complete: body.length >= Number(declared[1]) };
+  return { headEnd: headEnd + 4, length: null, complete: /\r\n0\r\n\r\n$/.test(body) };
+}
+
+test('a streamed body is held to the Content-Length the handler gave: more bytes never spill into the next answer, fewer never leave the client waiting', async () => {
+  const app = new App({ logger: false, openapi: false });
+  app.get('/short', () => stream((async function* () { yield 'abc'; })(), { headers: { 'content-length': '100' } }));
+  app.get('/long', () => stream((async function* () { yield 'abcdef'; yield 'ghi'; })(), { headers: { 'Content-Length': '4' } }));
+  app.get('/ok', () => ({ ok: true }));
+  const { port } = await serveApp(app);
+  try {
+    for (const path of ['/short', '/long']) {
+      const conn = await RawConnection.open(port);
+      try {
+        conn.write(rawGet(path));
+        // Node cuts the connection (the body cannot be what its head says); Bun frames a streamed body itself.
+        await waitFor(() => conn.closed || framing(conn.pending)?.complete === true, `${path}: its answer ends or its connection closes`, 3_000);
+        const answer = framing(conn.pending);
+        assert.ok(answer !== null, `${path}: a head came`);
+        const body = conn.pending.slice(answer.headEnd);
+        if (answer.length !== null) assert.ok(body.length <= answer.length, `${path}: no byte past the length the head gives (${JSON.stringify(body)})`);
+        if (conn.closed) continue;
+        // Still open: the next answer on it must start right where this one ended.
+        assert.ok(answer.complete, `${path}: an open connection carries a complete answer`);
+        conn.write(rawGet('/ok'));
+        await waitFor(() => conn.pending.length > body.length + answer.headEnd, `${path}: the next answer`, 3_000);
+        const next = conn.pending.slice(answer.headEnd + (answer.length ?? body.length));
+        assert.match(next, /^HTTP\/1\.1 200 /, `${path}: the next answer starts clean`);
+      } finally {
+        conn.destroy();
+      }
+    }
+    assert.equal((await request(port, '/ok')).status, 200, 'and the server serves on');
   } finally {
     app.server?.closeAllConnections();
     await app.close();
