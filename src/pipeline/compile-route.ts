@@ -319,6 +319,12 @@ function compileBody(declared: TSchema | BodyParts, name: string, limits: Valida
     validate(context, raw, kind) {
       const value = context.body;
       if (value === undefined) return missing();
+      // FastAPI takes a JSON `null` body for none: "missing" when the body is required (even if
+      // its schema allows null), nothing to validate when it is optional.
+      if (value === null && kind === 'json') {
+        context.body = undefined;
+        return missing();
+      }
       if (kind !== 'json') return coercing(value) ?? [];
       const outcome = json(value, raw);
       if (outcome === null) return [];
