@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { LoopwiseError } from '../errors.js';
 import { stopBody, type HttpResponse, type StreamBody } from '../responses/http-response.js';
 import type { Reply } from './reply.js';
+import { statusProblem } from '../header-check.js';
 
 /**
  * Where a response is written: Node's ServerResponse on the main thread, or a recorder on a
@@ -90,7 +91,9 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
         "Serve it from an inline route (offload: false on the route) and run the heavy work with task(), see docs/streaming.md; declare responseClass: 'stream' | 'sse' | 'file' on the route to have this refused at startup.",
     );
   }
-  const source = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+  const source = body instanceof Readable ? body : Readable.from(withLoopTurns(body), { objectMode: false });
+  // The body is framed by loopwise, not by the handler: chunked, or the length it gave if that is one whole number.
+  framedAsDeclared(headers);
   if (res.req?.method === 'HEAD') {
     // Node drops a HEAD response's writes at once, without backpressure: piping would run the
     // producer flat out (an endless generator would hold the loop). Headers only; stop the source.
@@ -128,6 +131,10 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
  * so. Node checks everything before sending anything, so the caller can still answer 500.
  */
 function head(res: ResponseSink, status: number, headers: OutgoingHttpHeaders | undefined): ResponseSink {
+  // Checked again here, not only where a response is built: reply.statusCode is a plain field, and
+  // an informational status (101) written as the answer left the client waiting for the real one.
+  const problem = statusProblem(status);
+  if (problem !== undefined) throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', problem);
   try {
     return res.writeHead(status, headers);
   } catch (error) {
@@ -146,6 +153,46 @@ function bytesOnly(): Transform {
       else done(new TypeError(`a streamed body yielded ${chunk === null ? 'null' : typeof chunk}, not a string or bytes`));
     },
   });
+}
+
+/**
+ * A streamed body's framing headers, made safe before they go out: a handler's Transfer-Encoding
+ * is dropped (Node chunks the body itself; `gzip` or `identity` left it unframed, so a kept-alive
+ * client read the next answer into it), and a Content-Length must be one whole number of bytes
+ * (a list of the same value is that value; '-1', '3.5', a list of two went out as they were).
+ */
+function framedAsDeclared(headers: OutgoingHttpHeaders): void {
+  for (const name in headers) {
+    const key = name.toLowerCase();
+    if (key === 'transfer-encoding') delete headers[name];
+    else if (key === 'content-length') {
+      const value = headers[name];
+      const values = Array.isArray(value) ? value : [value];
+      const length = Number(values[0]);
+      if (!values.every((one) => String(one).trim() === String(values[0]).trim()) || !/^\s*\d+\s*$/.test(String(values[0])) || !Number.isSafeInteger(length)) {
+        throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', `a streamed body's Content-Length must be one whole number of bytes, not ${JSON.stringify(value)}`);
+      }
+      headers[name] = length;
+    }
+  }
+}
+
+/**
+ * The chunks of an iterable body as they come, with one change: an empty chunk (or undefined)
+ * fills no buffer, so backpressure never pauses the producer, and a body that yields nothing but
+ * empty chunks held the event loop for good. They are dropped, and every 64 in a row the loop
+ * gets a turn, so the service answers others while such a body runs.
+ */
+async function* withLoopTurns(body: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<unknown> {
+  let empty = 0;
+  for await (const chunk of body) {
+    if (chunk === undefined || ((typeof chunk === 'string' || chunk instanceof Uint8Array) && chunk.length === 0)) {
+      if (++empty % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+      continue;
+    }
+    empty = 0;
+    yield chunk;
+  }
 }
 
 /** The Content-Length the handler gave a streamed body (file() gives its file's), or null. */

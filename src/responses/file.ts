@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
@@ -46,7 +47,9 @@ export async function file(path: string, options: FileOptions = {}): Promise<Htt
   const { mime, parseRange } = sendHelpers();
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    // Non-blocking: opening a FIFO (or a device that waits) for reading blocked a thread of libuv's
+    // pool until a writer came, for good; file() serves regular files only, checked just below.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw notFoundOr(error);
   }

@@ -29,8 +29,19 @@ export class HttpResponse {
     // 500) instead of throwing inside writeHead, where nothing could catch it.
     const problem = statusProblem(this.status) ?? headersProblem(this.headers);
     if (problem !== undefined) throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', problem);
+    // A stream that fails before it is sent (a file that cannot be opened, an sse() source that
+    // throws as it starts) emits 'error' while the handler's promise settles, before anything
+    // reads it: with no listener, Node ended the process. The failure stays on the stream
+    // (`errored`), where sending it finds it and cuts the answer.
+    if (isEmitter(body)) body.on('error', leaveToSender);
   }
 }
+
+function isEmitter(body: unknown): body is { on(event: 'error', listener: () => void): unknown } {
+  return typeof body === 'object' && body !== null && typeof (body as { on?: unknown }).on === 'function' && typeof (body as { pipe?: unknown }).pipe === 'function';
+}
+
+function leaveToSender(): void {}
 
 /**
  * A body that will not be sent: a stream is stopped, so what it holds is let go now. A file()'s

@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, file, t } from '../../src/index.js';
@@ -134,4 +135,31 @@ describe('file()', () => {
     assert.equal(head.headers['content-length'], String(big.length));
     assert.equal(head.text, '');
   });
+});
+
+test('a FIFO is not a file: 404 at once, and no thread is left waiting for a writer (files are still served after)', async () => {
+  const fifoDir = mkdtempSync(join(tmpdir(), 'loopwise-fifo-'));
+  const fifo = join(fifoDir, 'pipe');
+  execFileSync('mkfifo', [fifo]);
+  writeFileSync(join(fifoDir, 'small.txt'), 'small');
+  const app = new App({ logger: false, openapi: false });
+  app.get('/fifo', async () => file(fifo));
+  app.get('/small', async () => file(join(fifoDir, 'small.txt')));
+  const { port } = await app.listen({ port: 0, host: '127.0.0.1', handleSignals: false });
+  try {
+    // More than libuv's pool of 4 threads: opened blocking, these held every one of them.
+    const answers = await Promise.all(Array.from({ length: 6 }, () => request(port, '/fifo', { timeout: 3_000 })));
+    for (const answer of answers) assert.deepEqual([answer.status, answer.json()], [404, { detail: 'Not Found' }]);
+    const small = await request(port, '/small', { timeout: 3_000 });
+    assert.equal(small.text, 'small');
+  } finally {
+    // Should a reader be blocked in open() (the bug this checks), a writer lets it go, so the run can end.
+    try {
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      // ENXIO: no reader waits, as it should be
+    }
+    await app.close();
+    rmSync(fifoDir, { recursive: true, force: true });
+  }
 });

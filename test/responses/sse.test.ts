@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventSource } from 'eventsource';
 import { App, formatSseEvent, LoopwiseError, sse, t } from '../../src/index.js';
 import { openResponse, serveApp } from '../support/http.js';
+import { RawConnection, rawGet } from '../support/raw-http.js';
 import { waitFor } from '../support/wait-for.js';
 import { withTimeout } from '../support/with-timeout.js';
 
@@ -272,4 +273,36 @@ describe('sse()', () => {
     assert.ok(text.includes('data: before\n\n'));
     await app.close();
   });
+});
+
+test('an sse() whose source fails as the stream starts is cut; the process lives and serves on', async () => {
+  const app = new App({ logger: false, openapi: false });
+  const sources: Record<string, () => unknown> = {
+    '/throws': () => sse(() => {
+      throw new Error('the source failed at once');
+    }),
+    '/number': () => sse(5 as never),
+    '/returns-number': () => sse((() => 5) as never),
+    '/sync-generator': () => sse((function* () { yield 'a'; }) as never),
+  };
+  for (const [path, handler] of Object.entries(sources)) app.get(path, async () => handler() as never);
+  app.get('/ok', () => ({ ok: true }));
+  const { port } = await serveApp(app);
+  try {
+    for (const path of Object.keys(sources)) {
+      const conn = await RawConnection.open(port);
+      try {
+        conn.write(rawGet(path));
+        await waitFor(() => conn.closed || conn.pending.startsWith('HTTP/1.1 500'), `${path}: a cut or a 500`, 5_000);
+        assert.ok(!conn.pending.includes('data:'), `${path}: no event was sent`);
+      } finally {
+        conn.destroy();
+      }
+    }
+    const ok = await fetch(`http://127.0.0.1:${port}/ok`);
+    assert.equal(ok.status, 200);
+  } finally {
+    app.server?.closeAllConnections();
+    await app.close();
+  }
 });

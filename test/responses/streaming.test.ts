@@ -243,3 +243,121 @@ test('a streamed body is held to the Content-Length the handler gave: more bytes
     await app.close();
   }
 });
+
+test('a body of empty chunks does not hold the event loop: other requests are answered while it runs', async () => {
+  const app = new App({ logger: false, openapi: false });
+  app.get('/empties', () =>
+    stream(
+      (async function* () {
+        // No await between chunks: only the empty ones' being dropped with a turn of the loop lets others in.
+        for (let i = 0; i < 200_000; i++) yield i % 2 === 0 ? '' : new Uint8Array(0);
+        yield 'end';
+      })(),
+    ),
+  );
+  app.get('/ok', () => ({ ok: true }));
+  const { port } = await serveApp(app);
+  try {
+    const order: string[] = [];
+    const empties = request(port, '/empties', { timeout: 30_000 }).then((res) => {
+      order.push('empties');
+      return res;
+    });
+    await sleep(20);
+    const ok = request(port, '/ok').then((res) => {
+      order.push('ok');
+      return res;
+    });
+    const [long, short] = await Promise.all([empties, ok]);
+    assert.equal(long.text, 'end', 'the empty chunks are dropped, the rest is sent');
+    assert.equal(short.status, 200);
+    assert.deepEqual(order, ['ok', 'empties'], 'the short request was answered while the long body ran');
+  } finally {
+    app.server?.closeAllConnections();
+    await app.close();
+  }
+});
+
+test('a body whose iterator breaks its contract is cut, and the server serves on', async () => {
+  let calls = 0;
+  const app = new App({ logger: false, openapi: false });
+  // next() returns a number, not a promise of { value, done }: bounded, so a regression ends too.
+  const broken = { [Symbol.asyncIterator]: () => ({ next: () => (++calls > 100_000 ? { done: true, value: undefined } : 5) }) };
+  app.get('/broken', () => stream(broken as unknown as AsyncIterable<string>));
+  app.get('/ok', () => ({ ok: true }));
+  const { port } = await serveApp(app);
+  try {
+    const conn = await RawConnection.open(port);
+    try {
+      conn.write(rawGet('/broken'));
+      await waitFor(() => conn.closed, 'the connection to close', 5_000);
+      const answer = framing(conn.pending);
+      assert.ok(answer === null || !answer.complete, `cut, not a finished answer: ${JSON.stringify(conn.pending)}`);
+    } finally {
+      conn.destroy();
+    }
+    assert.ok(calls < 10, `the iterator was read ${calls} times, not spun`);
+    assert.equal((await request(port, '/ok')).status, 200);
+  } finally {
+    app.server?.closeAllConnections();
+    await app.close();
+  }
+});
+
+test('a stream that failed before it was sent: the answer is cut or a 500, the process lives and serves on', async () => {
+  const app = new App({ logger: false, openapi: false });
+  app.get('/failed', async () => {
+    const body = new Readable({ read() {} });
+    body.destroy(new Error('failed before it was read'));
+    return stream(body);
+  });
+  app.get('/ok', () => ({ ok: true }));
+  const { port } = await serveApp(app);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const conn = await RawConnection.open(port);
+      try {
+        conn.write(rawGet('/failed'));
+        await waitFor(() => conn.closed || conn.pending.startsWith('HTTP/1.1 500'), 'a cut or a 500', 5_000);
+      } finally {
+        conn.destroy();
+      }
+    }
+    assert.equal((await request(port, '/ok')).status, 200);
+  } finally {
+    app.server?.closeAllConnections();
+    await app.close();
+  }
+});
+
+test("a streamed body's framing is loopwise's: a handler's Transfer-Encoding is dropped, a Content-Length that is not one whole number is a 500", async () => {
+  const body = () => (async function* () { yield 'abc'; })();
+  const app = new App({ logger: false, openapi: false });
+  app.get('/te', () => stream(body(), { headers: { 'transfer-encoding': 'gzip' } }));
+  app.get('/same-twice', () => stream(body(), { headers: { 'content-length': ['3', '3'] as never } }));
+  for (const [path, length] of [['/two', ['3', '4']], ['/negative', '-1'], ['/fraction', '3.5'], ['/word', 'abc']] as const) {
+    app.get(path, () => stream(body(), { headers: { 'content-length': length as string } }));
+  }
+  app.get('/informational', ({ reply }) => {
+    reply.statusCode = 101;
+    return { ok: true };
+  });
+  const { port } = await serveApp(app);
+  try {
+    const te = await request(port, '/te');
+    assert.equal(te.status, 200);
+    assert.equal(te.text, 'abc');
+    assert.notEqual(te.headers['transfer-encoding'], 'gzip');
+    const twice = await request(port, '/same-twice');
+    assert.equal(twice.text, 'abc');
+    assert.equal(twice.headers['content-length'], '3');
+    for (const path of ['/two', '/negative', '/fraction', '/word', '/informational']) {
+      const res = await request(port, path);
+      assert.equal(res.status, 500, path);
+      assert.deepEqual(res.json(), { detail: 'Internal Server Error' }, path);
+    }
+  } finally {
+    app.server?.closeAllConnections();
+    await app.close();
+  }
+});
