@@ -4,6 +4,8 @@ import { contextWithoutRoute } from '../pipeline/context.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
 import { writeResponse } from '../pipeline/send.js';
 import { ResponseHold } from './response-hold.js';
+import { LoopwiseError } from '../errors.js';
+
 
 /**
  * Code around every request, before routing: `(req, res, next) => …`. Set headers with
@@ -79,6 +81,9 @@ export function withMiddleware(middlewares: readonly Middleware[], dispatch: Req
       if (result instanceof Promise) {
         // An earlier middleware's `await next()` resolves after this one's own code after next().
         return result.then(answer, fail).then(() => {
+          // Settled without next() and without an answer: nothing else will answer (Starlette's
+          // "No response returned."), so the client gets a 500 rather than waiting for good.
+          if (downstream === undefined && hold.untouched) fail(new LoopwiseError('LW_ERR_INVALID_RESPONSE', 'a middleware settled without calling next() and without answering: no response was returned'));
           leave();
           return hold.ready;
         });

@@ -1,4 +1,5 @@
 import { validateHeaderName, validateHeaderValue, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { isBodiless } from '../pipeline/send.js';
 
 const HOLD = Symbol('loopwise.responseHold');
 
@@ -68,6 +69,11 @@ export class ResponseHold {
   /** A body is being streamed behind a held head: the head can no longer be replaced by another answer. */
   get streaming(): boolean {
     return this.state === 'held' && this.ended === null;
+  }
+
+  /** Nothing was written: no head, no body, held or sent. */
+  get untouched(): boolean {
+    return this.state === 'open' && !this.res.headersSent && !this.res.writableEnded;
   }
 
   /** Whether another answer may still be written: nothing is out yet, or what is held is whole (it is replaced). */
@@ -159,6 +165,11 @@ export class ResponseHold {
     this.ended = null;
     if (res.destroyed) return undefined; // the client left: nothing to write to
     try {
+      // The whole body is here: the head says its real length. A length a middleware set after
+      // next() went out as it was, and the bytes past it reached a kept-alive client as the next answer.
+      if (ended !== null && res.getHeader('content-length') !== undefined && res.req?.method !== 'HEAD' && !isBodiless(res.statusCode)) {
+        res.setHeader('content-length', chunks.reduce((sum, chunk) => sum + byteLength(chunk), byteLength(ended)));
+      }
       // An implicit head is left to Node (through writeHead above, now passing through), so a
       // body ended in one call keeps its Content-Length framing.
       if (!implicit) this.original.writeHead.call(res, res.statusCode);
@@ -184,6 +195,12 @@ export class ResponseHold {
     this.implicit = false;
     this.res.statusMessage = undefined as unknown as string;
   }
+}
+
+/** The bytes a write() or end() call's arguments carry. */
+function byteLength([chunk, encoding]: Args): number {
+  if (typeof chunk === 'string') return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  return chunk instanceof Uint8Array ? chunk.length : 0;
 }
 
 // Shared by every held response (no closures per request); `this` is the response.

@@ -91,9 +91,18 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
         "Serve it from an inline route (offload: false on the route) and run the heavy work with task(), see docs/streaming.md; declare responseClass: 'stream' | 'sse' | 'file' on the route to have this refused at startup.",
     );
   }
-  const source = body instanceof Readable ? body : Readable.from(withLoopTurns(body), { objectMode: false });
+  if (!(body instanceof Readable) && !isIterable(body)) {
+    const kind = body === null ? 'null' : typeof body;
+    throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', `a response body must be a string, bytes, a stream or an iterable of chunks, not ${kind}`);
+  }
   // The body is framed by loopwise, not by the handler: chunked, or the length it gave if that is one whole number.
-  framedAsDeclared(headers);
+  try {
+    framedAsDeclared(headers, res);
+  } catch (error) {
+    stopBody(body);
+    throw error;
+  }
+  const source = body instanceof Readable ? body : Readable.from(withLoopTurns(body), { objectMode: false });
   if (res.req?.method === 'HEAD') {
     // Node drops a HEAD response's writes at once, without backpressure: piping would run the
     // producer flat out (an endless generator would hold the loop). Headers only; stop the source.
@@ -161,7 +170,14 @@ function bytesOnly(): Transform {
  * client read the next answer into it), and a Content-Length must be one whole number of bytes
  * (a list of the same value is that value; '-1', '3.5', a list of two went out as they were).
  */
-function framedAsDeclared(headers: OutgoingHttpHeaders): void {
+function framedAsDeclared(headers: OutgoingHttpHeaders, res: ServerResponse): void {
+  // A length a middleware set on the response (res.setHeader) is the body's too: taken into the
+  // head, where it is checked and held to like the handler's own.
+  const fromMiddleware = res.getHeader('content-length');
+  if (fromMiddleware !== undefined) {
+    res.removeHeader('content-length');
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-length')) (headers as Record<string, unknown>)['content-length'] = fromMiddleware;
+  }
   for (const name in headers) {
     const key = name.toLowerCase();
     if (key === 'transfer-encoding') delete headers[name];
@@ -193,6 +209,11 @@ async function* withLoopTurns(body: AsyncIterable<unknown> | Iterable<unknown>):
     empty = 0;
     yield chunk;
   }
+}
+
+function isIterable(body: unknown): body is AsyncIterable<unknown> | Iterable<unknown> {
+  if (typeof body !== 'object' || body === null) return false;
+  return typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' || typeof (body as Iterable<unknown>)[Symbol.iterator] === 'function';
 }
 
 /** The Content-Length the handler gave a streamed body (file() gives its file's), or null. */

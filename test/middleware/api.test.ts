@@ -167,3 +167,34 @@ async function waitFor<T>(probe: () => T, ms = 2_000): Promise<NonNullable<T>> {
     await sleep(5);
   }
 }
+
+test('a middleware that settles without next() and without answering: a 500 (Starlette: "No response returned."), not a request left waiting', async () => {
+  const app = quietApp();
+  app.use(async (req, res, next) => {
+    if (req.url === '/forgot') return; // neither next() nor an answer
+    if (req.url === '/garbage') return 5;
+    if (req.url === '/answered') {
+      res.writeHead(204).end();
+      return;
+    }
+    // Connect-style, next() called later: not a promise, so never judged before it calls it.
+    await next();
+  });
+  app.use((_req, _res, next) => void setTimeout(() => void next(), 20));
+  app.get('/forgot', () => ({ ok: true }));
+  app.get('/garbage', () => ({ ok: true }));
+  app.get('/answered', () => ({ ok: true }));
+  app.get('/ok', () => ({ ok: true }));
+  const { port: own } = await serveApp(app);
+  try {
+    for (const path of ['/forgot', '/garbage']) {
+      const res = await request(own, path, { timeout: 3_000 });
+      assert.equal(res.status, 500, path);
+      assert.deepEqual(JSON.parse(res.text), { detail: 'Internal Server Error' });
+    }
+    assert.equal((await request(own, '/answered')).status, 204, 'an answer written on res is kept');
+    assert.equal((await request(own, '/ok')).status, 200, 'a late next() from a Connect-style middleware still runs the route');
+  } finally {
+    await app.close();
+  }
+});

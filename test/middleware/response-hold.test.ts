@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type App, compression, HttpResponse } from '../../src/index.js';
+import { App, compression, HttpResponse, stream } from '../../src/index.js';
+import { RawConnection, rawGet } from '../support/raw-http.js';
+import { waitFor } from '../support/wait-for.js';
 import { request, serveApp } from '../support/http.js';
 import { quietApp } from '../support/quiet-app.js';
 
@@ -127,4 +129,48 @@ test('a Connect-style chain whose route answers later writes at once (nothing wa
     assert.deepEqual(res.json(), { ok: true });
     assert.equal(res.headers['x-before'], 'yes');
   });
+});
+
+test('a Content-Length a middleware sets is never wrong on the wire: a held body says its real length, a stream is held to it', async () => {
+  const app = new App({ logger: false, openapi: false });
+  app.use(async (req, res, next) => {
+    if (req.url === '/stream') res.setHeader('content-length', '3');
+    await next();
+    if (req.url === '/json') res.setHeader('content-length', '3'); // after the body is made: wrong
+  });
+  app.get('/json', () => ({ ok: true }));
+  app.get('/stream', () => stream((async function* () { yield 'abcdef'; yield 'ghi'; })()));
+  app.get('/ok', () => ({ ok: true }));
+  const { port } = await serveApp(app);
+  try {
+    const conn = await RawConnection.open(port);
+    try {
+      conn.write(rawGet('/json'));
+      const json = await conn.response(3_000);
+      assert.equal(json?.headers['content-length'], '11');
+      assert.equal(json?.body, '{"ok":true}');
+      conn.write(rawGet('/ok'));
+      assert.equal((await conn.response(3_000))?.status, 200, 'the next answer on the connection starts clean');
+    } finally {
+      conn.destroy();
+    }
+    // The stream is longer than the 3 bytes the middleware declared: on Node cut, never more than
+    // the 3 bytes; Bun frames a streamed body itself, with the length it really has.
+    const streamed = await RawConnection.open(port);
+    try {
+      streamed.write(rawGet('/stream'));
+      const whole = (): boolean =>
+        (/\r\ncontent-length: 9\r\n/i.test(streamed.pending) && streamed.pending.endsWith('\r\n\r\nabcdefghi')) || /\r\n0\r\n\r\n$/.test(streamed.pending);
+      await waitFor(() => streamed.closed || whole(), 'the cut, or a body framed as it is', 3_000);
+      if (!whole()) {
+        const body = streamed.pending.slice(streamed.pending.indexOf('\r\n\r\n') + 4);
+        assert.ok(body.length <= 3, `at most the declared 3 bytes: ${JSON.stringify(body)}`);
+      }
+    } finally {
+      streamed.destroy();
+    }
+    assert.equal((await request(port, '/ok')).status, 200);
+  } finally {
+    await app.close();
+  }
 });
