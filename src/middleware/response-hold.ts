@@ -1,5 +1,6 @@
 import { validateHeaderName, validateHeaderValue, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { isBodiless } from '../pipeline/send.js';
+import { LoopwiseError } from '../errors.js';
 
 const HOLD = Symbol('loopwise.responseHold');
 
@@ -27,6 +28,8 @@ export class ResponseHold {
   private chunks: Args[] = [];
   private ended: Args | null = null;
   private flush = false;
+  /** A whole held answer was dropped for a new head (an error answer, a middleware's own writeHead). */
+  private replaced = false;
   /** A held write answered false: the writer waits for 'drain'. */
   private blocked = false;
   /** Header names an explicit writeHead set: taken off again if an error answer replaces it. */
@@ -95,6 +98,7 @@ export class ResponseHold {
       // A second answer: an error answer, or a response a middleware returned after next().
       if (this.ended === null) throw headersSent();
       this.discard();
+      this.replaced = true;
     }
     const status = Number(args[0]) | 0;
     if (status < 100 || status > 999) throw invalidStatus(args[0]);
@@ -164,6 +168,12 @@ export class ResponseHold {
     this.chunks = [];
     this.ended = null;
     if (res.destroyed) return undefined; // the client left: nothing to write to
+    if (this.replaced && ended === null && chunks.length === 0 && !flush) {
+      // A middleware's writeHead() after next() dropped the route's answer and nothing ended the
+      // new one by the time every middleware returned: an error answer, not a request left waiting.
+      this.discard();
+      return new LoopwiseError('LW_ERR_INVALID_RESPONSE', 'a middleware called writeHead() after next() and returned without ending the response');
+    }
     try {
       // The whole body is here: the head says its real length. A length a middleware set after
       // next() went out as it was, and the bytes past it reached a kept-alive client as the next answer.

@@ -174,3 +174,25 @@ test('a Content-Length a middleware sets is never wrong on the wire: a held body
     await app.close();
   }
 });
+
+test("a middleware's writeHead() after next() that never ends its answer: a 500, not a request left waiting", async () => {
+  const app = new App({ logger: false, openapi: false });
+  app.use(async (req, res, next) => {
+    await next();
+    if (req.url === '/replaced') res.writeHead(200, { 'x-replaced': 'yes' });
+    if (req.url === '/replaced-and-ended') res.writeHead(202, { 'x-replaced': 'yes' }).end('mine');
+  });
+  app.get('/replaced', () => ({ ok: true }));
+  app.get('/replaced-and-ended', () => ({ ok: true }));
+  const { port } = await serveApp(app);
+  try {
+    const abandoned = await request(port, '/replaced', { timeout: 3_000 });
+    assert.equal(abandoned.status, 500);
+    assert.deepEqual(JSON.parse(abandoned.text), { detail: 'Internal Server Error' });
+    assert.equal(abandoned.headers['x-replaced'], undefined, 'the abandoned head is not sent with the 500');
+    const ended = await request(port, '/replaced-and-ended');
+    assert.deepEqual([ended.status, ended.text, ended.headers['x-replaced']], [202, 'mine', 'yes'], 'a replacement that ends is sent');
+  } finally {
+    await app.close();
+  }
+});
