@@ -26,3 +26,32 @@ test('a rejection nothing handles is logged as an error, and the process serves 
   assert.equal(ok.status, 200, 'the process still serves');
   assert.equal(app.child.exitCode, null);
 });
+
+test('one listener for every App in the process, removed when the last one stops; an app’s own listener keeps the say', async () => {
+  // The test runner listens already: its listener stands aside for this check and is put back after.
+  const runners = process.listeners('unhandledRejection');
+  process.removeAllListeners('unhandledRejection');
+  const { App } = await import('../../src/index.js');
+  const first = new App({ logger: false });
+  const second = new App({ logger: false });
+  try {
+    await first.listen({ port: 0, host: '127.0.0.1', handleSignals: false });
+    await second.listen({ port: 0, host: '127.0.0.1', handleSignals: false });
+    assert.equal(process.listenerCount('unhandledRejection'), 1);
+    await first.close();
+    assert.equal(process.listenerCount('unhandledRejection'), 1, 'the second App still listens');
+    await second.close();
+    assert.equal(process.listenerCount('unhandledRejection'), 0, "Node's default is back");
+    const own = (): void => {};
+    process.on('unhandledRejection', own);
+    const third = new App({ logger: false });
+    await third.listen({ port: 0, host: '127.0.0.1', handleSignals: false });
+    assert.deepEqual(process.listeners('unhandledRejection'), [own], 'the app’s own listener alone');
+    await third.close();
+    process.removeListener('unhandledRejection', own);
+  } finally {
+    await first.close();
+    await second.close();
+    for (const listener of runners) process.on('unhandledRejection', listener as (...args: unknown[]) => void);
+  }
+});
