@@ -96,8 +96,9 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
     throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', `a response body must be a string, bytes, a stream or an iterable of chunks, not ${kind}`);
   }
   // The body is framed by loopwise, not by the handler: chunked, or the length it gave if that is one whole number.
+  let declared: number | null;
   try {
-    framedAsDeclared(headers, res);
+    declared = framedAsDeclared(headers, res);
   } catch (error) {
     stopBody(body);
     throw error;
@@ -127,7 +128,6 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
   // take; res.write would throw inside the pipe's 'data' handler, beyond any catch. Checked in
   // between, inside the pipeline, so the source's own errors still cut the connection.
   const stages: Transform[] = source.readableObjectMode ? [bytesOnly()] : [];
-  const declared = declaredLength(headers);
   if (declared !== null) stages.push(heldToLength(declared));
   const piped = pipeline([source, ...stages, res]);
   piped.catch(() => {
@@ -169,8 +169,9 @@ function bytesOnly(): Transform {
  * is dropped (Node chunks the body itself; `gzip` or `identity` left it unframed, so a kept-alive
  * client read the next answer into it), and a Content-Length must be one whole number of bytes
  * (a list of the same value is that value; '-1', '3.5', a list of two went out as they were).
+ * Returns that length, which the body is then held to, or null when there is none.
  */
-function framedAsDeclared(headers: OutgoingHttpHeaders, res: ServerResponse): void {
+function framedAsDeclared(headers: OutgoingHttpHeaders, res: ServerResponse): number | null {
   // A length a middleware set on the response (res.setHeader) is the body's too: taken into the
   // head, where it is checked and held to like the handler's own.
   const fromMiddleware = res.getHeader('content-length');
@@ -178,6 +179,7 @@ function framedAsDeclared(headers: OutgoingHttpHeaders, res: ServerResponse): vo
     res.removeHeader('content-length');
     if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-length')) (headers as Record<string, unknown>)['content-length'] = fromMiddleware;
   }
+  let declared: number | null = null;
   for (const name in headers) {
     const key = name.toLowerCase();
     if (key === 'transfer-encoding') delete headers[name];
@@ -188,9 +190,10 @@ function framedAsDeclared(headers: OutgoingHttpHeaders, res: ServerResponse): vo
       if (!values.every((one) => String(one).trim() === String(values[0]).trim()) || !/^\s*\d+\s*$/.test(String(values[0])) || !Number.isSafeInteger(length)) {
         throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', `a streamed body's Content-Length must be one whole number of bytes, not ${JSON.stringify(value)}`);
       }
-      headers[name] = length;
+      headers[name] = declared = length;
     }
   }
+  return declared;
 }
 
 /**
@@ -214,16 +217,6 @@ async function* withLoopTurns(body: AsyncIterable<unknown> | Iterable<unknown>):
 function isIterable(body: unknown): body is AsyncIterable<unknown> | Iterable<unknown> {
   if (typeof body !== 'object' || body === null) return false;
   return typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' || typeof (body as Iterable<unknown>)[Symbol.iterator] === 'function';
-}
-
-/** The Content-Length the handler gave a streamed body (file() gives its file's), or null. */
-function declaredLength(headers: OutgoingHttpHeaders): number | null {
-  for (const name in headers) {
-    if (name.toLowerCase() !== 'content-length') continue;
-    const length = Number(headers[name]);
-    return Number.isSafeInteger(length) && length >= 0 ? length : null;
-  }
-  return null;
 }
 
 /**
