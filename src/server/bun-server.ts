@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { LoopwiseError } from '../errors.js';
-import { bunRuntime, type BunRouteHandler, type BunServerHandle } from './bun-api.js';
+import { bunRuntime, dropStartupCode, type BunRouteHandler, type BunServerHandle } from './bun-api.js';
 import { prematchedRoutes, type PrematchedRoute } from '../pipeline/dispatch.js';
 import { BunIncomingMessage } from './bun-request.js';
 import { BunServerResponse, type BunServerState } from './bun-response.js';
@@ -75,6 +75,8 @@ export class BunServer {
         return new Response(LAST_RESORT, { status: 500, headers: { 'content-type': 'application/json' } });
       },
     });
+    // The routes are compiled and the port is open: the code that did it can go (bun-api.ts).
+    dropStartupCode();
     const open = this.server.port;
     return { url: serverUrl(host, open), host, port: open };
   }
