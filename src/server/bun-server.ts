@@ -75,8 +75,9 @@ export class BunServer {
         return new Response(LAST_RESORT, { status: 500, headers: { 'content-type': 'application/json' } });
       },
     });
-    // The routes are compiled and the port is open: the code that did it can go (bun-api.ts).
-    dropStartupCode();
+    // The routes are compiled and the port is open: the code that did it can go (bun-api.ts), before
+    // listen() resolves and the App starts its loop guard.
+    await dropStartupCode();
     const open = this.server.port;
     return { url: serverUrl(host, open), host, port: open };
   }
