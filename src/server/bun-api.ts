@@ -50,7 +50,9 @@ export function bunRuntime(): BunGlobal | null {
   return (globalThis as { Bun?: BunGlobal }).Bun ?? null;
 }
 
-let startupCodeDropped = false;
+// On globalThis under a registered symbol: once per process, even with two copies of loopwise (or a
+// test runner that loads each test file's modules afresh).
+const STARTUP_CODE_DROPPED = Symbol.for('loopwise.startupCodeDropped');
 
 /**
  * Once per process, when the first server opens: asks JavaScriptCore to drop the compiled code of
@@ -64,8 +66,9 @@ let startupCodeDropped = false;
  * little to drop.
  */
 export async function dropStartupCode(): Promise<void> {
-  if (startupCodeDropped) return;
-  startupCodeDropped = true;
+  const scope = globalThis as { [STARTUP_CODE_DROPPED]?: true };
+  if (scope[STARTUP_CODE_DROPPED] === true) return;
+  scope[STARTUP_CODE_DROPPED] = true;
   const bun = bunRuntime();
   if (typeof bun?.shrink !== 'function') return;
   bun.shrink();
