@@ -59,7 +59,7 @@ const STARTUP_CODE_DROPPED = Symbol.for('loopwise.startupCodeDropped');
  * everything run so far (Bun.shrink(), where this Bun has it). What ran at startup (module bodies,
  * route compilation, the schema compilers) never runs again, yet every garbage collection walks each
  * function's compiled code: the bench app kept ~1,500 such code blocks, which made every request
- * 4–7% dearer in CPU (bench/RESULTS.md). Functions that run again compile again on their next call.
+ * 2–6% dearer in CPU (bench/RESULTS.md). Functions that run again compile again on their next call.
  * JavaScriptCore does it as soon as this turn of the loop ends (one full collection, ~25 ms for the
  * bench app): the promise settles after it, so the caller can start the loop guard once it is done,
  * and the guard never times it as a stall. Once only: a later server (tests open hundreds) finds
