@@ -4,6 +4,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 export interface ThreadTimes {
   cpu: number;
   runQueue: number;
+  /** Times the thread was put on a core (Linux's schedstat only): unchanged, it never left its core in between. */
+  slices?: number;
 }
 
 /** Reads the calling thread's times; `seesRunQueue` is false where only CPU time is known (runQueue stays 0). */
@@ -47,8 +49,8 @@ function schedstatReader(): ThreadClock | null {
   const read = (): ThreadTimes | null => {
     const length = readSync(fd, buffer, 0, buffer.length, 0);
     // "<ns on a core> <ns waiting for one> <time slices>"
-    const [cpu, runQueue] = buffer.toString('latin1', 0, length).split(' ', 2).map(Number);
-    return Number.isFinite(cpu) && Number.isFinite(runQueue) ? { cpu: cpu!, runQueue: runQueue! } : null;
+    const [cpu, runQueue, slices] = buffer.toString('latin1', 0, length).split(' ', 3).map(Number);
+    return Number.isFinite(cpu) && Number.isFinite(runQueue) && Number.isFinite(slices) ? { cpu: cpu!, runQueue: runQueue!, slices: slices! } : null;
   };
   let last: ThreadTimes | null;
   try {

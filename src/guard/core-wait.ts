@@ -13,6 +13,8 @@ export interface CoreWaitReading {
   runQueueNs: number | null;
   /** CPU time in ns: the thread's where Node or Linux says, else the process's. */
   cpuNs: number;
+  /** Times the thread was put on a core (Linux), or null where unknown. */
+  slices: number | null;
   /** The process's context switches, for the estimate where the run queue is unknown. */
   voluntary: number;
   involuntary: number;
@@ -27,6 +29,13 @@ export interface CoreWaitGauge {
   read(siblings?: boolean): CoreWaitReading;
   /** Milliseconds the thread waited for a core between two readings, 0 to their distance. */
   waitedMs(from: CoreWaitReading, to: CoreWaitReading): number;
+  /**
+   * Milliseconds between two readings that the thread neither ran, nor waited for a core, nor
+   * slept: it never left its core (Linux's slice count did not move), yet its CPU time did not
+   * grow with the wall clock. The hypervisor ran another machine on the core (steal) or the kernel
+   * served interrupts: the host's. 0 where unknown, and whenever the thread left its core.
+   */
+  unseenMs(from: CoreWaitReading, to: CoreWaitReading): number;
   /** Milliseconds the process's other threads waited for a core between two readings, summed; 0 where unknown. */
   siblingsWaitedMs(from: CoreWaitReading, to: CoreWaitReading): number;
   close(): void;
@@ -48,10 +57,15 @@ export function coreWaitGauge(clock: ThreadClock | null = threadClock()): CoreWa
     return {
       exact: true,
       read(siblings = false) {
-        const { cpu, runQueue } = clock.read();
-        return { at: performance.now(), runQueueNs: runQueue, cpuNs: cpu, voluntary: 0, involuntary: 0, siblings: siblings ? siblingQueues.read() : null };
+        const { cpu, runQueue, slices } = clock.read();
+        return { at: performance.now(), runQueueNs: runQueue, cpuNs: cpu, slices: slices ?? null, voluntary: 0, involuntary: 0, siblings: siblings ? siblingQueues.read() : null };
       },
       waitedMs: (from, to) => clamp((to.runQueueNs! - from.runQueueNs!) / 1e6, to.at - from.at),
+      unseenMs(from, to) {
+        if (from.slices === null || from.slices !== to.slices) return 0;
+        const wall = to.at - from.at;
+        return clamp(wall - (to.runQueueNs! - from.runQueueNs!) / 1e6 - (to.cpuNs - from.cpuNs) / 1e6, wall);
+      },
       siblingsWaitedMs,
       close: () => {
         siblingQueues.close();
@@ -71,8 +85,9 @@ export function estimatingGauge(clock: ThreadClock | null): CoreWaitGauge {
       // threads' work makes it larger, so less is taken off, and the code is blamed, never excused.
       const cpuNs = clock !== null ? clock.read().cpu : cpuUsageNs();
       const usage = process.resourceUsage();
-      return { at: performance.now(), runQueueNs: null, cpuNs, voluntary: usage.voluntaryContextSwitches, involuntary: usage.involuntaryContextSwitches, siblings: null };
+      return { at: performance.now(), runQueueNs: null, cpuNs, slices: null, voluntary: usage.voluntaryContextSwitches, involuntary: usage.involuntaryContextSwitches, siblings: null };
     },
+    unseenMs: () => 0,
     siblingsWaitedMs: () => 0,
     waitedMs(from, to) {
       const preemptedOnly = to.involuntary > from.involuntary && to.voluntary === from.voluntary;

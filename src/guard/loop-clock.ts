@@ -116,13 +116,14 @@ export class LoopClock {
   }
 
   /**
-   * The host's share of the time between two readings: the thread's own wait for a core, and the
-   * time it spent off the CPU while the process's other threads waited for one (the main thread
-   * joins V8's garbage-collector helpers: when they are starved, so is it, though it sleeps).
+   * The host's share of the time between two readings: the thread's own wait for a core, the time
+   * it never left its core yet did not run (a virtual machine's stolen time), and the time it
+   * spent off the CPU while the process's other threads waited for one (the main thread joins
+   * V8's garbage-collector helpers: when they are starved, so is it, though it sleeps).
    */
   private hostShare(from: CoreWaitReading, to: CoreWaitReading): number {
     const gauge = this.gauge!;
-    const own = gauge.waitedMs(from, to);
+    const own = gauge.waitedMs(from, to) + gauge.unseenMs(from, to);
     const offCpu = to.at - from.at - own - (to.cpuNs - from.cpuNs) / 1e6;
     if (offCpu <= 0) return own;
     // The other threads waited for a core for at least half the time this one was off the CPU: a join on them.

@@ -85,3 +85,36 @@ test('a thread sharing its core with a CPU-bound process is seen waiting for it 
     await once(hog, 'exit');
   }
 });
+
+test('a thread asleep in Atomics.wait leaves its core: no time is unseen (exact gauge)', { skip: linux }, () => {
+  const gauge = coreWaitGauge();
+  try {
+    const from = gauge.read();
+    syncWait(60);
+    const to = gauge.read();
+    assert.ok(to.slices !== null && from.slices !== null && to.slices > from.slices, `slices ${from.slices} → ${to.slices}`);
+    assert.equal(gauge.unseenMs(from, to), 0);
+  } finally {
+    gauge.close();
+  }
+});
+
+test('unseen time: the wall time a thread that never left its core did not run or wait (stolen by the hypervisor)', { skip: linux }, () => {
+  const gauge = coreWaitGauge();
+  const reading = (at: number, cpuMs: number, runQueueMs: number, slices: number | null) =>
+    ({ at, cpuNs: cpuMs * 1e6, runQueueNs: runQueueMs * 1e6, slices, voluntary: 0, involuntary: 0, siblings: null });
+  try {
+    // 60 ms on the wall clock, 5 on the CPU, never off the core: 55 ms were taken from under it.
+    assert.equal(gauge.unseenMs(reading(1000, 0, 0, 7), reading(1060, 5, 0, 7)), 55);
+    // The same, put on a core once in between (it slept, or was preempted and waited): nothing is unseen.
+    assert.equal(gauge.unseenMs(reading(1000, 0, 0, 7), reading(1060, 5, 0, 8)), 0);
+    // Never more than the wall time, never less than 0.
+    assert.equal(gauge.unseenMs(reading(1000, 0, 0, 7), reading(1060, 70, 0, 7)), 0);
+    assert.equal(gauge.unseenMs(reading(1000, 0, 0, null), reading(1060, 5, 0, null)), 0);
+  } finally {
+    gauge.close();
+  }
+  const estimating = estimatingGauge(null);
+  assert.equal(estimating.unseenMs(reading(1000, 0, 0, 7), reading(1060, 5, 0, 7)), 0);
+  estimating.close();
+});
