@@ -1,19 +1,23 @@
 // `npm run test:bun`: the whole suite (every test/*/*.test.ts) under Bun, the pinned devDependency
 // (node_modules/.bin/bun, installed by npm ci from the npm registry). One `bun test` per test
-// folder, one folder at a time: each process starts clean, and its memory is bounded by one
-// folder's leftovers (Bun ignores worker_threads' resourceLimits, so a runaway worker is only
-// stopped by its process ending). Prints per-folder and total counts, every skipped test with
-// its reason, every failure; exits non-zero when anything failed.
+// folder: each process starts clean, and its memory is bounded by one folder's leftovers (Bun
+// ignores worker_threads' resourceLimits, so a runaway worker is only stopped by its process
+// ending). Two folders run at a time, each one's output printed whole when it ends; the files that
+// must run alone (scripts/run-tests.mjs names them: they time, load or starve the machine, or
+// build the one dist/) run afterwards, a folder's worth at a time, with nothing beside them.
+// Prints per-folder and total counts, every skipped test with its reason, every failure; exits
+// non-zero when anything failed.
 //
 // bun test counts node:test's `{ skip: 'reason' }` but never prints the reason: skipOnBun
 // (test/support/runtime.ts) appends each reason, with the file and line it was declared at, to
 // the file named by LOOPWISE_TEST_SKIP_LOG, and this script joins it to the junit report's
 // skipped tests. Usage: node scripts/test-bun.mjs [test/folder | test/folder/file.test.ts …]
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlone } from './run-tests.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bun = join(root, 'node_modules', '.bin', 'bun');
@@ -32,7 +36,15 @@ const work = mkdtempSync(join(tmpdir(), 'loopwise-test-bun-'));
 const skipLog = join(work, 'skips.jsonl');
 const results = [];
 try {
-  for (const [folder, files] of batches) results.push(runBatch(folder, files));
+  // The largest folders first, so the two lanes end close together.
+  const shared = batches.filter((batch) => !batch.alone).sort((a, b) => b.files.length - a.files.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < shared.length) results.push(await runBatch(shared[next++]));
+  };
+  await Promise.all([lane(), lane()]);
+  for (const batch of batches.filter((batch) => batch.alone)) results.push(await runBatch(batch));
+  results.sort((a, b) => a.folder.localeCompare(b.folder));
   const skipReasons = readSkipLog(skipLog);
   report(results, skipReasons);
 } finally {
@@ -40,8 +52,23 @@ try {
 }
 process.exitCode = results.some((batch) => batch.failed) ? 1 : 0;
 
-/** Folder → its test files, sorted; arguments narrow it to folders or single files. */
+/**
+ * One batch per folder (its files that may share the machine) and one per folder of those that
+ * must run alone, labelled "<folder> (alone)"; arguments narrow it to folders or single files.
+ */
 function testBatches(args) {
+  return folderFiles(args).flatMap(([folder, files]) => {
+    const alone = files.filter(isAlone);
+    const shared = files.filter((file) => !isAlone(file));
+    return [
+      ...(shared.length > 0 ? [{ folder, label: folder, files: shared, alone: false }] : []),
+      ...(alone.length > 0 ? [{ folder, label: alone.length === files.length ? folder : `${folder} (alone)`, files: alone, alone: true }] : []),
+    ];
+  });
+}
+
+/** Folder → its test files, sorted; arguments narrow it to folders or single files. */
+function folderFiles(args) {
   const all = readdirSync(join(root, 'test'), { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((dir) => [
@@ -61,23 +88,34 @@ function testBatches(args) {
     .filter(([, files]) => files.length > 0);
 }
 
-function runBatch(folder, files) {
-  const junit = join(work, `${folder.replaceAll('/', '_')}.xml`);
+async function runBatch({ folder, label, files, alone }) {
+  const junit = join(work, `${label.replace(/\W+/g, '_')}.xml`);
   const batchStart = Date.now();
-  console.log(`\n=== bun test ${folder} (${files.length} files) ===`);
+  const heading = `\n=== bun test ${label} (${files.length} files) ===`;
   // --timeout: bun test's default per-test limit is 5 s; node:test (which the suite is written for) has none.
-  const run = spawnSync(bun, ['test', '--timeout', String(TIMEOUTS[folder] ?? 60_000), '--reporter=junit', `--reporter-outfile=${junit}`, ...files.map((file) => `./${file}`)], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, LOOPWISE_TEST_SKIP_LOG: skipLog },
-  });
+  const args = ['test', '--timeout', String(TIMEOUTS[folder] ?? 60_000), '--reporter=junit', `--reporter-outfile=${junit}`, ...files.map((file) => `./${file}`)];
+  const env = { ...process.env, LOOPWISE_TEST_SKIP_LOG: skipLog };
+  let run;
+  if (alone) {
+    console.log(heading);
+    run = spawnSync(bun, args, { cwd: root, stdio: 'inherit', env });
+  } else {
+    // Beside another batch: its output is kept and printed whole when it ends.
+    const child = spawn(bun, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
+    const output = [];
+    child.stdout.on('data', (chunk) => output.push(chunk));
+    child.stderr.on('data', (chunk) => output.push(chunk));
+    run = await new Promise((resolve) => child.on('close', (status, signal) => resolve({ status, signal })));
+    console.log(heading);
+    process.stdout.write(Buffer.concat(output));
+  }
   const seconds = (Date.now() - batchStart) / 1000;
   const cases = existsSync(junit) ? parseJunit(readFileSync(junit, 'utf8')) : [];
   const count = (status) => cases.filter((testCase) => testCase.status === status).length;
   const exit = run.signal !== null ? `killed by ${run.signal}` : run.status;
   // A file that fails to load, or a process that dies, may leave no failed test behind: the exit status decides too.
   const failed = run.status !== 0 || count('fail') > 0;
-  return { folder, files: files.length, cases, pass: count('pass'), fail: count('fail'), skip: count('skip'), todo: count('todo'), exit, failed, seconds };
+  return { folder: label, files: files.length, cases, pass: count('pass'), fail: count('fail'), skip: count('skip'), todo: count('todo'), exit, failed, seconds };
 }
 
 /** The <testcase> elements of bun's junit report: name, suite path, file, line and outcome. */
@@ -132,11 +170,11 @@ function reasonFor(testCase, reasons) {
 function report(batches, reasons) {
   const total = { files: 0, pass: 0, fail: 0, skip: 0, todo: 0 };
   console.log('\n=== Bun: results per folder ===');
-  console.log(`${'folder'.padEnd(20)} ${'files'.padStart(5)} ${'pass'.padStart(5)} ${'fail'.padStart(5)} ${'skip'.padStart(5)} ${'todo'.padStart(5)}  time   exit`);
+  console.log(`${'folder'.padEnd(24)} ${'files'.padStart(5)} ${'pass'.padStart(5)} ${'fail'.padStart(5)} ${'skip'.padStart(5)} ${'todo'.padStart(5)}  time   exit`);
   for (const batch of batches) {
     for (const key of Object.keys(total)) total[key] += batch[key];
     console.log(
-      `${batch.folder.padEnd(20)} ${String(batch.files).padStart(5)} ${String(batch.pass).padStart(5)} ${String(batch.fail).padStart(5)} ${String(batch.skip).padStart(5)} ${String(batch.todo).padStart(5)}  ${`${batch.seconds.toFixed(0)}s`.padStart(5)}  ${batch.exit}`,
+      `${batch.folder.padEnd(24)} ${String(batch.files).padStart(5)} ${String(batch.pass).padStart(5)} ${String(batch.fail).padStart(5)} ${String(batch.skip).padStart(5)} ${String(batch.todo).padStart(5)}  ${`${batch.seconds.toFixed(0)}s`.padStart(5)}  ${batch.exit}`,
     );
   }
   const skipped = batches.flatMap((batch) => batch.cases.filter((testCase) => testCase.status === 'skip'));

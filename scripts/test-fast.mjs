@@ -4,11 +4,10 @@
 // shutdown under load, bursts); each is named below with why. Timed one by one on a busy 2-core
 // machine: the CLI, seed-demo and typed-client suites 6-18 s each, the four browser suites ~75 s
 // together; no suite kept took over ~13 s.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allTestFiles, runSuite } from './run-tests.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -39,31 +38,12 @@ const SLOW = new Map([
   ['test/channels/redis-channel.test.ts', 'spawns CLI processes with --workers'],
 ]);
 
-const files = readdirSync(join(root, 'test'), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .flatMap((dir) =>
-    readdirSync(join(root, 'test', dir.name))
-      .filter((name) => name.endsWith('.test.ts'))
-      .map((name) => `test/${dir.name}/${name}`),
-  )
-  .filter((file) => !SLOW.has(file))
-  .sort();
+const files = allTestFiles().filter((file) => !SLOW.has(file));
 
 // A renamed suite would otherwise slip into the fast run unnoticed.
 for (const file of SLOW.keys()) if (!existsSync(join(root, file))) console.warn(`test:fast: ${file} is listed as slow but does not exist`);
 
-// Dots while it runs, then the counts (from a TAP copy), which the dot reporter does not print.
-const tap = join(tmpdir(), `loopwise-test-fast-${process.pid}.tap`);
-const run = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=dot', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
-  { cwd: root, stdio: 'inherit' },
-);
-try {
-  const counts = readFileSync(tap, 'utf8').split('\n').filter((line) => /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(line));
-  console.log(`\n${files.length} files (${SLOW.size} slow ones left to npm test)\n${counts.join('\n')}`);
-} catch {
-  // No TAP file: the run itself failed to start, and said why.
-}
-rmSync(tap, { force: true });
-process.exitCode = run.status ?? 1;
+// The same two stages as npm test (scripts/run-tests.mjs): files that share the machine two at a
+// time, then those that must run alone.
+process.exitCode = await runSuite(files);
+console.log(`(${files.length} files; ${SLOW.size} slow ones left to npm test)`);

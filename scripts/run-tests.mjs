@@ -1,0 +1,136 @@
+// The Node test run behind `npm test` (and CI's Node 24 leg): every test file with node:test, one
+// process per file. Most files run two at a time: most of a file's time is spent waiting on
+// sockets, child processes and timers, and the machine has two cores. Each file's output is
+// printed whole when it ends, headed by its name and time. Files that time something, load the
+// machine or starve a core run afterwards, one at a time, with nothing beside them: a neighbour
+// would be in their measurements. Files that build the repo's one dist/ never run beside each other.
+// Usage: node scripts/run-tests.mjs [FILE...]
+// With no FILE, every test/*/*.test.ts. Prints the summed counts and the files that failed;
+// exit code 1 if any did.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Files whose tests measure time or load, or starve a core, with why: they run alone. */
+const ALONE = new Map([
+  ['test/guard/', 'the loop guard: stalls, starvation and blame, timed'],
+  ['test/evidence/', 'the bench: load and timings'],
+  ['test/examples/seed.test.ts', 'bursts of blocking requests, timed'],
+  ['test/examples/seed-demo.test.ts', 'the seed demo: verdicts from timings'],
+  ['test/examples/seed-demo-bun.test.ts', 'the seed demo on Bun: verdicts from timings'],
+  ['test/app/memory.test.ts', 'rounds of load, memory measured'],
+  ['test/app/thread-clock.test.ts', 'CPU time against the wall clock'],
+  ['test/app/dev-mode.test.ts', 'a blocking route named by the guard'],
+  ['test/server/shutdown-under-load.test.ts', '200 connections through a SIGTERM'],
+  ['test/cli/bench-command.test.ts', 'the bench under load'],
+  ['test/cli/runtime-option.test.ts', 'the guard naming a route on each runtime'],
+  ['test/offload/faults.test.ts', 'blocking calls timed on worker threads'],
+  ['test/offload/pool-sizer.test.ts', 'pool sizing from measured waits'],
+  ['test/pipeline/access-log.test.ts', 'stall waits in the access log'],
+  ['test/pipeline/access-log-wait.test.ts', 'stall waits in the access log'],
+  ['test/ws/router.test.ts', 'a blocking WebSocket route named'],
+]);
+
+/** Files that write the repo's dist/ (build, npm pack): one at a time, beside anything else. */
+const BUILDS_DIST = ['test/package/'];
+
+const matches = (file, prefixes) => prefixes.some((prefix) => file === prefix || (prefix.endsWith('/') && file.startsWith(prefix)));
+export const isAlone = (file) => matches(file, [...ALONE.keys()]);
+const buildsDist = (file) => matches(file, BUILDS_DIST);
+
+export function allTestFiles() {
+  return readdirSync(join(root, 'test'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((dir) =>
+      readdirSync(join(root, 'test', dir.name))
+        .filter((name) => name.endsWith('.test.ts'))
+        .map((name) => `test/${dir.name}/${name}`),
+    )
+    .sort();
+}
+
+const COUNTS = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo'];
+
+/**
+ * Runs one test file with Node (node:test in the file's own process, the spec reporter): its
+ * output is kept, and printed as it comes if `live`. Run directly rather than under `node --test`,
+ * whose runner process would register tsx a second time for each file.
+ */
+function runFile(file, live) {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test-reporter=spec', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = [];
+  const keep = (chunk) => {
+    output.push(chunk);
+    if (live) process.stdout.write(chunk);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  return new Promise((resolve) => {
+    child.on('close', (status, signal) => {
+      const text = Buffer.concat(output).toString('utf8');
+      const counts = Object.fromEntries(COUNTS.map((name) => [name, Number(new RegExp(`^(?:ℹ|#) ${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)]));
+      resolve({ file, status: signal === null ? status : 1, signal, seconds: (Date.now() - started) / 1000, text, counts });
+    });
+  });
+}
+
+
+/**
+ * Every file, in two stages: two lanes for the files that may share the machine (a file that
+ * writes dist/ waits while another such file runs), then the alone files one by one.
+ */
+export async function runSuite(files) {
+  const started = Date.now();
+  for (const prefix of ALONE.keys()) if (!existsSync(join(root, prefix))) console.warn(`run-tests: ${prefix} is listed to run alone but does not exist`);
+  // The dist/ builders first: they are long, and they must not end up the last two in one lane.
+  const queue = files.filter((file) => !isAlone(file)).sort((a, b) => Number(buildsDist(b)) - Number(buildsDist(a)));
+  const alone = files.filter(isAlone);
+  console.log(`${queue.length} test files two at a time, then ${alone.length} alone (scripts/run-tests.mjs says why)`);
+  const results = [];
+  let distBusy = false;
+  const lane = async () => {
+    for (;;) {
+      const index = queue.findIndex((file) => !(distBusy && buildsDist(file)));
+      if (index === -1) {
+        if (queue.length === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 200)); // only dist/ builders left, one running
+        continue;
+      }
+      const [file] = queue.splice(index, 1);
+      const holdsDist = buildsDist(file);
+      if (holdsDist) distBusy = true;
+      const result = await runFile(file, false);
+      if (holdsDist) distBusy = false;
+      console.log(`\n=== ${file} (${result.seconds.toFixed(1)} s) ===`);
+      process.stdout.write(result.text);
+      results.push(result);
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  for (const file of alone) {
+    console.log(`\n=== ${file} (alone: ${[...ALONE].find(([prefix]) => matches(file, [prefix]))[1]}) ===`);
+    const result = await runFile(file, true);
+    console.log(`=== ${file}: ${result.seconds.toFixed(1)} s ===`);
+    results.push(result);
+  }
+  const totals = Object.fromEntries(COUNTS.map((name) => [name, results.reduce((sum, result) => sum + result.counts[name], 0)]));
+  const failed = results.filter((result) => result.status !== 0);
+  console.log(`\n=== ${results.length} test files, ${((Date.now() - started) / 60000).toFixed(1)} min ===`);
+  for (const name of COUNTS) console.log(`ℹ ${name} ${totals[name]}`);
+  const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 8);
+  console.log(`slowest: ${slowest.map((result) => `${result.file} ${result.seconds.toFixed(0)} s`).join(', ')}`);
+  if (failed.length > 0) {
+    console.log(`\n✖ ${failed.length} test file${failed.length === 1 ? '' : 's'} failed (their output is above, under === <file> ===):`);
+    for (const result of failed) console.log(`  ${result.file}${result.signal !== null ? ` (killed by ${result.signal})` : ''}`);
+  }
+  return failed.length > 0 ? 1 : 0;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const named = process.argv.slice(2);
+  process.exitCode = await runSuite(named.length > 0 ? named : allTestFiles());
+}
