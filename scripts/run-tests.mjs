@@ -32,6 +32,12 @@ const ALONE = new Map([
   ['test/pipeline/access-log.test.ts', 'stall waits in the access log'],
   ['test/pipeline/access-log-wait.test.ts', 'stall waits in the access log'],
   ['test/ws/router.test.ts', 'a blocking WebSocket route named'],
+  // Answers within a tight bound (tens to a hundred ms over a timeout or a wait).
+  ['test/deps/caching-and-concurrency.test.ts', 'overlapping dependencies timed against their waits'],
+  ['test/deps/cleanup.test.ts', 'a 504 timed against the handler it cuts'],
+  ['test/deps/offloaded.test.ts', 'phases of a request timed'],
+  ['test/offload/timeout.test.ts', 'answers timed against offload timeouts'],
+  ['test/testing/inject.test.ts', 'concurrent waits timed'],
 ]);
 
 /** Files that write the repo's dist/ (build, npm pack): one at a time, beside anything else. */
