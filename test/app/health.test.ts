@@ -13,14 +13,17 @@ test('no /health or /ready unless health: true', async () => {
 
 test('/ready turns 503 with Retry-After while close() waits for in-flight requests; /health stays 200', async () => {
   const app = new App({ logger: false, health: true });
+  let inHandler!: () => void;
+  const handling = new Promise<void>((resolve) => (inHandler = resolve));
   app.get('/slow', async () => {
+    inHandler();
     await sleep(300);
     return { done: true };
   });
   const { url } = await app.listen({ port: 0, handleSignals: false });
   assert.deepEqual((await app.inject('/ready')).json(), { status: 'ready' });
   const slow = fetch(`${url}/slow`).then((res) => res.status);
-  await sleep(50);
+  await handling; // in flight: close() must wait for it (a fixed wait could close before it arrived)
   const closing = app.close();
   const ready = await app.inject('/ready');
   assert.equal(ready.statusCode, 503);
