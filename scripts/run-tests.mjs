@@ -1,15 +1,16 @@
 // The Node test run behind `npm test` (and CI's Node 24 leg): every test file with node:test, one
 // process per file. Most files run two at a time: most of a file's time is spent waiting on
 // sockets, child processes and timers, and the machine has two cores. Each file's output is
-// printed whole when it ends, headed by its name and time. Files that time something, load the
-// machine or starve a core run afterwards, one at a time, with nothing beside them: a neighbour
-// would be in their measurements. Files that build the repo's one dist/ never run beside each other.
+// printed whole when it ends, headed by its name and time. Files that time something, starve a
+// core, or restart a server on its port run afterwards, one at a time, with nothing beside them:
+// a neighbour would be in their measurements, or take the port. Files that build the repo's one
+// dist/ never run beside each other.
 // Usage: node scripts/run-tests.mjs [FILE...]
 // With no FILE, every test/*/*.test.ts. Prints the summed counts and the files that failed;
 // exit code 1 if any did.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve as resolvePath, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -35,6 +36,18 @@ const ALONE = new Map([
   ['test/examples/readme-error-table.test.ts', 'a request sent during a stall, after a fixed wait'],
   ['test/metrics/metrics-route.test.ts', 'a 120 ms request in its latency bucket, and no stall blamed on a quick route'],
   ['test/responses/streaming.test.ts', 'a generator taken to have stalled after a fixed wait'],
+  ['test/deps/background.test.ts', "a task's remaining time measured from the client"],
+  ['test/ws/lifecycle.test.ts', 'a 50 ms heartbeat: a late pong is a dead peer'],
+  ['test/testing/websocket-session.test.ts', 'a 200 ms client timeout that covers the handshake'],
+  ['test/testing/stream.test.ts', 'a 200 ms read timeout that covers the first event'],
+  // Redis stopped and started again on the same port: beside another file, its connections could take the port meanwhile.
+  ['test/channels/redis-channel.test.ts', 'Redis restarted on its port'],
+  ['test/examples/scale-demo.test.ts', 'Redis, two API processes and two workers under load; a SIGKILL timed against the backlog'],
+  ['test/queue/durable-jobs.test.ts', 'Redis restarted on its port; 1,000 jobs and a SIGKILL timed against the backlog'],
+  ['test/queue/queue-metrics.test.ts', 'Redis restarted on its port'],
+  ['test/queue/queue-offload.test.ts', 'Redis restarted on its port; a job taken to have started after a fixed wait'],
+  ['test/queue/redis-outage.test.ts', 'Redis killed and restarted under load, answers timed'],
+  ['test/ratelimit/redis-store.test.ts', 'Redis restarted on its port'],
   ['test/pipeline/access-log.test.ts', 'stall waits in the access log'],
   ['test/pipeline/access-log-wait.test.ts', 'stall waits in the access log'],
   ['test/ws/router.test.ts', 'a blocking WebSocket route named'],
@@ -66,12 +79,15 @@ export function allTestFiles() {
 
 const COUNTS = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo'];
 
+/** The longest a test file may run (the slowest take ~3 min on a busy machine): then it is killed, and failed. */
+const FILE_TIMEOUT_MS = 15 * 60_000;
+
 /**
  * Runs one test file with Node (node:test in the file's own process, the spec reporter): its
  * output is kept, and printed as it comes if `live`. Run directly rather than under `node --test`,
  * whose runner process would register tsx a second time for each file.
  */
-function runFile(file, live) {
+export function runFile(file, live) {
   const started = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', '--test-reporter=spec', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
@@ -81,22 +97,51 @@ function runFile(file, live) {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  const timer = setTimeout(() => {
+    keep(Buffer.from(`\n✖ ${file} still running after ${FILE_TIMEOUT_MS / 60_000} min: killed\n`));
+    child.kill('SIGKILL');
+  }, FILE_TIMEOUT_MS);
   return new Promise((resolve) => {
-    child.on('close', (status, signal) => {
+    let settled = false;
+    const settle = (status, signal) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
       const text = Buffer.concat(output).toString('utf8');
-      const counts = Object.fromEntries(COUNTS.map((name) => [name, Number(new RegExp(`^(?:ℹ|#) ${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)]));
-      resolve({ file, status: signal === null ? status : 1, signal, seconds: (Date.now() - started) / 1000, text, counts });
+      // The last summary: a test may print one of its own (a nested run) before it.
+      const count = (name) => Number([...text.matchAll(new RegExp(`^(?:ℹ|#) ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
+      const counts = Object.fromEntries(COUNTS.map((name) => [name, count(name)]));
+      const summarised = /^(?:ℹ|#) tests \d+$/m.test(text);
+      // Failed: a non-zero exit, a signal, a failed test, or no summary at all (it ended early).
+      const failed = status !== 0 || signal !== null || counts.fail > 0 || !summarised;
+      resolve({ file, failed, status, signal, seconds: (Date.now() - started) / 1000, text, counts, summarised });
+    };
+    child.on('error', (error) => {
+      keep(Buffer.from(`\n✖ ${file} could not be run: ${error.message}\n`));
+      settle(1, null);
+    });
+    // On exit, not on close: a process the test started (a redis-server) may hold the pipes open
+    // after the file's own process is gone. What is still buffered is read for a moment first.
+    child.on('exit', (status, signal) => {
+      const drained = new Promise((done) => child.on('close', done));
+      const grace = new Promise((done) => setTimeout(done, 2_000));
+      void Promise.race([drained, grace]).then(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle(status, signal);
+      });
     });
   });
 }
-
 
 /**
  * Every file, in two stages: two lanes for the files that may share the machine (a file that
  * writes dist/ waits while another such file runs), then the alone files one by one.
  */
-export async function runSuite(files) {
+export async function runSuite(names) {
   const started = Date.now();
+  // As listed above: relative to the repo, with forward slashes.
+  const files = names.map((name) => relative(root, resolvePath(root, name)).split(sep).join('/'));
   for (const prefix of ALONE.keys()) if (!existsSync(join(root, prefix))) console.warn(`run-tests: ${prefix} is listed to run alone but does not exist`);
   // The dist/ builders first: they are long, and they must not end up the last two in one lane.
   const queue = files.filter((file) => !isAlone(file)).sort((a, b) => Number(buildsDist(b)) - Number(buildsDist(a)));
@@ -130,14 +175,21 @@ export async function runSuite(files) {
     results.push(result);
   }
   const totals = Object.fromEntries(COUNTS.map((name) => [name, results.reduce((sum, result) => sum + result.counts[name], 0)]));
-  const failed = results.filter((result) => result.status !== 0);
+  const failed = results.filter((result) => result.failed);
   console.log(`\n=== ${results.length} test files, ${((Date.now() - started) / 60000).toFixed(1)} min ===`);
   for (const name of COUNTS) console.log(`ℹ ${name} ${totals[name]}`);
+  console.log(`ℹ files failed ${failed.length}`);
   const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 8);
   console.log(`slowest: ${slowest.map((result) => `${result.file} ${result.seconds.toFixed(0)} s`).join(', ')}`);
   if (failed.length > 0) {
-    console.log(`\n✖ ${failed.length} test file${failed.length === 1 ? '' : 's'} failed (their output is above, under === <file> ===):`);
-    for (const result of failed) console.log(`  ${result.file}${result.signal !== null ? ` (killed by ${result.signal})` : ''}`);
+    // One list at the end, as node --test prints it: each failed test's line from its file's output.
+    console.log('\n✖ failing tests:\n');
+    for (const result of failed) {
+      const lines = result.text.split('\n').filter((line) => /^\s*✖ /.test(line) && !/^\s*✖ failing tests:/.test(line) && !/# (TODO|deliberate)/i.test(line));
+      const why = result.signal !== null ? `killed by ${result.signal}` : !result.summarised ? `exited ${result.status} before its summary` : `exited ${result.status}`;
+      console.log(`test file ${result.file} (${why}; its output is above, under === ${result.file} ===)`);
+      for (const line of [...new Set(lines)]) console.log(line);
+    }
   }
   return failed.length > 0 ? 1 : 0;
 }

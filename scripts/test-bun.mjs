@@ -2,9 +2,10 @@
 // (node_modules/.bin/bun, installed by npm ci from the npm registry). One `bun test` per test
 // folder: each process starts clean, and its memory is bounded by one folder's leftovers (Bun
 // ignores worker_threads' resourceLimits, so a runaway worker is only stopped by its process
-// ending). Two folders run at a time, each one's output printed whole when it ends; the files that
-// must run alone (scripts/run-tests.mjs names them: they time, load or starve the machine, or
-// build the one dist/) run afterwards, a folder's worth at a time, with nothing beside them.
+// ending). Two folders run at a time, each one's output printed whole when it ends (a folder's
+// files run one after another, so test/package's never build dist/ at once); the files that must
+// run alone (scripts/run-tests.mjs names them: they time something, starve a core, or restart a
+// server on its port) run afterwards, a folder's worth at a time, with nothing beside them.
 // Prints per-folder and total counts, every skipped test with its reason, every failure; exits
 // non-zero when anything failed.
 //
@@ -105,7 +106,22 @@ async function runBatch({ folder, label, files, alone }) {
     const output = [];
     child.stdout.on('data', (chunk) => output.push(chunk));
     child.stderr.on('data', (chunk) => output.push(chunk));
-    run = await new Promise((resolve) => child.on('close', (status, signal) => resolve({ status, signal })));
+    run = await new Promise((resolve) => {
+      child.on('error', (error) => {
+        output.push(Buffer.from(`bun test could not be run: ${error.message}\n`));
+        resolve({ status: 1, signal: null });
+      });
+      // On exit, not on close: a process a test started (a redis-server) may hold the pipes open
+      // after bun is gone. What is still buffered is read for a moment first.
+      child.on('exit', (status, signal) => {
+        const drained = new Promise((done) => child.on('close', done));
+        void Promise.race([drained, new Promise((done) => setTimeout(done, 2_000))]).then(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+          resolve({ status, signal });
+        });
+      });
+    });
     console.log(heading);
     process.stdout.write(Buffer.concat(output));
   }

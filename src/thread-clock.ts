@@ -50,26 +50,31 @@ function schedstatReader(): ThreadClock | null {
     const length = readSync(fd, buffer, 0, buffer.length, 0);
     // "<ns on a core> <ns waiting for one> <time slices>"
     const [cpu, runQueue, slices] = buffer.toString('latin1', 0, length).split(' ', 3).map(Number);
-    return Number.isFinite(cpu) && Number.isFinite(runQueue) && Number.isFinite(slices) ? { cpu: cpu!, runQueue: runQueue!, slices: slices! } : null;
+    if (!Number.isFinite(cpu) || !Number.isFinite(runQueue)) return null;
+    // A running thread has been put on a core at least once: 0 means the kernel does not count.
+    return Number.isFinite(slices) && slices! > 0 ? { cpu: cpu!, runQueue: runQueue!, slices: slices! } : { cpu: cpu!, runQueue: runQueue! };
   };
   let last: ThreadTimes | null;
   try {
     last = read();
-    if (last === null) throw new Error('unreadable');
+    // "0 0 0": a kernel that keeps no scheduler statistics (a running thread has used some CPU).
+    if (last === null || last.cpu === 0) throw new Error('unreadable');
   } catch {
     closeSync(fd);
     return null;
   }
   return {
     // A read that fails later (the fd closed under us, the file gone) repeats the last good one:
-    // no time seems to pass, and nothing throws into the caller's timer or request.
+    // no time seems to pass, and nothing throws into the caller's timer or request. The repeat
+    // carries no slice count, so no stall is taken for time the thread never left its core.
     read() {
       try {
-        last = read() ?? last;
+        const now = read();
+        if (now !== null) return (last = now);
       } catch {
         // keep the last reading
       }
-      return last!;
+      return { cpu: last!.cpu, runQueue: last!.runQueue };
     },
     seesRunQueue: true,
     close: () => {

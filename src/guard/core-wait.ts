@@ -6,6 +6,9 @@ import { performance } from 'node:perf_hooks';
 import { threadClock, type ThreadClock } from '../thread-clock.js';
 import { SiblingRunQueues } from './sibling-run-queues.js';
 
+/** The longest scheduler tick (Linux at 100 Hz): how far a running thread's CPU time may lag. */
+const TICK_MS = 10;
+
 export interface CoreWaitReading {
   /** performance.now() when taken. */
   at: number;
@@ -64,7 +67,9 @@ export function coreWaitGauge(clock: ThreadClock | null = threadClock()): CoreWa
       unseenMs(from, to) {
         if (from.slices === null || from.slices !== to.slices) return 0;
         const wall = to.at - from.at;
-        return clamp(wall - (to.runQueueNs! - from.runQueueNs!) / 1e6 - (to.cpuNs - from.cpuNs) / 1e6, wall);
+        // The CPU time of a thread that stays on its core is brought up to date at the scheduler's
+        // tick (every 1-10 ms): up to a tick of it may not show yet, and is never taken for the host's.
+        return clamp(wall - (to.runQueueNs! - from.runQueueNs!) / 1e6 - (to.cpuNs - from.cpuNs) / 1e6 - TICK_MS, wall);
       },
       siblingsWaitedMs,
       close: () => {

@@ -37,10 +37,11 @@ function split(readings: CoreWaitReading[], start: number, end: number) {
 }
 
 test('a slice the thread spent on its core without running (stolen time) is the host\'s, not the route\'s', { skip: linux }, () => {
-  // 60 ms on the wall clock, 4 ms of CPU, never taken off its core and never waiting for one.
+  // 60 ms on the wall clock, 4 ms of CPU, never taken off its core and never waiting for one: the
+  // host took all but the CPU time and a scheduler tick (10 ms) by which that may lag.
   const { heldMs, starvedMs } = split([reading(1000, 0, 3), reading(1065, 4, 3)], 1005, 1065);
-  assert.equal(starvedMs, 60);
-  assert.equal(heldMs, 0);
+  assert.equal(starvedMs, 51);
+  assert.equal(heldMs, 9);
 });
 
 test('a slice the thread spent asleep (it left its core: a synchronous wait) is the route\'s', { skip: linux }, () => {
