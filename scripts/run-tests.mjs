@@ -83,13 +83,13 @@ const COUNTS = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo
 const FILE_TIMEOUT_MS = 15 * 60_000;
 
 /**
- * Runs one test file with Node (node:test in the file's own process, the spec reporter): its
- * output is kept, and printed as it comes if `live`. Run directly rather than under `node --test`,
- * whose runner process would register tsx a second time for each file.
+ * Runs a command with its output kept (and printed as it comes if `live`); resolves with its exit
+ * status or signal and the output. Killed after `timeoutMs`. Settled on exit, not on close: a
+ * process it started (a redis-server) may hold the pipes open after it is gone, so what is still
+ * buffered is read for a moment first.
  */
-export function runFile(file, live) {
-  const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test-reporter=spec', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCaptured(command, args, { env = process.env, live = false, timeoutMs = FILE_TIMEOUT_MS } = {}) {
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
   const keep = (chunk) => {
     output.push(chunk);
@@ -98,30 +98,21 @@ export function runFile(file, live) {
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const timer = setTimeout(() => {
-    keep(Buffer.from(`\n✖ ${file} still running after ${FILE_TIMEOUT_MS / 60_000} min: killed\n`));
+    keep(Buffer.from(`\n✖ still running after ${timeoutMs / 60_000} min: killed\n`));
     child.kill('SIGKILL');
-  }, FILE_TIMEOUT_MS);
+  }, timeoutMs);
   return new Promise((resolve) => {
     let settled = false;
     const settle = (status, signal) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      const text = Buffer.concat(output).toString('utf8');
-      // The last summary: a test may print one of its own (a nested run) before it.
-      const count = (name) => Number([...text.matchAll(new RegExp(`^(?:ℹ|#) ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
-      const counts = Object.fromEntries(COUNTS.map((name) => [name, count(name)]));
-      const summarised = /^(?:ℹ|#) tests \d+$/m.test(text);
-      // Failed: a non-zero exit, a signal, a failed test, or no summary at all (it ended early).
-      const failed = status !== 0 || signal !== null || counts.fail > 0 || !summarised;
-      resolve({ file, failed, status, signal, seconds: (Date.now() - started) / 1000, text, counts, summarised });
+      resolve({ status, signal, text: Buffer.concat(output).toString('utf8') });
     };
     child.on('error', (error) => {
-      keep(Buffer.from(`\n✖ ${file} could not be run: ${error.message}\n`));
+      keep(Buffer.from(`\n✖ ${command} could not be run: ${error.message}\n`));
       settle(1, null);
     });
-    // On exit, not on close: a process the test started (a redis-server) may hold the pipes open
-    // after the file's own process is gone. What is still buffered is read for a moment first.
     child.on('exit', (status, signal) => {
       const drained = new Promise((done) => child.on('close', done));
       const grace = new Promise((done) => setTimeout(done, 2_000));
@@ -132,6 +123,23 @@ export function runFile(file, live) {
       });
     });
   });
+}
+
+/**
+ * Runs one test file with Node (node:test in the file's own process, the spec reporter), its
+ * output printed as it comes if `live`. Run directly rather than under `node --test`, whose runner
+ * process would register tsx a second time for each file.
+ */
+export async function runFile(file, live) {
+  const started = Date.now();
+  const { status, signal, text } = await runCaptured(process.execPath, ['--import', 'tsx', '--test-reporter=spec', file], { live });
+  // The last summary: a test may print one of its own (a nested run) before it.
+  const count = (name) => Number([...text.matchAll(new RegExp(`^(?:ℹ|#) ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
+  const counts = Object.fromEntries(COUNTS.map((name) => [name, count(name)]));
+  const summarised = /^(?:ℹ|#) tests \d+$/m.test(text);
+  // Failed: a non-zero exit, a signal, a failed test, or no summary at all (it ended early).
+  const failed = status !== 0 || signal !== null || counts.fail > 0 || !summarised;
+  return { file, failed, status, signal, seconds: (Date.now() - started) / 1000, text, counts, summarised };
 }
 
 /**

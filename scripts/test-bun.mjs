@@ -13,12 +13,12 @@
 // (test/support/runtime.ts) appends each reason, with the file and line it was declared at, to
 // the file named by LOOPWISE_TEST_SKIP_LOG, and this script joins it to the junit report's
 // skipped tests. Usage: node scripts/test-bun.mjs [test/folder | test/folder/file.test.ts …]
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isAlone } from './run-tests.mjs';
+import { allTestFiles, isAlone, runCaptured } from './run-tests.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bun = join(root, 'node_modules', '.bin', 'bun');
@@ -70,17 +70,12 @@ function testBatches(args) {
 
 /** Folder → its test files, sorted; arguments narrow it to folders or single files. */
 function folderFiles(args) {
-  const all = readdirSync(join(root, 'test'), { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((dir) => [
-      `test/${dir.name}`,
-      readdirSync(join(root, 'test', dir.name))
-        .filter((name) => name.endsWith('.test.ts'))
-        .sort()
-        .map((name) => `test/${dir.name}/${name}`),
-    ])
-    .filter(([, files]) => files.length > 0)
-    .sort(([a], [b]) => a.localeCompare(b));
+  const byFolder = new Map();
+  for (const file of allTestFiles()) {
+    const folder = file.slice(0, file.lastIndexOf('/'));
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), file]);
+  }
+  const all = [...byFolder];
   if (args.length === 0) return all;
   const wanted = args.map((arg) => relative(root, join(root, arg)));
   for (const arg of wanted) if (!existsSync(join(root, arg))) throw new Error(`test:bun: ${arg} does not exist`);
@@ -102,28 +97,9 @@ async function runBatch({ folder, label, files, alone }) {
     run = spawnSync(bun, args, { cwd: root, stdio: 'inherit', env });
   } else {
     // Beside another batch: its output is kept and printed whole when it ends.
-    const child = spawn(bun, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
-    const output = [];
-    child.stdout.on('data', (chunk) => output.push(chunk));
-    child.stderr.on('data', (chunk) => output.push(chunk));
-    run = await new Promise((resolve) => {
-      child.on('error', (error) => {
-        output.push(Buffer.from(`bun test could not be run: ${error.message}\n`));
-        resolve({ status: 1, signal: null });
-      });
-      // On exit, not on close: a process a test started (a redis-server) may hold the pipes open
-      // after bun is gone. What is still buffered is read for a moment first.
-      child.on('exit', (status, signal) => {
-        const drained = new Promise((done) => child.on('close', done));
-        void Promise.race([drained, new Promise((done) => setTimeout(done, 2_000))]).then(() => {
-          child.stdout.destroy();
-          child.stderr.destroy();
-          resolve({ status, signal });
-        });
-      });
-    });
+    run = await runCaptured(bun, args, { env });
     console.log(heading);
-    process.stdout.write(Buffer.concat(output));
+    process.stdout.write(run.text);
   }
   const seconds = (Date.now() - batchStart) / 1000;
   const cases = existsSync(junit) ? parseJunit(readFileSync(junit, 'utf8')) : [];
