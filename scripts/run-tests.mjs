@@ -1,10 +1,12 @@
-// The Node test run behind `npm test` (and CI's Node 24 leg): every test file with node:test, one
-// process per file. Most files run two at a time: most of a file's time is spent waiting on
-// sockets, child processes and timers, and the machine has two cores. Each file's output is
-// printed whole when it ends, headed by its name and time. Files that time something, starve a
-// core, or restart a server on its port run afterwards, one at a time, with nothing beside them:
-// a neighbour would be in their measurements, or take the port. Files that build the repo's one
-// dist/ never run beside each other.
+// The Node test run behind `npm test` (and CI's Node 24 leg): every test file with node:test. Most
+// files run in batches of a folder's files, one process per batch (scripts/test-batch.mjs runs
+// them one after the other): loading tsx and src/ costs a process about 1.5 s of CPU, most of
+// what a small file costs. Two batches run at a time: much of a file's time is spent waiting on
+// sockets, child processes and timers, and the machine has two cores. Each batch's output is
+// printed whole when it ends, headed by its files and time. Files that time something, starve a
+// core, or restart a server on its port run afterwards, one at a time and each in its own
+// process, with nothing beside them: a neighbour would be in their measurements, or take the
+// port. Files that build the repo's one dist/ run in their own process, never beside each other.
 // Usage: node scripts/run-tests.mjs [FILE...]
 // With no FILE, every test/*/*.test.ts. Prints the summed counts and the files that failed;
 // exit code 1 if any did.
@@ -57,6 +59,15 @@ const ALONE = new Map([
   ['test/deps/offloaded.test.ts', 'phases of a request timed'],
   ['test/offload/timeout.test.ts', 'answers timed against offload timeouts'],
   ['test/testing/inject.test.ts', 'concurrent waits timed'],
+]);
+
+/**
+ * Files that share the machine but not a process, with why: a module they import keeps state from
+ * its first import (ES modules load once per process), which another file of the batch would see.
+ */
+const OWN_PROCESS = new Map([
+  ['test/examples/todo-sqlite.test.ts', 'the todo-sqlite example opens its database (TODO_DB) as it loads'],
+  ['test/examples/todo-sqlite-client.test.ts', 'the todo-sqlite example opens its database (TODO_DB) as it loads'],
 ]);
 
 /** Files that write the repo's dist/ (build, npm pack): one at a time, beside anything else. */
@@ -126,76 +137,111 @@ export function runCaptured(command, args, { env = process.env, live = false, ti
 }
 
 /**
- * Runs one test file with Node (node:test in the file's own process, the spec reporter), its
- * output printed as it comes if `live`. Run directly rather than under `node --test`, whose runner
- * process would register tsx a second time for each file.
+ * Runs test files with Node (node:test, the spec reporter), in one process, their output printed
+ * as it comes if `live`. One file is run directly (not under `node --test`, whose runner process
+ * would register tsx a second time); several go through scripts/test-batch.mjs, one after the other.
  */
-export async function runFile(file, live) {
+export async function runFiles(files, live) {
   const started = Date.now();
-  const { status, signal, text } = await runCaptured(process.execPath, ['--import', 'tsx', '--test-reporter=spec', file], { live });
+  const args = files.length === 1 ? [files[0]] : [join(root, 'scripts', 'test-batch.mjs'), ...files];
+  const { status, signal, text } = await runCaptured(process.execPath, ['--import', 'tsx', '--test-reporter=spec', ...args], { live });
   // The last summary: a test may print one of its own (a nested run) before it.
   const count = (name) => Number([...text.matchAll(new RegExp(`^(?:ℹ|#) ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
   const counts = Object.fromEntries(COUNTS.map((name) => [name, count(name)]));
+  // A batch names each file as a suite: those are not the files' own suites.
+  if (files.length > 1) counts.suites = Math.max(0, counts.suites - files.length);
   const summarised = /^(?:ℹ|#) tests \d+$/m.test(text);
   // Failed: a non-zero exit, a signal, a failed test, or no summary at all (it ended early).
   const failed = status !== 0 || signal !== null || counts.fail > 0 || !summarised;
-  return { file, failed, status, signal, seconds: (Date.now() - started) / 1000, text, counts, summarised };
+  return { files, failed, status, signal, seconds: (Date.now() - started) / 1000, text, counts, summarised };
 }
 
+/** Processes at a time in the first stage: the machine has two cores, and the files' work is mostly CPU (three lanes were no faster). */
+const LANES = 2;
+
+/** How many of a folder's files share a process: more saves loading, fewer keeps the two lanes even. */
+const BATCH_SIZE = 8;
+
+/** The lanes' work: each dist/ builder and OWN_PROCESS file in a process of its own, the others in batches of one folder's. */
+function batches(files) {
+  const byFolder = new Map();
+  const work = [];
+  for (const file of files) {
+    if (buildsDist(file) || OWN_PROCESS.has(file)) {
+      work.push([file]);
+      continue;
+    }
+    const folder = file.slice(0, file.lastIndexOf('/'));
+    const batch = byFolder.get(folder);
+    if (batch !== undefined && batch.length < BATCH_SIZE) batch.push(file);
+    else {
+      const started = [file];
+      byFolder.set(folder, started);
+      work.push(started);
+    }
+  }
+  return work;
+}
+
+const describeWork = (files) => (files.length === 1 ? files[0] : `${files.length} files in one process: ${files.join(', ')}`);
+
 /**
- * Every file, in two stages: two lanes for the files that may share the machine (a file that
- * writes dist/ waits while another such file runs), then the alone files one by one.
+ * Every file, in two stages: two lanes of batches for the files that may share the machine (a file
+ * that writes dist/ waits while another such file runs), then the alone files one by one.
  */
 export async function runSuite(names) {
   const started = Date.now();
   // As listed above: relative to the repo, with forward slashes.
   const files = names.map((name) => relative(root, resolvePath(root, name)).split(sep).join('/'));
-  for (const prefix of ALONE.keys()) if (!existsSync(join(root, prefix))) console.warn(`run-tests: ${prefix} is listed to run alone but does not exist`);
+  for (const prefix of [...ALONE.keys(), ...OWN_PROCESS.keys()]) if (!existsSync(join(root, prefix))) console.warn(`run-tests: ${prefix} is listed but does not exist`);
   // The dist/ builders first: they are long, and they must not end up the last two in one lane.
-  const queue = files.filter((file) => !isAlone(file)).sort((a, b) => Number(buildsDist(b)) - Number(buildsDist(a)));
+  const shared = files.filter((file) => !isAlone(file)).sort((a, b) => Number(buildsDist(b)) - Number(buildsDist(a)));
+  const queue = batches(shared);
   const alone = files.filter(isAlone);
-  console.log(`${queue.length} test files two at a time, then ${alone.length} alone (scripts/run-tests.mjs says why)`);
+  console.log(`${shared.length} test files in ${queue.length} processes, ${LANES} at a time, then ${alone.length} alone (scripts/run-tests.mjs says why)`);
   const results = [];
   let distBusy = false;
   const lane = async () => {
     for (;;) {
-      const index = queue.findIndex((file) => !(distBusy && buildsDist(file)));
+      const index = queue.findIndex((work) => !(distBusy && buildsDist(work[0])));
       if (index === -1) {
         if (queue.length === 0) return;
         await new Promise((resolve) => setTimeout(resolve, 200)); // only dist/ builders left, one running
         continue;
       }
-      const [file] = queue.splice(index, 1);
-      const holdsDist = buildsDist(file);
+      const [work] = queue.splice(index, 1);
+      const holdsDist = buildsDist(work[0]);
       if (holdsDist) distBusy = true;
-      const result = await runFile(file, false);
+      const result = await runFiles(work, false);
       if (holdsDist) distBusy = false;
-      console.log(`\n=== ${file} (${result.seconds.toFixed(1)} s) ===`);
+      console.log(`\n=== ${describeWork(work)} (${result.seconds.toFixed(1)} s) ===`);
       process.stdout.write(result.text);
       results.push(result);
     }
   };
-  await Promise.all([lane(), lane()]);
+  await Promise.all(Array.from({ length: LANES }, lane));
   for (const file of alone) {
     console.log(`\n=== ${file} (alone: ${[...ALONE].find(([prefix]) => matches(file, [prefix]))[1]}) ===`);
-    const result = await runFile(file, true);
+    const result = await runFiles([file], true);
     console.log(`=== ${file}: ${result.seconds.toFixed(1)} s ===`);
     results.push(result);
   }
   const totals = Object.fromEntries(COUNTS.map((name) => [name, results.reduce((sum, result) => sum + result.counts[name], 0)]));
   const failed = results.filter((result) => result.failed);
-  console.log(`\n=== ${results.length} test files, ${((Date.now() - started) / 60000).toFixed(1)} min ===`);
+  console.log(`\n=== ${files.length} test files in ${results.length} processes, ${((Date.now() - started) / 60000).toFixed(1)} min ===`);
   for (const name of COUNTS) console.log(`ℹ ${name} ${totals[name]}`);
-  console.log(`ℹ files failed ${failed.length}`);
+  console.log(`ℹ processes failed ${failed.length}`);
   const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 8);
-  console.log(`slowest: ${slowest.map((result) => `${result.file} ${result.seconds.toFixed(0)} s`).join(', ')}`);
+  console.log(`slowest: ${slowest.map((result) => `${result.files.length === 1 ? result.files[0] : `${result.files.length} files of ${result.files[0].slice(0, result.files[0].lastIndexOf('/'))}`} ${result.seconds.toFixed(0)} s`).join(', ')}`);
   if (failed.length > 0) {
-    // One list at the end, as node --test prints it: each failed test's line from its file's output.
+    // One list at the end, as node --test prints it: each failed test's line from its process's
+    // output (in a batch, the failing file's own line is among them).
     console.log('\n✖ failing tests:\n');
     for (const result of failed) {
       const lines = result.text.split('\n').filter((line) => /^\s*✖ /.test(line) && !/^\s*✖ failing tests:/.test(line) && !/# (TODO|deliberate)/i.test(line));
       const why = result.signal !== null ? `killed by ${result.signal}` : !result.summarised ? `exited ${result.status} before its summary` : `exited ${result.status}`;
-      console.log(`test file ${result.file} (${why}; its output is above, under === ${result.file} ===)`);
+      const name = result.files.length === 1 ? `test file ${result.files[0]}` : `test files ${result.files.join(', ')}`;
+      console.log(`${name} (${why}; its output is above, under === ${describeWork(result.files)} ===)`);
       for (const line of [...new Set(lines)]) console.log(line);
     }
   }

@@ -43,7 +43,7 @@ const files = allTestFiles().filter((file) => !SLOW.has(file));
 // A renamed suite would otherwise slip into the fast run unnoticed.
 for (const file of SLOW.keys()) if (!existsSync(join(root, file))) console.warn(`test:fast: ${file} is listed as slow but does not exist`);
 
-// The same two stages as npm test (scripts/run-tests.mjs): files that share the machine two at a
-// time, then those that must run alone.
+// The same two stages as npm test (scripts/run-tests.mjs): files that share the machine in
+// batches, two at a time, then those that must run alone.
 process.exitCode = await runSuite(files);
 console.log(`(${files.length} files; ${SLOW.size} slow ones left to npm test)`);

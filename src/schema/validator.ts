@@ -119,10 +119,12 @@ function compilePart(schema: TSchema, part: RequestPart, options: ValidatorOptio
       validate = compilerFor(options.coerce, checked).compile(checked);
       collect = collectorFor(budget, options.coerce, budgeted).compile(budgeted);
     } catch (error) {
-      if (!/already exists/.test((error as Error).message)) throw error;
+      if (!/already exists|resolves to more than one schema/.test((error as Error).message)) throw error;
       // ajv keeps one schema per $id per instance, and the instances are shared by every App in
-      // the process: two Apps (or tests) that each declare their own `Item` would clash. A schema
-      // whose $id is taken by another gets instances of its own.
+      // the process: two Apps (or tests) that each declare their own `Item` would clash, as the
+      // schema's own $id ("already exists") or nested in it ("resolves to more than one schema").
+      // A schema whose $id is taken by another gets instances of its own; one that is ambiguous
+      // in itself fails again there.
       validate = withFormats(newCompiler(options.coerce ? 'array' : false), checked).compile(checked);
       collect = withFormats(newCompiler(options.coerce ? 'array' : false, budget), budgeted).compile(budgeted);
     }

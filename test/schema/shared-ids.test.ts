@@ -30,3 +30,30 @@ test('Item on one route and t.Optional(Item) on another: one component, both rou
   assert.deepEqual((await app.inject({ method: 'POST', url: '/optional/', body: { name: 'x' } })).json(), { name: 'x' });
   assert.equal((await app.inject({ method: 'POST', url: '/required/', body: {} })).statusCode, 422);
 });
+
+test('an $id taken by another App also works nested in a body (body_multiple_params: item and user together)', async () => {
+  const first = new App({ logger: false });
+  first.put('/items/:id', { body: t.Object({ name: t.String() }, { $id: 'Item' }) }, ({ body }) => body);
+  assert.equal((await first.inject({ method: 'PUT', url: '/items/1', body: { name: 'Foo' } })).statusCode, 200);
+
+  // The other App's Item is compiled inside its route's body: ajv met `Item` nested, not as the schema's own $id.
+  const second = new App({ logger: false });
+  const Item = t.Object({ price: t.Number() }, { $id: 'Item' });
+  second.put('/items/:id', { body: t.Object({ item: Item, importance: t.Integer() }) }, ({ body }) => body);
+  const valid = await second.inject({ method: 'PUT', url: '/items/1', body: { item: { price: 1.5 }, importance: 5 } });
+  assert.equal(valid.statusCode, 200, valid.body);
+  const invalid = await second.inject({ method: 'PUT', url: '/items/1', body: { item: { name: 'Foo' }, importance: 5 } });
+  assert.deepEqual(invalid.json().detail.map((issue: { loc: unknown }) => issue.loc), [['body', 'item', 'price']]);
+  assert.equal((await first.inject({ method: 'PUT', url: '/items/1', body: { price: 1.5 } })).statusCode, 422);
+});
+
+test('one schema that gives two different schemas the same $id is still refused, naming it', async () => {
+  const app = new App({ logger: false });
+  const body = t.Object({ a: t.Object({ x: t.String() }, { $id: 'Twice' }), b: t.Object({ y: t.Number() }, { $id: 'Twice' }) });
+  app.post('/both', { body }, ({ body }) => body);
+  // Its OpenAPI document names the clash first; without one, the validator does.
+  await assert.rejects(() => app.inject({ method: 'POST', url: '/both', body: {} }), /LW_ERR_OPENAPI: two different schemas are named "Twice"/);
+  const undocumented = new App({ logger: false, openapi: false });
+  undocumented.post('/both', { body }, ({ body }) => body);
+  await assert.rejects(() => undocumented.inject({ method: 'POST', url: '/both', body: {} }), /LW_ERR_SCHEMA_INVALID: .*reference "Twice" resolves to more than one schema/);
+});
