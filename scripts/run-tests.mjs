@@ -1,15 +1,15 @@
 // The Node test run behind `npm test` (and CI's Node 24 leg): every test file with node:test. Most
 // files run in batches of a folder's files, one process per batch (scripts/test-batch.mjs runs
 // them one after the other): loading tsx and src/ costs a process about 1.5 s of CPU, most of
-// what a small file costs. Two batches run at a time: much of a file's time is spent waiting on
-// sockets, child processes and timers, and the machine has two cores. Each batch's output is
+// what a small file costs. Two batches run at a time, on the machine's two cores (three were no
+// faster: the files' work is mostly CPU, 1.7 cores' worth). Each batch's output is
 // printed whole when it ends, headed by its files and time. Files that time something, starve a
 // core, or restart a server on its port run afterwards, one at a time and each in its own
 // process, with nothing beside them: a neighbour would be in their measurements, or take the
 // port. Files that build the repo's one dist/ run in their own process, never beside each other.
 // Usage: node scripts/run-tests.mjs [FILE...]
-// With no FILE, every test/*/*.test.ts. Prints the summed counts and the files that failed;
-// exit code 1 if any did.
+// With no FILE, every test/*/*.test.ts. Prints the summed counts and the processes that failed,
+// with their files; exit code 1 if any did.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve as resolvePath, sep } from 'node:path';
@@ -68,6 +68,7 @@ const ALONE = new Map([
 const OWN_PROCESS = new Map([
   ['test/examples/todo-sqlite.test.ts', 'the todo-sqlite example opens its database (TODO_DB) as it loads'],
   ['test/examples/todo-sqlite-client.test.ts', 'the todo-sqlite example opens its database (TODO_DB) as it loads'],
+  ['test/server/stray-rejections.test.ts', "the process's unhandledRejection listeners taken off for a while, and src/server/stray-rejections.ts's state"],
 ]);
 
 /** Files that write the repo's dist/ (build, npm pack): one at a time, beside anything else. */
@@ -90,7 +91,7 @@ export function allTestFiles() {
 
 const COUNTS = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo'];
 
-/** The longest a test file may run (the slowest take ~3 min on a busy machine): then it is killed, and failed. */
+/** The longest a process may run, a batch's files together (the slowest take ~3 min on a busy machine): then it is killed, and failed. */
 const FILE_TIMEOUT_MS = 15 * 60_000;
 
 /**
@@ -151,8 +152,11 @@ export async function runFiles(files, live) {
   // A batch names each file as a suite: those are not the files' own suites.
   if (files.length > 1) counts.suites = Math.max(0, counts.suites - files.length);
   const summarised = /^(?:ℹ|#) tests \d+$/m.test(text);
-  // Failed: a non-zero exit, a signal, a failed test, or no summary at all (it ended early).
-  const failed = status !== 0 || signal !== null || counts.fail > 0 || !summarised;
+  // Failed: a non-zero exit, a signal, a failed or cancelled test, no summary at all (it ended
+  // early), or in a batch a file's own suite failed (its import threw, a top-level hook failed:
+  // its tests are then cancelled, not failed, and a later file could still set the exit code to 0).
+  const fileFailed = files.length > 1 && /^✖ test\/\S+\.test\.ts /m.test(text);
+  const failed = status !== 0 || signal !== null || counts.fail > 0 || counts.cancelled > 0 || !summarised || fileFailed;
   return { files, failed, status, signal, seconds: (Date.now() - started) / 1000, text, counts, summarised };
 }
 
@@ -238,7 +242,8 @@ export async function runSuite(names) {
     // output (in a batch, the failing file's own line is among them).
     console.log('\n✖ failing tests:\n');
     for (const result of failed) {
-      const lines = result.text.split('\n').filter((line) => /^\s*✖ /.test(line) && !/^\s*✖ failing tests:/.test(line) && !/# (TODO|deliberate)/i.test(line));
+      // And node:test's root-level errors (async activity after a test ended): they name the file and line.
+      const lines = result.text.split('\n').filter((line) => (/^\s*✖ /.test(line) && !/^\s*✖ failing tests:/.test(line) && !/# (TODO|deliberate)/i.test(line)) || /^ℹ Error: /.test(line));
       const why = result.signal !== null ? `killed by ${result.signal}` : !result.summarised ? `exited ${result.status} before its summary` : `exited ${result.status}`;
       const name = result.files.length === 1 ? `test file ${result.files[0]}` : `test files ${result.files.join(', ')}`;
       console.log(`${name} (${why}; its output is above, under === ${describeWork(result.files)} ===)`);

@@ -34,6 +34,7 @@ import { withMiddleware, type Middleware } from './middleware/middleware.js';
 import { mountRoutes } from './middleware/mount.js';
 import type { AddableEndpoint, EndpointEntries } from './endpoint.js';
 import { Router, type AnyRouter, type NormalizePrefix, type Prefixed, type ChainTo, type RouteMethod, type RouterOptions, type RoutesOf, type WebSocketRouteMethod } from './router.js';
+import { SchemaNamespace } from './schema/validator.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
 import { TestClient, type TestClientOptions } from './testing/test-client.js';
 import { WebSocketRoutes } from './ws/upgrade.js';
@@ -142,6 +143,8 @@ export class App<Offload extends OffloadSetting = false, Routes = never> extends
   private document: OpenApiDocument | null = null;
   /** WebSocket routes (`app.ws()`, and its routers') and their open sockets (src/ws/). */
   private readonly websockets = new WebSocketRoutes(() => this.webSocketRoutes());
+  /** Where this App's named schemas ($id, $ref) compile: its own ajv instances, made when the first is compiled. */
+  private readonly schemas = new SchemaNamespace();
   /** `app.channel()`'s transport (the `pubsub` option), opened on first use (src/channels/). */
   private readonly channels: AppChannels;
 
@@ -283,6 +286,7 @@ export class App<Offload extends OffloadSetting = false, Routes = never> extends
       multipart: this.settings.multipart,
       contextClass: this.contextClass,
       validation: this.settings.validation,
+      schemas: this.schemas,
     };
     const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));
     for (const route of definitions) assertNoCycle(route, this.dependencyOverrides);
@@ -518,7 +522,7 @@ export class App<Offload extends OffloadSetting = false, Routes = never> extends
     if (bunRuntime() !== null && this.websockets.routes.length === 0) return new BunServer(handler, { limits: this.settings.limits, log: this.log, closeTimeout });
     const http = new HttpServer(handler, { limits: this.settings.limits, responder: this.responder, log: this.log, closeTimeout });
     // WebSockets: upgrade requests go to the app.ws() routes (src/ws/upgrade.ts); no listener when there are none.
-    this.websockets.attach(http.server, { ...this.runnerServices(), guard: this.guard, maxParamLength: this.settings.maxParamLength, validation: this.settings.validation });
+    this.websockets.attach(http.server, { ...this.runnerServices(), guard: this.guard, maxParamLength: this.settings.maxParamLength, validation: this.settings.validation, schemas: this.schemas });
     this.server = http.server;
     return http;
   }

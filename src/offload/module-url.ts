@@ -3,7 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isOwnCode } from '../package-files.js';
 import { isBun } from '../runtime-env.js';
 
-/** The program's first module (under `node --test`, the test file). */
+/** The program's first module (in a test run, the test file, or the script that imports several in one process). */
 export const ENTRY_MODULE = process.argv[1] === undefined ? null : pathToFileURL(resolve(process.argv[1])).href;
 const TEST_FILE_NAME = /[._-](test|spec)\.[cm]?[jt]sx?$/;
 

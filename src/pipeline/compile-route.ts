@@ -4,7 +4,7 @@ import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import { LoopwiseError, RequestValidationError } from '../errors.js';
 import type { RouteDefinition, RouteOptions } from '../route.js';
 import { routeName } from '../route-name.js';
-import { compileJsonBodyValidator, compileValidator, type PartValidator } from '../schema/validator.js';
+import { compileJsonBodyValidator, compileValidator, type PartValidator, type SchemaNamespace } from '../schema/validator.js';
 import { checkBodyParts, compilePartsCheck, isBodyParts, partsSchema, type BodyParts } from '../schema/body-parts.js';
 import type { ValidationLimits } from '../schema/validation-limits.js';
 import { compileMultipartBody, isMultipartRequest } from '../forms/multipart-body.js';
@@ -41,6 +41,8 @@ export interface RouteRuntime {
   contextClass: RequestContextClass;
   /** How many issues a 422 lists per part, and how much input each quotes; default src/schema/validation-limits.ts's. */
   validation?: ValidationLimits;
+  /** The App's named schemas' ajv instances (src/schema/validator.ts); the process's shared ones without it. */
+  schemas?: SchemaNamespace;
 }
 
 /** One declared part's check: adds its issues (none when valid) to the request's list. */
@@ -58,8 +60,8 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   // Here and not only in the runner: an offloaded route's runner is compiled on its worker, too late to stop startup.
   checkResponseStatuses(route, name);
   checkResponseClass(route, name);
-  const checks = compileChecks(route, name, runtime.validation);
-  const body = options.body === undefined ? null : compileBody(options.body, name, runtime.validation, options.consumes ?? DEFAULT_CONSUMES, options.strict === true);
+  const checks = compileChecks(route, name, runtime.validation, runtime.schemas);
+  const body = options.body === undefined ? null : compileBody(options.body, name, { limits: runtime.validation, namespace: runtime.schemas }, options.consumes ?? DEFAULT_CONSUMES, options.strict === true);
   const bodyLimit = options.bodyLimit ?? runtime.bodyLimit;
   // JSON only unless the route lists other types: a form or text body is never read by default (CSRF).
   const consumes = options.consumes ?? DEFAULT_CONSUMES;
@@ -198,11 +200,11 @@ export interface CheckedRoute {
 }
 
 /** One check per declared part besides the body; undeclared parts cost nothing. Also used by WebSocket handshakes. */
-export function compileChecks(route: CheckedRoute, name: string, limits?: ValidationLimits): Validated[] {
+export function compileChecks(route: CheckedRoute, name: string, limits?: ValidationLimits, namespace?: SchemaNamespace): Validated[] {
   const { params, query, headers, cookies } = route.options;
   const handlerHeaders = route.ownParts?.headers ?? true;
   const checks: Validated[] = [];
-  const coerce = { coerce: true, route: name, limits };
+  const coerce = { coerce: true, route: name, limits, namespace };
   if (params !== undefined) {
     const validate = compileValidator(params, 'path', coerce);
     checks.push((context, issues) => collect(validate(context.params), issues));
@@ -277,15 +279,21 @@ interface CompiledBody {
  * A body of named parts (`body: { item: Item, user: User }`) is one object validated the same
  * way, with FastAPI's answers for missing parts (schema/body-parts.ts).
  */
-function compileBody(declared: TSchema | BodyParts, name: string, limits: ValidationLimits | undefined, consumes: readonly string[], strict: boolean): CompiledBody {
+function compileBody(
+  declared: TSchema | BodyParts,
+  name: string,
+  { limits, namespace }: { limits: ValidationLimits | undefined; namespace: SchemaNamespace | undefined },
+  consumes: readonly string[],
+  strict: boolean,
+): CompiledBody {
   const parts = isBodyParts(declared) ? declared : null;
   if (parts !== null) checkPartsRoute(parts, name, consumes);
   const schema = parts === null ? (declared as TSchema) : partsSchema(parts);
-  const json = compileJsonBodyValidator(schema, { route: name, limits, strict, reread: (raw: Uint8Array) => decodeBody(raw, 'json') });
-  const coercing = compileValidator(schema, 'body', { coerce: true, route: name, limits });
+  const json = compileJsonBodyValidator(schema, { route: name, limits, strict, namespace, reread: (raw: Uint8Array) => decodeBody(raw, 'json') });
+  const coercing = compileValidator(schema, 'body', { coerce: true, route: name, limits, namespace });
   // Only for bodies a route does not read (refused-body.ts): compiled with the first one.
   let exact: PartValidator | null = null;
-  const exactly: PartValidator = (value) => (exact ??= compileValidator(schema, 'body', { coerce: false, route: name, limits }))(value);
+  const exactly: PartValidator = (value) => (exact ??= compileValidator(schema, 'body', { coerce: false, route: name, limits, namespace }))(value);
 
   if (parts !== null) {
     const checkParts = compilePartsCheck(parts);

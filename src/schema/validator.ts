@@ -36,21 +36,32 @@ interface Compiler {
   formats: boolean;
 }
 
-// Path, query, header and cookie values arrive as strings: coerce them to the declared types, and
-// a lone query value to a one-item array ("array"). Bodies are JSON: their types are taken as sent.
-let coercing: Compiler | null = null;
-let exact: Compiler | null = null;
-// The error collectors: one pair per error budget (the budget is part of the generated code).
-const allErrors = new Map<number, { coercing: Compiler | null; exact: Compiler | null }>();
+/**
+ * The ajv instances an App's named schemas compile in. ajv keeps one schema per $id per instance,
+ * and a `$ref` is resolved against every $id its instance has seen: two Apps in one process (two
+ * FastAPI tutorial apps in one test run) sharing instances would each find the other's `Item` for
+ * a `t.Ref(Item)`. Schemas that name nothing (no $id, no outside $ref) compile in the process's
+ * shared instances, so an App without named schemas makes none of its own.
+ */
+export class SchemaNamespace {
+  // Path, query, header and cookie values arrive as strings: coerce them to the declared types,
+  // and a lone query value to a one-item array ("array"). Bodies are JSON: their types are taken as sent.
+  coercing: Compiler | null = null;
+  exact: Compiler | null = null;
+  /** The error collectors: one pair per error budget (the budget is part of the generated code). */
+  readonly allErrors = new Map<number, { coercing: Compiler | null; exact: Compiler | null }>();
+}
 
-function compilerFor(coerce: boolean, schema: object): Ajv {
-  const compiler = coerce ? (coercing ??= newCompiler('array')) : (exact ??= newCompiler(false));
+const SHARED = new SchemaNamespace();
+
+function compilerFor(namespace: SchemaNamespace, coerce: boolean, schema: object): Ajv {
+  const compiler = coerce ? (namespace.coercing ??= newCompiler('array')) : (namespace.exact ??= newCompiler(false));
   return withFormats(compiler, schema);
 }
 
-function collectorFor(budget: number, coerce: boolean, schema: object): Ajv {
-  let pair = allErrors.get(budget);
-  if (pair === undefined) allErrors.set(budget, (pair = { coercing: null, exact: null }));
+function collectorFor(namespace: SchemaNamespace, budget: number, coerce: boolean, schema: object): Ajv {
+  let pair = namespace.allErrors.get(budget);
+  if (pair === undefined) namespace.allErrors.set(budget, (pair = { coercing: null, exact: null }));
   const compiler = coerce
     ? (pair.coercing ??= newCompiler('array', budget))
     : (pair.exact ??= newCompiler(false, budget));
@@ -80,11 +91,49 @@ function newCompiler(coerceTypes: Options['coerceTypes'], budget?: number): Comp
 }
 
 /** Whether a `format` keyword may appear anywhere in the schema (a property named so also counts: loading the formats is harmless). */
-function usesFormat(schema: unknown, seen = new Set<object>()): boolean {
+function usesFormat(schema: unknown): boolean {
+  return anyNode(schema, (node) => typeof node.format === 'string');
+}
+
+/** Whether the schema names a schema (an $id) or refers to one outside itself (a $ref not starting with '#'); a property named so also counts. */
+function namesSchemas(schema: unknown): boolean {
+  return anyNode(schema, (node) => typeof node.$id === 'string' || (typeof node.$ref === 'string' && !node.$ref.startsWith('#')));
+}
+
+/**
+ * Compiles `schema`, its named parts added first as schemas of their own. ajv records a schema
+ * with an $id nested in a root without one by its place in that root ("#/properties/item"): a
+ * `t.Ref` to it from another route's schema was then looked up in that other root, found the
+ * `$ref` itself, and recursed until the stack ran out (a 500 for every request). Added first, the
+ * outermost named parts are roots a `$ref` finds; the parts named inside them are found through them.
+ */
+function compileNamed(ajv: Ajv, schema: object): ValidateFunction {
+  if (typeof (schema as { $id?: unknown }).$id !== 'string') addNamedParts(ajv, schema, new Set());
+  return ajv.compile(schema);
+}
+
+/** Keywords whose values are data, not schemas: an `$id` key in them names nothing. */
+const DATA_KEYWORDS = new Set(['default', 'const', 'enum', 'examples', 'example']);
+
+function addNamedParts(ajv: Ajv, node: object, seen: Set<object>): void {
+  for (const [key, value] of Object.entries(node)) {
+    if (DATA_KEYWORDS.has(key) || typeof value !== 'object' || value === null || seen.has(value)) continue;
+    seen.add(value);
+    const id = (value as { $id?: unknown }).$id;
+    // One already known is left to ajv: the same schema passes, a different one is ambiguous.
+    if (typeof id === 'string' && !Array.isArray(value)) {
+      if (ajv.refs[id] === undefined && ajv.schemas[id] === undefined) ajv.addSchema(value);
+    } else {
+      addNamedParts(ajv, value, seen);
+    }
+  }
+}
+
+function anyNode(schema: unknown, test: (node: Record<string, unknown>) => boolean, seen = new Set<object>()): boolean {
   if (typeof schema !== 'object' || schema === null || seen.has(schema)) return false;
   seen.add(schema);
-  if (typeof (schema as { format?: unknown }).format === 'string') return true;
-  return Object.values(schema).some((value) => usesFormat(value, seen));
+  if (test(schema as Record<string, unknown>)) return true;
+  return Object.values(schema).some((value) => anyNode(value, test, seen));
 }
 
 export interface ValidatorOptions {
@@ -92,6 +141,8 @@ export interface ValidatorOptions {
   route: string;
   /** How many issues, and how much of the input each quotes (validation-limits.ts). Default: 100 issues, 256 characters. */
   limits?: ValidationLimits;
+  /** The App's: where its named schemas compile. Without one, the process's shared instances. */
+  namespace?: SchemaNamespace | undefined;
 }
 
 /** A part's two validators, compiled once: the first-error check, and the issues of data that failed it. */
@@ -116,17 +167,18 @@ function compilePart(schema: TSchema, part: RequestPart, options: ValidatorOptio
   let collect: ValidateFunction;
   try {
     try {
-      validate = compilerFor(options.coerce, checked).compile(checked);
-      collect = collectorFor(budget, options.coerce, budgeted).compile(budgeted);
+      const namespace = options.namespace !== undefined && namesSchemas(checked) ? options.namespace : SHARED;
+      validate = compileNamed(compilerFor(namespace, options.coerce, checked), checked);
+      collect = compileNamed(collectorFor(namespace, budget, options.coerce, budgeted), budgeted);
     } catch (error) {
       if (!/already exists|resolves to more than one schema/.test((error as Error).message)) throw error;
-      // ajv keeps one schema per $id per instance, and the instances are shared by every App in
-      // the process: two Apps (or tests) that each declare their own `Item` would clash, as the
-      // schema's own $id ("already exists") or nested in it ("resolves to more than one schema").
-      // A schema whose $id is taken by another gets instances of its own; one that is ambiguous
-      // in itself fails again there.
-      validate = withFormats(newCompiler(options.coerce ? 'array' : false), checked).compile(checked);
-      collect = withFormats(newCompiler(options.coerce ? 'array' : false, budget), budgeted).compile(budgeted);
+      // The schema's $id is taken in its instances, as its own ("already exists") or nested in it
+      // ("resolves to more than one schema"): the same schema compiled again (another route's,
+      // t.Optional(Item), a second ready()), or an App's two different schemas of one $id, which
+      // its OpenAPI document refuses. It gets instances of its own; one ambiguous in itself fails
+      // again there.
+      validate = compileNamed(withFormats(newCompiler(options.coerce ? 'array' : false), checked), checked);
+      collect = compileNamed(withFormats(newCompiler(options.coerce ? 'array' : false, budget), budgeted), budgeted);
     }
   } catch (error) {
     throw new LoopwiseError(
@@ -201,6 +253,8 @@ export interface JsonBodyOptions<Source> {
   strict?: boolean | undefined;
   /** The body as the client sent it, decoded again from its source: ajv has filled defaults into the first copy. */
   reread: (source: Source) => unknown;
+  /** The App's named schemas' instances (ValidatorOptions.namespace). */
+  namespace?: SchemaNamespace | undefined;
 }
 
 /**
@@ -221,7 +275,7 @@ export type JsonBodyValidator<Source> = (data: unknown, source: Source) => JsonB
  * a 422 quotes the body the client sent, read again from `source`, not the one with ajv's defaults.
  */
 export function compileJsonBodyValidator<Source>(schema: TSchema, options: JsonBodyOptions<Source>): JsonBodyValidator<Source> {
-  const { validate, issuesOf, ranOutOfSteps } = compilePart(schema, 'body', { coerce: false, route: options.route, limits: options.limits });
+  const { validate, issuesOf, ranOutOfSteps } = compilePart(schema, 'body', { coerce: false, route: options.route, limits: options.limits, namespace: options.namespace });
   const reread = options.reread;
   const after = compileAfterValidation(schema, options.route, options.limits);
   if (options.strict === true) {

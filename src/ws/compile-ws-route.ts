@@ -10,6 +10,7 @@ import type { RequestContext, RequestContextClass } from '../pipeline/context.js
 import { compileDependencies } from '../pipeline/resolve-dependencies.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import type { ValidationLimits } from '../schema/validation-limits.js';
+import type { SchemaNamespace } from '../schema/validator.js';
 import { WebSocketException } from './errors.js';
 import { compileHandshake, shuttingDownError } from './handshake.js';
 import { compileMessageDecoder, compileSendSerializer } from './message.js';
@@ -32,6 +33,8 @@ export interface WebSocketRouteServices {
   /** The App's context class, so exception handlers and dependencies see `context.log` as on HTTP routes. */
   contextClass: RequestContextClass;
   validation?: ValidationLimits | undefined;
+  /** The App's named schemas' ajv instances, as its HTTP routes compile in. */
+  schemas?: SchemaNamespace | undefined;
 }
 
 /** A matched handshake, with the route's path parameters and raw query string, as find-my-way gives them. */
@@ -55,10 +58,10 @@ export interface SocketRegistry extends OpenSockets {
 export function compileWebSocketRoute(route: WebSocketRouteDefinition, services: WebSocketRouteServices, http: UpgradeHttp, sockets: SocketRegistry): Upgrade {
   const { log, contextClass: ContextClass } = services;
   const name = routeName(route.method, route.path);
-  const checks = compileChecks(route, name, services.validation);
+  const checks = compileChecks(route, name, services.validation, services.schemas);
   const resolve = compileDependencies(route.options, services.dependencies);
   const accept = compileHandshake(route.options.maxPayload, name, log);
-  const startSession = compileSession(route, connectionSettings(route, name, log), { ...services, state: services.dependencies.state }, sockets, name);
+  const startSession = compileSession(route, connectionSettings(route, name, log, services.schemas), { ...services, state: services.dependencies.state }, sockets, name);
 
   /** Step 1: null when every part is valid, else the error the handshake is refused with. */
   function invalidParts(context: RequestContext): unknown {
@@ -130,10 +133,10 @@ export function compileWebSocketRoute(route: WebSocketRouteDefinition, services:
 }
 
 /** The socket's settings for this route: its message decoder and serializer, its limits, and where its troubles are logged. */
-function connectionSettings(route: WebSocketRouteDefinition, name: string, log: Logger): ConnectionSettings<unknown, unknown> {
+function connectionSettings(route: WebSocketRouteDefinition, name: string, log: Logger, schemas: SchemaNamespace | undefined): ConnectionSettings<unknown, unknown> {
   const { options } = route;
   return {
-    decode: compileMessageDecoder(options.message, name),
+    decode: compileMessageDecoder(options.message, name, schemas),
     serialize: compileSendSerializer(options.send, name),
     highWaterMark: options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK,
     maxQueued: MAX_QUEUED_MESSAGES,

@@ -8,6 +8,7 @@ import { withRequestLog } from '../pipeline/context.js';
 import type { ErrorResponder } from '../pipeline/handle-error.js';
 import { assertUniqueRoutes } from '../router.js';
 import type { ValidationLimits } from '../schema/validation-limits.js';
+import type { SchemaNamespace } from '../schema/validator.js';
 import { CloseCode } from './close-codes.js';
 import { compileWebSocketRoute, type SocketRegistry } from './compile-ws-route.js';
 import type { WebSocketConnection } from './typed-socket.js';
@@ -28,6 +29,8 @@ export interface WebSocketRuntime {
   maxParamLength: number;
   /** The App's `validation` limits for a 422; the defaults without it. */
   validation?: ValidationLimits;
+  /** The App's named schemas' ajv instances, as its HTTP routes compile in. */
+  schemas?: SchemaNamespace;
 }
 
 /**

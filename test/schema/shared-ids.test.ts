@@ -57,3 +57,31 @@ test('one schema that gives two different schemas the same $id is still refused,
   undocumented.post('/both', { body }, ({ body }) => body);
   await assert.rejects(() => undocumented.inject({ method: 'POST', url: '/both', body: {} }), /LW_ERR_SCHEMA_INVALID: .*reference "Twice" resolves to more than one schema/);
 });
+
+test("a t.Ref finds its own App's schema, not another App's of the same $id", async () => {
+  const first = new App({ logger: false });
+  first.post('/items', { body: t.Object({ name: t.String() }, { $id: 'Item' }) }, ({ body }) => body);
+  assert.equal((await first.inject({ method: 'POST', url: '/items', body: { name: 'Foo' } })).statusCode, 200);
+
+  const second = new App({ logger: false });
+  const Item = t.Object({ price: t.Number() }, { $id: 'Item' });
+  second.post('/nested', { body: t.Object({ item: Item }) }, ({ body }) => body);
+  second.post('/ref', { body: t.Object({ item: t.Ref(Item) }) }, ({ body }) => body);
+  const valid = await second.inject({ method: 'POST', url: '/ref', body: { item: { price: 1 } } });
+  assert.equal(valid.statusCode, 200, valid.body);
+  const invalid = await second.inject({ method: 'POST', url: '/ref', body: { item: { name: 'x' } } });
+  assert.equal(invalid.statusCode, 422);
+  assert.deepEqual(invalid.json().detail.map((issue: { loc: unknown }) => issue.loc), [['body', 'item', 'price']]);
+});
+
+test('a t.Ref to a schema another route only nests is validated by it (it recursed into itself: a 500 for every request)', async () => {
+  const app = new App({ logger: false });
+  const Item = t.Object({ price: t.Number() }, { $id: 'Item' });
+  app.post('/nested', { body: t.Object({ item: Item }) }, ({ body }) => body);
+  app.post('/ref', { body: t.Object({ item: t.Ref(Item) }) }, ({ body }) => body);
+  const valid = await app.inject({ method: 'POST', url: '/ref', body: { item: { price: 1 } } });
+  assert.equal(valid.statusCode, 200, valid.body);
+  const invalid = await app.inject({ method: 'POST', url: '/ref', body: { item: { name: 'x' } } });
+  assert.deepEqual(invalid.json().detail.map((issue: { loc: unknown }) => issue.loc), [['body', 'item', 'price']]);
+  assert.equal((await app.inject({ method: 'POST', url: '/nested', body: { item: { price: 2 } } })).statusCode, 200);
+});
