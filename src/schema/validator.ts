@@ -101,31 +101,41 @@ function namesSchemas(schema: unknown): boolean {
 }
 
 /**
- * Compiles `schema`, its named parts added first as schemas of their own. ajv records a schema
- * with an $id nested in a root without one by its place in that root ("#/properties/item"): a
- * `t.Ref` to it from another route's schema was then looked up in that other root, found the
- * `$ref` itself, and recursed until the stack ran out (a 500 for every request). Added first, the
- * outermost named parts are roots a `$ref` finds; the parts named inside them are found through them.
+ * Compiles `schema`, its named parts added first as schemas of their own, innermost first. ajv
+ * records a schema with an $id nested in another by its place there ("#/properties/item", or
+ * "Order#/properties/item"): a `t.Ref` to it from another route's schema could be looked up in
+ * that other root, find the `$ref` itself, and recurse until the stack ran out (a 500 for every
+ * request). Added first, each is a root of its own that every `$ref` finds. The schema is checked
+ * against JSON Schema's first, so a bad named part is reported at its place in the route's schema.
  */
 function compileNamed(ajv: Ajv, schema: object): ValidateFunction {
-  if (typeof (schema as { $id?: unknown }).$id !== 'string') addNamedParts(ajv, schema, new Set());
+  const named: object[] = [];
+  namedParts(schema, named, new Set(), false);
+  if (named.length > 0) {
+    if (!ajv.validateSchema(schema)) throw new Error(`schema is invalid: ${ajv.errorsText(ajv.errors)}`);
+    for (const part of named) {
+      const id = (part as { $id: string }).$id;
+      // A place recorded by an earlier compile is replaced; a schema already added is left to ajv
+      // (the same one passes, a different one under the same $id is ambiguous).
+      if (typeof ajv.refs[id] === 'string') delete ajv.refs[id];
+      if (ajv.refs[id] === undefined && ajv.schemas[id] === undefined) ajv.addSchema(part);
+    }
+  }
   return ajv.compile(schema);
 }
 
 /** Keywords whose values are data, not schemas: an `$id` key in them names nothing. */
 const DATA_KEYWORDS = new Set(['default', 'const', 'enum', 'examples', 'example']);
+/** Keywords whose values map names to schemas: their keys are names, never keywords. */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 
-function addNamedParts(ajv: Ajv, node: object, seen: Set<object>): void {
+/** The nested schemas with an $id (not the root's own), innermost first. `inMap`: `node` maps names to schemas. */
+function namedParts(node: object, found: object[], seen: Set<object>, inMap: boolean): void {
   for (const [key, value] of Object.entries(node)) {
-    if (DATA_KEYWORDS.has(key) || typeof value !== 'object' || value === null || seen.has(value)) continue;
+    if ((!inMap && DATA_KEYWORDS.has(key)) || typeof value !== 'object' || value === null || seen.has(value)) continue;
     seen.add(value);
-    const id = (value as { $id?: unknown }).$id;
-    // One already known is left to ajv: the same schema passes, a different one is ambiguous.
-    if (typeof id === 'string' && !Array.isArray(value)) {
-      if (ajv.refs[id] === undefined && ajv.schemas[id] === undefined) ajv.addSchema(value);
-    } else {
-      addNamedParts(ajv, value, seen);
-    }
+    namedParts(value, found, seen, !inMap && SCHEMA_MAPS.has(key));
+    if (!Array.isArray(value) && typeof (value as { $id?: unknown }).$id === 'string') found.push(value);
   }
 }
 

@@ -85,3 +85,47 @@ test('a t.Ref to a schema another route only nests is validated by it (it recurs
   assert.deepEqual(invalid.json().detail.map((issue: { loc: unknown }) => issue.loc), [['body', 'item', 'price']]);
   assert.equal((await app.inject({ method: 'POST', url: '/nested', body: { item: { price: 2 } } })).statusCode, 200);
 });
+
+test('a t.Ref to a schema nested in a named one, or named inside another, is found (both recursed into themselves: a 500)', async () => {
+  const app = new App({ logger: false });
+  const Tag = t.String({ $id: 'Tag', minLength: 2 });
+  const Item = t.Object({ price: t.Number(), tag: t.Optional(Tag) }, { $id: 'Item' });
+  app.post('/orders', { body: t.Object({ item: Item }, { $id: 'Order' }) }, ({ body }) => body);
+  app.post('/nested', { body: t.Object({ item: Item }) }, ({ body }) => body);
+  app.post('/item-ref', { body: t.Object({ other: t.String(), item: t.Ref(Item) }) }, ({ body }) => body);
+  app.post('/tag-ref', { body: t.Object({ n: t.Number(), tag: t.Ref(Tag) }) }, ({ body }) => body);
+  const post = (url: string, body: unknown) => app.inject({ method: 'POST', url, body });
+  assert.equal((await post('/item-ref', { other: 'x', item: { price: 1 } })).statusCode, 200);
+  assert.deepEqual((await post('/item-ref', { other: 'x', item: { name: 'x' } })).json().detail.map((issue: { loc: unknown }) => issue.loc), [['body', 'item', 'price']]);
+  assert.equal((await post('/tag-ref', { n: 1, tag: 'ok' })).statusCode, 200);
+  assert.equal((await post('/tag-ref', { n: 1, tag: 'x' })).json().detail[0].type, 'string_too_short');
+});
+
+test("a property named like a data keyword (default, enum…) still brings its schema's $id", async () => {
+  const app = new App({ logger: false, openapi: false });
+  const Item = t.Object({ price: t.Number() }, { $id: 'Item' });
+  app.post('/d', { body: t.Object({ default: Item }) }, ({ body }) => body);
+  app.post('/ref', { body: t.Object({ item: t.Ref(Item) }) }, ({ body }) => body);
+  assert.equal((await app.inject({ method: 'POST', url: '/ref', body: { item: { price: 1 } } })).statusCode, 200);
+  assert.equal((await app.inject({ method: 'POST', url: '/ref', body: { item: { name: 1 } } })).statusCode, 422);
+});
+
+test("a form route and a channel may refer to the App's named schemas too", async () => {
+  const app = new App({ logger: false });
+  const Tag = t.String({ $id: 'Tag', minLength: 2 });
+  app.post('/json', { body: t.Object({ tag: Tag }) }, ({ body }) => body);
+  app.post('/form', { consumes: ['application/x-www-form-urlencoded'], body: t.Object({ tag: t.Ref(Tag) }) }, ({ body }) => body);
+  app.post('/upload', { consumes: ['multipart/form-data'], body: t.Object({ tag: t.Ref(Tag) }) }, ({ body }) => body);
+  assert.equal((await app.inject({ method: 'POST', url: '/form', form: { tag: 'ok' } })).statusCode, 200);
+  assert.equal((await app.inject({ method: 'POST', url: '/form', form: { tag: 'x' } })).statusCode, 422);
+  assert.equal((await app.inject({ method: 'POST', url: '/upload', files: {}, form: { tag: 'x' } })).statusCode, 422);
+  const channel = app.channel('tags', { schema: t.Object({ tag: t.Ref(Tag) }) });
+  await assert.rejects(() => channel.publish({ tag: 'x' }), /LW_ERR_CHANNEL_MESSAGE/);
+  await app.close();
+});
+
+test('a named part that is not valid JSON Schema is refused at its place in the route schema', async () => {
+  const app = new App({ logger: false, openapi: false });
+  app.post('/bad', { body: t.Object({ bad: t.Unsafe({ type: 'strin', $id: 'Bad' }) }) }, ({ body }) => body);
+  await assert.rejects(() => app.inject({ method: 'POST', url: '/bad', body: { bad: 'x' } }), /LW_ERR_SCHEMA_INVALID: the body schema of POST \/bad .*data\/properties\/bad\/type must be equal to one of the allowed values/);
+});
