@@ -105,21 +105,19 @@ function namesSchemas(schema: unknown): boolean {
  * records a schema with an $id nested in another by its place there ("#/properties/item", or
  * "Order#/properties/item"): a `t.Ref` to it from another route's schema could be looked up in
  * that other root, find the `$ref` itself, and recurse until the stack ran out (a 500 for every
- * request). Added first, each is a root of its own that every `$ref` finds. The schema is checked
- * against JSON Schema's first, so a bad named part is reported at its place in the route's schema.
+ * request). Added first, each is a root of its own that every `$ref` finds. They are added
+ * unchecked: the schema's own check, in compile(), covers them where it did before.
  */
 function compileNamed(ajv: Ajv, schema: object): ValidateFunction {
   const named: object[] = [];
   namedParts(schema, named, new Set(), false);
-  if (named.length > 0) {
-    if (!ajv.validateSchema(schema)) throw new Error(`schema is invalid: ${ajv.errorsText(ajv.errors)}`);
-    for (const part of named) {
-      const id = (part as { $id: string }).$id;
-      // A place recorded by an earlier compile is replaced; a schema already added is left to ajv
-      // (the same one passes, a different one under the same $id is ambiguous).
-      if (typeof ajv.refs[id] === 'string') delete ajv.refs[id];
-      if (ajv.refs[id] === undefined && ajv.schemas[id] === undefined) ajv.addSchema(part);
-    }
+  for (const part of named) {
+    // As ajv keys it: "Item#" is "Item".
+    const id = (part as { $id: string }).$id.replace(/#\/?$/, '');
+    // A place an earlier compile recorded is replaced; a schema already added is left to ajv
+    // (the same one passes, a different one under the same $id is ambiguous).
+    if (typeof ajv.refs[id] === 'string') delete ajv.refs[id];
+    if (ajv.refs[id] === undefined && ajv.schemas[id] === undefined) ajv.addSchema(part, undefined, undefined, false);
   }
   return ajv.compile(schema);
 }
@@ -135,7 +133,9 @@ function namedParts(node: object, found: object[], seen: Set<object>, inMap: boo
     if ((!inMap && DATA_KEYWORDS.has(key)) || typeof value !== 'object' || value === null || seen.has(value)) continue;
     seen.add(value);
     namedParts(value, found, seen, !inMap && SCHEMA_MAPS.has(key));
-    if (!Array.isArray(value) && typeof (value as { $id?: unknown }).$id === 'string') found.push(value);
+    // An $id of '#…' names a place inside its own root only: never added.
+    const id = (value as { $id?: unknown }).$id;
+    if (!Array.isArray(value) && typeof id === 'string' && !id.startsWith('#')) found.push(value);
   }
 }
 
@@ -183,9 +183,9 @@ function compilePart(schema: TSchema, part: RequestPart, options: ValidatorOptio
     } catch (error) {
       if (!/already exists|resolves to more than one schema/.test((error as Error).message)) throw error;
       // The schema's $id is taken in its instances, as its own ("already exists") or nested in it
-      // ("resolves to more than one schema"): the same schema compiled again (another route's,
-      // t.Optional(Item), a second ready()), or an App's two different schemas of one $id, which
-      // its OpenAPI document refuses. It gets instances of its own; one ambiguous in itself fails
+      // ("resolves to more than one schema"): a copy of a schema compiled before (t.Optional(Item),
+      // t.Refine(Item) on another route), or an App's two different schemas of one $id, which its
+      // OpenAPI document refuses. It gets instances of its own; one ambiguous in itself fails
       // again there.
       validate = compileNamed(withFormats(newCompiler(options.coerce ? 'array' : false), checked), checked);
       collect = compileNamed(withFormats(newCompiler(options.coerce ? 'array' : false, budget), budgeted), budgeted);

@@ -129,3 +129,11 @@ test('a named part that is not valid JSON Schema is refused at its place in the 
   app.post('/bad', { body: t.Object({ bad: t.Unsafe({ type: 'strin', $id: 'Bad' }) }) }, ({ body }) => body);
   await assert.rejects(() => app.inject({ method: 'POST', url: '/bad', body: { bad: 'x' } }), /LW_ERR_SCHEMA_INVALID: the body schema of POST \/bad .*data\/properties\/bad\/type must be equal to one of the allowed values/);
 });
+
+test('a t.Module import: its other definitions are not checked as routes of their own (a t.Date among them)', async () => {
+  const module = t.Module({ User: t.Object({ name: t.String() }), Stamp: t.Date() });
+  const app = new App({ logger: false, openapi: false });
+  app.post('/users', { body: module.Import('User') }, ({ body }) => body);
+  assert.equal((await app.inject({ method: 'POST', url: '/users', body: { name: 'Ada' } })).statusCode, 200);
+  assert.equal((await app.inject({ method: 'POST', url: '/users', body: { name: 1 } })).statusCode, 422);
+});
