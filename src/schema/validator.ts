@@ -108,7 +108,8 @@ function namesSchemas(schema: unknown): boolean {
  * request). Added first, each is a root of its own that every `$ref` finds. They are added
  * unchecked: the schema's own check, in compile(), covers them where it did before.
  */
-function compileNamed(ajv: Ajv, schema: object): ValidateFunction {
+function compileNamed(ajv: Ajv, declared: object): ValidateFunction {
+  const schema = withRepeatsInline(declared);
   const named: object[] = [];
   namedParts(schema, named, new Set(), false);
   for (const part of named) {
@@ -120,6 +121,55 @@ function compileNamed(ajv: Ajv, schema: object): ValidateFunction {
     if (ajv.refs[id] === undefined && ajv.schemas[id] === undefined) ajv.addSchema(part, undefined, undefined, false);
   }
   return ajv.compile(schema);
+}
+
+/**
+ * The schema with each repeat of a named part (its $id a second time, as in
+ * `t.Object({ main: Item, spare: t.Optional(Item) })`) made anonymous: ajv refuses an $id twice
+ * in one schema, even for the same schema, and startup failed. The repeat is checked inline, as the
+ * first is, so its issues are the same; one with a `#…` $ref of its own (which its $id anchors)
+ * becomes a `$ref` to the first instead. A repeat that is not the same schema is left as it is,
+ * for ajv to call ambiguous. Copied along the way: the schema stays as declared (OpenAPI reads it).
+ */
+function withRepeatsInline(schema: object): object {
+  const firsts = new Map<string, object>();
+  const visit = (node: object, inMap: boolean): object => {
+    let copy: Record<string | symbol, unknown> | unknown[] | null = null;
+    if (!inMap && !Array.isArray(node)) {
+      const id = (node as { $id?: unknown }).$id;
+      if (typeof id === 'string' && !id.startsWith('#')) {
+        const key = id.replace(/#\/?$/, '');
+        const first = firsts.get(key);
+        if (first === undefined) firsts.set(key, node);
+        else if (!sameJson(first, node)) return node;
+        else if (anyNode(node, (part) => typeof part.$ref === 'string' && part.$ref.startsWith('#'))) return { $ref: id };
+        else {
+          // TypeBox's marks (symbols) are kept, as the other schema copies keep them.
+          copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(node));
+          delete copy.$id;
+        }
+      }
+    }
+    for (const key of Object.keys(node)) {
+      const value = (node as Record<string, unknown>)[key];
+      if ((!inMap && DATA_KEYWORDS.has(key)) || typeof value !== 'object' || value === null) continue;
+      const next = visit(value, !inMap && SCHEMA_MAPS.has(key));
+      if (next === value) continue;
+      copy ??= Array.isArray(node) ? [...node] : Object.defineProperties({}, Object.getOwnPropertyDescriptors(node));
+      (copy as Record<string, unknown>)[key] = next;
+    }
+    return copy ?? node;
+  };
+  return visit(schema, false);
+}
+
+/** Whether two schemas are the same JSON (TypeBox's symbol marks aside: t.Optional(Item) is Item marked optional). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => Object.hasOwn(b, key) && sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 }
 
 /** Keywords whose values are data, not schemas: an `$id` key in them names nothing. */

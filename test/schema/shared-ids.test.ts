@@ -137,3 +137,41 @@ test('a t.Module import: its other definitions are not checked as routes of thei
   assert.equal((await app.inject({ method: 'POST', url: '/users', body: { name: 'Ada' } })).statusCode, 200);
   assert.equal((await app.inject({ method: 'POST', url: '/users', body: { name: 1 } })).statusCode, 422);
 });
+
+test('one body that uses a named schema twice (Item and t.Optional(Item)) starts, and each place gets the issues Item alone would', async () => {
+  const Item = t.Object({ name: t.String({ maxLength: 3 }), price: t.Number() }, { $id: 'Item' });
+  const app = new App({ logger: false });
+  const Order = t.Object({ main: Item, spare: t.Optional(Item) });
+  app.post('/orders', { body: Order, response: { 200: Order } }, ({ body }) => body);
+  app.post('/single', { body: t.Object({ main: Item }) }, ({ body }) => body);
+  app.post('/pair', { body: t.Object({ items: t.Array(Item), first: Item, maybe: t.Union([Item, t.Null()]) }) }, ({ body }) => body);
+
+  const valid = { main: { name: 'a', price: 1 }, spare: { name: 'b', price: 2 } };
+  const served = await app.inject({ method: 'POST', url: '/orders', body: valid });
+  assert.equal(served.statusCode, 200, served.body);
+  assert.deepEqual(served.json(), valid);
+  // The repeat is checked as the first is: the same issues, at its own place.
+  const alone = (await app.inject({ method: 'POST', url: '/single', body: { main: { name: 'long' } } })).json().detail;
+  const repeated = (await app.inject({ method: 'POST', url: '/orders', body: { main: { name: 'a', price: 1 }, spare: { name: 'long' } } })).json().detail;
+  assert.deepEqual(
+    repeated,
+    alone.map((issue: { loc: unknown[] }) => ({ ...issue, loc: ['body', 'spare', ...issue.loc.slice(2)] })),
+  );
+  const inUnion = await app.inject({ method: 'POST', url: '/pair', body: { items: [], first: { name: 'a', price: 1 }, maybe: { name: 'abcde', price: 1 } } });
+  assert.deepEqual(inUnion.json().detail.map((issue: { type: string; loc: unknown }) => [issue.type, issue.loc]), [['string_too_long', ['body', 'maybe', 'name']]]);
+  const inList = await app.inject({ method: 'POST', url: '/pair', body: { items: [{ name: 'a', price: 1 }, { name: 'a' }], first: { name: 'a', price: 1 }, maybe: null } });
+  assert.deepEqual(inList.json().detail.map((issue: { loc: unknown }) => issue.loc), [['body', 'items', 1, 'price']]);
+  // Still one component in the document, referred to from both places.
+  const schema = app.openapi().paths['/orders']!.post!.requestBody!.content['application/json']!.schema as { properties: Record<string, unknown> };
+  assert.deepEqual(schema.properties, { main: { $ref: '#/components/schemas/Item' }, spare: { $ref: '#/components/schemas/Item' } });
+});
+
+test('a recursive named schema used twice in one body starts and checks both, at any depth', async () => {
+  const Tree = t.Recursive((This) => t.Object({ label: t.String(), children: t.Array(This) }), { $id: 'Tree' });
+  const app = new App({ logger: false });
+  app.post('/forest', { body: t.Object({ left: Tree, right: t.Optional(Tree) }) }, ({ body }) => body);
+  const leaf = (label: unknown) => ({ label, children: [] });
+  assert.equal((await app.inject({ method: 'POST', url: '/forest', body: { left: leaf('a'), right: { label: 'b', children: [leaf('c')] } } })).statusCode, 200);
+  const deep = await app.inject({ method: 'POST', url: '/forest', body: { left: leaf('a'), right: { label: 'b', children: [leaf(7)] } } });
+  assert.deepEqual(deep.json().detail.map((issue: { loc: unknown }) => issue.loc), [['body', 'right', 'children', 0, 'label']]);
+});
