@@ -35,6 +35,7 @@ import { mountRoutes } from './middleware/mount.js';
 import type { AddableEndpoint, EndpointEntries } from './endpoint.js';
 import { Router, type AnyRouter, type NormalizePrefix, type Prefixed, type ChainTo, type RouteMethod, type RouterOptions, type RoutesOf, type WebSocketRouteMethod } from './router.js';
 import { SchemaNamespace } from './schema/validator.js';
+import { isBodyParts } from './schema/body-parts.js';
 import { inject, type InjectOptions, type InjectResponse } from './testing/inject.js';
 import { TestClient, type TestClientOptions } from './testing/test-client.js';
 import { WebSocketRoutes } from './ws/upgrade.js';
@@ -290,6 +291,8 @@ export class App<Offload extends OffloadSetting = false, Routes = never> extends
     };
     const definitions = this.routes().map((route) => withDependencyParts(route, this.dependencyOverrides));
     for (const route of definitions) assertNoCycle(route, this.dependencyOverrides);
+    // Every named schema is known before the first route compiles: a t.Ref finds it in any order.
+    for (const route of definitions) declareSchemas(this.schemas, route.options);
     // WebSocket routes too, though they compile at listen(): a mistake stops startup before anything opens.
     for (const route of [...definitions, ...this.webSocketRoutes()]) assertParamsInPath(route);
     const pool = this.pool.forRoutes(definitions);
@@ -559,4 +562,12 @@ export class App<Offload extends OffloadSetting = false, Routes = never> extends
       this.closing = null; // the next listen() gets a close() of its own
     }
   }
+}
+
+/** A route's request and response schemas, recorded in its App's namespace (a body of named parts, each part). */
+function declareSchemas(namespace: SchemaNamespace, options: RouteOptions): void {
+  const { params, query, headers, cookies, body, response } = options;
+  for (const schema of [params, query, headers, cookies]) namespace.declare(schema);
+  if (body !== undefined) for (const schema of isBodyParts(body) ? Object.values(body) : [body]) namespace.declare(schema);
+  if (response !== undefined) for (const schema of Object.values(response)) namespace.declare(schema);
 }

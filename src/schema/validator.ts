@@ -50,6 +50,33 @@ export class SchemaNamespace {
   exact: Compiler | null = null;
   /** The error collectors: one pair per error budget (the budget is part of the generated code). */
   readonly allErrors = new Map<number, { coercing: Compiler | null; exact: Compiler | null }>();
+  /** The App's named schemas by $id, recorded before any route compiles (the first of each $id). */
+  private readonly named = new Map<string, object>();
+
+  /**
+   * Records the named schemas in `schema` (itself included), so that a `t.Ref` to one compiles
+   * whatever the order of the routes: the route that uses `Item` itself may come after the one
+   * that refers to it (an included router's routes come after the App's own).
+   */
+  declare(schema: unknown): void {
+    if (typeof schema !== 'object' || schema === null) return;
+    const found: object[] = [];
+    namedParts({ schema }, found, new Set(), true);
+    for (const part of found) {
+      const id = idKey((part as { $id: string }).$id);
+      if (!this.named.has(id)) this.named.set(id, part);
+    }
+  }
+
+  /** The named schema declared under `id` (as ajv keys it), if any. */
+  declared(id: string): object | undefined {
+    return this.named.get(id);
+  }
+}
+
+/** An $id as ajv keys it: "Item#" is "Item". */
+function idKey(id: string): string {
+  return id.replace(/#\/?$/, '');
 }
 
 const SHARED = new SchemaNamespace();
@@ -108,13 +135,15 @@ function namesSchemas(schema: unknown): boolean {
  * request). Added first, each is a root of its own that every `$ref` finds. They are added
  * unchecked: the schema's own check, in compile(), covers them where it did before.
  */
-function compileNamed(ajv: Ajv, declared: object): ValidateFunction {
+function compileNamed(ajv: Ajv, declared: object, referenced: readonly object[] = []): ValidateFunction {
   const schema = withRepeatsInline(declared);
   const named: object[] = [];
   namedParts(schema, named, new Set(), false);
+  // Then the App's declared schemas it refers to and does not hold (referencedParts), with theirs.
+  for (const part of referenced) namedParts({ part }, named, new Set(), true);
   for (const part of named) {
     // As ajv keys it: "Item#" is "Item".
-    const id = (part as { $id: string }).$id.replace(/#\/?$/, '');
+    const id = idKey((part as { $id: string }).$id);
     // A place an earlier compile recorded is replaced; a schema already added is left to ajv
     // (the same one passes, a different one under the same $id is ambiguous).
     if (typeof ajv.refs[id] === 'string') delete ajv.refs[id];
@@ -189,6 +218,42 @@ function namedParts(node: object, found: object[], seen: Set<object>, inMap: boo
   }
 }
 
+/**
+ * The App's declared named schemas that `schema` refers to by a `$ref` and does not hold itself,
+ * and those they refer to in turn: added to the ajv instance before `schema` compiles, so a route
+ * may refer to `Item` before the route that uses it has compiled.
+ */
+function referencedParts(namespace: SchemaNamespace | undefined, schema: object): object[] {
+  if (namespace === undefined || namespace === SHARED) return [];
+  const held = new Set<string>();
+  const own: object[] = [];
+  namedParts({ schema }, own, new Set(), true);
+  for (const part of own) held.add(idKey((part as { $id: string }).$id));
+  const parts: object[] = [];
+  const visit = (node: object): void => {
+    for (const ref of outsideRefs(node)) {
+      if (held.has(ref)) continue;
+      held.add(ref);
+      const part = namespace.declared(ref);
+      if (part === undefined) continue;
+      parts.push(part);
+      visit(part);
+    }
+  };
+  visit(schema);
+  return parts;
+}
+
+/** The $ids a schema's `$ref`s name outside itself (not '#…'), as ajv keys them. */
+function outsideRefs(schema: object): Set<string> {
+  const refs = new Set<string>();
+  anyNode(schema, (node) => {
+    if (typeof node.$ref === 'string' && !node.$ref.startsWith('#')) refs.add(idKey(node.$ref.split('#')[0]!));
+    return false;
+  });
+  return refs;
+}
+
 function anyNode(schema: unknown, test: (node: Record<string, unknown>) => boolean, seen = new Set<object>()): boolean {
   if (typeof schema !== 'object' || schema === null || seen.has(schema)) return false;
   seen.add(schema);
@@ -228,8 +293,10 @@ function compilePart(schema: TSchema, part: RequestPart, options: ValidatorOptio
   try {
     try {
       const namespace = options.namespace !== undefined && namesSchemas(checked) ? options.namespace : SHARED;
-      validate = compileNamed(compilerFor(namespace, options.coerce, checked), checked);
-      collect = compileNamed(collectorFor(namespace, budget, options.coerce, budgeted), budgeted);
+      // Each referenced schema as this part's own schema is made (hardened, step-marked, budgeted).
+      const referenced = referencedParts(namespace, checked).map((part) => withStepMarks(hardenSchema(part)));
+      validate = compileNamed(compilerFor(namespace, options.coerce, [checked, ...referenced]), checked, referenced);
+      collect = compileNamed(collectorFor(namespace, budget, options.coerce, [budgeted, ...referenced]), budgeted, referenced.map(withErrorBudget));
     } catch (error) {
       if (!/already exists|resolves to more than one schema/.test((error as Error).message)) throw error;
       // The schema's $id is taken in its instances, as its own ("already exists") or nested in it

@@ -3,7 +3,7 @@
 // `t.Optional(Item)` are one schema in the OpenAPI document.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, t } from '../../src/index.js';
+import { App, Router, t } from '../../src/index.js';
 
 test('two Apps with different schemas under the same $id each validate by their own', async () => {
   const first = new App({ logger: false });
@@ -174,4 +174,27 @@ test('a recursive named schema used twice in one body starts and checks both, at
   assert.equal((await app.inject({ method: 'POST', url: '/forest', body: { left: leaf('a'), right: { label: 'b', children: [leaf('c')] } } })).statusCode, 200);
   const deep = await app.inject({ method: 'POST', url: '/forest', body: { left: leaf('a'), right: { label: 'b', children: [leaf(7)] } } });
   assert.deepEqual(deep.json().detail.map((issue: { loc: unknown }) => issue.loc), [['body', 'right', 'children', 0, 'label']]);
+});
+
+test('a t.Ref may come before the route that uses the schema, here in an included router, and reach a schema it refers to in turn', async () => {
+  const Tag = t.Object({ label: t.String({ format: 'email' }) }, { $id: 'Tag' });
+  const Item = t.Object({ name: t.String({ maxLength: 3 }), tag: t.Optional(t.Ref(Tag)) }, { $id: 'Item' });
+  const app = new App({ logger: false });
+  app.post('/orders', { body: t.Object({ item: t.Ref(Item) }) }, ({ body }) => body);
+  const router = new Router();
+  router.post('/items', { body: Item }, ({ body }) => body);
+  router.post('/tags', { body: Tag }, ({ body }) => body);
+  app.include(router);
+
+  // It stopped startup: "can't resolve reference Item from id #".
+  const valid = await app.inject({ method: 'POST', url: '/orders', body: { item: { name: 'a', tag: { label: 'a@b.co' } } } });
+  assert.equal(valid.statusCode, 200, valid.body);
+  const invalid = await app.inject({ method: 'POST', url: '/orders', body: { item: { name: 'abcd', tag: { label: 'nope' } } } });
+  assert.deepEqual(invalid.json().detail.map((issue: { type: string; loc: unknown }) => [issue.type, issue.loc]), [
+    ['string_too_long', ['body', 'item', 'name']],
+    ['value_error', ['body', 'item', 'tag', 'label']],
+  ]);
+  // The route that uses Item itself answers as before.
+  const direct = await app.inject({ method: 'POST', url: '/items', body: { name: 'abcd', tag: { label: 'x' } } });
+  assert.deepEqual(direct.json().detail.map((issue: { loc: unknown }) => issue.loc), [['body', 'name'], ['body', 'tag', 'label']]);
 });
