@@ -104,9 +104,7 @@ export class BunIncomingMessage extends LazyEvents {
    */
   get url(): string {
     if (this.path !== undefined) return this.path;
-    const full = this.request.url;
-    // "http://host:port/path?query": the path starts at the first '/' after the scheme's "//".
-    return (this.path = full.slice(full.indexOf('/', full.indexOf('//') + 2)));
+    return (this.path = pathOf(this.request.url));
   }
 
   set url(url: string) {
@@ -271,6 +269,17 @@ export class BunIncomingMessage extends LazyEvents {
     this.complete = true;
     this.emit('end');
   }
+}
+
+/**
+ * The path and query of Bun's request URL. Bun gives "http://host:port/path?query", or the path
+ * alone when the Host header is none it can put in a URL (`x/`, `a b`, `h?`, or no Host at all):
+ * read as an absolute URL, that path lost its first segment (`/public/admin` routed as `/admin`).
+ */
+export function pathOf(url: string): string {
+  if (url.charCodeAt(0) === 47 /* '/' */) return url;
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  return start === -1 ? '/' : url.slice(start);
 }
 
 /** Up to this many bytes, a copy is cheaper than a view: reading a fresh Uint8Array's `buffer` makes Bun allocate it (~0.2 µs). */

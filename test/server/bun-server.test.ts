@@ -7,6 +7,8 @@ import { App, LoopwiseError, html, json, noContent, sse, stream, t, text } from 
 import { request } from '../support/http.js';
 import { freePort } from '../support/cli-process.js';
 import { tryConnect } from '../support/try-connect.js';
+import { RawConnection } from '../support/raw-http.js';
+import { pathOf } from '../../src/server/bun-request.js';
 import { onBun } from '../support/runtime.js';
 import { startAppProcess } from '../support/app-process.js';
 import { fileURLToPath } from 'node:url';
@@ -294,4 +296,41 @@ test('on Bun, the code that ran at startup is dropped once the first server open
   assert.deepEqual([json.status, json.json()], [200, { message: 'hello' }]);
   const echo = await request(app.port, '/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Ada","age":36}' });
   assert.deepEqual([echo.status, echo.json()], [200, { name: 'Ada', age: 36 }]);
+});
+
+test("Bun's request URL read as the path and query: absolute, or the path alone when Bun could not put the Host in a URL", () => {
+  assert.equal(pathOf('http://x/public/admin?q=1'), '/public/admin?q=1');
+  assert.equal(pathOf('http://x:abc/a'), '/a');
+  assert.equal(pathOf('http://[::1]:8000/'), '/');
+  assert.equal(pathOf('http://x'), '/');
+  // Bun 1.4.5 gives these for `Host: x/`, `Host: a b`, or no Host (HTTP/1.0): the path as sent.
+  assert.equal(pathOf('/public/admin?q=1'), '/public/admin?q=1');
+  assert.equal(pathOf('/'), '/');
+});
+
+test('on Bun, a Host header that is no host (x/, a b, h?, none) does not move the request to another route', ON_BUN_ONLY, async () => {
+  for (const withMiddleware of [false, true]) {
+    const app = new App({ logger: false });
+    // With middleware every path goes through fetch(), as a path Bun's router does not take does.
+    if (withMiddleware) app.use(async (_req, _res, next) => next());
+    app.get('/admin', () => ({ admin: true }));
+    app.get('/public/x', () => ({ public: true }));
+    const { port } = await app.listen({ port: 0, handleSignals: false });
+    try {
+      for (const host of ['Host: x/\r\n', 'Host: a b\r\n', 'Host: h?\r\n', 'Host: x/admin\r\n', '']) {
+        const version = host === '' ? '1.0' : '1.1';
+        const connection = await RawConnection.open(port);
+        connection.write(`GET /public/admin HTTP/${version}\r\n${host}Connection: close\r\n\r\n`);
+        const response = await connection.response();
+        // It was routed as /admin: 200 {"admin":true}.
+        assert.equal(response?.status, 404, `${JSON.stringify(host)}, middleware ${withMiddleware}: ${response?.body}`);
+        assert.deepEqual(JSON.parse(response!.body), { detail: 'Not Found' });
+        const served = await RawConnection.open(port);
+        served.write(`GET /public/x HTTP/${version}\r\n${host}Connection: close\r\n\r\n`);
+        assert.deepEqual(JSON.parse((await served.response())!.body), { public: true });
+      }
+    } finally {
+      await app.close();
+    }
+  }
 });
