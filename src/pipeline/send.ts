@@ -103,7 +103,9 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
     stopBody(body);
     throw error;
   }
-  const source = body instanceof Readable ? body : Readable.from(withLoopTurns(body), { objectMode: false });
+  // Read by withLoopTurns: the stream is destroyed (the client left, the connection was cut).
+  const turns = { source: null as Readable | null };
+  const source = body instanceof Readable ? body : (turns.source = Readable.from(withLoopTurns(body, turns), { objectMode: false }));
   if (res.req?.method === 'HEAD') {
     // Node drops a HEAD response's writes at once, without backpressure: piping would run the
     // producer flat out (an endless generator would hold the loop). Headers only; stop the source.
@@ -200,13 +202,20 @@ function framedAsDeclared(headers: OutgoingHttpHeaders, res: ServerResponse): nu
  * The chunks of an iterable body as they come, with one change: an empty chunk (or undefined)
  * fills no buffer, so backpressure never pauses the producer, and a body that yields nothing but
  * empty chunks held the event loop for good. They are dropped, and every 64 in a row the loop
- * gets a turn, so the service answers others while such a body runs.
+ * gets a turn, so the service answers others while such a body runs; once its stream is
+ * destroyed the body is left there, which closes the handler's generator (its
+ * `finally` runs): it was never stopped, and ran on after its client had gone, a core's worth.
  */
-async function* withLoopTurns(body: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<unknown> {
+async function* withLoopTurns(body: AsyncIterable<unknown> | Iterable<unknown>, turns: { source: Readable | null }): AsyncGenerator<unknown> {
   let empty = 0;
   for await (const chunk of body) {
     if (chunk === undefined || ((typeof chunk === 'string' || chunk instanceof Uint8Array) && chunk.length === 0)) {
-      if (++empty % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (++empty % 64 === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        // Its stream's destroy() waits for this generator's return(), which waits for a yield this
+        // body never reaches: 'close' never comes, `destroyed` is set at once.
+        if (turns.source?.destroyed === true) return;
+      }
       continue;
     }
     empty = 0;

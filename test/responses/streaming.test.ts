@@ -244,6 +244,42 @@ test('a streamed body is held to the Content-Length the handler gave: more bytes
   }
 });
 
+test('a body of nothing but empty chunks is stopped once its client leaves: its generator closes, no core left spinning', async () => {
+  const app = new App({ logger: false, openapi: false });
+  const state = { started: 0, live: 0, closed: 0 };
+  app.get('/empty-forever', () =>
+    stream(
+      (async function* () {
+        state.started++;
+        state.live++;
+        try {
+          for (;;) yield '';
+        } finally {
+          state.live--;
+          state.closed++;
+        }
+      })(),
+    ),
+  );
+  app.get('/ok', () => ({ ok: true }));
+  const { port } = await serveApp(app);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const client = await RawConnection.open(port);
+      client.write(rawGet('/empty-forever'));
+      await waitFor(() => state.started === i + 1, 'the body started');
+      client.destroy();
+    }
+    // It ran on for good after its client had gone (live 3, closed 0, a core busy).
+    await waitFor(() => state.closed === 3, 'every body stopped');
+    assert.equal(state.live, 0);
+    assert.equal((await request(port, '/ok')).status, 200);
+  } finally {
+    app.server?.closeAllConnections();
+    await app.close();
+  }
+});
+
 test('a body of empty chunks does not hold the event loop: other requests are answered while it runs', async () => {
   const app = new App({ logger: false, openapi: false });
   app.get('/empties', () =>
