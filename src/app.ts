@@ -366,6 +366,7 @@ export class App<Offload extends OffloadSetting = false, Routes = never> extends
       log: this.log,
       dependencies: { state: this.state, overrides: this.dependencyOverrides, log: this.log },
       background: this.background,
+      schemas: this.schemas,
     };
   }
 
@@ -384,6 +385,7 @@ export class App<Offload extends OffloadSetting = false, Routes = never> extends
    * (the main thread already validated the request and enforces the timeout).
    */
   async forWorker(): Promise<WorkerRoutes> {
+    for (const route of this.routes()) declareSchemas(this.schemas, route.options);
     const runners = compileRunners(this.routes(), this.runnerServices(), { thread: 'worker' });
     this.freeze();
     // Each worker thread has its own module state, so its own lifespan: its dependencies read its state.

@@ -14,6 +14,7 @@ import { assertUniqueRoutes, routeKey } from './router.js';
 import { DEFAULT_OFFLOAD_TIMEOUT } from './app-options.js';
 import { isOffloaded, isQueueOffload } from './queue/bullmq-config.js';
 import type { AppQueues } from './queue/app-queues.js';
+import type { SchemaNamespace } from './schema/validator.js';
 
 /** What every route's handler runs with: the App's error handlers, logger, dependency state and background tasks. */
 export interface RunnerServices {
@@ -21,6 +22,8 @@ export interface RunnerServices {
   log: Logger;
   dependencies: DependencyRuntime;
   background: BackgroundRunner;
+  /** The App's named schemas: a response schema's `t.Ref`s are found there. */
+  schemas?: SchemaNamespace;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { RouteDefinition } from '../route.js';
 import { narrowResponseSchema, type ResponseFieldOptions } from '../schema/response-fields.js';
 import { compileSerializer, serializeAny, type Serializer } from '../schema/serializer.js';
 import { isBodiless } from './send.js';
+import type { SchemaNamespace } from '../schema/validator.js';
 
 /** How a route writes a returned value, per status. */
 export interface ResponseSerializers {
@@ -19,7 +20,7 @@ export interface ResponseSerializers {
  * A status with neither has no serializer: a typo (`status: 201` with `response: { 200: … }`) used
  * to send the handler's whole object, internal fields and all.
  */
-export function compileResponseSerializers(route: RouteDefinition, name: string): ResponseSerializers {
+export function compileResponseSerializers(route: RouteDefinition, name: string, schemas?: SchemaNamespace): ResponseSerializers {
   checkResponseStatuses(route, name);
   const { response, unfiltered = [] } = route.options;
   const own = route.options.status ?? 200;
@@ -28,7 +29,7 @@ export function compileResponseSerializers(route: RouteDefinition, name: string)
   for (const [status, declared] of Object.entries(response ?? {}) as [string, TSchema][]) {
     // Chosen once here: a route without the options serializes with its schema as declared.
     const schema = fields !== null && Number(status) === own ? narrowResponseSchema(declared, fields, name) : declared;
-    serializers.set(Number(status), compileSerializer(schema, name, Number(status)));
+    serializers.set(Number(status), compileSerializer(schema, name, Number(status), schemas?.referencedSchemas(schema)));
   }
   for (const status of unfiltered) serializers.set(status, serializeAny);
   const filters = declaresResponses(route);

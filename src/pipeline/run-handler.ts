@@ -16,6 +16,7 @@ import { afterAnswer } from './after-response.js';
 import { compileDependencies, compileDependenciesAfterInvalid } from './resolve-dependencies.js';
 import { compileFailurePlan } from '../deps/dependency-failures.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
+import type { SchemaNamespace } from '../schema/validator.js';
 import { NOT_YET, fulfilledNow } from '../server/fulfilled-now.js';
 
 /** Runs a route's handler on a validated context and writes what it returns, or what it throws. */
@@ -40,6 +41,8 @@ export interface RunnerOptions {
   dependencies?: DependencyRuntime;
   /** Runs background tasks after the response, and lets shutdown wait for them. */
   background?: BackgroundRunner;
+  /** The App's named schemas: a response schema's `t.Ref`s are found there. */
+  schemas?: SchemaNamespace;
 }
 
 /**
@@ -77,7 +80,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
   }
 
   const defaultStatus = route.options.status ?? 200;
-  const serializers = compileResponseSerializers(route, name);
+  const serializers = compileResponseSerializers(route, name, options.schemas);
   const defaultSerializer = serializers.main;
 
   /** Writes the value; returns the error answered instead when it does not fit its schema. */

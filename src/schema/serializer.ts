@@ -13,10 +13,11 @@ export type Serializer = (value: unknown) => string;
  * Compiles a response schema into a serializer that writes only the fields the schema names:
  * whatever else the handler returned (a password hash, internal ids) never leaves the server.
  */
-export function compileSerializer(schema: TSchema, route: string, status: number): Serializer {
+export function compileSerializer(schema: TSchema, route: string, status: number, referenced: Record<string, object> = {}): Serializer {
   const fastJson: typeof FastJson = require('fast-json-stringify');
   try {
-    return fastJson(schema as unknown as Parameters<typeof FastJson>[0]) as Serializer;
+    // `referenced`: the App's named schemas this one refers to by `$ref` (a t.Ref(Item)), by $id.
+    return fastJson(schema as unknown as Parameters<typeof FastJson>[0], { schema: referenced as NonNullable<Parameters<typeof FastJson>[1]>['schema'] }) as Serializer;
   } catch (error) {
     throw new LoopwiseError(
       'LW_ERR_SCHEMA_INVALID',

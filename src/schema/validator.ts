@@ -72,6 +72,11 @@ export class SchemaNamespace {
   declared(id: string): object | undefined {
     return this.named.get(id);
   }
+
+  /** The declared schemas `schema` refers to and does not hold (and those they refer to), by $id: a serializer's external schemas. */
+  referencedSchemas(schema: object): Record<string, object> {
+    return Object.fromEntries(referencedParts(this, schema).map((part) => [idKey((part as { $id: string }).$id), part]));
+  }
 }
 
 /** An $id as ajv keys it: "Item#" is "Item". */
