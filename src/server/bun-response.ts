@@ -303,11 +303,15 @@ export class BunServerResponse extends LazyEvents {
     const body = new ReadableStream<Uint8Array>(
       {
         pull: async (controller) => {
+          // Cut already (see cut()): a pull now would find the source done and end the body
+          // cleanly before the error lands, and an event stream that failed before its first
+          // event looked complete. The error ends it.
+          if (this.destroyed) return;
           let next: IteratorResult<unknown>;
           try {
             if (opensEventStream && !this.opened) {
               this.opened = true;
-              next = await firstOrOpening(iterator, controller);
+              next = await firstOrOpening(iterator, () => controller.enqueue(EVENT_STREAM_OPENING));
             } else next = await iterator.next();
           } catch (error) {
             this.cut(controller, error);
@@ -349,9 +353,17 @@ export class BunServerResponse extends LazyEvents {
   private async writeEach(source: Readable): Promise<void> {
     const leave = (): void => void source.destroy();
     this.once('close', leave);
+    const iterator = source[Symbol.asyncIterator]() as AsyncIterator<unknown>;
+    // As streamBody's: an event stream's head goes out with an SSE comment if its first event is late.
+    const opensEventStream = String(this.getHeader('content-type') ?? '').startsWith('text/event-stream');
     try {
-      for await (const chunk of source) {
-        if (this.destroyed) return;
+      let next = opensEventStream ? await firstOrOpening(iterator, () => this.write(EVENT_STREAM_OPENING)) : await iterator.next();
+      for (; next.done !== true; next = await iterator.next()) {
+        const chunk = next.value;
+        if (this.destroyed) {
+          source.destroy();
+          return;
+        }
         if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) throw new TypeError(`a streamed body yielded ${chunk === null ? 'null' : typeof chunk}, not a string or bytes`);
         if (!this.write(chunk)) await new Promise((resolve) => this.once('drain', resolve).once('close', resolve));
       }
@@ -547,14 +559,14 @@ const OPENING_WAIT_MS = 20;
  * is not ready at once starts with an SSE comment instead, so the client's EventSource opens
  * however long the first event takes; one that is ready goes out as on Node, byte for byte.
  */
-async function firstOrOpening(iterator: AsyncIterator<unknown>, controller: ReadableStreamDefaultController<Uint8Array>): Promise<IteratorResult<unknown>> {
+async function firstOrOpening(iterator: AsyncIterator<unknown>, open: () => void): Promise<IteratorResult<unknown>> {
   const first = iterator.next();
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<'waited'>((resolve) => (timer = setTimeout(resolve, OPENING_WAIT_MS, 'waited')));
   const outcome = await Promise.race([first, waited]);
   clearTimeout(timer);
   if (outcome !== 'waited') return outcome;
-  controller.enqueue(EVENT_STREAM_OPENING);
+  open();
   return first;
 }
 

@@ -306,3 +306,62 @@ test('an sse() whose source fails as the stream starts is cut; the process lives
     await app.close();
   }
 });
+
+test('an sse() whose source fails before its first event never ends as a complete stream, with or without middleware', async () => {
+  for (const withMiddleware of [false, true]) {
+    const app = new App({ logger: false, openapi: false });
+    if (withMiddleware) app.use(async (_req, _res, next) => next());
+    app.get('/late-failure', () =>
+      sse(
+        (async function* () {
+          await sleep(60); // past the 20 ms after which Bun's head goes out with an SSE comment
+          throw new Error('the source failed before its first event');
+        })(),
+      ),
+    );
+    const { port } = await serveApp(app);
+    const conn = await RawConnection.open(port);
+    try {
+      conn.write(rawGet('/late-failure'));
+      await waitFor(() => conn.closed, 'the connection to be cut', 5_000);
+      // On Bun the comment was followed by the chunked body's last chunk: a clean, empty stream.
+      assert.ok(conn.pending.startsWith('HTTP/1.1 200'), conn.pending);
+      assert.ok(!conn.pending.endsWith('0\r\n\r\n'), `middleware ${withMiddleware}: ${JSON.stringify(conn.pending.slice(-40))}`);
+    } finally {
+      conn.destroy();
+      app.server?.closeAllConnections();
+      await app.close();
+    }
+  }
+});
+
+test('an sse() whose first event is late sends its head at once, with or without middleware (on Bun, with an SSE comment)', async () => {
+  for (const withMiddleware of [false, true]) {
+    const app = new App({ logger: false, openapi: false });
+    if (withMiddleware) app.use(async (_req, _res, next) => next());
+    let release = (): void => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    app.get('/late', () =>
+      sse(
+        (async function* () {
+          await released; // the first event waits until the client has the head
+          yield { data: 'first' };
+        })(),
+      ),
+    );
+    const { port } = await serveApp(app);
+    const conn = await RawConnection.open(port);
+    try {
+      conn.write(rawGet('/late'));
+      // With middleware on Bun the head waited for the first event: this wait timed out.
+      await waitFor(() => conn.pending.includes('\r\n\r\n'), `middleware ${withMiddleware}: the head before the first event`, 3_000);
+      release();
+      await waitFor(() => conn.pending.includes('data: first'), 'the first event', 3_000);
+    } finally {
+      release();
+      conn.destroy();
+      app.server?.closeAllConnections();
+      await app.close();
+    }
+  }
+});
