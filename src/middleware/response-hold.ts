@@ -109,7 +109,7 @@ export class ResponseHold {
       validateHeaderName(name);
       validateHeaderValue(name, value as string);
     }
-    if (reason !== undefined && /[^\t\x20-\x7e\x80-\xff]/.test(reason)) throw invalidReason();
+    if (reason !== undefined && INVALID_REASON.test(reason)) throw invalidReason();
     res.statusCode = status;
     if (reason !== undefined) res.statusMessage = reason;
     for (const [name, value] of headers) {
@@ -174,6 +174,15 @@ export class ResponseHold {
       this.discard();
       return new LoopwiseError('LW_ERR_INVALID_RESPONSE', 'a middleware called writeHead() after next() and returned without ending the response');
     }
+    // A status or reason phrase a middleware assigned after next() (res.statusCode = …, not
+    // writeHead) is checked here, before anything goes out: Node refused a reason with CR or LF
+    // in its writeHead, and again in the 500 that followed, so no answer went out at all; and a
+    // 1xx status went out as a final answer with a body no client reads (it waited for another).
+    const refused = refusedHead(res);
+    if (refused !== null) {
+      res.statusMessage = undefined as unknown as string;
+      return refused;
+    }
     try {
       // The whole body is here: the head says its real length. A length a middleware set after
       // next() went out as it was, and the bytes past it reached a kept-alive client as the next answer.
@@ -205,6 +214,20 @@ export class ResponseHold {
     this.implicit = false;
     this.res.statusMessage = undefined as unknown as string;
   }
+}
+
+/** Node's own test for a reason phrase: Latin-1 only, no CR, LF or NUL. */
+const INVALID_REASON = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** Why a final answer cannot go out with the status and reason phrase set on `res`, or null. */
+function refusedHead(res: ServerResponse): Error | null {
+  const status = res.statusCode;
+  if (!Number.isInteger(status) || status < 200 || status > 999) {
+    return new LoopwiseError('LW_ERR_INVALID_RESPONSE', `a middleware set status ${String(status)}, which a final answer cannot have (200 to 999)`);
+  }
+  const reason: unknown = res.statusMessage;
+  if (typeof reason === 'string' && INVALID_REASON.test(reason)) return invalidReason();
+  return null;
 }
 
 /** The bytes a write() or end() call's arguments carry. */

@@ -76,6 +76,39 @@ test('a status a middleware sets after next() that Node refuses: a 500, not a cr
   });
 });
 
+test('a reason phrase with CR/LF or a 1xx status a middleware sets after next(): a 500, on a connection that serves on', async () => {
+  const app = quietApp();
+  app.use(async (req, res, next) => {
+    await next();
+    const url = new URL(req.url!, 'http://x');
+    const reason = url.searchParams.get('reason');
+    const status = url.searchParams.get('status');
+    if (reason !== null) res.statusMessage = reason;
+    if (status !== null) res.statusCode = Number(status);
+  });
+  app.get('/', () => ({ ok: true }));
+  app.get('/stream', () => stream((async function* () { yield 'a'; })()));
+  await served(app, async (port) => {
+    for (const path of ['/?reason=OK%0D%0ASet-Cookie:%20evil=1', '/?reason=%E2%82%AC', '/?status=101', '/?status=103', '/stream?status=101']) {
+      // No answer at all (the reason), or a 1xx sent as the final answer, which the client waited past.
+      const conn = await RawConnection.open(port);
+      try {
+        conn.write(rawGet(path, 'Connection: keep-alive\r\n'));
+        const res = await conn.response(3_000);
+        assert.equal(res?.status, 500, `${path}: ${res?.raw}`);
+        assert.deepEqual(JSON.parse(res!.body), { detail: 'Internal Server Error' });
+        assert.ok(!res!.raw.includes('evil'), res!.raw);
+        // The same connection takes the next request.
+        conn.write(rawGet('/'));
+        assert.equal((await conn.response(3_000))?.status, 200);
+      } finally {
+        conn.destroy();
+      }
+    }
+    assert.equal((await request(port, '/?reason=Fine')).status, 200);
+  });
+});
+
 test('with compression(): the body is compressed and the header set after next() is there', async () => {
   const app = quietApp();
   stamp(app);
