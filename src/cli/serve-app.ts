@@ -90,6 +90,11 @@ export function address(host: string, port: number): Listening {
 function describe(error: unknown): string {
   if (error instanceof LoopwiseError) return error.message;
   if (!(error instanceof Error)) return String(error);
+  // Bun's syntax errors (a BuildMessage) have no stack: the file and line are in `position`.
+  const position = (error as { position?: { file?: unknown; line?: unknown; column?: unknown; lineText?: unknown } | null }).position;
+  if (error.stack === undefined && position != null && typeof position.file === 'string') {
+    return `${error.message}\n    at ${position.file}:${String(position.line)}:${String(position.column)}${typeof position.lineText === 'string' ? `\n    ${position.lineText}` : ''}`;
+  }
   const lines = (error.stack ?? error.message).split('\n');
   return lines.filter((line) => !/^\s+at (?:.*\()?(?:node:|.*[/\\]node_modules[/\\])/.test(line)).join('\n');
 }

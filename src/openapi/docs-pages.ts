@@ -87,7 +87,7 @@ function missingPage({ title, openapiUrl: path }: DocsPagesSettings, root: strin
 <body>
 <h1>${ui} is not installed</h1>
 <p>This page shows the API's documentation with ${ui}, which comes from the npm package <code>${pkg}</code>.
-It is optional, and not installed here. Install it and reload this page (no restart needed):</p>
+It is optional, and not installed here. Install it and reload this page (on Node no restart is needed; on Bun, restart the server):</p>
 <pre>npm install ${pkg}</pre>
 <p>The OpenAPI document itself is served at <a href="${escapeHtml(openapiUrl)}"><code>${escapeHtml(openapiUrl)}</code></a>. To turn this page off, pass
 <code>openapi: { ${ui === 'ReDoc' ? 'redoc' : 'docs'}: false }</code> to the App.</p>

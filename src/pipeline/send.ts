@@ -151,7 +151,7 @@ function head(res: ResponseSink, status: number, headers: OutgoingHttpHeaders | 
   } catch (error) {
     // Node set the failed status' reason phrase already; the 500 written next must not keep it.
     if (typeof (res as { statusMessage?: unknown }).statusMessage === 'string') (res as { statusMessage?: string }).statusMessage = '';
-    throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', 'Node refused the response status or a header', { cause: error });
+    throw new LoopwiseError('LW_ERR_INVALID_RESPONSE', 'the server refused the response status or a header', { cause: error });
   }
 }
 

@@ -144,6 +144,20 @@ test('run --runtime bun where no Bun can be found: exit 1, saying how to install
   assert.match(wrong.stderr(), /loopwise run: --runtime takes bun or node, not "deno"\n\nUsage: loopwise run/);
 });
 
+test('run --runtime bun of an app that imports a file with a syntax error: exit 1, naming the file, line and column', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loopwise-syntax-'));
+  try {
+    writeFileSync(join(dir, 'broken.ts'), 'export const a = 1;\nfoo bar;\n');
+    writeFileSync(join(dir, 'app.ts'), `import { App } from ${JSON.stringify(pathToFileURL(join(root, 'src/index.ts')).href)};\nimport './broken.ts';\nexport const app = new App();\n`);
+    const cli = startCli(['run', '--runtime', 'bun', join(dir, 'app.ts'), '--port', '0'], { command: here });
+    assert.equal(await cli.exited(30_000), 1, cli.stderr());
+    // Bun's syntax error has no stack: only 'Expected ";" but found "bar"' was said.
+    assert.match(cli.stderr(), /loopwise run: Expected ";" but found "bar"\n\s+at .*broken\.ts:2:5\n\s+foo bar;/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('dev --runtime bun: the banner says Bun, the app is served on it; SIGTERM stops everything with exit 0', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'loopwise-dev-bun-'));
   try {
