@@ -34,6 +34,9 @@ export function headersProblem(headers: object | undefined): string | undefined 
   return undefined;
 }
 
+/** Node's own test for a header value's or a reason phrase's text: Latin-1 only, no CR, LF or NUL. */
+export const INVALID_FIELD_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
+
 /** Node accepts 100–999 and throws on anything else; 1xx are not final answers, so only 200–999. */
 export function statusProblem(status: unknown): string | undefined {
   if (typeof status === 'number' && Number.isInteger(status) && status >= 200 && status <= 999) return undefined;

@@ -1,6 +1,7 @@
 import { validateHeaderName, validateHeaderValue, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { isBodiless } from '../pipeline/send.js';
 import { LoopwiseError } from '../errors.js';
+import { INVALID_FIELD_TEXT, statusProblem } from '../header-check.js';
 
 const HOLD = Symbol('loopwise.responseHold');
 
@@ -109,7 +110,7 @@ export class ResponseHold {
       validateHeaderName(name);
       validateHeaderValue(name, value as string);
     }
-    if (reason !== undefined && INVALID_REASON.test(reason)) throw invalidReason();
+    if (reason !== undefined && INVALID_FIELD_TEXT.test(reason)) throw invalidReason();
     res.statusCode = status;
     if (reason !== undefined) res.statusMessage = reason;
     for (const [name, value] of headers) {
@@ -216,17 +217,12 @@ export class ResponseHold {
   }
 }
 
-/** Node's own test for a reason phrase: Latin-1 only, no CR, LF or NUL. */
-const INVALID_REASON = /[^\t\x20-\x7e\x80-\xff]/;
-
 /** Why a final answer cannot go out with the status and reason phrase set on `res`, or null. */
 function refusedHead(res: ServerResponse): Error | null {
-  const status = res.statusCode;
-  if (!Number.isInteger(status) || status < 200 || status > 999) {
-    return new LoopwiseError('LW_ERR_INVALID_RESPONSE', `a middleware set status ${String(status)}, which a final answer cannot have (200 to 999)`);
-  }
+  const problem = statusProblem(res.statusCode);
+  if (problem !== undefined) return new LoopwiseError('LW_ERR_INVALID_RESPONSE', `a middleware set res.statusCode after next(): ${problem}`);
   const reason: unknown = res.statusMessage;
-  if (typeof reason === 'string' && INVALID_REASON.test(reason)) return invalidReason();
+  if (typeof reason === 'string' && INVALID_FIELD_TEXT.test(reason)) return invalidReason();
   return null;
 }
 

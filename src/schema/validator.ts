@@ -172,7 +172,7 @@ function withRepeatsInline(schema: object): object {
     if (!inMap && !Array.isArray(node)) {
       const id = (node as { $id?: unknown }).$id;
       if (typeof id === 'string' && !id.startsWith('#')) {
-        const key = id.replace(/#\/?$/, '');
+        const key = idKey(id);
         const first = firsts.get(key);
         if (first === undefined) firsts.set(key, node);
         else if (!sameJson(first, node)) return node;

@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { headerProblem } from '../header-check.js';
+import { INVALID_FIELD_TEXT, headerProblem } from '../header-check.js';
 import { JSON_ONLY_HEAD, isBodiless } from '../pipeline/send.js';
 import { LazyEvents } from './lazy-events.js';
 import type { BunIncomingMessage } from './bun-request.js';
@@ -299,7 +299,7 @@ export class BunServerResponse extends LazyEvents {
     // Errors arrive through the iterator below; an 'error' event nobody heard would be thrown at the loop.
     source.on('error', () => {});
     const iterator = source[Symbol.asyncIterator]() as AsyncIterator<unknown>;
-    const opensEventStream = String(this.getHeader('content-type') ?? '').startsWith('text/event-stream');
+    const opensEventStream = this.opensEventStream;
     const body = new ReadableStream<Uint8Array>(
       {
         pull: async (controller) => {
@@ -349,15 +349,19 @@ export class BunServerResponse extends LazyEvents {
     this.send(response, false);
   }
 
+  /** The answer is an event stream: its head must not wait for a late first event (firstOrOpening). */
+  private get opensEventStream(): boolean {
+    return String(this.getHeader('content-type') ?? '').startsWith('text/event-stream');
+  }
+
   /** Node's piping, by hand: each chunk through write(), waiting for 'drain' when it says so. */
   private async writeEach(source: Readable): Promise<void> {
     const leave = (): void => void source.destroy();
     this.once('close', leave);
     const iterator = source[Symbol.asyncIterator]() as AsyncIterator<unknown>;
-    // As streamBody's: an event stream's head goes out with an SSE comment if its first event is late.
-    const opensEventStream = String(this.getHeader('content-type') ?? '').startsWith('text/event-stream');
     try {
-      let next = opensEventStream ? await firstOrOpening(iterator, () => this.write(EVENT_STREAM_OPENING)) : await iterator.next();
+      // As streamBody's: an event stream's head goes out with an SSE comment if its first event is late.
+      let next = this.opensEventStream ? await firstOrOpening(iterator, () => this.write(EVENT_STREAM_OPENING)) : await iterator.next();
       for (; next.done !== true; next = await iterator.next()) {
         const chunk = next.value;
         if (this.destroyed) {
@@ -576,8 +580,6 @@ const EVENT_STREAM_OPENING = new TextEncoder().encode(':\n\n');
 /** Header names already found to be valid tokens: the pipeline's few names are then checked once. Bounded. */
 const validNames = new Set<string>();
 const MAX_REMEMBERED_NAMES = 256;
-/** Node's own test for a header value: Latin-1 only, no CR, LF or NUL. */
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 function refuseBadHeaders(headers: OutgoingHttpHeaders): void {
   for (const name in headers) {
@@ -585,7 +587,7 @@ function refuseBadHeaders(headers: OutgoingHttpHeaders): void {
     if (!validNames.has(name)) {
       refuseHeader(headerProblem(name, value));
       if (validNames.size < MAX_REMEMBERED_NAMES) validNames.add(name);
-    } else if (typeof value === 'string' ? INVALID_VALUE.test(value) : typeof value !== 'number' || !Number.isFinite(value)) {
+    } else if (typeof value === 'string' ? INVALID_FIELD_TEXT.test(value) : typeof value !== 'number' || !Number.isFinite(value)) {
       refuseHeader(headerProblem(name, value));
     }
   }
