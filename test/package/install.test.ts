@@ -17,7 +17,9 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 // Children are projects of their own: not part of this test run, no tsx from this process.
 const { NODE_TEST_CONTEXT: _, ...ownEnv } = process.env;
-const env = { ...ownEnv, NODE_OPTIONS: '', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+// prefer-offline: packages the cache already holds (CI's `npm ci` put them there) are not asked
+// of the registry again; what it lacks still comes from there. About 20 s less per run, here.
+const env = { ...ownEnv, NODE_OPTIONS: '', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_prefer_offline: 'true' };
 const npm = (args: string[], cwd: string, timeout = 240_000) => run('npm', args, { cwd, env, timeout, maxBuffer: 16 * 1024 * 1024 });
 
 let tmp = '';
