@@ -9,6 +9,7 @@ import { addStepKeyword, startSteps, stepState, withStepMarks } from './step-bud
 import { boundedInput } from './bounded-input.js';
 import { addLinearUniqueItems } from './unique-items.js';
 import { addLinearFormats } from './linear-formats.js';
+import { linearRegExp, UnsupportedPattern } from './linear-regexp.js';
 import { toValidationIssues } from './validation-errors.js';
 import { compileLaxCoercion, type LaxCoercion } from './lax-coercion.js';
 import { asLaxIssues, asStrictIssues } from './lax-issues.js';
@@ -24,7 +25,8 @@ export type PartValidator = (data: unknown) => ValidationIssue[] | null;
 const require = createRequire(import.meta.url);
 
 // strictNumbers: Infinity (JSON's 1e400) and NaN are not numbers; `strict: false` would let them through.
-const shared: Options = { useDefaults: true, strict: false, strictNumbers: true };
+// Patterns run in linear time (linear-regexp.ts): a client's string never backtracks exponentially.
+const shared: Options = { useDefaults: true, strict: false, strictNumbers: true, code: { regExp: linearRegExp } };
 
 // Every request is first checked by a validator that stops at the first error: a valid one is
 // done, an invalid one costs no more than its first error. Only then does a second, `allErrors`
@@ -313,6 +315,9 @@ function compilePart(schema: TSchema, part: RequestPart, options: ValidatorOptio
       collect = compileNamed(withFormats(newCompiler(options.coerce ? 'array' : false, budget), budgeted), budgeted);
     }
   } catch (error) {
+    if (error instanceof UnsupportedPattern) {
+      throw new LoopwiseError('LW_ERR_SCHEMA_INVALID', `the ${part} schema of ${options.route}: ${error.message} (docs/limits.md).`, { cause: error });
+    }
     throw new LoopwiseError(
       'LW_ERR_SCHEMA_INVALID',
       `the ${part} schema of ${options.route} is not valid JSON Schema (${(error as Error).message}). Build it with \`t\` (TypeBox).`,

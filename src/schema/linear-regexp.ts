@@ -1,0 +1,174 @@
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+
+// re2js loads with the first schema `pattern` compiled: an app without one does not pay for it.
+const require = createRequire(import.meta.url);
+
+/**
+ * A schema's `pattern` (and `patternProperties`, `propertyNames`), as ajv runs them on the client's
+ * strings: by RE2's engine (re2js), whose time is linear in the string whatever the pattern, where
+ * V8's and JavaScriptCore's backtracking engines take exponential time on a pattern like
+ * `^(a+)+$` (one 30-character string held the event loop for seconds). Pydantic runs FastAPI's
+ * `pattern=` the same way, with Rust's linear `regex`. ajv's `code.regExp` option takes it.
+ */
+export interface LinearRegExp {
+  test(input: string): boolean;
+  toString(): string;
+}
+
+/** Why a pattern cannot be run in linear time: said at startup, naming the route's schema. */
+export class UnsupportedPattern extends Error {
+  constructor(
+    readonly pattern: string,
+    reason: string,
+  ) {
+    super(`the pattern ${JSON.stringify(pattern)} ${reason}`);
+  }
+}
+
+/**
+ * ajv's `code.regExp`: compiles an ECMAScript pattern (JSON Schema's dialect; ajv's `u` flag, which
+ * is always meant) for RE2. Throws UnsupportedPattern for what RE2 cannot do in linear time
+ * (lookaround, backreferences), as pydantic does, and the engine's SyntaxError for a pattern that
+ * is not valid ECMAScript.
+ */
+export const linearRegExp = Object.assign(
+  (pattern: string): LinearRegExp => {
+    // Checked as ECMAScript first: a pattern JavaScript refuses is refused with its own message.
+    new RegExp(pattern, 'u');
+    const { RE2JS: Engine } = require('re2js') as { RE2JS: typeof RE2JS };
+    let compiled: RE2JS;
+    try {
+      compiled = Engine.compile(toRe2Syntax(pattern));
+    } catch (error) {
+      if (error instanceof UnsupportedPattern) throw error;
+      throw new UnsupportedPattern(pattern, `is not supported by the linear-time engine (${(error as Error).message})`);
+    }
+    // ajv keeps one compiled pattern per toString() in an instance: it must be the pattern's own.
+    const key = `/${pattern}/u`;
+    return { test: (input: string) => compiled.test(input), toString: () => key };
+  },
+  // ajv's standalone code names the engine by this; loopwise never generates standalone code.
+  { code: 'linearRegExp' },
+);
+
+/** JavaScript's `\s`: Unicode's White_Space and the BOM (RE2's is ASCII only). */
+const JS_SPACE_RANGES: [number, number][] = [
+  [0x09, 0x0d],
+  [0x20, 0x20],
+  [0xa0, 0xa0],
+  [0x1680, 0x1680],
+  [0x2000, 0x200a],
+  [0x2028, 0x2029],
+  [0x202f, 0x202f],
+  [0x205f, 0x205f],
+  [0x3000, 0x3000],
+  [0xfeff, 0xfeff],
+];
+
+const hex = (code: number) => `\\x{${code.toString(16)}}`;
+const rangeText = ([from, to]: [number, number]) => (from === to ? hex(from) : `${hex(from)}-${hex(to)}`);
+
+/** `\s` as the members of an RE2 character class. */
+const SPACE = JS_SPACE_RANGES.map(rangeText).join('');
+/** `\S`, the complement of `\s`, as members too (RE2 cannot negate inside a class). */
+const NON_SPACE = JS_SPACE_RANGES.reduce<{ ranges: string; next: number }>(
+  ({ ranges, next }, [from, to]) => ({ ranges: next < from ? ranges + rangeText([next, from - 1]) : ranges, next: to + 1 }),
+  { ranges: '', next: 0 },
+);
+const NON_SPACE_MEMBERS = `${NON_SPACE.ranges}${rangeText([NON_SPACE.next, 0x10ffff])}`;
+/** ECMAScript's `.` (u flag): any code point but the four line terminators (RE2's `.` stops at `\n` only). */
+const JS_DOT = `[^\\n\\r\\x{2028}\\x{2029}]`;
+
+/**
+ * An ECMAScript pattern in RE2's syntax, with ECMAScript's meaning where the two differ: `\s`, `\S`
+ * and `.`, `\uXXXX` (a surrogate pair as its code point), `\u{…}`, `\cX`, `\0`, `[]` and `[^]`,
+ * `(?<name>`. Lookaround and backreferences have no linear-time meaning: refused.
+ */
+export function toRe2Syntax(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i]!;
+    if (char === '\\') {
+      const [text, used] = escapeAt(source, i, inClass);
+      out += text;
+      i += used - 1;
+      continue;
+    }
+    if (inClass) {
+      if (char === ']') inClass = false;
+      out += char;
+      continue;
+    }
+    if (char === '[') {
+      if (source.startsWith('[]', i)) {
+        out += '[^\\x{0}-\\x{10ffff}]';
+        i += 1;
+      } else if (source.startsWith('[^]', i)) {
+        out += '[\\x{0}-\\x{10ffff}]';
+        i += 2;
+      } else {
+        inClass = true;
+        out += char;
+        if (source[i + 1] === '^') out += source[++i];
+      }
+      continue;
+    }
+    if (char === '.') {
+      out += JS_DOT;
+      continue;
+    }
+    if (char === '(' && source[i + 1] === '?') {
+      const after = source.slice(i + 2, i + 4);
+      if (after[0] === '=' || after[0] === '!' || after === '<=' || after === '<!') {
+        throw new UnsupportedPattern(source, 'uses lookaround ((?=, (?!, (?<=, (?<!), which no linear-time engine runs: write it without');
+      }
+      if (after[0] === '<') {
+        out += '(?P<';
+        i += 2;
+        continue;
+      }
+    }
+    out += char;
+  }
+  return out;
+}
+
+/** The escape at `source[at]` (a backslash) in RE2's syntax, and how many characters it took. */
+function escapeAt(source: string, at: number, inClass: boolean): [string, number] {
+  const next = source[at + 1] ?? '';
+  switch (next) {
+    case 's':
+      return [inClass ? SPACE : `[${SPACE}]`, 2];
+    case 'S':
+      return [inClass ? NON_SPACE_MEMBERS : `[${NON_SPACE_MEMBERS}]`, 2];
+    case 'u': {
+      if (source[at + 2] === '{') {
+        const end = source.indexOf('}', at + 3);
+        return [`\\x{${source.slice(at + 3, end)}}`, end - at + 1];
+      }
+      const unit = Number.parseInt(source.slice(at + 2, at + 6), 16);
+      // A surrogate pair written as two escapes is one code point under the u flag.
+      const low = source.startsWith('\\u', at + 6) ? Number.parseInt(source.slice(at + 8, at + 12), 16) : Number.NaN;
+      if (unit >= 0xd800 && unit <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) return [hex((unit - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000), 12];
+      return [hex(unit), 6];
+    }
+    case 'c':
+      return [hex(source.charCodeAt(at + 2) % 32), 3];
+    case '0':
+      return ['\\x{0}', 2];
+    case 'k':
+      throw new UnsupportedPattern(source, 'uses a backreference (\\k<name>), which no linear-time engine runs: write it without');
+    case 'p':
+    case 'P': {
+      // ECMAScript's \p{Script=Greek} and \p{General_Category=L} are RE2's \p{Greek} and \p{L}.
+      const end = source.indexOf('}', at);
+      const name = source.slice(at + 3, end).replace(/^(Script|sc|Script_Extensions|scx|General_Category|gc)=/, '');
+      return [`\\${next}{${name}}`, end - at + 1];
+    }
+    default:
+      if (next >= '1' && next <= '9') throw new UnsupportedPattern(source, `uses a backreference (\\${next}), which no linear-time engine runs: write it without`);
+      return [`\\${next}`, 2];
+  }
+}
