@@ -158,6 +158,9 @@ function escapeAt(source: string, at: number, inClass: boolean): [string, number
       return [hex(source.charCodeAt(at + 2) % 32), 3];
     case '0':
       return ['\\x{0}', 2];
+    case 'b':
+      // In a class, ECMAScript's \b is the backspace character; outside it, a word boundary in both.
+      return [inClass ? '\\x{8}' : '\\b', 2];
     case 'k':
       throw new UnsupportedPattern(source, 'uses a backreference (\\k<name>), which no linear-time engine runs: write it without');
     case 'p':
