@@ -12,6 +12,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { skipOnBun } from '../support/runtime.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
@@ -21,6 +22,12 @@ const { NODE_TEST_CONTEXT: _, ...ownEnv } = process.env;
 // of the registry again; what it lacks still comes from there. About 20 s less per run, here.
 const env = { ...ownEnv, NODE_OPTIONS: '', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_prefer_offline: 'true' };
 const npm = (args: string[], cwd: string, timeout = 240_000) => run('npm', args, { cwd, env, timeout, maxBuffer: 16 * 1024 * 1024 });
+
+/**
+ * What these install checks run is npm and the new project's own Node processes, whatever runs this
+ * file: under bun test they would repeat the Node legs' checks (~1.5 min of CI) and test no Bun.
+ */
+const ON_NODE_ALONE = "the install's processes are npm and Node's, the same as on the Node legs, which run it";
 
 let tmp = '';
 let tarball = '';
@@ -97,7 +104,7 @@ describe('the packed tarball', () => {
     for (const path of paths) assert.doesNotMatch(path, /^(test|bench|examples|node_modules|\.ci)\//, `${path} stays out`);
   });
 
-  it('installs into an empty project within the size budget, and a new project made from it passes its own test, typecheck and run', async () => {
+  it('installs into an empty project within the size budget, and a new project made from it passes its own test, typecheck and run', skipOnBun(ON_NODE_ALONE), async () => {
     const user = join(tmp, 'user');
     mkdirSync(user);
     await npm(['init', '-y'], user);
@@ -141,7 +148,7 @@ describe('the packed tarball', () => {
 });
 
 describe('a clone', () => {
-  it('installs by its path (npm install <clone>), and a new project made from it passes its own test, typecheck and run', async () => {
+  it('installs by its path (npm install <clone>), and a new project made from it passes its own test, typecheck and run', skipOnBun(ON_NODE_ALONE), async () => {
     const user = join(tmp, 'from-clone');
     mkdirSync(user);
     await npm(['init', '-y'], user);
