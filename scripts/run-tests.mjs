@@ -70,7 +70,7 @@ const ALONE = new Map([
 const OWN_PROCESS = new Map([
   ['test/examples/todo-sqlite.test.ts', 'the todo-sqlite example opens its database (TODO_DB) as it loads'],
   ['test/examples/todo-sqlite-client.test.ts', 'the todo-sqlite example opens its database (TODO_DB) as it loads'],
-  ['test/server/stray-rejections.test.ts', "the process's unhandledRejection listeners taken off for a while, and src/server/stray-rejections.ts's state"],
+  ['test/server/stray-errors.test.ts', "the process's unhandledRejection and uncaughtException listeners taken off for a while, and src/server/stray-errors.ts's state"],
 ]);
 
 /** Files that write the repo's dist/ (build, npm pack): one at a time, beside anything else. */

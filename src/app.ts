@@ -48,7 +48,7 @@ import { compileRunners, compileTable, type RunnerServices } from './route-table
 import { HttpServer, type ListenOptions, type Listening } from './server/http-server.js';
 import { BunServer } from './server/bun-server.js';
 import { bunRuntime } from './server/bun-api.js';
-import { logStrayRejections } from './server/stray-rejections.js';
+import { logStrayErrors } from './server/stray-errors.js';
 import { exitOnSignals } from './server/signals.js';
 import { AppChannels } from './channels/app-channels.js';
 import type { Channel, ChannelMessage, ChannelOptions } from './channels/channel.js';
@@ -117,7 +117,7 @@ export class App<Offload extends OffloadSetting = false, Routes = never> extends
   private readonly contextClass: RequestContextClass;
   private closing: Promise<void> | null = null;
   private removeSignalHandlers: (() => void) | null = null;
-  private removeRejectionLog: (() => void) | null = null;
+  private removeStrayErrorLog: (() => void) | null = null;
   /** The server listen() opened, with its graceful close: node:http's (src/server/http-server.ts) or Bun's (bun-server.ts). */
   private http: HttpServer | BunServer | null = null;
   /** Worker threads for offloaded routes and task()s (src/offload/app-pool.ts). */
@@ -508,7 +508,7 @@ export class App<Offload extends OffloadSetting = false, Routes = never> extends
     }
     this.guard.start();
     if (options.handleSignals !== false) this.removeSignalHandlers = exitOnSignals(this);
-    this.removeRejectionLog = logStrayRejections(this.log);
+    this.removeStrayErrorLog = logStrayErrors(this.log);
     this.log.info({ url: listening.url }, `${this.title} listening on ${listening.url}`);
     return listening;
   }
@@ -544,8 +544,8 @@ export class App<Offload extends OffloadSetting = false, Routes = never> extends
 
   private async shutDown(): Promise<void> {
     this.removeSignalHandlers?.();
-    this.removeRejectionLog?.();
-    this.removeRejectionLog = null;
+    this.removeStrayErrorLog?.();
+    this.removeStrayErrorLog = null;
     try {
       await this.websockets.close(); // WebSockets first: 1001 to every open socket, so none holds the server open
       await this.http?.close();
