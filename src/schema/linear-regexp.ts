@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { Ajv, KeywordCxt, Name } from 'ajv';
 import type { RE2JS } from 're2js';
 
 // re2js loads with the first schema `pattern` compiled: an app without one does not pay for it.
@@ -42,7 +43,10 @@ export const linearRegExp = Object.assign(
       compiled = Engine.compile(toRe2Syntax(pattern));
     } catch (error) {
       if (error instanceof UnsupportedPattern) throw error;
-      throw new UnsupportedPattern(pattern, `is not supported by the linear-time engine (${(error as Error).message})`);
+      throw new UnsupportedPattern(
+        pattern,
+        `cannot be compiled by RE2, the linear-time engine (${(error as Error).message}). RE2 names Unicode properties briefly (\\p{L}, \\p{Lu}, \\p{Greek}, not \\p{Letter} or \\p{sc=Grek}) and repeats at most 1000 times ({1001} or nested repeats past it)`,
+      );
     }
     // ajv keeps one compiled pattern per toString() in an instance: it must be the pattern's own.
     const key = `/${pattern}/u`;
@@ -98,7 +102,8 @@ export function toRe2Syntax(source: string): string {
     }
     if (inClass) {
       if (char === ']') inClass = false;
-      out += char;
+      // A '[' in an ECMAScript class is itself; RE2 would read `[[:digit:]` as a POSIX class.
+      out += char === '[' ? '\\[' : char;
       continue;
     }
     if (char === '[') {
@@ -128,6 +133,10 @@ export function toRe2Syntax(source: string): string {
         out += '(?P<';
         i += 2;
         continue;
+      }
+      if (after[0] !== ':') {
+        // (?i:…), (?s:…), (?m:…): ECMAScript's modifiers, whose s and m mean other line ends than RE2's.
+        throw new UnsupportedPattern(source, 'uses a modifier group ((?i:, (?s:, (?m:), which the linear-time engine does not read as JavaScript does: write it without');
       }
     }
     out += char;
@@ -167,11 +176,45 @@ function escapeAt(source: string, at: number, inClass: boolean): [string, number
     case 'P': {
       // ECMAScript's \p{Script=Greek} and \p{General_Category=L} are RE2's \p{Greek} and \p{L}.
       const end = source.indexOf('}', at);
-      const name = source.slice(at + 3, end).replace(/^(Script|sc|Script_Extensions|scx|General_Category|gc)=/, '');
+      const property = source.slice(at + 3, end);
+      if (/^(Script_Extensions|scx)=/.test(property)) throw new UnsupportedPattern(source, `uses \\${next}{${property}}: RE2 knows a character's script, not its script extensions`);
+      const name = property.replace(/^(Script|sc|General_Category|gc)=/, '');
       return [`\\${next}{${name}}`, end - at + 1];
     }
     default:
       if (next >= '1' && next <= '9') throw new UnsupportedPattern(source, `uses a backreference (\\${next}), which no linear-time engine runs: write it without`);
       return [`\\${next}`, 2];
   }
+}
+
+/**
+ * ajv's `pattern` keyword again, with one difference: a string whose length in UTF-16 units is over
+ * twice its schema's `maxLength` (so over it in code points too, whatever the characters) is not
+ * matched. Such a string fails `maxLength`, the one error Pydantic gives it too; the pass that lists
+ * every error no longer runs the pattern on it as well. RE2's time is linear in the string times the
+ * pattern's size, and a large Unicode pattern (`\p{L}{700}!`) leaves its lazy DFA for the NFA: a 1 MB
+ * string then took 13 s. With a `maxLength`, a pattern reads at most twice that many units.
+ * The error keeps ajv's shape (`params: {pattern}`), so 422s read as before.
+ */
+export function addBoundedPattern(ajv: Ajv): Ajv {
+  const { _, str } = require('ajv') as typeof import('ajv');
+  const { usePattern } = require('ajv/dist/vocabularies/code') as { usePattern(cxt: KeywordCxt, pattern: string): Name };
+  ajv.removeKeyword('pattern');
+  ajv.addKeyword({
+    keyword: 'pattern',
+    type: 'string',
+    schemaType: 'string',
+    error: {
+      message: ({ schemaCode }) => str`must match pattern "${schemaCode}"`,
+      params: ({ schemaCode }) => _`{pattern: ${schemaCode}}`,
+    },
+    code(cxt: KeywordCxt) {
+      const { data, schema, parentSchema } = cxt;
+      const pattern = usePattern(cxt, schema as string);
+      const max = (parentSchema as { maxLength?: unknown }).maxLength;
+      if (typeof max === 'number' && Number.isFinite(max) && max >= 0) cxt.fail(_`${data}.length <= ${2 * max} && !${pattern}.test(${data})`);
+      else cxt.fail(_`!${pattern}.test(${data})`);
+    },
+  });
+  return ajv;
 }

@@ -9,7 +9,7 @@ import { addStepKeyword, startSteps, stepState, withStepMarks } from './step-bud
 import { boundedInput } from './bounded-input.js';
 import { addLinearUniqueItems } from './unique-items.js';
 import { addLinearFormats } from './linear-formats.js';
-import { linearRegExp, UnsupportedPattern } from './linear-regexp.js';
+import { addBoundedPattern, linearRegExp, UnsupportedPattern } from './linear-regexp.js';
 import { toValidationIssues } from './validation-errors.js';
 import { compileLaxCoercion, type LaxCoercion } from './lax-coercion.js';
 import { asLaxIssues, asStrictIssues } from './lax-issues.js';
@@ -120,8 +120,9 @@ function newCompiler(coerceTypes: Options['coerceTypes'], budget?: number): Comp
   const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
   // ajv's own uniqueItems compares every pair: a linear one replaces it (unique-items.ts).
   // Every instance counts a recursive schema's steps (step-budget.ts): ajv ignores an unknown keyword.
-  if (budget === undefined) return { ajv: addStepKeyword(addLinearUniqueItems(new AjvClass({ ...shared, coerceTypes }))), formats: false };
-  return { ajv: addStepKeyword(addErrorBudgetKeyword(addLinearUniqueItems(new AjvClass({ ...shared, coerceTypes, allErrors: true })), budget)), formats: false };
+  // `pattern` skips a string far past its maxLength (linear-regexp.ts): the collector would run it on one.
+  if (budget === undefined) return { ajv: addStepKeyword(addBoundedPattern(addLinearUniqueItems(new AjvClass({ ...shared, coerceTypes })))), formats: false };
+  return { ajv: addStepKeyword(addErrorBudgetKeyword(addBoundedPattern(addLinearUniqueItems(new AjvClass({ ...shared, coerceTypes, allErrors: true }))), budget)), formats: false };
 }
 
 /** Whether a `format` keyword may appear anywhere in the schema (a property named so also counts: loading the formats is harmless). */

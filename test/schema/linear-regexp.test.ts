@@ -47,6 +47,8 @@ const PATTERNS = [
   '\\t\\n\\v\\f\\r',
   '\\x41',
   '^$',
+  '[[:digit:]|[x]',
+  '[[]a',
 ];
 
 /** Strings of the characters where the two engines could differ: line terminators, Unicode spaces, astral letters. */
@@ -68,6 +70,11 @@ test('lookaround and backreferences are refused, naming the pattern; an invalid 
   for (const pattern of ['(?=a)b', '(?!x)y', '(?<=a)b', '(?<!a)b', '(a)\\1', '(?<n>a)\\k<n>']) {
     assert.throws(() => linearRegExp(pattern), (error: unknown) => error instanceof UnsupportedPattern && error.message.includes(JSON.stringify(pattern)), pattern);
   }
+  assert.throws(() => linearRegExp('\\p{scx=Greek}'), (error: unknown) => error instanceof UnsupportedPattern && /script extensions/.test(error.message));
+  // ECMAScript's modifiers: a syntax error on Node 20, refused where V8 or JavaScriptCore read them.
+  assert.throws(() => linearRegExp('(?s:.)'), (error: unknown) => error instanceof SyntaxError || (error instanceof UnsupportedPattern && /modifier/.test(error.message)));
+  // What RE2 cannot compile says so, with its names for Unicode properties.
+  assert.throws(() => linearRegExp('\\p{Letter}'), (error: unknown) => error instanceof UnsupportedPattern && /cannot be compiled by RE2.*\\p\{L\}/.test(error.message));
   assert.throws(() => linearRegExp('(a'), SyntaxError);
   assert.throws(() => linearRegExp('a{2,1}'), SyntaxError);
 });
@@ -104,6 +111,29 @@ test('a catastrophic pattern over a real socket: 422 at once for a body field an
     assert.equal((await request(server.port, '/names', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"aaa"}' })).status, 200);
     assert.equal((await request(server.port, '/search?q=two%20words')).status, 200);
     assert.equal((await request(server.port, '/ok')).status, 200);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a maxLength shields a large pattern: a 1 MB string past it gets string_too_long alone, without the pattern read over it', async () => {
+  const app = new App({ logger: false });
+  // A Unicode class repeated 700 times: RE2's lazy DFA gives up on it, and its NFA reads the string 700 times over.
+  app.post('/names', { body: t.Object({ name: t.String({ maxLength: 2000, pattern: '\\p{L}{700}!' }) }) }, async ({ body }) => body);
+  const server = await serveApp(app);
+  try {
+    const long = `${'a'.repeat(699)}!`.repeat(1400);
+    const res = await request(server.port, '/names', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: long }), timeout: 10_000 });
+    assert.equal(res.status, 422);
+    assert.deepEqual(
+      res.json().detail.map((issue: { type: string; loc: string[] }) => [issue.type, issue.loc.join('.')]),
+      [['string_too_long', 'body.name']],
+    );
+    const fits = `${'é'.repeat(700)}!`;
+    assert.equal((await request(server.port, '/names', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: fits }) })).status, 200);
+    const wrong = `${'é'.repeat(700)}?`;
+    const mismatch = await request(server.port, '/names', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: wrong }) });
+    assert.equal(mismatch.json().detail[0].type, 'string_pattern_mismatch');
   } finally {
     await server.close();
   }
