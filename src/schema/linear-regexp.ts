@@ -35,26 +35,62 @@ export class UnsupportedPattern extends Error {
  */
 export const linearRegExp = Object.assign(
   (pattern: string): LinearRegExp => {
-    // Checked as ECMAScript first: a pattern JavaScript refuses is refused with its own message.
-    new RegExp(pattern, 'u');
-    const { RE2JS: Engine } = require('re2js') as { RE2JS: typeof RE2JS };
-    let compiled: RE2JS;
-    try {
-      compiled = Engine.compile(toRe2Syntax(pattern));
-    } catch (error) {
-      if (error instanceof UnsupportedPattern) throw error;
-      throw new UnsupportedPattern(
-        pattern,
-        `cannot be compiled by RE2, the linear-time engine (${(error as Error).message}). RE2 names Unicode properties briefly (\\p{L}, \\p{Lu}, \\p{Greek}, not \\p{Letter} or \\p{sc=Grek}) and repeats at most 1000 times ({1001} or nested repeats past it)`,
-      );
-    }
-    // ajv keeps one compiled pattern per toString() in an instance: it must be the pattern's own.
-    const key = `/${pattern}/u`;
-    return { test: (input: string) => compiled.test(input), toString: () => key };
+    let compiled = compiledPatterns.get(pattern);
+    if (compiled === undefined) compiledPatterns.set(pattern, (compiled = compile(pattern)));
+    return compiled;
   },
   // ajv's standalone code names the engine by this; loopwise never generates standalone code.
   { code: 'linearRegExp' },
 );
+
+/**
+ * One compiled pattern per pattern text, shared by every ajv instance: a request that fails is
+ * checked by a first-error validator, then by the one that lists its errors, each in its own
+ * instance. The second asks about the same string, and gets the first's answer without a second
+ * pass over it.
+ */
+const compiledPatterns = new Map<string, LinearRegExp>();
+
+function compile(pattern: string): LinearRegExp {
+  // Checked as ECMAScript first: a pattern JavaScript refuses is refused with its own message.
+  new RegExp(pattern, 'u');
+  const { RE2JS: Engine } = require('re2js') as { RE2JS: typeof RE2JS };
+  let compiled: RE2JS;
+  try {
+    compiled = Engine.compile(toRe2Syntax(pattern));
+  } catch (error) {
+    if (error instanceof UnsupportedPattern) throw error;
+    throw new UnsupportedPattern(
+      pattern,
+      `cannot be compiled by RE2, the linear-time engine (${(error as Error).message}). RE2 names Unicode properties briefly (\\p{L}, \\p{Lu}, \\p{Greek}, not \\p{Letter} or \\p{sc=Grek}) and repeats at most 1000 times ({1001} or nested repeats past it)`,
+    );
+  }
+  // ajv keeps one compiled pattern per toString() in an instance: it must be the pattern's own.
+  const key = `/${pattern}/u`;
+  // A long string's answer, kept until this turn of the loop ends: the error-listing pass that
+  // follows a failed first pass, in the same call, asks again. Never kept past it (the string may be a megabyte).
+  let lastInput: string | undefined;
+  let lastAnswer = false;
+  const forget = () => {
+    lastInput = undefined;
+  };
+  return {
+    test(input: string): boolean {
+      if (input === lastInput) return lastAnswer;
+      const answer = compiled.test(input);
+      if (input.length >= REMEMBERED_LENGTH) {
+        if (lastInput === undefined) queueMicrotask(forget);
+        lastInput = input;
+        lastAnswer = answer;
+      }
+      return answer;
+    },
+    toString: () => key,
+  };
+}
+
+/** Strings from this length on are matched once per turn of the loop: shorter ones cost less to match again than to remember. */
+const REMEMBERED_LENGTH = 4096;
 
 /** JavaScript's `\s`: Unicode's White_Space and the BOM (RE2's is ASCII only). */
 const JS_SPACE_RANGES: [number, number][] = [
