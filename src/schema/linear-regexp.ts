@@ -30,8 +30,8 @@ export class UnsupportedPattern extends Error {
 /**
  * ajv's `code.regExp`: compiles an ECMAScript pattern (JSON Schema's dialect; ajv's `u` flag, which
  * is always meant) for RE2. Throws UnsupportedPattern for what RE2 cannot do in linear time
- * (lookaround, backreferences), as pydantic does, and the engine's SyntaxError for a pattern that
- * is not valid ECMAScript.
+ * (lookaround, backreferences, as Pydantic refuses them), would read otherwise, or cannot compile;
+ * and JavaScript's SyntaxError for a pattern that is not valid ECMAScript.
  */
 export const linearRegExp = Object.assign(
   (pattern: string): LinearRegExp => {
@@ -122,8 +122,9 @@ const JS_DOT = `[^\\n\\r\\x{2028}\\x{2029}]`;
 
 /**
  * An ECMAScript pattern in RE2's syntax, with ECMAScript's meaning where the two differ: `\s`, `\S`
- * and `.`, `\uXXXX` (a surrogate pair as its code point), `\u{…}`, `\cX`, `\0`, `[]` and `[^]`,
- * `(?<name>`. Lookaround and backreferences have no linear-time meaning: refused.
+ * and `.`, `\uXXXX` (a surrogate pair as its code point), `\u{…}`, `\cX`, `\0`, `[\b]`, `[]` and
+ * `[^]`, a `[` inside a class, `(?<name>`, `\p{Script=…}`. Lookaround and backreferences have no
+ * linear-time meaning, and modifier groups and script extensions none in RE2 that is ECMAScript's: refused.
  */
 export function toRe2Syntax(source: string): string {
   let out = '';
