@@ -42,9 +42,12 @@ export function toValidationIssues(
   if (failed.length > 0) for (const error of errors) if (!unions.has(error)) placements.set(error, placeError(error, failed));
   const quoted = new Map<object, unknown>();
   let omitted = 0;
+  const tooShortOrLong = lengthFailures(errors);
   for (const error of errors) {
     // harden-schema.ts's `if/then` around an array's items: the items' own errors say it.
     if (error.keyword === 'if') continue;
+    // Pydantic checks a string's length before its pattern and stops at the first that fails: one issue.
+    if (error.keyword === 'pattern' && tooShortOrLong?.has(keyOf(error)) === true) continue;
     const placement = placements.get(error);
     if (placement !== undefined && !placement.keep) continue;
     const union = unions.get(error);
@@ -277,4 +280,17 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
     value = (value as Record<string | number, unknown>)[key];
   }
   return value ?? null;
+}
+
+/** The same value under the same schema: its instance path and the schema path of the keyword's object. */
+function keyOf(error: ErrorObject): string {
+  return `${error.instancePath}\u0000${parentPath(error.schemaPath)}`;
+}
+
+/** Where a string failed minLength or maxLength, when some pattern failed too (else null: nothing to drop). */
+function lengthFailures(errors: ErrorObject[]): Set<string> | null {
+  if (!errors.some((error) => error.keyword === 'pattern')) return null;
+  const failed = new Set<string>();
+  for (const error of errors) if (error.keyword === 'minLength' || error.keyword === 'maxLength') failed.add(keyOf(error));
+  return failed;
 }

@@ -142,6 +142,27 @@ describe('string constraints', () => {
   });
 });
 
+describe('string constraints, one issue per string as Pydantic gives', () => {
+  // pydantic-core checks min_length, then max_length, then pattern, and stops at the first that fails.
+  const app = (): App => {
+    const app = new App({ logger: false });
+    app.get('/codes', { query: t.Object({ code: t.String({ minLength: 3, maxLength: 5, pattern: '^\\d+$' }) }) }, ({ query }) => query);
+    return app;
+  };
+
+  test('a string too short or too long for its pattern gets string_too_short or string_too_long alone', async () => {
+    const short = await app().inject({ url: '/codes?code=ab' });
+    assert.deepEqual(short.json(), { detail: [{ type: 'string_too_short', loc: ['query', 'code'], msg: 'String should have at least 3 characters', input: 'ab', ctx: { min_length: 3 } }] });
+    const long = await app().inject({ url: '/codes?code=abcdef' });
+    assert.deepEqual(long.json(), { detail: [{ type: 'string_too_long', loc: ['query', 'code'], msg: 'String should have at most 5 characters', input: 'abcdef', ctx: { max_length: 5 } }] });
+  });
+
+  test('a string within its lengths that misses the pattern gets string_pattern_mismatch', async () => {
+    const res = await app().inject({ url: '/codes?code=abcd' });
+    assert.deepEqual(res.json(), { detail: [{ type: 'string_pattern_mismatch', loc: ['query', 'code'], msg: "String should match pattern '^\\d+$'", input: 'abcd', ctx: { pattern: '^\\d+$' } }] });
+  });
+});
+
 describe('enums and literals', () => {
   function app(): App {
     const app = new App({ logger: false });
