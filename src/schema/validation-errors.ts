@@ -42,12 +42,12 @@ export function toValidationIssues(
   if (failed.length > 0) for (const error of errors) if (!unions.has(error)) placements.set(error, placeError(error, failed));
   const quoted = new Map<object, unknown>();
   let omitted = 0;
-  const tooShortOrLong = lengthFailures(errors);
+  const firstFailed = firstConstraintFailures(errors);
   for (const error of errors) {
     // harden-schema.ts's `if/then` around an array's items: the items' own errors say it.
     if (error.keyword === 'if') continue;
-    // Pydantic checks a string's length before its pattern and stops at the first that fails: one issue.
-    if (error.keyword === 'pattern' && tooShortOrLong?.has(keyOf(error)) === true) continue;
+    // Pydantic checks a value's constraints in a fixed order and stops at the first that fails: one issue.
+    if (firstFailed !== null && !isFirstFailure(error, firstFailed)) continue;
     const placement = placements.get(error);
     if (placement !== undefined && !placement.keep) continue;
     const union = unions.get(error);
@@ -282,15 +282,54 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
   return value ?? null;
 }
 
+/**
+ * pydantic-core's order of a value's constraints, checked one after another until one fails: a
+ * string's lengths, then its pattern; a number's multiple_of, le, lt, ge, gt.
+ */
+const CONSTRAINT_RANK: Readonly<Record<string, number>> = {
+  minLength: 0,
+  maxLength: 1,
+  pattern: 2,
+  multipleOf: 0,
+  maximum: 1,
+  exclusiveMaximum: 2,
+  minimum: 3,
+  exclusiveMinimum: 4,
+};
+
 /** The same value under the same schema: its instance path and the schema path of the keyword's object. */
 function keyOf(error: ErrorObject): string {
   return `${error.instancePath}\u0000${parentPath(error.schemaPath)}`;
 }
 
-/** Where a string failed minLength or maxLength, when some pattern failed too (else null: nothing to drop). */
-function lengthFailures(errors: ErrorObject[]): Set<string> | null {
-  if (!errors.some((error) => error.keyword === 'pattern')) return null;
-  const failed = new Set<string>();
-  for (const error of errors) if (error.keyword === 'minLength' || error.keyword === 'maxLength') failed.add(keyOf(error));
-  return failed;
+/** Per value, the rank of the first of its constraints that failed; null when no value failed two (nothing to drop). */
+function firstConstraintFailures(errors: ErrorObject[]): Map<string, number> | null {
+  let first: Map<string, number> | null = null;
+  let seen: Set<string> | null = null;
+  for (const error of errors) {
+    const rank = CONSTRAINT_RANK[error.keyword];
+    if (rank === undefined) continue;
+    const key = keyOf(error);
+    seen ??= new Set();
+    if (!seen.has(key)) {
+      seen.add(key);
+      continue;
+    }
+    // A second failed constraint on this value: only now is the map needed.
+    first ??= new Map();
+  }
+  if (first === null) return null;
+  for (const error of errors) {
+    const rank = CONSTRAINT_RANK[error.keyword];
+    if (rank === undefined) continue;
+    const key = keyOf(error);
+    const best = first.get(key);
+    if (best === undefined || rank < best) first.set(key, rank);
+  }
+  return first;
+}
+
+function isFirstFailure(error: ErrorObject, first: Map<string, number>): boolean {
+  const rank = CONSTRAINT_RANK[error.keyword];
+  return rank === undefined || first.get(keyOf(error)) === rank;
 }

@@ -142,13 +142,24 @@ describe('string constraints', () => {
   });
 });
 
-describe('string constraints, one issue per string as Pydantic gives', () => {
-  // pydantic-core checks min_length, then max_length, then pattern, and stops at the first that fails.
+describe('constraints, one issue per value as Pydantic gives', () => {
+  // pydantic-core checks a string's min_length, max_length, then pattern, and a number's
+  // multiple_of, le, lt, ge, then gt, and stops at the first that fails.
   const app = (): App => {
     const app = new App({ logger: false });
     app.get('/codes', { query: t.Object({ code: t.String({ minLength: 3, maxLength: 5, pattern: '^\\d+$' }) }) }, ({ query }) => query);
+    app.get('/even', { query: t.Object({ n: t.Integer({ minimum: 5, maximum: 9, multipleOf: 2 }) }) }, ({ query }) => query);
     return app;
   };
+
+  test('a number that fails several bounds gets the first in Pydantic’s order: multiple_of before le and ge', async () => {
+    const low = await app().inject({ url: '/even?n=3' });
+    assert.deepEqual(low.json(), { detail: [{ type: 'multiple_of', loc: ['query', 'n'], msg: 'Input should be a multiple of 2', input: '3', ctx: { multiple_of: 2 } }] });
+    const high = await app().inject({ url: '/even?n=10' });
+    assert.deepEqual(high.json(), { detail: [{ type: 'less_than_equal', loc: ['query', 'n'], msg: 'Input should be less than or equal to 9', input: '10', ctx: { le: 9 } }] });
+    const under = await app().inject({ url: '/even?n=4' });
+    assert.deepEqual(under.json(), { detail: [{ type: 'greater_than_equal', loc: ['query', 'n'], msg: 'Input should be greater than or equal to 5', input: '4', ctx: { ge: 5 } }] });
+  });
 
   test('a string too short or too long for its pattern gets string_too_short or string_too_long alone', async () => {
     const short = await app().inject({ url: '/codes?code=ab' });
