@@ -286,16 +286,16 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
  * pydantic-core's order of a value's constraints, checked one after another until one fails: a
  * string's lengths, then its pattern; a number's multiple_of, le, lt, ge, gt.
  */
-const CONSTRAINT_RANK: Readonly<Record<string, number>> = {
-  minLength: 0,
-  maxLength: 1,
-  pattern: 2,
-  multipleOf: 0,
-  maximum: 1,
-  exclusiveMaximum: 2,
-  minimum: 3,
-  exclusiveMinimum: 4,
-};
+const CONSTRAINT_RANK: ReadonlyMap<string, number> = new Map([
+  ['minLength', 0],
+  ['maxLength', 1],
+  ['pattern', 2],
+  ['multipleOf', 0],
+  ['maximum', 1],
+  ['exclusiveMaximum', 2],
+  ['minimum', 3],
+  ['exclusiveMinimum', 4],
+]);
 
 /** The same value under the same schema: its instance path and the schema path of the keyword's object. */
 function keyOf(error: ErrorObject): string {
@@ -307,7 +307,7 @@ function firstConstraintFailures(errors: ErrorObject[]): Map<string, number> | n
   let first: Map<string, number> | null = null;
   let seen: Set<string> | null = null;
   for (const error of errors) {
-    const rank = CONSTRAINT_RANK[error.keyword];
+    const rank = CONSTRAINT_RANK.get(error.keyword);
     if (rank === undefined) continue;
     const key = keyOf(error);
     seen ??= new Set();
@@ -320,7 +320,7 @@ function firstConstraintFailures(errors: ErrorObject[]): Map<string, number> | n
   }
   if (first === null) return null;
   for (const error of errors) {
-    const rank = CONSTRAINT_RANK[error.keyword];
+    const rank = CONSTRAINT_RANK.get(error.keyword);
     if (rank === undefined) continue;
     const key = keyOf(error);
     const best = first.get(key);
@@ -330,6 +330,6 @@ function firstConstraintFailures(errors: ErrorObject[]): Map<string, number> | n
 }
 
 function isFirstFailure(error: ErrorObject, first: Map<string, number>): boolean {
-  const rank = CONSTRAINT_RANK[error.keyword];
+  const rank = CONSTRAINT_RANK.get(error.keyword);
   return rank === undefined || first.get(keyOf(error)) === rank;
 }
