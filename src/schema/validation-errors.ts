@@ -304,29 +304,17 @@ function keyOf(error: ErrorObject): string {
 
 /** Per value, the rank of the first of its constraints that failed; null when no value failed two (nothing to drop). */
 function firstConstraintFailures(errors: ErrorObject[]): Map<string, number> | null {
-  let first: Map<string, number> | null = null;
-  let seen: Set<string> | null = null;
+  const first = new Map<string, number>();
+  let failures = 0;
   for (const error of errors) {
     const rank = CONSTRAINT_RANK.get(error.keyword);
     if (rank === undefined) continue;
-    const key = keyOf(error);
-    seen ??= new Set();
-    if (!seen.has(key)) {
-      seen.add(key);
-      continue;
-    }
-    // A second failed constraint on this value: only now is the map needed.
-    first ??= new Map();
-  }
-  if (first === null) return null;
-  for (const error of errors) {
-    const rank = CONSTRAINT_RANK.get(error.keyword);
-    if (rank === undefined) continue;
+    failures++;
     const key = keyOf(error);
     const best = first.get(key);
     if (best === undefined || rank < best) first.set(key, rank);
   }
-  return first;
+  return first.size < failures ? first : null;
 }
 
 function isFirstFailure(error: ErrorObject, first: Map<string, number>): boolean {
