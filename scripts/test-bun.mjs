@@ -4,8 +4,8 @@
 // ignores worker_threads' resourceLimits, so a runaway worker is only stopped by its process
 // ending). Two folders run at a time, each one's output printed whole when it ends (a folder's
 // files run one after another, so test/package's never build dist/ at once); the files that must
-// run alone (scripts/run-tests.mjs names them: they time something, starve a core, or restart a
-// server on its port) run afterwards, a folder's worth at a time, with nothing beside them.
+// run alone (scripts/run-tests.mjs names them: they time something or starve a core) run
+// afterwards, a folder's worth at a time, with nothing beside them.
 // Prints per-folder and total counts, every skipped test with its reason, every failure; exits
 // non-zero when anything failed.
 //

@@ -2,6 +2,7 @@
 // app on the runtime asked for, whichever runtime runs the command itself (the other one is
 // started for it, and stops with it); the output names the runtime; SIGTERM still drains and exits
 // 0; no Bun to be found is a clear error. The project's pinned Bun (node_modules/.bin/bun) is used.
+// `bench --runtime bun`, whose verdicts come from timings, is in runtime-option-bench.test.ts (run alone).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -12,7 +13,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findRuntime, requireRuntime } from '../../src/cli/find-runtime.js';
-import type { EvidenceReport } from '../../src/evidence/types.js';
 import { socketGet } from '../support/socket-get.js';
 import { CLI_SOURCE, freePort, killAll, startCli, waitUntilRefused, waitUntilServing, type CliProcess } from '../support/cli-process.js';
 
@@ -173,41 +173,5 @@ test('dev --runtime bun: the banner says Bun, the app is served on it; SIGTERM s
     assert.ok(await waitUntilRefused(port));
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('bench --runtime bun: the app module loaded on Bun, the report says so, and its verdicts flag only the blocking route', async () => {
-  const { stdout } = await promisify(execFile)(
-    here[0]!,
-    [...here.slice(1), 'bench', fixture('../../evidence/fixtures/bench-app.ts'), '--runtime', 'bun', '--route', 'GET /async', '--route', 'GET /blocking', '--duration', '1', '--concurrency', '2', '--json'],
-    { timeout: 90_000 },
-  );
-  const report = JSON.parse(stdout) as EvidenceReport;
-  assert.equal(report.machine.runtime, `Bun ${BUN_VERSION}`);
-  assert.deepEqual(report.runs.map((r) => [r.route, r.verdict]), [
-    ['GET /async', 'ok'],
-    ['GET /blocking', 'blocking'],
-  ]);
-});
-
-test('bench of a URL served by `run --runtime bun`: the loop figures come from the Bun server\'s /metrics; only the blocking route is flagged', async () => {
-  const port = await freePort();
-  const server = startCli(['run', '--runtime', 'bun', join(root, 'examples/seed/app.ts'), '--host', '127.0.0.1', '--port', String(port), '--log-level', 'error'], {
-    command: here,
-    env: { SEED_DELAY_MS: '100' },
-  });
-  try {
-    await waitUntilServing(port, server);
-    const { stdout } = await promisify(execFile)(here[0]!, [...here.slice(1), 'bench', `http://127.0.0.1:${port}`, '--route', 'GET /async', '--route', 'GET /blocking', '--duration', '1', '--concurrency', '2', '--json'], { timeout: 90_000 });
-    const report = JSON.parse(stdout) as EvidenceReport;
-    assert.deepEqual(report.runs.map((r) => [r.route, r.verdict]), [
-      ['GET /async', 'ok'],
-      ['GET /blocking', 'blocking'],
-    ]);
-    assert.equal(report.runs[0]!.blockedMs, 0);
-    assert.ok(report.runs[1]!.blockedMs! >= 500, JSON.stringify(report.runs[1]));
-  } finally {
-    server.child.kill('SIGTERM');
-    assert.equal(await server.exited(15_000), 0, server.stderr());
   }
 });
