@@ -3,7 +3,7 @@
 // node:cluster shares it), two `loopwise worker` processes (concurrency 4). It loads GET
 // /report/:id (50 ms of blocking work, through the queue) and GET /json, SIGKILLs one worker
 // mid-load, and prints what the clients saw before and after. Every process it started is
-// stopped when it ends, also on Ctrl-C. `--short` (or SCALE_DEMO_SHORT=1): a ~30 s run for the test.
+// stopped when it ends, also on Ctrl-C. `--short` (or SCALE_DEMO_SHORT=1): a ~25 s run for the test.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +16,7 @@ const APP = fileURLToPath(new URL('./app.ts', import.meta.url));
 const CONCURRENCY = 4;
 const WAIT_MS = 50;
 const { values } = parseArgs({ options: { short: { type: 'boolean', default: process.env.SCALE_DEMO_SHORT === '1' } } });
-const [beforeS, afterS] = values.short ? [4, 5] : [10, 10];
+const [beforeS, afterS] = values.short ? [2, 3] : [10, 10];
 /** Warm-up: until /report runs at 3/4 of its bound (each worker's threads started and its code compiled), at most this long. */
 const MAX_WARM_S = values.short ? 12 : 30;
 
