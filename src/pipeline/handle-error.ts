@@ -95,7 +95,7 @@ export class ErrorResponder {
         let payload: string;
         try {
           if (value instanceof HttpResponse) {
-            writeResponse(res, value, context!.replyState);
+            writeResponse(res, value, context!.replyState, (failure) => this.respond(context, res, failure, route));
             return;
           }
           payload = JSON.stringify(value) ?? 'null';

@@ -90,7 +90,7 @@ export function compileRunner(route: RouteDefinition, options: RunnerOptions): R
     if (value instanceof HttpResponse) {
       if (timing !== undefined) context.reply.header('server-timing', timing.header());
       try {
-        writeResponse(res, value, context.replyState);
+        writeResponse(res, value, context.replyState, (error) => responder.respond(context, res, error, name));
       } catch (error) {
         return writeFailed(context, res, error);
       }

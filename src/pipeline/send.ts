@@ -56,8 +56,15 @@ export function writeJson(res: ResponseSink, status: number, payload: string, ex
   head(res, status, headers).end(payload);
 }
 
-/** Writes an HttpResponse as built; a reply's headers and cookies are kept unless the response sets the same. */
-export function writeResponse(res: ResponseSink, response: HttpResponse, reply: Reply | undefined): void {
+/** What a streamed body's own failure (its source threw, or yielded what is not bytes) is told to, once its head has gone out. */
+export type StreamFailed = (error: unknown) => void;
+
+/**
+ * Writes an HttpResponse as built; a reply's headers and cookies are kept unless the response sets
+ * the same. `streamFailed` hears a streamed body that fails after its head went out (the pipeline
+ * logs it, naming the route); a client that leaves is not a failure.
+ */
+export function writeResponse(res: ResponseSink, response: HttpResponse, reply: Reply | undefined, streamFailed?: StreamFailed): void {
   const status = response.status;
   const headers: OutgoingHttpHeaders = reply === undefined ? { ...response.headers } : mergeHeaders(reply.headers, response.headers);
   const body = response.body;
@@ -75,14 +82,14 @@ export function writeResponse(res: ResponseSink, response: HttpResponse, reply: 
     head(res, status, headers).end(body);
     return;
   }
-  writeStream(res, status, headers, body);
+  writeStream(res, status, headers, body, streamFailed);
 }
 
 /**
  * Pipes a streamed body with backpressure. A source that fails midway cuts the connection (the
  * status has gone; the client must see the body is incomplete); a client that leaves destroys the source.
  */
-function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHeaders, body: StreamBody): void {
+function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHeaders, body: StreamBody, streamFailed: StreamFailed | undefined): void {
   if (!isServerResponse(res)) {
     stopBody(body);
     throw new LoopwiseError(
@@ -121,7 +128,7 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
   }
   // Bun's server pulls the body itself (src/server/bun-response.ts); Node's is piped below.
   if (isPulledSink(res)) {
-    res.streamBody(source);
+    res.streamBody(source, streamFailed);
     return;
   }
   // Headers go out now, so a slow first chunk (an SSE stream's) does not keep the client waiting.
@@ -132,7 +139,9 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
   const stages: Transform[] = source.readableObjectMode ? [bytesOnly()] : [];
   if (declared !== null) stages.push(heldToLength(declared));
   const piped = pipeline([source, ...stages, res]);
-  piped.catch(() => {
+  piped.catch((error: unknown) => {
+    // The pipeline rejects with ERR_STREAM_PREMATURE_CLOSE when the client left: not the body's failure.
+    if ((error as { code?: unknown } | null)?.code !== 'ERR_STREAM_PREMATURE_CLOSE') streamFailed?.(error);
     if (!res.destroyed) res.destroy();
   });
 }
@@ -250,7 +259,7 @@ function heldToLength(declared: number): Transform {
 }
 
 /** A sink that takes a whole streamed body at once and reads it as the client does (Bun's server). */
-function isPulledSink(res: ResponseSink): res is ResponseSink & { streamBody(source: Readable): void } {
+function isPulledSink(res: ResponseSink): res is ResponseSink & { streamBody(source: Readable, failed?: StreamFailed): void } {
   return typeof (res as { streamBody?: unknown }).streamBody === 'function';
 }
 

@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { INVALID_FIELD_TEXT, headerProblem } from '../header-check.js';
-import { JSON_ONLY_HEAD, isBodiless } from '../pipeline/send.js';
+import { JSON_ONLY_HEAD, isBodiless, type StreamFailed } from '../pipeline/send.js';
 import { LazyEvents } from './lazy-events.js';
 import type { BunIncomingMessage } from './bun-request.js';
 
@@ -280,12 +280,13 @@ export class BunServerResponse extends LazyEvents {
   /**
    * A whole streamed body (stream(), sse(), file()): pulled from the source only as Bun sends it,
    * so a slow client holds the producer back; a client that leaves destroys the source. What is
-   * not a string or bytes fails the stream, cutting the connection as on Node.
+   * not a string or bytes fails the stream, cutting the connection as on Node; `failed` hears
+   * that failure (not a client that left).
    */
-  streamBody(source: Readable): void {
+  streamBody(source: Readable, failed?: StreamFailed): void {
     // A middleware wrapped write/end (compression): the body must pass through its wrappers.
     if (this.write !== BunServerResponse.prototype.write || this.end !== BunServerResponse.prototype.end) {
-      void this.writeEach(source);
+      void this.writeEach(source, failed);
       return;
     }
     // The client left already: nothing will pull the body, so it is stopped now (a file()'s file closed).
@@ -314,7 +315,9 @@ export class BunServerResponse extends LazyEvents {
               next = await firstOrOpening(iterator, () => controller.enqueue(EVENT_STREAM_OPENING));
             } else next = await iterator.next();
           } catch (error) {
-            this.cut(controller, error);
+            // After cancel() (the client left) the source's end is no failure of its own.
+            if (!this.destroyed) failed?.(error);
+            this.cut(controller);
             return;
           }
           if (next.done === true) {
@@ -327,7 +330,8 @@ export class BunServerResponse extends LazyEvents {
             controller.enqueue(next.value);
           } else {
             source.destroy();
-            this.cut(controller, new TypeError(`a streamed body yielded ${next.value === null ? 'null' : typeof next.value}, not a string or bytes`));
+            failed?.(new TypeError(`a streamed body yielded ${next.value === null ? 'null' : typeof next.value}, not a string or bytes`));
+            this.cut(controller);
           }
         },
         cancel: () => {
@@ -355,7 +359,7 @@ export class BunServerResponse extends LazyEvents {
   }
 
   /** Node's piping, by hand: each chunk through write(), waiting for 'drain' when it says so. */
-  private async writeEach(source: Readable): Promise<void> {
+  private async writeEach(source: Readable, failed: StreamFailed | undefined): Promise<void> {
     const leave = (): void => void source.destroy();
     this.once('close', leave);
     const iterator = source[Symbol.asyncIterator]() as AsyncIterator<unknown>;
@@ -373,36 +377,41 @@ export class BunServerResponse extends LazyEvents {
       }
       this.end();
     } catch (error) {
-      this.destroy(error as Error);
+      if (!this.destroyed) failed?.(error);
+      this.destroy();
     } finally {
       this.off('close', leave);
     }
   }
 
-  private cut(controller: ReadableStreamDefaultController<Uint8Array>, error: unknown): void {
+  private cut(controller: ReadableStreamDefaultController<Uint8Array>): void {
     this.destroyed = true;
     // A turn later: what was enqueued before the failure reaches the socket before it is cut.
     setImmediate(() => {
-      controller.error(error);
+      controller.error(QUIET_CUT);
       this.closed();
     });
   }
 
   /** Cuts the response: a streamed body stops mid-way, so the client sees it is incomplete. */
-  destroy(error?: Error): this {
+  destroy(_error?: Error): this {
     if (this.destroyed) return this;
     this.destroyed = true;
-    const cut = error ?? new Error('the response was cut');
-    if (this.stream !== null) {
-      try {
-        this.stream.error(cut);
-      } catch {
-        // already closed or errored
-      }
+    const stream = this.stream;
+    if (stream !== null) {
+      // A turn later, as cut(): chunks written in this turn (a head and a first chunk, then a
+      // failure) reach the client first; erroring now, Bun dropped the connection with nothing sent.
+      setImmediate(() => {
+        try {
+          stream.error(QUIET_CUT);
+        } catch {
+          // already closed or errored
+        }
+      });
     } else if (this.response === null) {
       // Nothing went out yet: a body that fails at once makes Bun drop the connection. (Its status
       // must be one Bun takes, or this Response throws too and the request waits for its timeout.)
-      this.send(new Response(new ReadableStream({ start: (controller) => controller.error(cut) }), { status: bunSendsStatus(this.statusCode) ? this.statusCode : 500 }), false);
+      this.send(new Response(new ReadableStream({ start: (controller) => controller.error(QUIET_CUT) }), { status: bunSendsStatus(this.statusCode) ? this.statusCode : 500 }), false);
     }
     this.closed();
     return this;
@@ -554,6 +563,13 @@ const jsonInits: (ResponseInit | undefined)[] = [];
 function jsonInit(status: number): ResponseInit {
   return (jsonInits[status] ??= { status, headers: new Headers(JSON_ONLY_HEAD as Record<string, string>) });
 }
+
+/**
+ * What a cut body's stream is errored with. Bun prints an errored response body's error to stderr
+ * itself (a source excerpt and a stack, outside the app's JSON log) unless it is undefined; the
+ * pipeline has logged the failure already (StreamFailed), naming the route.
+ */
+const QUIET_CUT = undefined;
 
 /** How long an event stream's first event may take before its head goes out without it. */
 const OPENING_WAIT_MS = 20;
