@@ -150,10 +150,21 @@ function answerFor(error: ParserError, socket: ServerSocket, limits: ClientError
     return bad('malformed request line');
   }
   const reason = error.reason ?? '';
+  // Bun's node:http parser gives HPE_INVALID_VERSION, with no reason, for a request line that ends
+  // in LF alone: the line ending is what is wrong when the version is one it serves (not a 505).
+  if (code === 'HPE_INVALID_VERSION' && reason === '' && endsInBareLf(error)) return bad('lines must end with CRLF');
   for (const rule of RULES) {
     if ((rule.code === code || rule.code === '*') && (rule.reason === undefined || rule.reason.test(reason))) return rule.answer;
   }
   return bad('the request could not be parsed');
+}
+
+/** Whether the packet's request line is an HTTP/1.x one ended by LF alone. */
+function endsInBareLf(error: ParserError): boolean {
+  const packet = error.rawPacket;
+  if (!Buffer.isBuffer(packet)) return false;
+  const end = packet.indexOf(0x0a);
+  return end > 0 && packet[end - 1] !== 0x0d && / HTTP\/1\.[01]$/.test(packet.subarray(0, end).toString('latin1'));
 }
 
 /**
