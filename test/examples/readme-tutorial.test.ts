@@ -1,7 +1,8 @@
 // The README's five-minute tutorial is what a newcomer copies. It says "the whole app is in
 // examples/tutorial/app.ts", which test/examples/tutorial.test.ts checks; this runs the README's own
 // code block and asks both apps the same requests, so the copy cannot drift from the tested app (it
-// once returned the stored items whole from GET /items, costPrice included).
+// once returned the stored items whole from GET /items, costPrice included). Both are loaded from
+// fresh copies: the example's module, shared with tutorial.test.ts in a batch, keeps its items.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import type { App } from '../../src/index.js';
 
 const root = new URL('../../', import.meta.url);
 
+const SRC_INDEX = JSON.stringify(new URL('src/index.ts', root).href);
+
 /** The tutorial's first ```ts block, importing this checkout's loopwise, and not listening. */
 function readmeTutorial(): string {
   const readme = readFileSync(new URL('README.md', root), 'utf8');
@@ -20,7 +23,14 @@ function readmeTutorial(): string {
   assert.ok(block !== undefined, 'the README has no tutorial code block');
   assert.match(block, /from 'loopwise';/);
   assert.match(block, /^await app\.listen\(.*$/m);
-  return block.replace("from 'loopwise';", `from ${JSON.stringify(new URL('src/index.ts', root).href)};`).replace(/^await app\.listen\(.*$/m, '');
+  return block.replace("from 'loopwise';", `from ${SRC_INDEX};`).replace(/^await app\.listen\(.*$/m, '');
+}
+
+/** examples/tutorial/app.ts as a module of its own, importing this checkout's loopwise. */
+function exampleCopy(): string {
+  const source = readFileSync(new URL('examples/tutorial/app.ts', root), 'utf8');
+  assert.match(source, /from '\.\.\/\.\.\/src\/index\.js';/);
+  return source.replace("from '../../src/index.js';", `from ${SRC_INDEX};`);
 }
 
 const REQUESTS = [
@@ -49,10 +59,13 @@ async function answers(app: App): Promise<{ request: string; status: number; bod
 test("the README's tutorial code answers as examples/tutorial/app.ts does, and never sends costPrice", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'loopwise-readme-tutorial-'));
   try {
-    const file = join(dir, 'app.ts');
-    writeFileSync(file, readmeTutorial());
-    const fromReadme = ((await import(pathToFileURL(file).href)) as { app: App }).app;
-    const example = ((await import('../../examples/tutorial/app.js')) as { app: App }).app;
+    const load = async (name: string, source: string): Promise<App> => {
+      const file = join(dir, name); // .mts: an ES module wherever it lies (the temporary folder has no package.json)
+      writeFileSync(file, source);
+      return ((await import(pathToFileURL(file).href)) as { app: App }).app;
+    };
+    const fromReadme = await load('readme-app.mts', readmeTutorial());
+    const example = await load('example-app.mts', exampleCopy());
     const got = await answers(fromReadme);
     assert.deepEqual(got, await answers(example));
     for (const { request, body } of got) assert.doesNotMatch(body, /costPrice/, `${request} sent costPrice`);
