@@ -393,7 +393,10 @@ export class BunServerResponse extends LazyEvents {
     });
   }
 
-  /** Cuts the response: a streamed body stops mid-way, so the client sees it is incomplete. */
+  /**
+   * Cuts the response: a streamed body stops mid-way, so the client sees it is incomplete. Node's
+   * signature; the error is not handed to Bun (QUIET_CUT), the pipeline logs what failed.
+   */
   destroy(_error?: Error): this {
     if (this.destroyed) return this;
     this.destroyed = true;
