@@ -4,21 +4,16 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { EvidenceReport } from '../../src/evidence/types.js';
-import { CLI_SOURCE, freePort, killAll, startCli, waitUntilServing } from '../support/cli-process.js';
+import { PINNED_BUN_VERSION, cliCommand, freePort, killAll, startCli, waitUntilServing } from '../support/cli-process.js';
 
 after(killAll);
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
-/** The Bun the project pins: what `--runtime bun` finds in node_modules/.bin. */
-const BUN_VERSION = (JSON.parse(readFileSync(join(root, 'node_modules/bun/package.json'), 'utf8')) as { version: string }).version;
-/** The CLI as this runtime runs it from source: Bun runs the TypeScript itself, Node through tsx. */
-const cliCommand = (node = process.execPath) => (node.endsWith('node') ? [node, '--import', import.meta.resolve('tsx'), CLI_SOURCE] : [node, CLI_SOURCE]);
 const here = cliCommand();
 
 test('bench --runtime bun: the app module loaded on Bun, the report says so, and its verdicts flag only the blocking route', async () => {
@@ -28,7 +23,7 @@ test('bench --runtime bun: the app module loaded on Bun, the report says so, and
     { timeout: 90_000 },
   );
   const report = JSON.parse(stdout) as EvidenceReport;
-  assert.equal(report.machine.runtime, `Bun ${BUN_VERSION}`);
+  assert.equal(report.machine.runtime, `Bun ${PINNED_BUN_VERSION}`);
   assert.deepEqual(report.runs.map((r) => [r.route, r.verdict]), [
     ['GET /async', 'ok'],
     ['GET /blocking', 'blocking'],

@@ -14,17 +14,13 @@ import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findRuntime, requireRuntime } from '../../src/cli/find-runtime.js';
 import { socketGet } from '../support/socket-get.js';
-import { CLI_SOURCE, freePort, killAll, startCli, waitUntilRefused, waitUntilServing, type CliProcess } from '../support/cli-process.js';
+import { PINNED_BUN_VERSION, cliCommand, freePort, killAll, startCli, waitUntilRefused, waitUntilServing, type CliProcess } from '../support/cli-process.js';
 
 after(killAll);
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
 const onBun = process.versions.bun !== undefined;
-/** The Bun the project pins: what `--runtime bun` finds in node_modules/.bin. */
-const BUN_VERSION = (JSON.parse(readFileSync(join(root, 'node_modules/bun/package.json'), 'utf8')) as { version: string }).version;
-/** The CLI as this runtime runs it from source: Bun runs the TypeScript itself, Node through tsx. */
-const cliCommand = (node = process.execPath) => (node.endsWith('node') ? [node, '--import', import.meta.resolve('tsx'), CLI_SOURCE] : [node, CLI_SOURCE]);
 const here = cliCommand();
 const json = async (port: number, path: string) => JSON.parse((await socketGet(port, path, false, 10_000)).body) as Record<string, unknown>;
 
@@ -88,16 +84,16 @@ async function assertGracefulStop(cli: CliProcess, port: number): Promise<void> 
   assert.match(cli.stdout(), /SIGTERM received: finishing in-flight requests, then exiting/);
 }
 
-test(`run --runtime bun (from ${onBun ? 'Bun' : 'Node'}): served on Bun ${BUN_VERSION}, said in the first line; SIGTERM drains and exits 0`, async () => {
+test(`run --runtime bun (from ${onBun ? 'Bun' : 'Node'}): served on Bun ${PINNED_BUN_VERSION}, said in the first line; SIGTERM drains and exits 0`, async () => {
   const port = await freePort();
   const cli = startCli(['run', '--runtime', 'bun', fixture('serve-app.ts'), '--host', '127.0.0.1', '--port', String(port)], { command: here, env: { LOG_LEVEL: undefined } });
   await waitUntilServing(port, cli);
   const served = await json(port, '/runtime');
-  assert.equal(served.bun, BUN_VERSION);
+  assert.equal(served.bun, PINNED_BUN_VERSION);
   // From Node, Bun runs in a process of its own; on Bun, there is nothing to start.
   assert.equal(served.pid === cli.child.pid, onBun);
   const first = JSON.parse(cli.stdout().split('\n')[0]!) as { msg: string; runtime: string; name: string };
-  assert.deepEqual([first.name, first.runtime, first.msg], ['loopwise', `Bun ${BUN_VERSION}`, `starting ${fixture('serve-app.ts')} on Bun ${BUN_VERSION}`]);
+  assert.deepEqual([first.name, first.runtime, first.msg], ['loopwise', `Bun ${PINNED_BUN_VERSION}`, `starting ${fixture('serve-app.ts')} on Bun ${PINNED_BUN_VERSION}`]);
   await assertGracefulStop(cli, port);
   assert.equal(cli.stderr(), '');
 });
@@ -166,8 +162,8 @@ test('dev --runtime bun: the banner says Bun, the app is served on it; SIGTERM s
     writeFileSync(join(dir, 'app.ts'), readFileSync(fixture('dev-app.ts'), 'utf8').replace("'../../../src/index.js'", JSON.stringify(loopwise)));
     const port = await freePort();
     const cli = startCli(['dev', join(dir, 'app.ts'), '--runtime', 'bun', '--port', String(port)], { command: here, env: { LOOPWISE_HOST: undefined, LOOPWISE_DEV: undefined } });
-    await cli.waitForOutput(new RegExp(`loopwise dev on Bun ${BUN_VERSION.replace(/\./g, '\\.')}\\n +Dev fixture is running at http://127\\.0\\.0\\.1:${port}\\n`));
-    assert.deepEqual(await json(port, '/runtime'), { bun: BUN_VERSION });
+    await cli.waitForOutput(new RegExp(`loopwise dev on Bun ${PINNED_BUN_VERSION.replace(/\./g, '\\.')}\\n +Dev fixture is running at http://127\\.0\\.0\\.1:${port}\\n`));
+    assert.deepEqual(await json(port, '/runtime'), { bun: PINNED_BUN_VERSION });
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited(15_000), 0, cli.stderr());
     assert.ok(await waitUntilRefused(port));

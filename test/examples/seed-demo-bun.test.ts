@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { PINNED_BUN_VERSION } from '../support/cli-process.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const demo = join(root, 'examples/seed/demo.ts');
-/** The Bun the project pins, which the demo finds in node_modules/.bin. */
-const BUN_VERSION = (JSON.parse(readFileSync(join(root, 'node_modules/bun/package.json'), 'utf8')) as { version: string }).version;
 /** The demo itself runs as `npm run demo` runs it: on Node through tsx (or on Bun, which needs none). */
 const loader = process.versions.bun === undefined ? ['--import', 'tsx'] : [];
 
@@ -27,7 +26,7 @@ test('npm run demo -- --runtime bun: the server on Bun, /async and /sync OK, /bl
       env: { ...process.env, SEED_DELAY_MS: '300', SEED_DURATION: '2', SEED_REPORT: report },
       timeout: 120_000,
     });
-    assert.match(stdout, new RegExp(`^The server: examples/seed/serve\\.ts on Bun ${BUN_VERSION.replace(/\./g, '\\.')} `, 'm'));
+    assert.match(stdout, new RegExp(`^The server: examples/seed/serve\\.ts on Bun ${PINNED_BUN_VERSION.replace(/\./g, '\\.')} `, 'm'));
     const lines = stdout.split('\n');
     for (const line of lines) assert.ok(line.length <= 120, `${line.length} characters, wider than a terminal: ${line}`);
     const header = lines.find((line) => line.startsWith('route '))!;
@@ -56,7 +55,7 @@ test('npm run demo -- --runtime bun: the server on Bun, /async and /sync OK, /bl
     assert.match(stdout, /^ {4}GET \/blocking blocked the event loop for \d+ ms/m, stdout);
 
     const html = readFileSync(report, 'utf8');
-    assert.match(html, new RegExp(`· Bun ${BUN_VERSION.replace(/\./g, '\\.')} ·`));
+    assert.match(html, new RegExp(`· Bun ${PINNED_BUN_VERSION.replace(/\./g, '\\.')} ·`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,12 +2,20 @@
 // waits for a line or an exit, and every process started here killed by killAll() (in `after`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { socketGet } from './socket-get.js';
 
 export const CLI_SOURCE = fileURLToPath(new URL('../../src/cli/loopwise.ts', import.meta.url));
+
+/** The Bun the project pins: what `--runtime bun` finds in node_modules/.bin. */
+export const PINNED_BUN_VERSION = (JSON.parse(readFileSync(new URL('../../node_modules/bun/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The CLI as a runtime runs it from source: Bun runs the TypeScript itself, Node through tsx. */
+export const cliCommand = (runtime = process.execPath): string[] =>
+  runtime.endsWith('node') ? [runtime, '--import', import.meta.resolve('tsx'), CLI_SOURCE] : [runtime, CLI_SOURCE];
 
 export interface CliProcess {
   child: ChildProcess;
