@@ -8,7 +8,7 @@ import type { EvidenceReport } from '../evidence/types.js';
 import { renderHtml } from '../evidence/html-report.js';
 import { bearerHeader, parseHeaderFlag } from '../evidence/request-headers.js';
 import { formatTable } from '../evidence/table.js';
-import { currentRuntime, RUNTIMES, type Runtime } from './find-runtime.js';
+import { currentRuntime, runtimeProblem, type Runtime } from './find-runtime.js';
 import { loadApp } from './load-app.js';
 import { runUnder } from './run-under.js';
 
@@ -62,7 +62,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const runtime = values.runtime;
-  if (runtime !== undefined && !RUNTIMES.includes(runtime as Runtime)) return usage(`--runtime takes ${RUNTIMES.join(' or ')}, not ${JSON.stringify(runtime)}`);
+  const wrongRuntime = runtimeProblem(runtime);
+  if (wrongRuntime !== null) return usage(wrongRuntime);
   const concurrency = values.concurrency.split(',').map(Number);
   if (concurrency.some((c) => !Number.isInteger(c) || c < 1)) return usage(`--concurrency takes whole numbers ≥ 1, not ${values.concurrency}`);
   const duration = Number(values.duration);

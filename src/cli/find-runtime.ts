@@ -8,6 +8,11 @@ export type Runtime = 'bun' | 'node';
 
 export const RUNTIMES: readonly Runtime[] = ['bun', 'node'];
 
+/** What is wrong with a `--runtime` value, for the usage message; null when it names a runtime (or was not given). */
+export function runtimeProblem(value: string | undefined): string | null {
+  return value === undefined || RUNTIMES.includes(value as Runtime) ? null : `--runtime takes ${RUNTIMES.join(' or ')}, not ${JSON.stringify(value)}`;
+}
+
 /** The runtime this CLI runs on: the default for `--runtime`. */
 export function currentRuntime(): Runtime {
   return isBun() ? 'bun' : 'node';

@@ -42,6 +42,8 @@ export function explainImportError(error: unknown, file: string): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   const commonJs = readAsCommonJs(error, file);
   if (commonJs !== null) return commonJs;
+  const bunOnly = needsBun(error, file);
+  if (bunOnly !== null) return bunOnly;
   if (code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') {
     return new LoopwiseError(
       'LW_ERR_INVALID_OPTION',
@@ -51,6 +53,29 @@ export function explainImportError(error: unknown, file: string): unknown {
     );
   }
   return error;
+}
+
+/** How Node (through tsx, or its own loader) refuses Bun's modules (`bun:sqlite`…) and Bun's global. */
+const BUN_MODULE = /'(bun:[\w/-]*)'|protocol '(bun:)'/;
+const BUN_GLOBAL = /\bBun is not defined\b/;
+
+/**
+ * An app written for Bun (it imports `bun:sqlite`, or calls `Bun.file()` as it loads) fails on
+ * Node with a bare "Cannot find module" or "Only URLs with a scheme in: file, data…": say that it
+ * needs Bun and how to load it there. Null when the error is not that, or this is Bun.
+ */
+function needsBun(error: unknown, file: string): LoopwiseError | null {
+  if (isBun() || !(error instanceof Error)) return null;
+  const module = BUN_MODULE.exec(error.message);
+  const what = module !== null ? `imports ${module[1] ?? 'a bun: module'}` : error instanceof ReferenceError && BUN_GLOBAL.test(error.message) ? 'uses the Bun global' : null;
+  if (what === null) return null;
+  return new LoopwiseError(
+    'LW_ERR_RUNTIME',
+    `${file} (or a module it loads) ${what}, which only Bun has, and this command runs on Node ${process.versions.node}. ` +
+      'Add --runtime bun to the command (Bun from node_modules/.bin or PATH: npm install --save-dev bun), or run it with bunx loopwise. ' +
+      `(Node said: ${error.message.split('\n')[0]})`,
+    { cause: error },
+  );
 }
 
 /** The errors Node (20 through tsx, or 22+) and tsx give an ES module read as CommonJS. */

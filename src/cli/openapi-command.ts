@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { currentRuntime, runtimeProblem, type Runtime } from './find-runtime.js';
 import { loadApp } from './load-app.js';
+import { runUnder } from './run-under.js';
 
 export const OPENAPI_HELP = `Usage: loopwise openapi <app module> [options]
 
@@ -9,6 +11,9 @@ e.g. for a client generator or a linter.
 
   --out FILE      write it to FILE instead of printing it
   --compact       one line instead of indented JSON
+  --runtime bun|node
+                  load the app on this runtime (default: the one running this command), e.g.
+                  for an app that imports Bun's own modules (bun:sqlite)
   --help          this text`;
 
 /** `loopwise openapi …`: returns the process exit code. */
@@ -19,6 +24,7 @@ export async function openapiCommand(argv: string[]): Promise<number> {
     options: {
       out: { type: 'string' },
       compact: { type: 'boolean', default: false },
+      runtime: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -26,6 +32,13 @@ export async function openapiCommand(argv: string[]): Promise<number> {
     (values.help ? console.log : console.error)(OPENAPI_HELP);
     return values.help ? 0 : 2;
   }
+  const wrongRuntime = runtimeProblem(values.runtime);
+  if (wrongRuntime !== null) {
+    console.error(`loopwise openapi: ${wrongRuntime}\n\n${OPENAPI_HELP}`);
+    return 2;
+  }
+  // The other runtime loads the app and prints (or writes) what this command would.
+  if (values.runtime !== undefined && values.runtime !== currentRuntime()) return runUnder(values.runtime as Runtime);
   const app = await loadApp(positionals[0]!);
   const text = `${JSON.stringify(app.openapi(), null, values.compact ? undefined : 2)}\n`;
   // A module that starts its own server at import would keep this process alive.

@@ -10,7 +10,9 @@ import type { RouteDefinition } from '../route.js';
 import { HTTP_METHODS } from '../http-types.js';
 import { DEFAULT_CONSUMES } from '../pipeline/parse-body.js';
 import type { WebSocketRouteDefinition } from '../ws/ws-route.js';
+import { currentRuntime, runtimeProblem, type Runtime } from './find-runtime.js';
 import { loadApp } from './load-app.js';
+import { runUnder } from './run-under.js';
 
 export const ROUTES_HELP = `Usage: loopwise routes <app module> [options]
 
@@ -23,6 +25,9 @@ from the OpenAPI document, WebSocket routes (WS) and mounted apps are listed too
 
   --json    print the rows as a JSON array instead of a table
   --all     also list the files the docs pages load (scripts, styles, icon)
+  --runtime bun|node
+            load the app on this runtime (default: the one running this command), e.g. for an
+            app that imports Bun's own modules (bun:sqlite)
   --help    this text`;
 
 /** One row of `loopwise routes`, as `--json` prints it. */
@@ -54,6 +59,7 @@ export async function routesCommand(argv: string[]): Promise<number> {
     options: {
       json: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
+      runtime: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -61,6 +67,13 @@ export async function routesCommand(argv: string[]): Promise<number> {
     (values.help ? console.log : console.error)(ROUTES_HELP);
     return values.help ? 0 : 2;
   }
+  const wrongRuntime = runtimeProblem(values.runtime);
+  if (wrongRuntime !== null) {
+    console.error(`loopwise routes: ${wrongRuntime}\n\n${ROUTES_HELP}`);
+    return 2;
+  }
+  // The other runtime loads the app and prints (or writes) what this command would.
+  if (values.runtime !== undefined && values.runtime !== currentRuntime()) return runUnder(values.runtime as Runtime);
   const app = await loadApp(positionals[0]!);
   const rows = routeRows(app, { all: values.all });
   process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatRoutes(rows));

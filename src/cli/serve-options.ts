@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { RUNTIMES, type Runtime } from './find-runtime.js';
+import { runtimeProblem, type Runtime } from './find-runtime.js';
 
 /** What `loopwise run` and `loopwise dev` were asked for, flags over environment over defaults. */
 export interface ServeOptions {
@@ -67,7 +67,8 @@ export function parseServeOptions(command: 'run' | 'dev', argv: string[], env: N
   const level = pick(values['log-level'], 'log-level', 'LOG_LEVEL');
   if (level !== undefined && !LOG_LEVELS.includes(level[0])) throw new UsageError(`${level[1]} takes one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(level[0])}`);
   const runtime = values.runtime;
-  if (runtime !== undefined && !RUNTIMES.includes(runtime as Runtime)) throw new UsageError(`--runtime takes ${RUNTIMES.join(' or ')}, not ${JSON.stringify(runtime)}`);
+  const wrongRuntime = runtimeProblem(runtime);
+  if (wrongRuntime !== null) throw new UsageError(wrongRuntime);
   return {
     spec: positionals[0]!,
     host,

@@ -46,3 +46,33 @@ test('an ES module read as CommonJS is explained when the error is the app’s, 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an app written for Bun, loaded on Node: the error says it needs Bun and how to load it there; other errors, and any error on Bun, are kept', () => {
+  const app = '/srv/notes/app.ts';
+  const tsx = Object.assign(new Error("Cannot find module 'bun:sqlite'\nRequire stack:\n- /srv/notes/app.ts"), { code: 'MODULE_NOT_FOUND' });
+  if (process.versions.bun !== undefined) {
+    // Bun loads its own modules: such an error there is something else, and is passed on as it is.
+    assert.equal(explainImportError(tsx, app), tsx);
+    return;
+  }
+  const explained = explainImportError(tsx, app);
+  assert.ok(explained instanceof LoopwiseError);
+  assert.equal(
+    explained.message,
+    `LW_ERR_RUNTIME: ${app} (or a module it loads) imports bun:sqlite, which only Bun has, and this command runs on Node ${process.versions.node}. ` +
+      "Add --runtime bun to the command (Bun from node_modules/.bin or PATH: npm install --save-dev bun), or run it with bunx loopwise. (Node said: Cannot find module 'bun:sqlite')",
+  );
+  assert.equal((explained as Error).cause, tsx);
+
+  // Node's own loader (22.18+ strips the types itself) names the scheme, not the module.
+  const scheme = Object.assign(new Error("Only URLs with a scheme in: file, data, and node are supported by the default ESM loader. Received protocol 'bun:'"), { code: 'ERR_UNSUPPORTED_ESM_URL_SCHEME' });
+  assert.match((explainImportError(scheme, app) as Error).message, /^LW_ERR_RUNTIME: \/srv\/notes\/app\.ts \(or a module it loads\) imports a bun: module, which only Bun has/);
+
+  const global = new ReferenceError('Bun is not defined');
+  assert.match((explainImportError(global, app) as Error).message, /^LW_ERR_RUNTIME: \/srv\/notes\/app\.ts \(or a module it loads\) uses the Bun global, which only Bun has/);
+
+  const missing = Object.assign(new Error("Cannot find module 'bunyan'"), { code: 'MODULE_NOT_FOUND' });
+  assert.equal(explainImportError(missing, app), missing, 'a missing package that is not Bun’s is passed on as it is');
+  const otherReference = new ReferenceError('Bunny is not defined');
+  assert.equal(explainImportError(otherReference, app), otherReference);
+});

@@ -1,4 +1,4 @@
-// `--runtime bun|node` as a user runs it: `loopwise run`, `dev` and `bench` serve (or load) the
+// `--runtime bun|node` as a user runs it: `loopwise run`, `dev`, `bench`, `routes` and `openapi` serve (or load) the
 // app on the runtime asked for, whichever runtime runs the command itself (the other one is
 // started for it, and stops with it); the output names the runtime; SIGTERM still drains and exits
 // 0; no Bun to be found is a clear error. The project's pinned Bun (node_modules/.bin/bun) is used.
@@ -138,6 +138,38 @@ test('run --runtime bun where no Bun can be found: exit 1, saying how to install
   const wrong = startCli(['run', '--runtime', 'deno', fixture('serve-app.ts')], { command: here });
   assert.equal(await wrong.exited(), 2);
   assert.match(wrong.stderr(), /loopwise run: --runtime takes bun or node, not "deno"\n\nUsage: loopwise run/);
+});
+
+test('routes and openapi --runtime bun load an app that imports bun:sqlite; on Node without it, exit 1 saying the app needs Bun', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loopwise-bun-only-'));
+  try {
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
+    const app = join(dir, 'app.ts');
+    writeFileSync(
+      app,
+      `import { Database } from 'bun:sqlite';\nimport { App } from ${JSON.stringify(pathToFileURL(join(root, 'src/index.ts')).href)};\n` +
+        "const db = new Database(':memory:');\nexport const app = new App({ title: 'notes' });\napp.get('/notes', async () => db.query('select 1 as one').all());\n",
+    );
+    const routes = startCli(['routes', app, '--runtime', 'bun', '--json'], { command: here });
+    assert.equal(await routes.exited(30_000), 0, routes.stderr());
+    const rows = JSON.parse(routes.stdout()) as { method: string; path: string; name: string | null }[];
+    const notes = rows.find((row) => row.path === '/notes');
+    assert.deepEqual([notes?.method, notes?.name], ['GET', 'getNotes']);
+    const openapi = startCli(['openapi', app, '--runtime=bun', '--compact'], { command: here });
+    assert.equal(await openapi.exited(30_000), 0, openapi.stderr());
+    const document = JSON.parse(openapi.stdout()) as { info: { title: string }; paths: Record<string, { get?: { operationId: string } }> };
+    assert.deepEqual([document.info.title, document.paths['/notes']?.get?.operationId], ['notes', 'getNotes']);
+
+    // Loaded on Node (the CLI's own runtime there; --runtime node from Bun): Node cannot import bun:sqlite.
+    const onNode = startCli(['openapi', app, ...(onBun ? ['--runtime', 'node'] : [])], { command: here });
+    assert.equal(await onNode.exited(30_000), 1, onNode.stderr());
+    assert.match(onNode.stderr(), /^loopwise openapi: LW_ERR_RUNTIME: .*app\.ts \(or a module it loads\) imports (bun:sqlite|a bun: module), which only Bun has, and this command runs on Node [\d.]+\. Add --runtime bun to the command/);
+    const wrong = startCli(['routes', app, '--runtime', 'deno'], { command: here });
+    assert.equal(await wrong.exited(), 2);
+    assert.match(wrong.stderr(), /^loopwise routes: --runtime takes bun or node, not "deno"\n\nUsage: loopwise routes/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('run --runtime bun of an app that imports a file with a syntax error: exit 1, naming the file, line and column', async () => {
