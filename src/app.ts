@@ -180,7 +180,7 @@ export class App<Offload extends OffloadSetting = false, Routes = never> extends
     const ordinal = module === null ? 0 : registerApp(module, this);
     this.queues = new AppQueues(this.log);
     this.pool = new AppPool(pool, { module, ordinal }, this.log, () => this.guard.noteShed('queue'), this.dependencyOverrides);
-    this.channels = new AppChannels(options.pubsub, this.log, this.schemas);
+    this.channels = new AppChannels(options.pubsub, this.log, this.schemas, this.settings.validation);
   }
 
   /**

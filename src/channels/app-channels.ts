@@ -4,6 +4,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import { LoopwiseError } from '../errors.js';
 import { isRedisConfig, type RedisConfig } from '../redis/redis-config.js';
+import type { ValidationLimits } from '../schema/validation-limits.js';
 import type { SchemaNamespace } from '../schema/validator.js';
 import { Channel, type ChannelMessage, type ChannelOptions } from './channel.js';
 import { localBus } from './local-bus.js';
@@ -26,6 +27,8 @@ export class AppChannels {
     private readonly log: Logger,
     /** The App's named schemas' instances: a channel's schema may refer to the App's (t.Ref). */
     private readonly schemas?: SchemaNamespace,
+    /** The App's `validation` limits, which a channel's schema checks under as a route's do. */
+    private readonly limits?: ValidationLimits,
   ) {
     if (pubsub !== undefined && !isRedisConfig(pubsub)) {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', 'the pubsub option takes redis(url) (import { redis } from "loopwise"), e.g. pubsub: redis("redis://127.0.0.1:6379").');
@@ -33,7 +36,7 @@ export class AppChannels {
   }
 
   channel<S extends TSchema | undefined = undefined>(name: string, options: ChannelOptions<S> = {}): Channel<ChannelMessage<S>> {
-    return new Channel<ChannelMessage<S>>(name, options, this.transport(name), this.log, this.schemas);
+    return new Channel<ChannelMessage<S>>(name, options, this.transport(name), this.log, this.schemas, this.limits);
   }
 
   private transport(name: string): MessageBus {

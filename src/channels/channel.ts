@@ -1,6 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import { LoopwiseError } from '../errors.js';
+import type { ValidationLimits } from '../schema/validation-limits.js';
 import { compileValidator, type PartValidator, type SchemaNamespace } from '../schema/validator.js';
 import { reasonFor } from '../ws/message.js';
 import type { MessageBus } from './message-bus.js';
@@ -33,12 +34,13 @@ export class Channel<T = unknown> {
     private readonly bus: MessageBus,
     private readonly log: Logger,
     schemas?: SchemaNamespace,
+    limits?: ValidationLimits,
   ) {
     if (typeof name !== 'string' || !NAME.test(name)) {
       throw new LoopwiseError('LW_ERR_INVALID_OPTION', `app.channel() takes a name of letters, digits and . _ : / - (up to 200, e.g. "orders" or "room:42"), not ${JSON.stringify(name)}.`);
     }
     this.buffer = options.buffer === undefined ? DEFAULT_SUBSCRIBER_BUFFER : checkBuffer(options.buffer, `app.channel("${name}")`);
-    this.validate = options.schema === undefined ? null : compileValidator(options.schema, 'body', { coerce: false, route: `channel "${name}"`, namespace: schemas });
+    this.validate = options.schema === undefined ? null : compileValidator(options.schema, 'body', { coerce: false, route: `channel "${name}"`, namespace: schemas, limits });
   }
 
   /**

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TSchema } from '@sinclair/typebox';
 import { LoopwiseError } from '../errors.js';
 import type { RouteOptions } from '../route.js';
+import type { ValidationLimits } from '../schema/validation-limits.js';
 import { compileValidator, type SchemaNamespace } from '../schema/validator.js';
 import { isBodyParts, partsSchema } from '../schema/body-parts.js';
 import { protoKeyRefused } from '../pipeline/forbidden-keys.js';
@@ -36,7 +37,7 @@ export function isMultipartRequest(request: IncomingMessage): boolean {
  * Checks, at startup, that a route's body and `consumes` fit together, and compiles its multipart
  * body if it takes one: `null` for every other route, which then compiles exactly as before.
  */
-export function compileMultipartBody(options: RouteOptions, app: MultipartOptions | undefined, name: string, namespace?: SchemaNamespace): MultipartBody | null {
+export function compileMultipartBody(options: RouteOptions, app: MultipartOptions | undefined, name: string, namespace?: SchemaNamespace, limits?: ValidationLimits): MultipartBody | null {
   // Named parts are checked as the one object they make (compile-route.ts refuses them for multipart).
   const schema = options.body === undefined || !isBodyParts(options.body) ? options.body : partsSchema(options.body);
   const consumes = options.consumes;
@@ -72,7 +73,7 @@ export function compileMultipartBody(options: RouteOptions, app: MultipartOption
   const settings = multipartSettings(app, options.multipart, name);
   const fileLimits = new Map<string, number>();
   for (const field of fileFields) if (field.maxSize !== undefined) fileLimits.set(field.name, field.maxSize);
-  const validate = compileFormValidator(schema, fileFields, name, namespace);
+  const validate = compileFormValidator(schema, fileFields, name, namespace, limits);
 
   return {
     read(request, response, done) {
@@ -85,10 +86,10 @@ export function compileMultipartBody(options: RouteOptions, app: MultipartOption
   };
 }
 
-function compileFormValidator(schema: TSchema, fileFields: FileField[], name: string, namespace: SchemaNamespace | undefined): MultipartBody['validate'] {
+function compileFormValidator(schema: TSchema, fileFields: FileField[], name: string, namespace: SchemaNamespace | undefined, limits: ValidationLimits | undefined): MultipartBody['validate'] {
   const names = new Set(fileFields.map((field) => field.name));
   const textSchema = names.size === 0 ? schema : withoutProperties(schema, names);
-  const validateText = compileValidator(textSchema, 'body', { coerce: true, route: name, namespace });
+  const validateText = compileValidator(textSchema, 'body', { coerce: true, route: name, namespace, limits });
   const order = new Map(Object.keys(schema.properties as object).map((key, index) => [key, index]));
   const rank = (issue: ValidationIssue): number => order.get(String(issue.loc[1])) ?? order.size;
 

@@ -67,7 +67,7 @@ export function compileRoute(route: RouteDefinition, runtime: RouteRuntime, run:
   const consumes = options.consumes ?? DEFAULT_CONSUMES;
   const accepts = new Set(consumes.map(bodyKindOfMediaType));
   // Null unless the route consumes multipart/form-data: every other route compiles as it did without it.
-  const multipart = compileMultipartBody(options, runtime.multipart, name, runtime.schemas);
+  const multipart = compileMultipartBody(options, runtime.multipart, name, runtime.schemas, runtime.validation);
   // A body of another type (or none) is answered as FastAPI does, and never decoded (refused-body.ts).
   const refuse = body === null ? null : compileRefusedBody({ accepts, consumes, validate: body.check, multipart, limits: runtime.validation });
   // Taken before the uploads wrapper below: a request that failed validation hands no body over.

@@ -61,7 +61,7 @@ export function compileWebSocketRoute(route: WebSocketRouteDefinition, services:
   const checks = compileChecks(route, name, services.validation, services.schemas);
   const resolve = compileDependencies(route.options, services.dependencies);
   const accept = compileHandshake(route.options.maxPayload, name, log);
-  const startSession = compileSession(route, connectionSettings(route, name, log, services.schemas), { ...services, state: services.dependencies.state }, sockets, name);
+  const startSession = compileSession(route, connectionSettings(route, name, log, services), { ...services, state: services.dependencies.state }, sockets, name);
 
   /** Step 1: null when every part is valid, else the error the handshake is refused with. */
   function invalidParts(context: RequestContext): unknown {
@@ -133,10 +133,10 @@ export function compileWebSocketRoute(route: WebSocketRouteDefinition, services:
 }
 
 /** The socket's settings for this route: its message decoder and serializer, its limits, and where its troubles are logged. */
-function connectionSettings(route: WebSocketRouteDefinition, name: string, log: Logger, schemas: SchemaNamespace | undefined): ConnectionSettings<unknown, unknown> {
+function connectionSettings(route: WebSocketRouteDefinition, name: string, log: Logger, { schemas, validation }: WebSocketRouteServices): ConnectionSettings<unknown, unknown> {
   const { options } = route;
   return {
-    decode: compileMessageDecoder(options.message, name, schemas),
+    decode: compileMessageDecoder(options.message, name, schemas, validation),
     serialize: compileSendSerializer(options.send, name),
     highWaterMark: options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK,
     maxQueued: MAX_QUEUED_MESSAGES,

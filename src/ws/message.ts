@@ -4,6 +4,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type FastJson from 'fast-json-stringify';
 import { LoopwiseError } from '../errors.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../pipeline/json-depth.js';
+import type { ValidationLimits } from '../schema/validation-limits.js';
 import { compileValidator, type SchemaNamespace } from '../schema/validator.js';
 import type { ValidationIssue } from '../schema/validation-issue.js';
 import { CloseCode } from './close-codes.js';
@@ -24,7 +25,7 @@ const require = createRequire(import.meta.url);
  * nesting deeper than MAX_JSON_DEPTH is refused before parsing, as an HTTP body is: a recursive
  * schema's validator recurses once a level, and 160 KB of brackets overflowed the stack.
  */
-export function compileMessageDecoder(option: MessageOption | undefined, route: string, namespace?: SchemaNamespace): MessageDecoder<unknown> {
+export function compileMessageDecoder(option: MessageOption | undefined, route: string, namespace?: SchemaNamespace, limits?: ValidationLimits): MessageDecoder<unknown> {
   if (option === undefined) return (data, isBinary) => ({ ok: true, value: isBinary ? data : data.toString('utf8') });
   if (option === 'text') {
     return (data, isBinary) => (isBinary ? refuse(CloseCode.UNSUPPORTED_DATA, 'Binary messages are not accepted: send text') : { ok: true, value: data.toString('utf8') });
@@ -35,7 +36,7 @@ export function compileMessageDecoder(option: MessageOption | undefined, route: 
   if (typeof option !== 'object' || option === null) {
     throw new LoopwiseError('LW_ERR_INVALID_ROUTE', `the message option of ${route} must be a schema built with t, 'text' or 'binary', not ${JSON.stringify(option)}.`);
   }
-  const validate = compileValidator(option, 'body', { coerce: false, route, namespace });
+  const validate = compileValidator(option, 'body', { coerce: false, route, namespace, limits });
   return (data, isBinary) => {
     if (isBinary) return refuse(CloseCode.UNSUPPORTED_DATA, 'Binary messages are not accepted: send JSON text');
     if (nestsDeeperThan(data, MAX_JSON_DEPTH)) return refuse(CloseCode.INVALID_PAYLOAD, `Invalid message: JSON nests deeper than ${MAX_JSON_DEPTH} levels`);

@@ -6,6 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { App, t } from '../../src/index.js';
+import { validationLimits } from '../../src/schema/validation-limits.js';
+import { compileMessageDecoder } from '../../src/ws/message.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
 import { request } from '../support/http.js';
 import { extraKeys, missingFields, wrongTags, type HostileBody } from '../../bench/lib/hostile-bodies.js';
@@ -125,6 +127,37 @@ describe('the limits, in-process', () => {
     );
     assert.deepEqual(detail[3]!.ctx, { limit: 3, omitted: 1 });
     assert.equal(detail[4]!.input, `${'x'.repeat(20)}…(80 more characters)`);
+  });
+
+  test('the App’s validation limits reach multipart forms, WebSocket messages and channel messages too', async () => {
+    const validation = validationLimits({ maxIssues: 2 });
+    const Three = t.Object({ a: t.Integer(), b: t.Integer(), c: t.Integer() });
+    const app = new App({ logger: false, validation: { maxIssues: 2 } });
+    app.post('/form', { body: Three, consumes: ['multipart/form-data'] }, () => 'never');
+    const boundary = 'b0undary';
+    const parts = ['a', 'b', 'c'].map((name) => `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\nx\r\n`).join('');
+    const form = await app.inject({ method: 'POST', url: '/form', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body: `${parts}--${boundary}--\r\n` });
+    assert.equal(form.statusCode, 422, form.body);
+    assert.deepEqual(
+      (form.json().detail as Issue[]).map((issue) => [issue.type, issue.loc]),
+      [['int_parsing', ['body', 'a']], ['int_parsing', ['body', 'b']], ['too_many_errors', ['body']]],
+    );
+
+    // A WebSocket route's decoder, compiled as the App compiles it (src/ws/compile-ws-route.ts passes the App's limits).
+    const decode = compileMessageDecoder(Three, 'WS /three', undefined, validation);
+    const refused = decode(Buffer.from(JSON.stringify({ a: 'x', b: 'y', c: 'z' })), false);
+    assert.equal(refused.ok, false);
+    assert.deepEqual(
+      ((refused as { detail: Issue[] }).detail).map((issue) => [issue.type, issue.loc]),
+      [['int_parsing', ['message', 'a']], ['int_parsing', ['message', 'b']], ['too_many_errors', ['message']]],
+    );
+
+    const channel = app.channel('three', { schema: Three });
+    await assert.rejects(channel.publish({ a: 'x', b: 'y', c: 'z' } as never), (error: Error & { issues: Issue[] }) => {
+      assert.deepEqual(error.issues.map((issue) => issue.type), ['int_parsing', 'int_parsing', 'too_many_errors']);
+      return true;
+    });
+    await app.close();
   });
 
   test('a validation limit that is not a whole number ≥ 1 is refused at construction', () => {
