@@ -62,6 +62,9 @@ export class HttpServer {
       continueWhenRead(req, res);
       listener(req, res);
     });
+    // Any other expectation (`Expect: something`) is served as if it were not there, as uvicorn and
+    // Bun do (RFC 9110 lets a server ignore it): Node's default was a bare 417 with no FastAPI body.
+    server.on('checkExpectation', listener);
     // A client that stops reading its response is cut after sendTimeout (src/server/send-timeout.ts).
     if (limits.sendTimeout > 0) {
       server.timeout = limits.sendTimeout;

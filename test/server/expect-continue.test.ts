@@ -1,7 +1,8 @@
 // `Expect: 100-continue` (src/server/expect-continue.ts), over real sockets to an app in a child
 // process: a declared body over the route's limit gets 413 at once, without `100 Continue`; one
 // within it gets `100 Continue` when the route reads it, then its answer, for JSON, multipart and
-// offloaded routes. After each, the same process (same pid) serves the next request.
+// offloaded routes. After each, the same process (same pid) serves the next request. Any other
+// expectation is ignored, as uvicorn does.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEdgeCasesApp, type EdgeCasesApp } from '../support/edge-cases.js';
@@ -91,4 +92,21 @@ test('a route that never reads the body answers without asking for it, and close
     connection.destroy();
   }
   assert.equal(await app.servedPid(), pid);
+});
+
+test('an expectation other than 100-continue is served as if it were not there (uvicorn and Bun do; Node alone answered a bare 417)', async () => {
+  const connection = await RawConnection.open(app.port);
+  try {
+    connection.write(`GET /pid HTTP/1.1\r\nHost: localhost\r\nExpect: something\r\n\r\n`);
+    const response = await connection.response();
+    assert.equal(response?.status, 200, response?.raw);
+    assert.deepEqual(JSON.parse(response!.body), { pid });
+    const body = '{"name":"widget"}';
+    connection.write(`POST /json HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 200-ok\r\n\r\n${body}`);
+    const posted = await connection.response();
+    assert.equal(posted?.status, 200, posted?.raw);
+    assert.deepEqual(JSON.parse(posted!.body), { name: 'widget' });
+  } finally {
+    connection.destroy();
+  }
 });
