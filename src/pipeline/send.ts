@@ -32,15 +32,16 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export const JSON_ONLY_HEAD: Readonly<OutgoingHttpHeaders> = Object.freeze({ 'content-type': JSON_TYPE });
 
-/** Statuses that must not carry a body (RFC 9110). */
+/** Statuses that must not carry a body (RFC 9110; FastAPI's is_body_allowed_for_status_code says the same four). */
 export function isBodiless(status: number): boolean {
-  return status === 204 || status === 304 || (status >= 100 && status < 200);
+  return status === 204 || status === 304 || status === 205 || (status >= 100 && status < 200);
 }
 
 /** Writes a JSON payload with all headers in one writeHead. */
 export function writeJson(res: ResponseSink, status: number, payload: string, extra: OutgoingHttpHeaders | undefined): void {
   if (isBodiless(status)) {
-    head(res, status, extra).end();
+    // 205 alone of these is framed: Content-Length 0 (Node would send an empty chunked body).
+    head(res, status, status === 205 ? { ...extra, 'content-length': 0 } : extra).end();
     return;
   }
   if (extra === undefined) {
@@ -69,9 +70,9 @@ export function writeResponse(res: ResponseSink, response: HttpResponse, reply: 
   const headers: OutgoingHttpHeaders = reply === undefined ? { ...response.headers } : mergeHeaders(reply.headers, response.headers);
   const body = response.body;
   if (isBodiless(status) || body === null) {
-    // A 204 or 304 sends no body: a stream given anyway (file(path, { status: 204 })) is stopped.
+    // A 204, 205 or 304 sends no body: a stream given anyway (file(path, { status: 204 })) is stopped.
     stopBody(body);
-    if (!isBodiless(status)) headers['content-length'] = 0;
+    if (!isBodiless(status) || status === 205) headers['content-length'] = 0;
     head(res, status, headers).end();
     return;
   }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, HttpResponse, html, json, noContent, redirect, t, text } from '../../src/index.js';
+import { App, HTTPException, HttpResponse, html, json, noContent, redirect, t, text } from '../../src/index.js';
+import { RawConnection } from '../support/raw-http.js';
 import { capturedLogger } from '../support/captured-logger.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -300,4 +301,29 @@ test("the reply's cookies and headers are kept when the handler returns an HttpR
   assert.equal(bye.headers.location, '/');
   assert.deepEqual(bye.headers['set-cookie'], ['session=gone; Path=/; SameSite=Lax']);
   assert.equal(bye.body, '');
+});
+
+test('status 205 (Reset Content) sends no body and Content-Length: 0, as FastAPI does (RFC 9110), whatever the handler gave, on a real socket', async () => {
+  const app = new App({ logger: false });
+  app.post('/form', { status: 205 }, async () => ({ cleared: true }));
+  app.get('/json', async () => json({ cleared: true }, { status: 205 }));
+  app.get('/text', async () => text('reset', { status: 205 }));
+  app.get('/exception', async () => {
+    throw new HTTPException(205, 'reset');
+  });
+  const { port } = await app.listen({ port: 0, host: '127.0.0.1' });
+  const connection = await RawConnection.open(port);
+  try {
+    for (const [method, path] of [['POST', '/form'], ['GET', '/json'], ['GET', '/text'], ['GET', '/exception'], ['HEAD', '/json']] as const) {
+      connection.write(`${method} ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n`);
+      const answer = await connection.response(5_000, { head: method === 'HEAD' });
+      assert.equal(answer?.status, 205, `${method} ${path}`);
+      assert.equal(answer!.headers['content-length'], '0', `${method} ${path}: ${answer!.raw}`);
+      assert.equal(answer!.headers['transfer-encoding'], undefined, `${method} ${path}`);
+      assert.equal(answer!.body, '', `${method} ${path}`);
+    }
+  } finally {
+    connection.destroy();
+    await app.close();
+  }
 });
