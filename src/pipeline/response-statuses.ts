@@ -33,7 +33,7 @@ export function compileResponseSerializers(route: RouteDefinition, name: string,
   }
   for (const status of unfiltered) serializers.set(status, serializeAny);
   const filters = declaresResponses(route);
-  // Bodiless statuses (204, 304, 1xx) send nothing whatever the value: nothing to filter.
+  // Bodiless statuses (204, 205, 304, 1xx) send nothing whatever the value: nothing to filter.
   const otherwise = (status: number): Serializer | null => (!filters || isBodiless(status) ? serializeAny : null);
   return {
     main: serializers.get(own) ?? otherwise(own)!,
