@@ -24,10 +24,11 @@ export class LazyEvents {
     return this.on(event, listener);
   }
 
+  // once() goes through this.on(), as Node's EventEmitter does: a middleware that overrides on()
+  // (compression() sends 'drain' listeners to its zlib stream) must see once() listeners too, or a
+  // streamed body waiting for 'drain' behind it waits for ever.
   once(event: string | symbol, listener: Listener): this {
-    this.emitter.once(event, listener as (...args: unknown[]) => void);
-    this.listened(event);
-    return this;
+    return this.on(event, onceWrapper(this, event, listener));
   }
 
   prependListener(event: string | symbol, listener: Listener): this {
@@ -37,9 +38,7 @@ export class LazyEvents {
   }
 
   prependOnceListener(event: string | symbol, listener: Listener): this {
-    this.emitter.prependOnceListener(event, listener as (...args: unknown[]) => void);
-    this.listened(event);
-    return this;
+    return this.prependListener(event, onceWrapper(this, event, listener));
   }
 
   /** Something now listens for `event`: a subclass starts what produces it (reading a body, watching the client). */
@@ -70,4 +69,19 @@ export class LazyEvents {
   listeners(event: string | symbol): Function[] {
     return this.events === null ? [] : this.events.listeners(event);
   }
+}
+
+/**
+ * A listener that runs once, then removes itself from `target` (where on() may not have put it:
+ * then it stays, and does nothing again). `listener` is kept on it, so off(event, listener) finds it.
+ */
+function onceWrapper(target: LazyEvents, event: string | symbol, listener: Listener): Listener {
+  let fired = false;
+  const wrapper = function (this: unknown, ...args: never[]): void {
+    if (fired) return;
+    fired = true;
+    target.off(event, wrapper);
+    (listener as (...args: never[]) => void).apply(this, args);
+  };
+  return Object.assign(wrapper, { listener });
 }
