@@ -63,6 +63,10 @@ export class BunServer {
       // `loopwise run --workers N`: each process binds the same port, which Bun shares through SO_REUSEPORT.
       reusePort: cluster.isWorker,
       idleTimeout: state.connectionIdle,
+      // No cap of Bun's own (its default is 128 MiB, answered with a bare 413): each route's
+      // bodyLimit or multipart.maxBodySize is checked as the body arrives, in FastAPI's shape, as
+      // on Node; a body no route reads is dropped by Bun as it comes, never held.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       fetch(request, server) {
         const req = new BunIncomingMessage(request, server);
         const res = new BunServerResponse(req, state);
