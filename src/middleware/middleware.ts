@@ -29,9 +29,10 @@ export function withMiddleware(middlewares: readonly Middleware[], dispatch: Req
     const hold = ResponseHold.of(res);
 
     const fail = (error: unknown): void => {
-      // Headers out, or a streamed body under way behind a held head: too late for another answer.
+      // Headers out, or a streamed body under way behind a held head (a stream, or any body still
+      // going through compression()): too late for another answer. Logged, and the connection closed.
       if (res.headersSent || hold.streaming) {
-        res.destroy(error instanceof Error ? error : undefined);
+        responder.closeStarted(contextWithoutRoute(req), res, error, 'middleware');
         return;
       }
       responder.respond(contextWithoutRoute(req), res, error, 'middleware');

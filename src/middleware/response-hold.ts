@@ -35,6 +35,8 @@ export class ResponseHold {
   private blocked = false;
   /** Header names an explicit writeHead set: taken off again if an error answer replaces it. */
   private added: string[] = [];
+  /** The Content-Length when the head was held: what a body still coming when it goes out is sent with. */
+  private heldLength: number | string | string[] | undefined;
   private readonly original: Pick<ServerResponse, 'writeHead' | 'write' | 'end' | 'flushHeaders'> & { _implicitHeader(): void };
 
   /** The response's hold, made on first use: a mounted app's middleware shares its parent's. */
@@ -118,6 +120,7 @@ export class ResponseHold {
       this.added.push(name);
     }
     this.state = 'held';
+    this.heldLength = res.getHeader('content-length');
     this.markReady();
     return res;
   }
@@ -164,6 +167,16 @@ export class ResponseHold {
 
   private release(): unknown {
     const res = this.res;
+    // A status or reason phrase a middleware assigned after next() (res.statusCode = …, not
+    // writeHead) is checked here, before anything goes out: Node refused a reason with CR or LF
+    // in its writeHead, and again in the 500 that followed, so no answer went out at all; and a
+    // 1xx status went out as a final answer with a body no client reads (it waited for another).
+    const refused = refusedHead(res);
+    // A body still coming through a wrapper of the response's methods (compression(), whose
+    // output is not all out when code after next() runs) cannot be replaced by an error answer:
+    // that answer would go through the wrapper, after the body's own bytes. The hold stays
+    // streaming, and the caller closes the connection.
+    if (refused !== null && this.ended === null && !res.destroyed && this.wrapped()) return refused;
     this.state = 'out';
     const { chunks, ended, flush, blocked, implicit } = this;
     this.chunks = [];
@@ -175,11 +188,6 @@ export class ResponseHold {
       this.discard();
       return new LoopwiseError('LW_ERR_INVALID_RESPONSE', 'a middleware called writeHead() after next() and returned without ending the response');
     }
-    // A status or reason phrase a middleware assigned after next() (res.statusCode = …, not
-    // writeHead) is checked here, before anything goes out: Node refused a reason with CR or LF
-    // in its writeHead, and again in the 500 that followed, so no answer went out at all; and a
-    // 1xx status went out as a final answer with a body no client reads (it waited for another).
-    const refused = refusedHead(res);
     if (refused !== null) {
       res.statusMessage = undefined as unknown as string;
       return refused;
@@ -189,6 +197,11 @@ export class ResponseHold {
       // next() went out as it was, and the bytes past it reached a kept-alive client as the next answer.
       if (ended !== null && res.getHeader('content-length') !== undefined && res.req?.method !== 'HEAD' && !isBodiless(res.statusCode)) {
         res.setHeader('content-length', chunks.reduce((sum, chunk) => sum + byteLength(chunk), byteLength(ended)));
+      } else if (ended === null && res.getHeader('content-length') !== this.heldLength) {
+        // A body still coming has the length its head was held with (none behind compression()):
+        // one a middleware set after next() cannot know the body's, and mis-framed the answer.
+        if (this.heldLength === undefined) res.removeHeader('content-length');
+        else res.setHeader('content-length', this.heldLength);
       }
       // An implicit head is left to Node (through writeHead above, now passing through), so a
       // body ended in one call keeps its Content-Length framing.
@@ -202,6 +215,11 @@ export class ResponseHold {
       return error; // a status or header a middleware set that Node refuses
     }
     return undefined;
+  }
+
+  /** Whether something replaced the response's write() or end() after the hold did (compression() does). */
+  private wrapped(): boolean {
+    return this.res.write !== heldWrite || this.res.end !== heldEnd;
   }
 
   /** Drops a whole held answer (its status, its explicit headers, its body) for the one replacing it. */

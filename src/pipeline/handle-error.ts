@@ -65,14 +65,27 @@ export class ErrorResponder {
     }
   }
 
+  /**
+   * An error once the answer has started (its head out, or its body under way behind a held head):
+   * no other answer can be sent, so it is logged and the connection closed, for the client to see
+   * the answer is incomplete. Never throws.
+   */
+  closeStarted(context: RequestContext | null, res: ResponseSink, error: unknown, route: string): void {
+    try {
+      this.log.error({ err: error, ...where(context, route) }, `Error after the response to ${route} had started; closing the connection`);
+    } catch {
+      // a logger that throws: the connection is closed all the same
+    }
+    res.destroy();
+  }
+
   private answer(context: RequestContext | null, res: ResponseSink, error: unknown, route: string): void {
     if (error instanceof ClientAbortedError) {
       this.log.debug({ route }, error.message);
       return;
     }
     if (res.headersSent) {
-      this.log.error({ err: error, ...where(context, route) }, `Error after the response to ${route} had started; closing the connection`);
-      res.destroy();
+      this.closeStarted(context, res, error, route);
       return;
     }
     const status = statusOf(error);

@@ -35,7 +35,7 @@ app.get('/stream', () =>
 const BIG_CHUNK = 'x'.repeat(1024);
 app.get('/big-stream', () =>
   stream(
-    (function* () {
+    (async function* () {
       for (let i = 0; i < 1000; i++) yield BIG_CHUNK;
     })(),
     { headers: { 'content-type': 'text/plain; charset=utf-8' } },

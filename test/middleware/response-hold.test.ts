@@ -123,6 +123,50 @@ test('with compression(): the body is compressed and the header set after next()
   });
 });
 
+test('with compression() inside, whose output is still coming when code after next() runs: a Content-Length set there is dropped, and a refused head or a throw there closes the connection, logged; the server serves on', async () => {
+  const logged: string[] = [];
+  const app = new App({ logger: { level: 'error', hooks: { logMethod: (args, method) => { logged.push(String(args.at(-1))); method.apply(undefined as never, args); } } }, openapi: false });
+  app.use(async (req, res, next) => {
+    await next();
+    if (req.url === '/cl') res.setHeader('content-length', '1');
+    if (req.url === '/reason') res.statusMessage = 'OK\r\nX-Injected: 1';
+    if (req.url === '/throw') res.setHeader('x-after', '€'); // Node refuses it: a throw after next()
+  });
+  app.use(compression({ threshold: 0 }));
+  for (const path of ['/cl', '/reason', '/throw', '/ok']) app.get(path, () => ({ ok: true }));
+  const { port } = await serveApp(app);
+  try {
+    const conn = await RawConnection.open(port);
+    try {
+      conn.write(rawGet('/cl', 'Accept-Encoding: gzip\r\n'));
+      const framed = await conn.response(3_000);
+      assert.equal(framed?.status, 200);
+      assert.equal(framed!.headers['content-length'], undefined, framed!.raw);
+      // Read as raw bytes by the helper: the gzip body is checked by the answer after it parsing clean.
+      conn.write(rawGet('/ok'));
+      const next = await conn.response(3_000);
+      assert.equal(next?.status, 200, 'the next answer on the connection starts clean');
+      assert.equal(next!.body, '{"ok":true}');
+    } finally {
+      conn.destroy();
+    }
+    for (const path of ['/reason', '/throw']) {
+      const cut = await RawConnection.open(port);
+      try {
+        cut.write(rawGet(path, 'Accept-Encoding: gzip\r\n'));
+        assert.equal(await cut.closedWithin(3_000), true, `${path}: closed`);
+        assert.doesNotMatch(cut.pending, /X-Injected/i, path);
+      } finally {
+        cut.destroy();
+      }
+    }
+    await waitFor(() => logged.filter((line) => line === 'Error after the response to middleware had started; closing the connection').length === 2, 'both logged', 3_000);
+    assert.equal((await request(port, '/ok', { headers: { 'accept-encoding': 'gzip' } })).status, 200);
+  } finally {
+    await app.close();
+  }
+});
+
 test('a mounted app with middleware of its own, inside one with middleware: both set their headers after next()', async () => {
   const inner = quietApp();
   stamp(inner, 'x-inner');
