@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, pipeline as pipeStreams } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LoopwiseError } from '../errors.js';
 import { stopBody, type HttpResponse, type StreamBody } from '../responses/http-response.js';
@@ -127,9 +127,11 @@ function writeStream(res: ResponseSink, status: number, headers: OutgoingHttpHea
     source.destroy();
     throw error;
   }
-  // Bun's server pulls the body itself (src/server/bun-response.ts); Node's is piped below.
+  // Bun's server pulls the body itself (src/server/bun-response.ts); Node's is piped below. Bun
+  // frames it too, dropping the length the head gave: the body is held to that length here, so it
+  // is cut where Node cuts it (a failure of the last stream, which the sink logs as the body's).
   if (isPulledSink(res)) {
-    res.streamBody(source, streamFailed);
+    res.streamBody(declared === null ? source : pipeStreams(source, heldToLength(declared), () => {}), streamFailed);
     return;
   }
   // Headers go out now, so a slow first chunk (an SSE stream's) does not keep the client waiting.

@@ -2,7 +2,8 @@
 // the head and what was sent, then the connection is cut (it must see the body is incomplete); the
 // failure is one JSON log line at error level naming the route, as a handler's throw is; nothing
 // goes to stderr (Bun printed its own multi-line dump of the error there); the server serves on.
-// With a middleware in front (on Bun the body then goes through write()), the same.
+// With a middleware in front (on Bun the body then goes through write()), the same. A body that
+// breaks the Content-Length its head gave is cut the same way, on Bun too (which frames it itself).
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -36,6 +37,8 @@ const CASES = [
   // Node's stream refuses the chunk itself (ERR_INVALID_ARG_TYPE), Bun's front door says so in its words.
   { path: '/not-bytes', sent: 'a', message: /\bnumber\b/ },
   { path: '/events', sent: 'data: first', message: /^the event source failed$/ },
+  { path: '/past-length', sent: 'abc', message: /a streamed body went past its Content-Length of 3 bytes/ },
+  { path: '/short-of-length', sent: 'abc', message: /a streamed body ended at 3 of its Content-Length of 10 bytes/ },
 ];
 
 /** The error line about `path`'s route (the access log is off: no other line names it). */

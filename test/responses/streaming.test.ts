@@ -6,6 +6,7 @@ import { App, stream } from '../../src/index.js';
 import { openResponse, request, serveApp } from '../support/http.js';
 import { RawConnection, rawGet } from '../support/raw-http.js';
 import { waitFor } from '../support/wait-for.js';
+import { onBun } from '../support/runtime.js';
 
 test('an async generator is streamed chunk by chunk, with the content type given', async () => {
   const app = new App({ logger: false, openapi: false });
@@ -220,9 +221,12 @@ test('a streamed body is held to the Content-Length the handler gave: more bytes
       const conn = await RawConnection.open(port);
       try {
         conn.write(rawGet(path));
-        // Node cuts the connection (the body cannot be what its head says); Bun frames a streamed body itself.
+        // The connection is cut (the body cannot be what its head says); Bun frames a streamed body
+        // itself, and ends its head only with the first chunk: a body cut in the turn it starts
+        // leaves a client there with part of a head, as incomplete an answer as a cut body.
         await waitFor(() => conn.closed || framing(conn.pending)?.complete === true, `${path}: its answer ends or its connection closes`, 3_000);
         const answer = framing(conn.pending);
+        if (answer === null && onBun && conn.closed) continue;
         assert.ok(answer !== null, `${path}: a head came`);
         const body = conn.pending.slice(answer.headEnd);
         if (answer.length !== null) assert.ok(body.length <= answer.length, `${path}: no byte past the length the head gives (${JSON.stringify(body)})`);
