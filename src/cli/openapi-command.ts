@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { currentRuntime, runtimeProblem, type Runtime } from './find-runtime.js';
 import { loadApp } from './load-app.js';
-import { runUnder } from './run-under.js';
+import { loadOnRuntime } from './run-under.js';
 
 export const OPENAPI_HELP = `Usage: loopwise openapi <app module> [options]
 
@@ -32,13 +31,8 @@ export async function openapiCommand(argv: string[]): Promise<number> {
     (values.help ? console.log : console.error)(OPENAPI_HELP);
     return values.help ? 0 : 2;
   }
-  const wrongRuntime = runtimeProblem(values.runtime);
-  if (wrongRuntime !== null) {
-    console.error(`loopwise openapi: ${wrongRuntime}\n\n${OPENAPI_HELP}`);
-    return 2;
-  }
-  // The other runtime loads the app and prints (or writes) what this command would.
-  if (values.runtime !== undefined && values.runtime !== currentRuntime()) return runUnder(values.runtime as Runtime);
+  const elsewhere = loadOnRuntime(values.runtime, 'openapi', OPENAPI_HELP);
+  if (elsewhere !== null) return elsewhere;
   const app = await loadApp(positionals[0]!);
   const text = `${JSON.stringify(app.openapi(), null, values.compact ? undefined : 2)}\n`;
   // A module that starts its own server at import would keep this process alive.

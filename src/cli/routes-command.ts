@@ -10,9 +10,8 @@ import type { RouteDefinition } from '../route.js';
 import { HTTP_METHODS } from '../http-types.js';
 import { DEFAULT_CONSUMES } from '../pipeline/parse-body.js';
 import type { WebSocketRouteDefinition } from '../ws/ws-route.js';
-import { currentRuntime, runtimeProblem, type Runtime } from './find-runtime.js';
 import { loadApp } from './load-app.js';
-import { runUnder } from './run-under.js';
+import { loadOnRuntime } from './run-under.js';
 
 export const ROUTES_HELP = `Usage: loopwise routes <app module> [options]
 
@@ -67,13 +66,8 @@ export async function routesCommand(argv: string[]): Promise<number> {
     (values.help ? console.log : console.error)(ROUTES_HELP);
     return values.help ? 0 : 2;
   }
-  const wrongRuntime = runtimeProblem(values.runtime);
-  if (wrongRuntime !== null) {
-    console.error(`loopwise routes: ${wrongRuntime}\n\n${ROUTES_HELP}`);
-    return 2;
-  }
-  // The other runtime loads the app and prints (or writes) what this command would.
-  if (values.runtime !== undefined && values.runtime !== currentRuntime()) return runUnder(values.runtime as Runtime);
+  const elsewhere = loadOnRuntime(values.runtime, 'routes', ROUTES_HELP);
+  if (elsewhere !== null) return elsewhere;
   const app = await loadApp(positionals[0]!);
   const rows = routeRows(app, { all: values.all });
   process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatRoutes(rows));

@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LoopwiseError } from '../errors.js';
 import { entryPoint } from '../package-files.js';
-import { currentRuntime, requireRuntime, type Runtime } from './find-runtime.js';
+import { currentRuntime, requireRuntime, runtimeProblem, type Runtime } from './find-runtime.js';
 
 /** Set for the process `--runtime` starts: which runtime it was started on; removed at once. */
 const STARTED_AS = 'LOOPWISE_STARTED_AS';
@@ -24,6 +24,19 @@ export function followStartingProcess(): void {
   // The channel is only there to notice the parent's death: it must not keep this process alive.
   (process.channel as { unref?: () => void } | undefined)?.unref?.();
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
+
+/**
+ * `--runtime` for a command that only loads the app (routes, openapi): the exit code when the
+ * value is wrong (2, with the usage) or the other runtime ran the command; null to go on here.
+ */
+export function loadOnRuntime(value: string | undefined, command: string, help: string): Promise<number> | number | null {
+  const problem = runtimeProblem(value);
+  if (problem !== null) {
+    console.error(`loopwise ${command}: ${problem}\n\n${help}`);
+    return 2;
+  }
+  return value === undefined || value === currentRuntime() ? null : runUnder(value as Runtime);
 }
 
 /**
